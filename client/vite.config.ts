@@ -1,0 +1,9 @@
+import preact from '@preact/preset-vite'
+import { defineConfig } from 'vite'
+
+// The page is built into client/dist, which wrangler serves as static assets.
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [preact()],
+  build: { outDir: 'dist', emptyOutDir: true },
+})

@@ -1,0 +1,46 @@
+/**
+ * The one error shape of the JSON API: `{ "error": { "code", "message" } }`.
+ *
+ * Route code throws an `ApiError`; the app's error handler turns it into a
+ * response. Messages are written for the person using the page or the
+ * operator reading the log, and never contain a secret.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'invalid_phone_number'
+  | 'dial_not_allowed'
+  | 'participant_limit'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'not_configured'
+  | 'upstream_error'
+  | 'internal_error'
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: unknown }
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+
+  toJSON(): ApiErrorBody {
+    const body: ApiErrorBody = { error: { code: this.code, message: this.message } }
+    if (this.details !== undefined) body.error.details = this.details
+    return body
+  }
+}
+
+export const errorResponse = (error: ApiError): Response =>
+  Response.json(error.toJSON(), { status: error.status })

@@ -1,0 +1,24 @@
+/**
+ * `GET /api/health`: which settings are present, which are missing and what
+ * each missing one disables. Never a value.
+ */
+import { Hono } from 'hono'
+import { type Env, settingsStatus } from '../config'
+
+export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
+  const settings = settingsStatus(c.env)
+  const missing = settings.filter((s) => s.required && (!s.present || s.problem))
+  const warnings = settings
+    .filter((s) => s.problem || (s.name === 'APP_ACCESS_KEY' && !s.present))
+    .map((s) =>
+      s.problem
+        ? `${s.problem}: ${s.disables} is off until it is fixed.`
+        : 'APP_ACCESS_KEY is not set: the JSON API is open to anyone who can reach this worker.',
+    )
+  return c.json({
+    status: missing.length === 0 ? 'ok' : 'incomplete',
+    missing: missing.map((s) => ({ name: s.name, disables: s.disables })),
+    warnings,
+    settings,
+  })
+})
