@@ -1,12 +1,52 @@
+/**
+ * Three test projects:
+ * - worker: everything that runs in the worker, inside workerd (Workers vitest plugin);
+ * - node: oracles that cannot run in workerd (the `twilio` package) and the dev tools;
+ * - e2e: a real `wrangler dev` driven over HTTP and WebSockets, and the page in Chromium.
+ * Stand-ins for Twilio and ElevenLabs start once for all of them (test/global-setup.ts).
+ */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { TEST_CREDENTIALS } from './test/test-env.ts'
 
 export default defineConfig({
   test: {
+    globalSetup: ['./test/global-setup.ts'],
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
-        test: { name: 'worker', include: ['worker/**/*.test.ts'] },
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_CREDENTIALS,
+                TWILIO_API_BASE: inject('twilioApiBase'),
+                ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          include: ['worker/**/*.test.ts'],
+          exclude: ['worker/**/*.node.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['worker/**/*.node.test.ts', 'devtools/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
   },

@@ -25,14 +25,21 @@ export interface ApiErrorBody {
 }
 
 export class ApiError extends Error {
+  readonly status: ContentfulStatusCode
+  readonly code: ApiErrorCode
+  readonly details?: unknown
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ApiErrorCode,
+    status: ContentfulStatusCode,
+    code: ApiErrorCode,
     message: string,
-    readonly details?: unknown,
+    details?: unknown,
   ) {
     super(message)
     this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.details = details
   }
 
   toJSON(): ApiErrorBody {

@@ -8,8 +8,8 @@
  * names it, so a user never sees "undefined" where a setting was forgotten.
  * Values never leave this module except to the code that uses them.
  */
-import { ApiError } from './api-error'
-import type { ConferenceRoom } from './conference/room'
+import { ApiError } from './api-error.ts'
+import type { ConferenceRoom } from './conference/room.ts'
 
 /** Bindings and variables, as wrangler.toml and .dev.vars provide them. */
 export interface Env {

@@ -4,11 +4,11 @@
  * page itself is served from static assets (see wrangler.toml).
  */
 import { Hono } from 'hono'
-import { ApiError, errorResponse } from './api-error'
-import type { Env } from './config'
-import { health } from './routes/health'
+import { ApiError, errorResponse } from './api-error.ts'
+import type { Env } from './config.ts'
+import { health } from './routes/health.ts'
 
-export { ConferenceRoom } from './conference/room'
+export { ConferenceRoom } from './conference/room.ts'
 
 const app = new Hono<{ Bindings: Env }>()
 

@@ -1,4 +1,4 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../config'
+import type { Env } from '../config.ts'
 
 export class ConferenceRoom extends DurableObject<Env> {}

@@ -3,7 +3,7 @@
  * each missing one disables. Never a value.
  */
 import { Hono } from 'hono'
-import { type Env, settingsStatus } from '../config'
+import { type Env, settingsStatus } from '../config.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   const settings = settingsStatus(c.env)
