@@ -1,8 +1,142 @@
+/**
+ * A local stand-in for the part of Twilio's REST API the worker calls: conference
+ * participants, conferences and calls, with Twilio's auth, errors and JSON. Tests reach
+ * it through TWILIO_API_BASE and drive it through `/__standin/…` (see README.md).
+ *
+ * Run it alone for `wrangler dev`: `node devtools/twilio-standin/server.ts` (PORT, default 8790).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import type { RunningStandin } from '../standin.ts'
+import { StandinAccount } from './account.ts'
+import type { Fault } from './control.ts'
+import { type Reply, twilioError } from './resources.ts'
+import { type Answer, answer, authenticate, conferenceOf, parseTarget } from './rest-api.ts'
+import { Traffic } from './traffic.ts'
 
-/** Placeholder until the Twilio REST stand-in lands. */
-export async function startTwilioStandin(
-  _options: { port?: number } = {},
-): Promise<RunningStandin> {
-  return { url: 'http://127.0.0.1:9', close: async () => {} }
+export async function startTwilioStandin(options: { port?: number } = {}): Promise<RunningStandin> {
+  const account = new StandinAccount(TEST_CREDENTIALS.TWILIO_ACCOUNT_SID)
+  const traffic = new Traffic()
+  const closing = new AbortController()
+  const server = createServer((request, response) => {
+    response.on('error', () => {})
+    handle(request, account, traffic, closing.signal)
+      .then((reply) => send(response, reply))
+      .catch((error: unknown) => {
+        if (!closing.signal.aborted) console.error('twilio stand-in:', error)
+        send(response, twilioError(500, 20500, 'The stand-in failed; see its log'))
+      })
+  })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      closing.abort()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+async function handle(
+  request: IncomingMessage,
+  account: StandinAccount,
+  traffic: Traffic,
+  closing: AbortSignal,
+): Promise<Answer> {
+  const body = await readBody(request)
+  const url = new URL(request.url ?? '/', 'http://standin')
+  const method = request.method ?? 'GET'
+  if (url.pathname.startsWith('/__standin/')) {
+    return control(method, url, body, account, traffic)
+  }
+  const form = isForm(request) ? formFields(body) : {}
+  const principal = authenticate(request.headers.authorization)
+  const target = parseTarget(url.pathname)
+  const recorded = traffic.record({
+    method,
+    path: url.pathname,
+    query: url.search,
+    form,
+    principal,
+    conference: target ? conferenceOf(account, target) : null,
+  })
+  const reply = await answer({
+    method,
+    path: url.pathname,
+    form,
+    principal,
+    target,
+    account,
+    traffic,
+    closing,
+  })
+  recorded.status = reply.status
+  return reply
+}
+
+function control(
+  method: string,
+  url: URL,
+  body: string,
+  account: StandinAccount,
+  traffic: Traffic,
+): Reply {
+  const filter = Object.fromEntries(url.searchParams)
+  if (method === 'GET' && url.pathname === '/__standin/requests') {
+    return { status: 200, body: traffic.list(filter) }
+  }
+  if (method === 'POST' && url.pathname === '/__standin/faults') {
+    const fault = JSON.parse(body) as Fault
+    if (typeof fault.pathContains !== 'string' || fault.pathContains === '') {
+      return { status: 400, body: { error: 'a fault needs a non-empty pathContains' } }
+    }
+    traffic.addFault(fault)
+    return { status: 204 }
+  }
+  const conference = /^\/__standin\/conferences\/([^/]+)$/.exec(url.pathname)?.[1]
+  if (method === 'GET' && conference) {
+    const snapshot = account.snapshot(decodeURIComponent(conference))
+    return snapshot
+      ? { status: 200, body: snapshot }
+      : { status: 404, body: { error: 'unknown conference' } }
+  }
+  return { status: 404, body: { error: `no control route ${method} ${url.pathname}` } }
+}
+
+const isForm = (request: IncomingMessage) =>
+  (request.headers['content-type'] ?? '')
+    .toLowerCase()
+    .startsWith('application/x-www-form-urlencoded')
+
+function formFields(body: string): Record<string, string[]> {
+  const fields: Record<string, string[]> = {}
+  for (const [name, value] of new URLSearchParams(body)) {
+    fields[name] = [...(fields[name] ?? []), value]
+  }
+  return fields
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of request) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function send(response: ServerResponse, reply: Answer): void {
+  if (response.headersSent || response.destroyed) return
+  if (reply.status === 204) {
+    response.writeHead(204, reply.headers).end()
+    return
+  }
+  response
+    .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+    .end(JSON.stringify(reply.body))
+}
+
+if (import.meta.main) {
+  const standin = await startTwilioStandin({ port: Number(process.env.PORT ?? 8790) })
+  console.log(`Twilio stand-in listening on ${standin.url}`)
 }

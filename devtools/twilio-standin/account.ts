@@ -1,0 +1,260 @@
+/**
+ * One Twilio account's conferences, participants and calls, changed by the REST
+ * operations the stand-in serves. Each operation takes decoded path values and the form,
+ * and answers what Twilio would: a status and a JSON body or a Twilio error.
+ */
+import type { ConferenceSnapshot } from './control.ts'
+import {
+  type CallRecord,
+  type ConferenceRecord,
+  callJson,
+  conferenceJson,
+  newSid,
+  notFound,
+  type ParticipantRecord,
+  participantJson,
+  type Reply,
+  twilioError,
+} from './resources.ts'
+
+export type Form = Readonly<Record<string, string[]>>
+
+/** E.164, a Voice SDK client, a SIP URI or a TwiML App, optionally with ?custom=parameters. */
+const TO = /^(\+[1-9]\d{1,14}|client:[A-Za-z0-9_]{1,121}|sip:[^\s?]+|app:AP[0-9a-f]{32})(\?.*)?$/i
+const FROM = /^(\+[1-9]\d{1,14}|client:[A-Za-z0-9_]{1,121})$/
+const CONFERENCE_SID = /^CF[0-9a-f]{32}$/
+const CALL_SID = /^CA[0-9a-f]{32}$/
+
+const field = (form: Form, name: string) => form[name]?.[0]
+const flag = (form: Form, name: string, fallback: boolean) => {
+  const value = field(form, name)
+  return value === undefined ? fallback : value.toLowerCase() === 'true'
+}
+
+export class StandinAccount {
+  readonly sid: string
+  readonly #conferences = new Map<string, ConferenceRecord>()
+  readonly #calls = new Map<string, CallRecord>()
+
+  constructor(sid: string) {
+    this.sid = sid
+  }
+
+  /** The friendly name a conference path segment stands for: a known CF sid's name, or itself. */
+  conferenceNamed(segment: string): string {
+    return this.#conferences.get(segment)?.friendlyName ?? segment
+  }
+
+  /** The friendly name of the conference a call was dialled into, if any. */
+  conferenceOfCall(callSid: string): string | null {
+    const conferenceSid = this.#calls.get(callSid)?.conferenceSid
+    return conferenceSid ? (this.#conferences.get(conferenceSid)?.friendlyName ?? null) : null
+  }
+
+  createParticipant(conferenceSegment: string, form: Form, path: string): Reply {
+    const to = field(form, 'To')
+    const from = field(form, 'From')
+    if (!to) return twilioError(400, 21201, "No 'To' number is specified")
+    if (!from) return twilioError(400, 21213, "No 'From' number is specified")
+    if (!TO.test(to))
+      return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`)
+    if (!FROM.test(from)) {
+      return twilioError(
+        400,
+        21212,
+        `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+      )
+    }
+    const conference = this.#conferenceForCreate(conferenceSegment)
+    if (!conference) return notFound(path)
+    const now = new Date()
+    const participant: ParticipantRecord = {
+      callSid: newSid('CA'),
+      label: field(form, 'Label') ?? null,
+      from,
+      to,
+      customParameters: Object.fromEntries(new URLSearchParams(to.split('?')[1] ?? '')),
+      muted: flag(form, 'Muted', false),
+      hold: false,
+      startConferenceOnEnter: flag(form, 'StartConferenceOnEnter', true),
+      endConferenceOnExit: flag(form, 'EndConferenceOnExit', false),
+      status: 'queued',
+      created: now,
+      updated: now,
+    }
+    conference.participants.set(participant.callSid, participant)
+    this.#calls.set(participant.callSid, {
+      sid: participant.callSid,
+      from,
+      to,
+      status: 'queued',
+      conferenceSid: conference.sid,
+      created: now,
+      updated: now,
+    })
+    const reply = { status: 201, body: participantJson(this.sid, conference, participant) }
+    this.#answer(conference, participant)
+    return reply
+  }
+
+  listParticipants(conferenceSid: string, path: string): Reply {
+    const conference = this.#liveConference(conferenceSid)
+    if (!conference) return notFound(path)
+    const participants = [...conference.participants.values()].map((p) =>
+      participantJson(this.sid, conference, p),
+    )
+    return { status: 200, body: { participants, page: 0, page_size: 50, uri: path } }
+  }
+
+  fetchParticipant(conferenceSid: string, id: string, path: string): Reply {
+    const found = this.#participant(conferenceSid, id)
+    if (!found) return notFound(path)
+    return { status: 200, body: participantJson(this.sid, found.conference, found.participant) }
+  }
+
+  updateParticipant(conferenceSid: string, id: string, form: Form, path: string): Reply {
+    const found = this.#participant(conferenceSid, id)
+    if (!found) return notFound(path)
+    const { conference, participant } = found
+    participant.muted = flag(form, 'Muted', participant.muted)
+    participant.hold = flag(form, 'Hold', participant.hold)
+    participant.updated = new Date()
+    return { status: 200, body: participantJson(this.sid, conference, participant) }
+  }
+
+  removeParticipant(conferenceSid: string, id: string, path: string): Reply {
+    const found = this.#participant(conferenceSid, id)
+    if (!found) return notFound(path)
+    this.#leave(found.conference, found.participant, 'kicked')
+    return { status: 204 }
+  }
+
+  fetchConference(conferenceSid: string, path: string): Reply {
+    const conference = this.#conferences.get(conferenceSid)
+    if (!conference) return notFound(path)
+    return { status: 200, body: conferenceJson(this.sid, conference) }
+  }
+
+  updateConference(conferenceSid: string, form: Form, path: string): Reply {
+    const conference = this.#conferences.get(conferenceSid)
+    if (!conference) return notFound(path)
+    const status = field(form, 'Status')
+    if (status !== undefined && status !== 'completed') {
+      return twilioError(
+        400,
+        20001,
+        `Invalid Status '${status}': a conference can only be set to completed`,
+      )
+    }
+    if (status === 'completed' && conference.status !== 'completed') {
+      this.#end(conference, 'conference-ended-via-api', null)
+    }
+    return { status: 200, body: conferenceJson(this.sid, conference) }
+  }
+
+  fetchCall(callSid: string, path: string): Reply {
+    const call = this.#calls.get(callSid)
+    return call ? { status: 200, body: callJson(this.sid, call) } : notFound(path)
+  }
+
+  updateCall(callSid: string, form: Form, path: string): Reply {
+    const call = this.#calls.get(callSid)
+    if (!call) return notFound(path)
+    const status = field(form, 'Status')
+    if (status !== undefined && status !== 'completed' && status !== 'canceled') {
+      return twilioError(400, 20001, `Invalid Status '${status}': use completed or canceled`)
+    }
+    // Twilio only cancels calls that have not been answered; `completed` ends any call.
+    const ends = status === 'completed' || (status === 'canceled' && call.status === 'queued')
+    if (ends) this.#hangUp(call, status === 'canceled' ? 'canceled' : 'completed')
+    return { status: 200, body: callJson(this.sid, call) }
+  }
+
+  snapshot(nameOrSid: string): ConferenceSnapshot | undefined {
+    const conference =
+      this.#conferences.get(nameOrSid) ??
+      [...this.#conferences.values()].reverse().find((c) => c.friendlyName === nameOrSid)
+    if (!conference) return undefined
+    const { sid, friendlyName, status, reasonConferenceEnded } = conference
+    const participants = [...conference.participants.values()].map(
+      ({ created: _created, updated: _updated, ...participant }) => participant,
+    )
+    return { sid, friendlyName, status, reasonConferenceEnded, participants }
+  }
+
+  /** A CF sid must name a live conference; a friendly name joins its live one or starts one. */
+  #conferenceForCreate(segment: string): ConferenceRecord | undefined {
+    if (CONFERENCE_SID.test(segment)) return this.#liveConference(segment)
+    const live = [...this.#conferences.values()].find(
+      (c) => c.friendlyName === segment && c.status !== 'completed',
+    )
+    if (live) return live
+    const now = new Date()
+    const conference: ConferenceRecord = {
+      sid: newSid('CF'),
+      friendlyName: segment,
+      status: 'init',
+      reasonConferenceEnded: null,
+      callSidEndingConference: null,
+      participants: new Map(),
+      created: now,
+      updated: now,
+    }
+    this.#conferences.set(conference.sid, conference)
+    return conference
+  }
+
+  #liveConference(conferenceSid: string): ConferenceRecord | undefined {
+    const conference = this.#conferences.get(conferenceSid)
+    return conference?.status === 'completed' ? undefined : conference
+  }
+
+  /** By CallSid, or by the label given at creation (Twilio allows either in the path). */
+  #participant(conferenceSid: string, id: string) {
+    const conference = this.#liveConference(conferenceSid)
+    if (!conference) return undefined
+    const participant = CALL_SID.test(id)
+      ? conference.participants.get(id)
+      : [...conference.participants.values()].find((p) => p.label === id)
+    return participant ? { conference, participant } : undefined
+  }
+
+  /** The stand-in has no phones: every dialled participant answers at once. */
+  #answer(conference: ConferenceRecord, participant: ParticipantRecord): void {
+    participant.status = 'connected'
+    const call = this.#calls.get(participant.callSid)
+    if (call) call.status = 'in-progress'
+    if (participant.startConferenceOnEnter) conference.status = 'in-progress'
+  }
+
+  #hangUp(call: CallRecord, status: 'completed' | 'canceled'): void {
+    call.status = status
+    call.updated = new Date()
+    const conference = call.conferenceSid ? this.#liveConference(call.conferenceSid) : undefined
+    const participant = conference?.participants.get(call.sid)
+    if (conference && participant) this.#leave(conference, participant, 'left')
+  }
+
+  #leave(conference: ConferenceRecord, participant: ParticipantRecord, how: 'kicked' | 'left') {
+    conference.participants.delete(participant.callSid)
+    const call = this.#calls.get(participant.callSid)
+    if (call && call.status !== 'canceled') call.status = 'completed'
+    if (participant.endConferenceOnExit) {
+      this.#end(conference, `participant-with-end-conference-on-exit-${how}`, participant.callSid)
+    } else if (conference.participants.size === 0) {
+      this.#end(conference, `last-participant-${how}`, participant.callSid)
+    }
+  }
+
+  #end(conference: ConferenceRecord, reason: string, callSid: string | null): void {
+    for (const participant of conference.participants.values()) {
+      const call = this.#calls.get(participant.callSid)
+      if (call) call.status = 'completed'
+    }
+    conference.participants.clear()
+    conference.status = 'completed'
+    conference.reasonConferenceEnded = reason
+    conference.callSidEndingConference = callSid
+    conference.updated = new Date()
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The Twilio stand-in's control API (`/__standin/…`) and a typed client for it. Uses
+ * only `fetch`, so tests inside workerd can drive the stand-in too.
+ *
+ * Test files run in parallel against one stand-in: filter what you read by your own
+ * conference name or a path fragment that only your test uses.
+ *
+ * @example
+ * const standin = new TwilioStandinControl(env.TWILIO_API_BASE)
+ * await standin.injectFault({ pathContains: 'conf-t1', status: 429, times: 2 })
+ * const calls = await standin.requests({ conference: 'conf-t1' })
+ */
+
+/** Twilio's REST error body (https://www.twilio.com/docs/usage/twilios-response). */
+export interface TwilioErrorBody {
+  code: number
+  message: string
+  more_info: string
+  status: number
+}
+
+export interface RecordedRequest {
+  /** Increases with each request the stand-in receives. */
+  id: number
+  method: string
+  /** Path without the query string, percent-encoded as received. */
+  path: string
+  query: string
+  /** Form fields, every value of a repeated key in order. */
+  form: Record<string, string[]>
+  /** The Basic auth username (SK… or AC…) when the credentials were accepted. */
+  principal: string | null
+  /** The conference's friendly name when the path names a conference or one of its calls. */
+  conference: string | null
+  /** The status answered; 0 while the answer is pending (e.g. a scripted delay). */
+  status: number
+}
+
+export interface RequestFilter {
+  conference?: string
+  pathContains?: string
+  method?: string
+}
+
+/** A scripted failure for the next `times` requests whose path contains `pathContains`. */
+export interface Fault {
+  pathContains: string
+  method?: string
+  /** How many matching requests fail; 1 unless given. */
+  times?: number
+  /** Answer with this status instead of handling the request; omit to only delay it. */
+  status?: number
+  /** Twilio error body to send with `status`; one is made up from the status if omitted. */
+  body?: TwilioErrorBody
+  headers?: Record<string, string>
+  /** Wait this long before answering, e.g. longer than the client's timeout. */
+  delayMs?: number
+}
+
+export interface ParticipantSnapshot {
+  callSid: string
+  label: string | null
+  from: string
+  /** `To` as given, custom parameters included. */
+  to: string
+  /** Query-string custom parameters of an `app:`/`client:` target. */
+  customParameters: Record<string, string>
+  muted: boolean
+  hold: boolean
+  startConferenceOnEnter: boolean
+  endConferenceOnExit: boolean
+  status: string
+}
+
+export interface ConferenceSnapshot {
+  sid: string
+  friendlyName: string
+  status: 'init' | 'in-progress' | 'completed'
+  reasonConferenceEnded: string | null
+  participants: ParticipantSnapshot[]
+}
+
+export class TwilioStandinControl {
+  readonly #baseUrl: string
+  readonly #fetch: typeof fetch
+
+  /** `fetcher` defaults to the global fetch, called unbound as workerd requires. */
+  constructor(baseUrl: string, fetcher: typeof fetch = (input, init) => fetch(input, init)) {
+    this.#baseUrl = baseUrl.replace(/\/+$/, '')
+    this.#fetch = fetcher
+  }
+
+  async requests(filter: RequestFilter = {}): Promise<RecordedRequest[]> {
+    const query = new URLSearchParams(Object.entries(filter).filter(([, value]) => value))
+    return (await this.#call('GET', `/__standin/requests?${query}`)).json() as Promise<
+      RecordedRequest[]
+    >
+  }
+
+  async injectFault(fault: Fault): Promise<void> {
+    await this.#call('POST', '/__standin/faults', fault)
+  }
+
+  /** A conference by friendly name (the newest one) or CF sid; undefined if unknown. */
+  async conference(nameOrSid: string): Promise<ConferenceSnapshot | undefined> {
+    const response = await this.#fetch(
+      `${this.#baseUrl}/__standin/conferences/${encodeURIComponent(nameOrSid)}`,
+    )
+    if (response.status === 404) return undefined
+    if (!response.ok) throw new Error(`Twilio stand-in answered ${response.status}`)
+    return response.json() as Promise<ConferenceSnapshot>
+  }
+
+  async #call(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await this.#fetch(this.#baseUrl + path, {
+      method,
+      ...(body !== undefined && {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    })
+    if (!response.ok) {
+      throw new Error(`Twilio stand-in answered ${response.status}: ${await response.text()}`)
+    }
+    return response
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * A fetch-based client for the Twilio REST calls the bridge makes: add, update and remove
+ * conference participants, end a conference, update a call (the `twilio` package needs Node).
+ *
+ * Retries follow what Twilio guarantees. A 429 was never processed ("always safe to retry"),
+ * so it is retried with full-jitter backoff, honouring Retry-After within a total budget. A
+ * create whose outcome is unknown (5xx, network error, timeout) is never retried, so no one
+ * is dialled twice; idempotent updates and deletes are retried once.
+ *
+ * @example
+ * const twilio = new TwilioRestClient({ baseUrl: twilioApiBase(env), accountSid, apiKey, apiSecret })
+ * const agent = await twilio.createParticipant('conf-1', { from, to: `app:${appSid}`, label: 'agent' })
+ */
+import { z } from 'zod'
+
+export interface TwilioRestClientOptions {
+  /** e.g. https://api.twilio.com, without a trailing path. */
+  baseUrl: string
+  accountSid: string
+  apiKey: string
+  apiSecret: string
+  /** Per attempt; 10 s unless given. */
+  timeoutMs?: number
+  /** How many times a 429 is retried; 3 unless given. */
+  maxRetries?: number
+  /** First backoff ceiling, doubled on each retry; 200 ms unless given. */
+  retryBaseMs?: number
+  /** The most time spent waiting between retries of one call; 3 s unless given. */
+  maxRetryWaitMs?: number
+  fetch?: typeof fetch
+}
+
+export type CallProgressEvent = 'initiated' | 'ringing' | 'answered' | 'completed'
+export type ConferenceEvent =
+  | 'start'
+  | 'end'
+  | 'join'
+  | 'leave'
+  | 'mute'
+  | 'hold'
+  | 'modify'
+  | 'speaker'
+  | 'announcement'
+
+export interface CreateParticipantParams {
+  from: string
+  /** E.164, `client:identity`, `sip:…` or `app:AP…` (a TwiML App). */
+  to: string
+  /**
+   * Sent to an `app:`/`client:`/`sip:` target as a query string on `To`, the form Twilio's
+   * Participants API documents for `To` ("Custom parameters may also be specified",
+   * https://www.twilio.com/docs/voice/api/conference-participant-resource#custom-parameters;
+   * examples in https://www.twilio.com/docs/voice/how-share-information-between-your-applications).
+   */
+  customParameters?: Readonly<Record<string, string>>
+  label?: string
+  beep?: boolean | 'onEnter' | 'onExit'
+  startConferenceOnEnter?: boolean
+  endConferenceOnExit?: boolean
+  /** Hold music before the conference starts; '' is silence. */
+  waitUrl?: string
+  statusCallback?: string
+  statusCallbackEvent?: readonly CallProgressEvent[]
+  /** Only the first participant's conference callback counts (Twilio's Participants API). */
+  conferenceStatusCallback?: string
+  conferenceStatusCallbackEvent?: readonly ConferenceEvent[]
+  /** Seconds to ring, 5 to 600. */
+  timeout?: number
+  earlyMedia?: boolean
+  muted?: boolean
+  jitterBufferSize?: 'large' | 'medium' | 'small' | 'off'
+}
+
+export interface UpdateParticipantParams {
+  muted?: boolean
+  hold?: boolean
+  holdUrl?: string
+}
+
+export interface UpdateCallParams {
+  status?: 'completed' | 'canceled'
+  twiml?: string
+  url?: string
+}
+
+export interface Participant {
+  callSid: string
+  conferenceSid: string
+  label: string | null
+  /** queued, connecting, ringing, connected, complete or failed. */
+  status: string
+  muted: boolean
+  hold: boolean
+}
+
+export interface Conference {
+  sid: string
+  friendlyName: string
+  /** init, in-progress or completed. */
+  status: string
+}
+
+export interface Call {
+  sid: string
+  /** queued, ringing, in-progress, completed, busy, failed, no-answer or canceled. */
+  status: string
+}
+
+/**
+ * A Twilio call that failed. `rejected`: Twilio refused it and changed nothing (4xx, 429).
+ * `unknown`: it may or may not have happened (5xx, network error, timeout, unreadable answer).
+ */
+export class TwilioApiError extends Error {
+  /** The HTTP status; 0 when no answer arrived. */
+  readonly status: number
+  /** Twilio's error code, e.g. 21211 (https://www.twilio.com/docs/errors/21211). */
+  readonly code: number | undefined
+  readonly moreInfo: string | undefined
+  readonly outcome: 'rejected' | 'unknown'
+
+  constructor(
+    message: string,
+    details: { status: number; code?: number; moreInfo?: string; outcome: 'rejected' | 'unknown' },
+  ) {
+    super(message)
+    this.name = 'TwilioApiError'
+    this.status = details.status
+    this.code = details.code
+    this.moreInfo = details.moreInfo
+    this.outcome = details.outcome
+  }
+}
+
+/** Full jitter: a uniform wait up to the exponential ceiling (AWS Architecture Blog, 2015). */
+export const backoffDelayMs = (retry: number, baseMs: number, random: () => number = Math.random) =>
+  Math.floor(random() * baseMs * 2 ** retry)
+
+/** Retry-After in milliseconds, from delta-seconds or an HTTP date; undefined if absent or bad. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const twilioErrorJson = z.object({
+  code: z.number().optional(),
+  message: z.string().optional(),
+  more_info: z.string().optional(),
+})
+const participantJson = z.object({
+  call_sid: z.string(),
+  conference_sid: z.string(),
+  label: z.string().nullish(),
+  status: z.string(),
+  muted: z.boolean(),
+  hold: z.boolean(),
+})
+const conferenceJson = z.object({ sid: z.string(), friendly_name: z.string(), status: z.string() })
+const callJson = z.object({ sid: z.string(), status: z.string() })
+
+type Retry = 'never' | 'once'
+
+export class TwilioRestClient {
+  readonly #options: Required<Omit<TwilioRestClientOptions, 'fetch'>>
+  readonly #fetch: typeof fetch
+
+  constructor(options: TwilioRestClientOptions) {
+    this.#options = {
+      timeoutMs: 10_000,
+      maxRetries: 3,
+      retryBaseMs: 200,
+      maxRetryWaitMs: 3_000,
+      ...options,
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    }
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
+  }
+
+  /** Dials a participant into a conference named by friendly name or CF sid. Never retried but for 429. */
+  async createParticipant(
+    conference: string,
+    params: CreateParticipantParams,
+  ): Promise<Participant> {
+    const path = `Conferences/${encodeURIComponent(conference)}/Participants.json`
+    const json = await this.#request('POST', path, participantForm(params), 'never')
+    return toParticipant(parse(participantJson, json, path))
+  }
+
+  async updateParticipant(
+    conferenceSid: string,
+    callSidOrLabel: string,
+    params: UpdateParticipantParams,
+  ): Promise<Participant> {
+    const form = formOf({ Muted: params.muted, Hold: params.hold, HoldUrl: params.holdUrl })
+    const path = participantPath(conferenceSid, callSidOrLabel)
+    const json = await this.#request('POST', path, form, 'once')
+    return toParticipant(parse(participantJson, json, path))
+  }
+
+  /** Removes a participant; one that is already gone (404) counts as removed. */
+  async removeParticipant(conferenceSid: string, callSidOrLabel: string): Promise<void> {
+    const path = participantPath(conferenceSid, callSidOrLabel)
+    try {
+      await this.#request('DELETE', path, undefined, 'once')
+    } catch (error) {
+      if (!(error instanceof TwilioApiError && error.status === 404)) throw error
+    }
+  }
+
+  /** Ends the conference for everyone (`Status=completed`, the only status Twilio accepts). */
+  async completeConference(conferenceSid: string): Promise<Conference> {
+    const path = `Conferences/${encodeURIComponent(conferenceSid)}.json`
+    const json = await this.#request('POST', path, formOf({ Status: 'completed' }), 'once')
+    const { sid, friendly_name, status } = parse(conferenceJson, json, path)
+    return { sid, friendlyName: friendly_name, status }
+  }
+
+  async updateCall(callSid: string, params: UpdateCallParams): Promise<Call> {
+    const path = `Calls/${encodeURIComponent(callSid)}.json`
+    const form = formOf({ Status: params.status, Twiml: params.twiml, Url: params.url })
+    const { sid, status } = parse(callJson, await this.#request('POST', path, form, 'once'), path)
+    return { sid, status }
+  }
+
+  async #request(method: string, path: string, form: URLSearchParams | undefined, retry: Retry) {
+    let throttled = 0
+    let waitedMs = 0
+    let retriedUnknown = false
+    for (;;) {
+      const result = await this.#attempt(method, path, form)
+      if (result.ok) return result.json
+      const { error } = result
+      if (error.status === 429 && throttled < this.#options.maxRetries) {
+        const delay = result.retryAfterMs ?? backoffDelayMs(throttled, this.#options.retryBaseMs)
+        if (waitedMs + delay <= this.#options.maxRetryWaitMs) {
+          throttled += 1
+          waitedMs += delay
+          await new Promise((resolve) => setTimeout(resolve, delay))
+          continue
+        }
+      }
+      if (error.outcome === 'unknown' && retry === 'once' && !retriedUnknown) {
+        retriedUnknown = true
+        continue
+      }
+      throw new TwilioApiError(`Twilio ${method} ${path}: ${error.message}`, error)
+    }
+  }
+
+  /** One HTTP exchange; a failure is returned, not thrown, so the caller can retry it. */
+  async #attempt(
+    method: string,
+    path: string,
+    form: URLSearchParams | undefined,
+  ): Promise<Attempt> {
+    const { baseUrl, accountSid, apiKey, apiSecret, timeoutMs } = this.#options
+    let response: Response
+    try {
+      response = await this.#fetch(`${baseUrl}/2010-04-01/Accounts/${accountSid}/${path}`, {
+        method,
+        headers: {
+          authorization: `Basic ${btoa(`${apiKey}:${apiSecret}`)}`,
+          accept: 'application/json',
+          ...(form && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        ...(form && { body: form.toString() }),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+    } catch (error) {
+      return { ok: false, error: noAnswer(error, timeoutMs) }
+    }
+    const text = await response.text().catch(() => '')
+    if (response.ok) return { ok: true, json: text === '' ? null : safeJson(text) }
+    return {
+      ok: false,
+      error: refusal(response, text),
+      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    }
+  }
+}
+
+type Attempt =
+  | { ok: true; json: unknown }
+  | { ok: false; error: TwilioApiError; retryAfterMs?: number | undefined }
+
+function refusal(response: Response, text: string): TwilioApiError {
+  const body = twilioErrorJson.safeParse(safeJson(text))
+  const twilio = body.success ? body.data : {}
+  return new TwilioApiError(twilio.message ?? `HTTP ${response.status}`, {
+    status: response.status,
+    code: twilio.code,
+    moreInfo: twilio.more_info,
+    outcome: response.status >= 500 ? 'unknown' : 'rejected',
+  })
+}
+
+function noAnswer(error: unknown, timeoutMs: number): TwilioApiError {
+  const timedOut = error instanceof Error && error.name === 'TimeoutError'
+  const reason = timedOut
+    ? `no answer within ${timeoutMs} ms`
+    : `no answer (${error instanceof Error ? error.message : String(error)})`
+  return new TwilioApiError(reason, { status: 0, outcome: 'unknown' })
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** A 2xx whose body is not what Twilio documents: the change may have happened, so "unknown". */
+function parse<T>(schema: z.ZodType<T>, json: unknown, path: string): T {
+  const result = schema.safeParse(json)
+  if (result.success) return result.data
+  throw new TwilioApiError(
+    `Twilio ${path}: unexpected answer (${result.error.issues[0]?.message})`,
+    {
+      status: 200,
+      outcome: 'unknown',
+    },
+  )
+}
+
+const participantPath = (conferenceSid: string, callSidOrLabel: string) =>
+  `Conferences/${encodeURIComponent(conferenceSid)}/Participants/${encodeURIComponent(callSidOrLabel)}.json`
+
+const toParticipant = (json: z.infer<typeof participantJson>): Participant => ({
+  callSid: json.call_sid,
+  conferenceSid: json.conference_sid,
+  label: json.label ?? null,
+  status: json.status,
+  muted: json.muted,
+  hold: json.hold,
+})
+
+type FormValue = string | number | boolean | readonly string[] | undefined
+
+/** Form fields in order; arrays become repeated keys, like twilio-node's `arrayFormat: 'repeat'`. */
+function formOf(fields: Record<string, FormValue>): URLSearchParams {
+  const form = new URLSearchParams()
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    for (const each of typeof value === 'object' ? value : [value]) form.append(name, String(each))
+  }
+  return form
+}
+
+function participantForm(params: CreateParticipantParams): URLSearchParams {
+  return formOf({
+    From: params.from,
+    To: withCustomParameters(params.to, params.customParameters),
+    Label: params.label,
+    Beep: params.beep,
+    StartConferenceOnEnter: params.startConferenceOnEnter,
+    EndConferenceOnExit: params.endConferenceOnExit,
+    WaitUrl: params.waitUrl,
+    StatusCallback: params.statusCallback,
+    StatusCallbackMethod: params.statusCallback === undefined ? undefined : 'POST',
+    StatusCallbackEvent: params.statusCallbackEvent,
+    ConferenceStatusCallback: params.conferenceStatusCallback,
+    ConferenceStatusCallbackMethod:
+      params.conferenceStatusCallback === undefined ? undefined : 'POST',
+    ConferenceStatusCallbackEvent: params.conferenceStatusCallbackEvent,
+    Timeout: params.timeout,
+    EarlyMedia: params.earlyMedia,
+    Muted: params.muted,
+    JitterBufferSize: params.jitterBufferSize,
+  })
+}
+
+function withCustomParameters(to: string, parameters: Readonly<Record<string, string>> = {}) {
+  const query = Object.entries(parameters)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&')
+  if (query === '') return to
+  if (!/^(app|client|sip):/i.test(to)) {
+    throw new RangeError(`Custom parameters only reach app:, client: or sip: targets, not ${to}.`)
+  }
+  return `${to}${to.includes('?') ? '&' : '?'}${query}`
+}
