@@ -1,0 +1,219 @@
+/**
+ * Every message the ElevenLabs agent server sends, parsed once into a typed
+ * `AgentEvent`, never throwing: anything unusable (binary, not JSON, unknown
+ * type, a known type without its required fields) becomes `{ type: 'invalid' }`.
+ * Field names are checked against the types generated from the AsyncAPI
+ * contract in `@elevenlabs/types`. This runs for every audio event (up to
+ * ~50/s per call), so it is one `JSON.parse` and a few field checks.
+ */
+import type {
+  AgentResponse,
+  AgentResponseCorrection,
+  AudioClientEvent,
+  ClientToolCallMessage,
+  ConversationConfigOverrideConversationClientEventsItem as ContractEventName,
+  ConversationMetadata,
+  ErrorMessage,
+  Interruption,
+  Ping,
+  TentativeUserTranscript,
+  UserTranscript,
+  VadScore,
+} from '@elevenlabs/types'
+
+export type AgentEvent =
+  | {
+      type: 'conversation_initiation_metadata'
+      conversationId: string
+      /** Raw format names (pcm_8000 … pcm_48000, ulaw_8000): the bridge validates them. */
+      userInputAudioFormat: string
+      agentOutputAudioFormat: string
+    }
+  | { type: 'audio'; audioBase64: string; eventId: number }
+  | { type: 'interruption'; eventId: number }
+  | { type: 'ping'; eventId: number; pingMs?: number }
+  | { type: 'agent_response'; text: string; eventId?: number }
+  | { type: 'agent_response_correction'; original: string; corrected: string; eventId?: number }
+  | { type: 'user_transcript'; text: string; eventId?: number }
+  | { type: 'tentative_user_transcript'; text: string; eventId?: number }
+  | { type: 'vad_score'; score: number }
+  | {
+      type: 'client_tool_call'
+      toolName: string
+      toolCallId: string
+      parameters: Record<string, unknown>
+      eventId?: number
+    }
+  | { type: 'error'; code?: number; errorType?: string; message?: string }
+  /** A server message the contract knows and the bridge may ignore. */
+  | { type: 'other'; name: OtherEventName }
+  | { type: 'invalid'; reason: string }
+
+type ParsedMessage =
+  | ConversationMetadata
+  | AudioClientEvent
+  | Interruption
+  | Ping
+  | AgentResponse
+  | AgentResponseCorrection
+  | UserTranscript
+  | TentativeUserTranscript
+  | VadScore
+  | ClientToolCallMessage
+  | ErrorMessage
+
+export type OtherEventName = Exclude<ContractEventName, ParsedMessage['type']>
+
+/** A received object before validation: any field may be missing or of another type. */
+type Unchecked<T> = { [K in keyof T]?: unknown }
+type Parser<M> = (message: Unchecked<M>) => AgentEvent | undefined
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isString = (value: unknown): value is string => typeof value === 'string'
+const isEventId = (value: unknown): value is number => Number.isInteger(value)
+const part = <T>(value: unknown): Unchecked<T> => (isRecord(value) ? value : {})
+const optionalEventId = (value: unknown) => (isEventId(value) ? { eventId: value } : {})
+
+const PARSERS: { [T in ParsedMessage['type']]: Parser<Extract<ParsedMessage, { type: T }>> } = {
+  conversation_initiation_metadata: (message) => {
+    const data = part<ConversationMetadata['conversation_initiation_metadata_event']>(
+      message.conversation_initiation_metadata_event,
+    )
+    const { conversation_id, agent_output_audio_format } = data
+    // The official client assumes pcm_16000 when the server leaves the input format out
+    // (elevenlabs/packages, packages/client/src/utils/WebSocketConnection.ts).
+    const input = data.user_input_audio_format ?? 'pcm_16000'
+    if (!isString(conversation_id) || !isString(agent_output_audio_format) || !isString(input)) {
+      return undefined
+    }
+    return {
+      type: 'conversation_initiation_metadata',
+      conversationId: conversation_id,
+      userInputAudioFormat: input,
+      agentOutputAudioFormat: agent_output_audio_format,
+    }
+  },
+  audio: (message) => {
+    const { audio_base_64, event_id } = part<AudioClientEvent['audio_event']>(message.audio_event)
+    if (!isString(audio_base_64) || !isEventId(event_id)) return undefined
+    return { type: 'audio', audioBase64: audio_base_64, eventId: event_id }
+  },
+  interruption: (message) => {
+    const { event_id } = part<Interruption['interruption_event']>(message.interruption_event)
+    return isEventId(event_id) ? { type: 'interruption', eventId: event_id } : undefined
+  },
+  ping: (message) => {
+    const { event_id, ping_ms } = part<Ping['ping_event']>(message.ping_event)
+    if (!isEventId(event_id)) return undefined
+    // ping_ms is null until the server has timed a pong (contract: PingData.ping_ms).
+    return {
+      type: 'ping',
+      eventId: event_id,
+      ...(typeof ping_ms === 'number' && { pingMs: ping_ms }),
+    }
+  },
+  agent_response: (message) => {
+    const data = part<AgentResponse['agent_response_event']>(message.agent_response_event)
+    if (!isString(data.agent_response)) return undefined
+    return { type: 'agent_response', text: data.agent_response, ...optionalEventId(data.event_id) }
+  },
+  agent_response_correction: (message) => {
+    const data = part<AgentResponseCorrection['agent_response_correction_event']>(
+      message.agent_response_correction_event,
+    )
+    const { original_agent_response: original, corrected_agent_response: corrected } = data
+    if (!isString(original) || !isString(corrected)) return undefined
+    return {
+      type: 'agent_response_correction',
+      original,
+      corrected,
+      ...optionalEventId(data.event_id),
+    }
+  },
+  user_transcript: (message) => {
+    const data = part<UserTranscript['user_transcription_event']>(message.user_transcription_event)
+    if (!isString(data.user_transcript)) return undefined
+    return {
+      type: 'user_transcript',
+      text: data.user_transcript,
+      ...optionalEventId(data.event_id),
+    }
+  },
+  tentative_user_transcript: (message) => {
+    const data = part<TentativeUserTranscript['tentative_user_transcription_event']>(
+      message.tentative_user_transcription_event,
+    )
+    if (!isString(data.user_transcript)) return undefined
+    const text = data.user_transcript
+    return { type: 'tentative_user_transcript', text, ...optionalEventId(data.event_id) }
+  },
+  vad_score: (message) => {
+    const { vad_score } = part<VadScore['vad_score_event']>(message.vad_score_event)
+    return typeof vad_score === 'number' ? { type: 'vad_score', score: vad_score } : undefined
+  },
+  client_tool_call: (message) => {
+    const data = part<ClientToolCallMessage['client_tool_call']>(message.client_tool_call)
+    const { tool_name, tool_call_id, parameters } = data
+    if (!isString(tool_name) || !isString(tool_call_id)) return undefined
+    if (parameters !== undefined && !isRecord(parameters)) return undefined
+    return {
+      type: 'client_tool_call',
+      toolName: tool_name,
+      toolCallId: tool_call_id,
+      parameters: parameters ?? {},
+      ...optionalEventId(data.event_id),
+    }
+  },
+  error: (message) => {
+    const data = part<ErrorMessage['error_event']>(message.error_event)
+    return {
+      type: 'error',
+      ...(typeof data.code === 'number' && { code: data.code }),
+      ...(isString(data.error_type) && { errorType: data.error_type }),
+      ...(isString(data.message) && { message: data.message }),
+    }
+  },
+}
+
+/** Exhaustive by construction: the contract's every other server event type. */
+const OTHER_EVENTS: Record<OtherEventName, true> = {
+  agent_chat_response_part: true,
+  agent_reasoning_response_part: true,
+  rich_content: true,
+  agent_tool_request: true,
+  agent_tool_response: true,
+  agent_tool_response_full_payload: true,
+  mcp_tool_call: true,
+  mcp_connection_status: true,
+  context_usage: true,
+  asr_initiation_metadata: true,
+  guardrail_triggered: true,
+  internal_turn_probability: true,
+  internal_tentative_agent_response: true,
+  agent_typing: true,
+  external_agent_connected: true,
+  external_agent_disconnected: true,
+}
+
+const invalid = (reason: string): AgentEvent => ({ type: 'invalid', reason })
+
+/** Parses one WebSocket message from the agent; anything unusable becomes `{ type: 'invalid' }`. */
+export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
+  if (typeof data !== 'string') return invalid('binary frame')
+  let message: unknown
+  try {
+    message = JSON.parse(data)
+  } catch {
+    return invalid('not JSON')
+  }
+  if (!isRecord(message)) return invalid('not a JSON object')
+  const { type } = message
+  if (!isString(type)) return invalid('no type')
+  if (Object.hasOwn(PARSERS, type)) {
+    const parse = PARSERS[type as ParsedMessage['type']] as Parser<ParsedMessage>
+    return parse(message) ?? invalid(`${type} without its required fields`)
+  }
+  if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
+  return invalid(`unknown type ${type.slice(0, 40)}`)
+}

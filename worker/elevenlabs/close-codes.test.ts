@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest'
+import { classifyAgentClose } from './close-codes.ts'
+
+describe('classifyAgentClose', () => {
+  it('treats 1000 as the agent ending the conversation', () => {
+    expect(classifyAgentClose(1000)).toBe('ended')
+  })
+
+  it('treats 1008 as a rejection not to retry blindly', () => {
+    expect(classifyAgentClose(1008)).toBe('rejected')
+  })
+
+  it('treats operational, internal and abnormal closes as worth a reconnect', () => {
+    for (const code of [1001, 1002, 1005, 1006, 1011, 1012])
+      expect(classifyAgentClose(code)).toBe('retry')
+  })
+})

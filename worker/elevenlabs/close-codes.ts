@@ -1,0 +1,30 @@
+/**
+ * What the agent socket's close code means for the bridge: a normal end, a
+ * failure worth reconnecting, or a refusal of what we sent.
+ */
+
+/** Close codes of the conversation socket (contract: WebSocketCloseCode), plus 1006. */
+export const AGENT_CLOSE_CODES = {
+  /** The agent ended the conversation, or its maximum duration passed. */
+  ended: 1000,
+  /** Timeouts (60 s without user input), LLM/TTS/ASR failures. */
+  operationalError: 1002,
+  /** No close frame at all: the connection dropped. */
+  abnormal: 1006,
+  /** Our message, override or dynamic variable was rejected. */
+  rejected: 1008,
+  internalError: 1011,
+} as const
+
+/**
+ * What to do after the agent's socket closed: `ended` is a normal end, `retry` a
+ * failure worth reconnecting, `rejected` means the server refused what we sent,
+ * so reconnecting with the same initiation would fail again.
+ */
+export type AgentCloseOutcome = 'ended' | 'retry' | 'rejected'
+
+export function classifyAgentClose(code: number): AgentCloseOutcome {
+  if (code === AGENT_CLOSE_CODES.ended) return 'ended'
+  if (code === AGENT_CLOSE_CODES.rejected) return 'rejected'
+  return 'retry'
+}
