@@ -1,8 +1,10 @@
 /**
- * Three test projects:
+ * Four test projects:
  * - worker: everything that runs in the worker, inside workerd (Workers vitest plugin);
- * - node: oracles that cannot run in workerd (the `twilio` package) and the dev tools;
- * - e2e: a real `wrangler dev` driven over HTTP and WebSockets, and the page in Chromium.
+ * - node: oracles that cannot run in workerd (the `twilio` package), the dev tools and
+ *   the page's pure logic;
+ * - e2e: a real `wrangler dev` driven over HTTP and WebSockets;
+ * - page: the built page in Debian's Chromium, driven by playwright-core.
  * Stand-ins for Twilio and ElevenLabs start once for all of them (test/global-setup.ts).
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
@@ -30,13 +32,15 @@ export default defineConfig({
           name: 'worker',
           include: ['worker/**/*.test.ts'],
           exclude: ['worker/**/*.node.test.ts'],
+          // The first request in each file loads the whole worker (~2 s on a busy 2-core machine).
+          testTimeout: 20_000,
         },
       },
       {
         test: {
           name: 'node',
           environment: 'node',
-          include: ['worker/**/*.node.test.ts', 'devtools/**/*.test.ts'],
+          include: ['worker/**/*.node.test.ts', 'devtools/**/*.test.ts', 'client/src/**/*.test.ts'],
         },
       },
       {
@@ -46,6 +50,15 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'page',
+          environment: 'node',
+          include: ['test/page/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
     ],

@@ -1,4 +1,450 @@
+/**
+ * ConferenceRoom: one Durable Object per conference. It keeps the
+ * conference's record (roster, agent state, transcript), accepts the agent
+ * leg's Twilio Media Stream and the page's event sockets, opens the
+ * ElevenLabs agent socket, and wires sockets and timers to the MediaBridge,
+ * which makes every decision. Routes talk to it through the RPC methods below.
+ */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../config.ts'
+import { agentInitiation, type Env } from '../config.ts'
+import { conversationInitiation } from '../elevenlabs/protocol.ts'
+import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
+import { AgentConnection } from './agent-connection.ts'
+import { MediaBridge } from './bridge.ts'
+import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
+import {
+  newRecord,
+  type ParticipantView,
+  type RoomEventMessage,
+  type RoomRecord,
+  type RoomView,
+  toParticipantView,
+  toView,
+} from './room-record.ts'
+import { noticeText, type Params, type Participant, Roster, type RosterNotice } from './roster.ts'
+import { randomToken, tokensEqual } from './tokens.ts'
+import { Transcript } from './transcript.ts'
 
-export class ConferenceRoom extends DurableObject<Env> {}
+/** A room nobody ever joined is closed after this long. */
+const UNUSED_ROOM_MS = 60 * 60 * 1000
+/** An ended conference's record stays readable this long, then the room frees it. */
+export const RETENTION_MS = 60 * 60 * 1000
+
+export type RoomResult<T = object> =
+  | ({ ok: true } & T)
+  | {
+      ok: false
+      code: 'not_found' | 'conflict' | 'forbidden' | 'participant_limit'
+      message: string
+    }
+
+export class ConferenceRoom extends DurableObject<Env> {
+  #record: RoomRecord | undefined
+  #roster = new Roster()
+  #bridge: MediaBridge | undefined
+  #agent: AgentConnection | undefined
+  /** The agent leg's stream; kept in memory because every agent audio chunk goes to it. */
+  #twilio: WebSocket | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#load(await ctx.storage.get<RoomRecord>('room'))
+    })
+  }
+
+  // --- RPC: lifecycle ------------------------------------------------------
+
+  async create(init: {
+    conferenceId: string
+    agentId: string
+  }): Promise<RoomResult<{ agentLegToken: string }>> {
+    if (this.#record)
+      return { ok: false, code: 'conflict', message: 'This conference already exists.' }
+    const record = newRecord(init.conferenceId, init.agentId, new Date().toISOString())
+    const agentLegToken = randomToken()
+    record.agentLegToken = agentLegToken
+    this.#load(record)
+    this.#save()
+    await this.ctx.storage.setAlarm(Date.now() + UNUSED_ROOM_MS)
+    return { ok: true, agentLegToken }
+  }
+
+  view(): RoomView | undefined {
+    return this.#record && toView(this.#snapshotRecord(this.#record))
+  }
+
+  /** Ends the conference on our side: agent socket closed, stream closed, record kept for a while. */
+  async end(reason: string): Promise<RoomResult> {
+    const record = this.#record
+    if (!record) return notFound()
+    if (!record.endedAt) {
+      record.endedAt = new Date().toISOString()
+      record.conference.status = 'ended'
+      record.conference.endedReason ??= reason
+      this.#feed({ type: 'end', reason })
+      this.#log('info', `conference ended: ${reason}`)
+      this.#changed()
+      await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
+    }
+    return { ok: true }
+  }
+
+  override async alarm(): Promise<void> {
+    const record = this.#record
+    if (!record) return
+    if (record.endedAt) {
+      for (const socket of this.ctx.getWebSockets()) socket.close(1000, 'conference record freed')
+      await this.ctx.storage.deleteAll()
+      this.#record = undefined
+      this.#roster = new Roster()
+      return
+    }
+    if (record.conference.status === 'created' && record.stream.status === 'awaiting') {
+      await this.end('nobody joined within an hour')
+      return
+    }
+    await this.ctx.storage.setAlarm(Date.now() + UNUSED_ROOM_MS)
+  }
+
+  // --- RPC: legs and participants -------------------------------------------
+
+  /** The agent leg's TwiML request: spends its leg token, issues the stream's one-time token. */
+  agentLeg(legToken: string): RoomResult<{ streamToken: string }> {
+    const record = this.#record
+    if (!record || record.endedAt) return notFound()
+    if (!record.agentLegToken || !tokensEqual(record.agentLegToken, legToken)) {
+      return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
+    }
+    record.agentLegToken = undefined
+    record.streamToken = randomToken()
+    this.#save()
+    return { ok: true, streamToken: record.streamToken }
+  }
+
+  /** Whether a person may join by TwiML now. */
+  humanLeg(): RoomResult {
+    return this.#record && !this.#record.endedAt ? { ok: true } : notFound()
+  }
+
+  /** Holds a place for a phone participant before the REST call, so the cap holds under concurrency. */
+  reserveDial(phoneNumber: string, maxParticipants: number): RoomResult<{ label: string }> {
+    const record = this.#record
+    if (!record || record.endedAt) return notFound()
+    const active = this.#roster.active
+    if (active.some((p) => p.phoneNumber === phoneNumber)) {
+      return { ok: false, code: 'conflict', message: `${phoneNumber} is already on this call.` }
+    }
+    if (active.length >= maxParticipants) {
+      return {
+        ok: false,
+        code: 'participant_limit',
+        message: `This conference already has ${active.length} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
+      }
+    }
+    const phones = record.participants.filter((p) => p.kind === 'phone').length
+    const label = `phone-${phones + 1}`
+    this.#roster.upsert({ label, kind: 'phone', phoneNumber, status: 'dialing' })
+    this.#changed()
+    return { ok: true, label }
+  }
+
+  /** Records the outcome of a REST participant create (or the agent leg's). */
+  participantCreated(fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>): void {
+    if (!this.#record) return
+    this.#roster.upsert(fields)
+    this.#changed()
+  }
+
+  participantFailed(label: string, error: string): void {
+    const participant = this.#roster.find(label)
+    if (!participant) return
+    participant.status = 'failed'
+    participant.error = error
+    this.#changed()
+  }
+
+  participantUpdated(
+    callSidOrLabel: string,
+    flags: { muted?: boolean; hold?: boolean },
+  ): RoomResult {
+    const participant = this.#roster.find(callSidOrLabel)
+    if (!participant) return notFound('participant')
+    Object.assign(participant, flags)
+    this.#changed()
+    return { ok: true }
+  }
+
+  /** After a REST removal; the leave callback confirms it later and changes nothing more. */
+  participantRemoved(callSidOrLabel: string): void {
+    const participant = this.#roster.find(callSidOrLabel)
+    if (!participant || participant.status === 'left') return
+    participant.status = 'left'
+    participant.speaking = false
+    participant.leftAt = new Date().toISOString()
+    this.#afterRosterChange([{ kind: 'left', participant }])
+  }
+
+  participant(callSidOrLabel: string): ParticipantView | undefined {
+    const participant = this.#roster.find(callSidOrLabel)
+    return participant && toParticipantView(participant)
+  }
+
+  // --- RPC: Twilio status callbacks -------------------------------------------
+
+  conferenceEvent(params: Params): void {
+    if (!this.#record) return
+    const notices = this.#roster.applyConferenceEvent(params, new Date().toISOString())
+    this.#afterRosterChange(notices)
+    if (this.#roster.conference.status === 'ended' && !this.#record.endedAt) {
+      void this.end(this.#roster.conference.endedReason ?? 'conference ended')
+    }
+  }
+
+  callEvent(params: Params): void {
+    if (!this.#record) return
+    this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString()))
+  }
+
+  streamEvent(params: Params): void {
+    if (!this.#record) return
+    const event = params.StreamEvent ?? 'unknown'
+    if (event === 'stream-error')
+      this.#log('error', `Twilio reported a stream error: ${params.StreamError ?? 'unknown'}`)
+    else this.#log('info', `Twilio stream event ${event}`)
+  }
+
+  #afterRosterChange(notices: RosterNotice[]): void {
+    for (const notice of notices) {
+      if (notice.participant.kind === 'agent') continue
+      this.#feed({
+        type: 'context',
+        text: `${noticeText(notice)} ${this.#roster.summary()}`,
+        contextId: 'roster',
+      })
+    }
+    if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
+    this.#changed()
+  }
+
+  // --- WebSockets ------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return Response.json(
+        { error: { code: 'bad_request', message: 'Expected a WebSocket upgrade.' } },
+        { status: 426 },
+      )
+    }
+    if (!this.#record) {
+      return Response.json(
+        { error: { code: 'not_found', message: 'No such conference.' } },
+        { status: 404 },
+      )
+    }
+    return new URL(request.url).pathname.endsWith('/events')
+      ? this.#acceptEvents(request)
+      : this.#acceptMediaStream(this.#record)
+  }
+
+  #acceptEvents(request: Request): Response {
+    const { 0: client, 1: server } = new WebSocketPair()
+    this.ctx.acceptWebSocket(server, ['events'])
+    const record = this.#record
+    if (record)
+      server.send(
+        JSON.stringify({
+          type: 'snapshot',
+          room: toView(this.#snapshotRecord(record)),
+        } satisfies RoomEventMessage),
+      )
+    const protocols =
+      request.headers
+        .get('Sec-WebSocket-Protocol')
+        ?.split(',')
+        .map((p) => p.trim()) ?? []
+    const headers = protocols.includes('bridge.v1')
+      ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
+      : undefined
+    return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+  }
+
+  #acceptMediaStream(record: RoomRecord): Response {
+    if (record.endedAt) {
+      return Response.json(
+        { error: { code: 'not_found', message: 'This conference has ended.' } },
+        { status: 410 },
+      )
+    }
+    if (this.ctx.getWebSockets('twilio').length > 0 || this.#bridge) {
+      return Response.json(
+        { error: { code: 'conflict', message: 'This conference already has an agent stream.' } },
+        { status: 409 },
+      )
+    }
+    const { 0: client, 1: server } = new WebSocketPair()
+    this.ctx.acceptWebSocket(server, ['twilio'])
+    this.#twilio = server
+    this.#bridge = new MediaBridge(
+      {
+        conferenceId: record.conferenceId,
+        initiation: conversationInitiation(agentInitiation(this.env)),
+      },
+      new Transcript(record.transcript),
+    )
+    this.#agent = new AgentConnection(this.env, record.agentId, (event) => this.#feed(event))
+    if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  override webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): void {
+    if (!this.ctx.getTags(socket).includes('twilio')) return
+    if (!this.#bridge) {
+      socket.close(1011, 'bridge state lost')
+      return
+    }
+    const message = parseStreamMessage(data)
+    if (message.event === 'start' && !this.#acceptStart(message)) {
+      this.#log('warn', 'media stream start refused: missing or wrong stream token')
+      socket.close(1008, 'invalid stream token')
+      this.#feed({ type: 'twilio_closed', code: 1008, reason: 'invalid stream token' })
+      return
+    }
+    this.#feed({ type: 'twilio', message })
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    if (this.ctx.getTags(socket).includes('twilio')) {
+      this.#feed({ type: 'twilio_closed', code, reason })
+    }
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason)
+    } catch {
+      // Already closed: nothing to answer.
+    }
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    this.#log('warn', `socket error (${this.ctx.getTags(socket).join(',')}): ${String(error)}`)
+  }
+
+  /** The stream must carry the one-time token issued with its TwiML, and name this conference. */
+  #acceptStart(start: StreamStart): boolean {
+    const record = this.#record
+    const token = start.customParameters.streamToken
+    if (!record?.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
+    if (start.customParameters.conferenceId !== record.conferenceId) return false
+    record.streamToken = undefined
+    this.#roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
+    this.#save()
+    return true
+  }
+
+  // --- Bridge wiring -----------------------------------------------------------
+
+  #feed(event: BridgeEvent): void {
+    if (!this.#bridge) return
+    for (const action of this.#bridge.handle(event, Date.now())) this.#perform(action)
+  }
+
+  #perform(action: BridgeAction): void {
+    switch (action.type) {
+      case 'twilio_send':
+        this.#twilioSocket()?.send(action.data)
+        return
+      case 'twilio_close':
+        this.#twilioSocket()?.close(action.code, action.reason)
+        return
+      case 'agent_connect':
+        this.#agent?.connect(action.attempt)
+        return
+      case 'agent_send':
+        this.#agent?.send(action.data)
+        return
+      case 'agent_close':
+        this.#agent?.close(action.attempt, action.code, action.reason)
+        return
+      case 'timer':
+        if (this.#timer !== undefined) clearTimeout(this.#timer)
+        this.#timer =
+          action.at === undefined
+            ? undefined
+            : setTimeout(() => this.#feed({ type: 'tick' }), Math.max(0, action.at - Date.now()))
+        return
+      case 'log':
+        this.#log(action.level, action.message)
+        return
+      case 'changed':
+        this.#changed()
+        return
+      case 'transcript':
+        this.#save()
+        this.#broadcast({ type: 'transcript', entry: action.entry })
+        return
+    }
+  }
+
+  #twilioSocket(): WebSocket | undefined {
+    this.#twilio ??= this.ctx.getWebSockets('twilio')[0]
+    return this.#twilio
+  }
+
+  // --- State -------------------------------------------------------------------
+
+  #load(record: RoomRecord | undefined): void {
+    this.#record = record
+    this.#roster = record
+      ? new Roster({ participants: record.participants, conference: record.conference })
+      : new Roster()
+  }
+
+  /** The record with the bridge's live state folded in. */
+  #snapshotRecord(record: RoomRecord): RoomRecord {
+    const bridge = this.#bridge
+    if (!bridge) return record
+    record.agent = bridge.agent
+    record.stream = bridge.stream
+    record.transcript = [...bridge.transcript.entries]
+    record.stats = structuredClone(bridge.stats)
+    return record
+  }
+
+  #save(): void {
+    if (this.#record) void this.ctx.storage.put('room', this.#snapshotRecord(this.#record))
+  }
+
+  #changed(): void {
+    const record = this.#record
+    if (!record) return
+    this.#save()
+    const { transcript: _t, stats: _s, ...room } = toView(record)
+    this.#broadcast({ type: 'update', room })
+  }
+
+  #broadcast(message: RoomEventMessage): void {
+    const data = JSON.stringify(message)
+    for (const socket of this.ctx.getWebSockets('events')) {
+      try {
+        socket.send(data)
+      } catch {
+        // A closing page socket; its close handler cleans up.
+      }
+    }
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string): void {
+    console[level](
+      `[ConferenceRoom ${this.#record?.conferenceId ?? this.ctx.id.toString()}] ${message}`,
+    )
+  }
+}
+
+const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message: string } => ({
+  ok: false,
+  code: 'not_found',
+  message:
+    what === 'conference'
+      ? 'No such conference, or it has ended.'
+      : `No such ${what} in this conference.`,
+})

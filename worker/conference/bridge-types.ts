@@ -1,0 +1,95 @@
+/**
+ * The vocabulary of the media bridge: the events it is fed (from Twilio's
+ * stream, the agent's socket, the room and the clock) and the actions it
+ * answers with. The Durable Object turns socket traffic into events and
+ * carries out the actions; the decisions live in `bridge.ts`.
+ */
+import type { AgentEvent } from '../elevenlabs/protocol.ts'
+import type { StreamEvent } from '../twilio/media-stream.ts'
+import type { TranscriptEntry } from './transcript.ts'
+
+export type BridgeEvent =
+  | { type: 'twilio'; message: StreamEvent }
+  | { type: 'twilio_closed'; code: number; reason: string }
+  /** `attempt` names the agent connection the event belongs to; older ones are ignored. */
+  | { type: 'agent_opened'; attempt: number }
+  | { type: 'agent_event'; attempt: number; event: AgentEvent }
+  | { type: 'agent_closed'; attempt: number; code: number; reason: string }
+  | { type: 'agent_failed'; attempt: number; reason: string; retryable: boolean }
+  /** A person (not the agent) is in the conference, so the agent's greeting will be heard. */
+  | { type: 'humans_present' }
+  /** Something the agent should know; updates with the same contextId replace each other. */
+  | { type: 'context'; text: string; contextId?: string }
+  | { type: 'tick' }
+  | { type: 'end'; reason: string }
+
+export type BridgeAction =
+  | { type: 'twilio_send'; data: string }
+  | { type: 'twilio_close'; code: number; reason: string }
+  | { type: 'agent_connect'; attempt: number }
+  | { type: 'agent_send'; data: string }
+  | { type: 'agent_close'; attempt: number; code: number; reason: string }
+  /** When the next `tick` is due; undefined cancels it. Replaces any earlier timer. */
+  | { type: 'timer'; at: number | undefined }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'changed'; part: 'agent' | 'stream' }
+  | { type: 'transcript'; entry: TranscriptEntry }
+
+export type AgentStatus =
+  /** Waiting for the agent's stream to start, or for a person to join. */
+  | 'waiting'
+  | 'connecting'
+  | 'ready'
+  | 'reconnecting'
+  /** Gave up (or cannot work with this agent); the call continues without it. */
+  | 'unavailable'
+  | 'ended'
+
+export interface AgentView {
+  status: AgentStatus
+  speaking: boolean
+  conversationId?: string
+  inputFormat?: string
+  outputFormat?: string
+  reconnects: number
+  error?: string
+}
+
+export interface StreamView {
+  status: 'awaiting' | 'live' | 'stopped'
+  streamSid?: string
+  callSid?: string
+}
+
+export interface BridgeStats {
+  twilioFrames: number
+  agentChunksSent: number
+  agentAudioEvents: number
+  twilioMediaSent: number
+  staleAudioDropped: number
+  paddedMs: number
+  bufferedMsDropped: number
+  playedMs: number
+  clears: number
+  pings: number
+  /** Bad input by kind: Twilio's (`twilio:<reason>`) and the agent's (`agent:<reason>`). */
+  invalid: Record<string, number>
+}
+
+export interface BridgeOptions {
+  conferenceId: string
+  /** The `conversation_initiation_client_data` message, built from configuration. */
+  initiation: string
+  /** How long to hold the agent back while nobody has joined yet (its greeting would be lost). */
+  humanWaitMs?: number
+  /** Caller audio kept while the agent is not ready, so the first words are not lost. */
+  maxBufferMs?: number
+  /** Silence from the agent's socket (not even a ping) after which it counts as dead. */
+  keepaliveTimeoutMs?: number
+  /** How long a connection attempt may take to reach `conversation_initiation_metadata`. */
+  connectTimeoutMs?: number
+  /** Delay before each reconnection attempt; its length is the number of attempts. */
+  reconnectDelaysMs?: number[]
+  /** The longest timestamp gap filled with silence at once. */
+  maxGapFillMs?: number
+}

@@ -1,0 +1,462 @@
+import { describe, expect, it } from 'vitest'
+import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
+import { parseAgentEvent } from '../elevenlabs/protocol.ts'
+import { parseStreamMessage } from '../twilio/media-stream.ts'
+import { MediaBridge } from './bridge.ts'
+import type { BridgeAction, BridgeEvent, BridgeOptions } from './bridge-types.ts'
+
+const STREAM = 'MZ00000000000000000000000000000001'
+const INIT = '{"type":"conversation_initiation_client_data"}'
+
+/** A bridge with a clock, fed real wire-format messages from both sides. */
+function harness(options: Partial<BridgeOptions> = {}) {
+  const bridge = new MediaBridge({ conferenceId: 'conf-test', initiation: INIT, ...options })
+  let now = 1_000_000
+  let attempt = 0
+  let timestamp = 0
+  const feed = (event: BridgeEvent) => {
+    const actions = bridge.handle(event, now)
+    for (const a of actions) if (a.type === 'agent_connect') attempt = a.attempt
+    return actions
+  }
+  const twilio = (message: unknown) =>
+    feed({ type: 'twilio', message: parseStreamMessage(JSON.stringify(message)) })
+  const agent = (message: unknown) =>
+    feed({ type: 'agent_event', attempt, event: parseAgentEvent(JSON.stringify(message)) })
+  return {
+    bridge,
+    feed,
+    twilio,
+    agent,
+    get attempt() {
+      return attempt
+    },
+    advance(ms: number) {
+      now += ms
+      return feed({ type: 'tick' })
+    },
+    start(customParameters = {}) {
+      twilio({ event: 'connected', protocol: 'Call', version: '1.0.0' })
+      return twilio({
+        event: 'start',
+        sequenceNumber: '1',
+        streamSid: STREAM,
+        start: {
+          streamSid: STREAM,
+          callSid: 'CA01',
+          accountSid: 'AC01',
+          tracks: ['inbound'],
+          customParameters,
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        },
+      })
+    },
+    /** One Twilio frame of `bytes` mu-law bytes (20 ms by default), timestamps running on. */
+    media(bytes = new Uint8Array(160).fill(0x55), at = timestamp) {
+      timestamp = at + bytes.length / 8
+      return twilio({
+        event: 'media',
+        streamSid: STREAM,
+        media: {
+          track: 'inbound',
+          chunk: '1',
+          timestamp: String(at),
+          payload: encodeBase64(bytes),
+        },
+      })
+    },
+    /** Brings the agent up: a person is present, the socket opens, the metadata arrives. */
+    ready(input = 'pcm_16000', output = 'pcm_16000') {
+      feed({ type: 'humans_present' })
+      feed({ type: 'agent_opened', attempt })
+      return agent({
+        type: 'conversation_initiation_metadata',
+        conversation_initiation_metadata_event: {
+          conversation_id: 'conv_1',
+          user_input_audio_format: input,
+          agent_output_audio_format: output,
+        },
+      })
+    },
+    audio(eventId: number, bytes: Uint8Array) {
+      return agent({
+        type: 'audio',
+        audio_event: { audio_base_64: encodeBase64(bytes), event_id: eventId },
+      })
+    },
+  }
+}
+
+const sentToAgent = (actions: BridgeAction[]) =>
+  actions.flatMap((a) => (a.type === 'agent_send' ? [JSON.parse(a.data)] : []))
+const sentToTwilio = (actions: BridgeAction[]) =>
+  actions.flatMap((a) => (a.type === 'twilio_send' ? [JSON.parse(a.data)] : []))
+const audioChunks = (actions: BridgeAction[]) =>
+  sentToAgent(actions).flatMap((m) =>
+    m.user_audio_chunk ? [decodeBase64(m.user_audio_chunk)] : [],
+  )
+const ofType = <T extends BridgeAction['type']>(actions: BridgeAction[], type: T) =>
+  actions.filter((a): a is Extract<BridgeAction, { type: T }> => a.type === type)
+
+describe('starting the agent', () => {
+  it('connects once the stream has started and a person is present, then sends the initiation', () => {
+    const h = harness()
+    expect(ofType(h.start(), 'agent_connect')).toEqual([])
+    expect(ofType(h.feed({ type: 'humans_present' }), 'agent_connect')).toHaveLength(1)
+    expect(sentToAgent(h.feed({ type: 'agent_opened', attempt: h.attempt }))).toEqual([
+      JSON.parse(INIT),
+    ])
+  })
+
+  it('connects anyway when nobody has joined within the wait', () => {
+    const h = harness({ humanWaitMs: 3000 })
+    h.start()
+    expect(ofType(h.advance(2999), 'agent_connect')).toEqual([])
+    expect(ofType(h.advance(1), 'agent_connect')).toHaveLength(1)
+  })
+
+  it('buffers caller audio until the agent is ready, so the first words reach it', () => {
+    const h = harness()
+    h.start()
+    for (let i = 0; i < 10; i++) h.media()
+    const chunks = audioChunks(h.ready())
+    const bytes = chunks.reduce((sum, c) => sum + (c?.length ?? 0), 0)
+    expect(bytes).toBe(10 * 320 * 2) // 200 ms at 16 kHz, 16-bit
+    expect(h.bridge.agent.status).toBe('ready')
+  })
+
+  it('keeps only about the last 2 s of audio while waiting', () => {
+    const h = harness()
+    h.start()
+    for (let i = 0; i < 150; i++) h.media() // 3 s
+    const bytes = audioChunks(h.ready()).reduce((sum, c) => sum + (c?.length ?? 0), 0)
+    expect(bytes).toBe(100 * 320 * 2)
+    expect(h.bridge.stats.bufferedMsDropped).toBe(1000)
+  })
+
+  it('tells a newly ready agent who is on the call, keeping only the latest roster update', () => {
+    const h = harness()
+    h.start()
+    h.feed({ type: 'context', text: 'Dana joined.', contextId: 'roster' })
+    h.feed({ type: 'context', text: 'Dana and Lee are on the call.', contextId: 'roster' })
+    expect(sentToAgent(h.ready())).toContainEqual({
+      type: 'contextual_update',
+      text: 'Dana and Lee are on the call.',
+      context_id: 'roster',
+    })
+  })
+})
+
+describe('caller audio to the agent', () => {
+  it('turns each Twilio frame into one user_audio_chunk in the agent format', () => {
+    const h = harness()
+    h.start()
+    h.ready('pcm_16000')
+    const chunks = audioChunks(h.media())
+    expect(chunks).toHaveLength(1)
+    expect(chunks[0]?.length).toBe(640)
+  })
+
+  it('passes ulaw_8000 through byte for byte', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    const frame = Uint8Array.from({ length: 160 }, (_, i) => i)
+    expect(audioChunks(h.media(frame))[0]).toEqual(frame)
+  })
+
+  it('fills a timestamp gap with silence so the agent sees real time', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.media(new Uint8Array(160).fill(0x55), 0)
+    const [chunk] = audioChunks(h.media(new Uint8Array(160).fill(0x55), 120)) // 100 ms missing
+    expect(chunk?.length).toBe(800 + 160)
+    expect(chunk?.subarray(0, 800).every((b) => b === 0xff)).toBe(true)
+    expect(h.bridge.stats.paddedMs).toBe(100)
+  })
+
+  it('does not pad normal jitter of a few milliseconds', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.media(undefined, 0)
+    expect(audioChunks(h.media(undefined, 25))[0]?.length).toBe(160)
+  })
+})
+
+describe('agent audio to Twilio', () => {
+  it('sends each audio event as media for the stream, followed by a mark', () => {
+    const h = harness()
+    h.start()
+    h.ready('pcm_16000', 'pcm_16000')
+    const out = sentToTwilio(h.audio(1, new Uint8Array(640)))
+    expect(out.map((m) => m.event)).toEqual(['media', 'mark'])
+    expect(out.every((m) => m.streamSid === STREAM)).toBe(true)
+    expect(decodeBase64(out[0].media.payload)?.length).toBe(160)
+    expect(h.bridge.agent.speaking).toBe(true)
+  })
+
+  it('knows the agent has finished speaking when Twilio echoes the last mark', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const [, mark] = sentToTwilio(h.audio(1, new Uint8Array(640)))
+    h.twilio({ event: 'mark', streamSid: STREAM, sequenceNumber: '9', mark: mark.mark })
+    expect(h.bridge.agent.speaking).toBe(false)
+    expect(h.bridge.stats.playedMs).toBe(20)
+  })
+
+  it('passes ulaw_8000 agent audio through untouched', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    const audio = Uint8Array.from({ length: 400 }, (_, i) => i % 256)
+    const [media] = sentToTwilio(h.audio(1, audio))
+    expect(media.media.payload).toBe(encodeBase64(audio))
+  })
+
+  it('answers a ping with a pong carrying the same event id', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    expect(
+      sentToAgent(h.agent({ type: 'ping', ping_event: { event_id: 42, ping_ms: 50 } })),
+    ).toEqual([{ type: 'pong', event_id: 42 }])
+  })
+})
+
+describe('interruptions', () => {
+  it('clears Twilio at once and drops audio at or below the interrupted event', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(3, new Uint8Array(640))
+    const actions = h.agent({ type: 'interruption', interruption_event: { event_id: 3 } })
+    expect(sentToTwilio(actions)).toEqual([{ event: 'clear', streamSid: STREAM }])
+    expect(h.bridge.agent.speaking).toBe(false)
+    expect(sentToTwilio(h.audio(3, new Uint8Array(640)))).toEqual([])
+    expect(sentToTwilio(h.audio(2, new Uint8Array(640)))).toEqual([])
+    expect(h.bridge.stats.staleAudioDropped).toBe(2)
+    expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual([
+      'media',
+      'mark',
+    ])
+  })
+
+  it('treats marks echoed by the clear as not played', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const [, mark] = sentToTwilio(h.audio(1, new Uint8Array(640)))
+    h.agent({ type: 'interruption', interruption_event: { event_id: 1 } })
+    h.twilio({ event: 'mark', streamSid: STREAM, mark: mark.mark })
+    expect(h.bridge.stats.playedMs).toBe(0)
+  })
+
+  it('marks the interrupted response in the transcript', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Let me explain at length', event_id: 5 },
+    })
+    const actions = h.agent({ type: 'interruption', interruption_event: { event_id: 5 } })
+    expect(ofType(actions, 'transcript')[0]?.entry).toMatchObject({ interrupted: true, eventId: 5 })
+  })
+})
+
+describe('transcript and tools', () => {
+  it('records what the callers said and what the agent answered, and applies corrections', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agent({
+      type: 'user_transcript',
+      user_transcription_event: { user_transcript: 'Hi there', event_id: 1 },
+    })
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Hello, how can', event_id: 2 },
+    })
+    h.agent({
+      type: 'agent_response_correction',
+      agent_response_correction_event: {
+        original_agent_response: 'Hello, how can',
+        corrected_agent_response: 'Hello',
+        event_id: 2,
+      },
+    })
+    expect(h.bridge.transcript.entries.map((e) => [e.role, e.text])).toEqual([
+      ['user', 'Hi there'],
+      ['agent', 'Hello'],
+    ])
+  })
+
+  it('answers a client tool call with an error result so the agent never waits', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const actions = h.agent({
+      type: 'client_tool_call',
+      client_tool_call: { tool_name: 'open_door', tool_call_id: 't1', parameters: {}, event_id: 3 },
+    })
+    expect(sentToAgent(actions)).toEqual([
+      expect.objectContaining({ type: 'client_tool_result', tool_call_id: 't1', is_error: true }),
+    ])
+  })
+})
+
+describe('lifecycle', () => {
+  it('closes the agent socket normally when Twilio stops the stream', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const actions = h.twilio({
+      event: 'stop',
+      streamSid: STREAM,
+      stop: { accountSid: 'AC01', callSid: 'CA01' },
+    })
+    expect(ofType(actions, 'agent_close')).toEqual([expect.objectContaining({ code: 1000 })])
+    expect(h.bridge.agent.status).toBe('ended')
+  })
+
+  it('ends the agent leg when the agent ends the conversation (1000)', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const actions = h.feed({
+      type: 'agent_closed',
+      attempt: h.attempt,
+      code: 1000,
+      reason: 'end_call',
+    })
+    expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+  })
+
+  it('reconnects after a failure, keeps the Twilio stream, and replays the transcript', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Welcome', event_id: 1 },
+    })
+    const failed = h.feed({
+      type: 'agent_closed',
+      attempt: h.attempt,
+      code: 1011,
+      reason: 'internal',
+    })
+    expect(ofType(failed, 'twilio_close')).toEqual([])
+    expect(h.bridge.agent.status).toBe('reconnecting')
+    expect(ofType(h.advance(499), 'agent_connect')).toEqual([])
+    expect(ofType(h.advance(1), 'agent_connect')).toHaveLength(1)
+    const messages = sentToAgent(h.ready())
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        type: 'contextual_update',
+        text: expect.stringContaining('Agent: Welcome'),
+      }),
+    )
+    expect(h.bridge.agent.reconnects).toBe(1)
+  })
+
+  it('gives up after three failed attempts and reports the agent unavailable', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1002, reason: '' })
+    for (const delay of [500, 2000, 5000]) {
+      h.advance(delay)
+      h.feed({
+        type: 'agent_failed',
+        attempt: h.attempt,
+        reason: 'connect refused',
+        retryable: true,
+      })
+    }
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
+    expect(ofType(h.advance(60_000), 'agent_connect')).toEqual([])
+  })
+
+  it('does not retry when the agent rejects the conversation (1008)', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1008, reason: 'override not allowed' })
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/ELEVENLABS_CONVERSATION_OVERRIDE/)
+  })
+
+  it('treats a silent agent socket as dead and reconnects', () => {
+    const h = harness({ keepaliveTimeoutMs: 30_000 })
+    h.start()
+    h.ready()
+    const actions = h.advance(30_000)
+    expect(ofType(actions, 'agent_close')).toHaveLength(1)
+    expect(h.bridge.agent.status).toBe('reconnecting')
+  })
+
+  it('ignores events from a connection it has already abandoned', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const old = h.attempt
+    h.advance(30_000)
+    h.advance(500)
+    expect(
+      h.feed({ type: 'agent_closed', attempt: old, code: 1000, reason: '' }),
+    ).not.toContainEqual(expect.objectContaining({ type: 'twilio_close' }))
+  })
+
+  it('reports an unknown agent audio format without ending the call', () => {
+    const h = harness()
+    h.start()
+    const actions = h.ready('pcm_96000', 'pcm_16000')
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/pcm_96000/)
+    expect(ofType(actions, 'twilio_close')).toEqual([])
+    expect(ofType(actions, 'log')).toContainEqual(expect.objectContaining({ level: 'error' }))
+  })
+})
+
+describe('bad input from Twilio', () => {
+  const cases: [string, string | ArrayBuffer, number | undefined][] = [
+    ['a binary frame', new ArrayBuffer(8), 1003],
+    ['text that is not JSON', 'hello', 1007],
+    ['a message over 64 KiB', JSON.stringify({ event: 'media', pad: 'x'.repeat(70_000) }), 1009],
+    ['an unknown event', JSON.stringify({ event: 'surprise' }), undefined],
+  ]
+  for (const [name, data, code] of cases) {
+    it(`handles ${name} ${code ? `by closing with ${code}` : 'by ignoring it'}`, () => {
+      const h = harness()
+      h.start()
+      h.ready()
+      const actions = h.feed({ type: 'twilio', message: parseStreamMessage(data) })
+      expect(ofType(actions, 'twilio_close').map((a) => a.code)).toEqual(code ? [code] : [])
+      expect(Object.values(h.bridge.stats.invalid).reduce((a, b) => a + b, 0)).toBe(1)
+    })
+  }
+
+  it('ignores and counts media before start, invalid base64 and a second start', () => {
+    const h = harness()
+    h.media()
+    h.start()
+    h.ready()
+    h.twilio({
+      event: 'media',
+      streamSid: STREAM,
+      media: { timestamp: '0', payload: '!!notbase64' },
+    })
+    h.start()
+    expect(h.bridge.stats.invalid).toEqual({
+      'twilio:media_before_start': 1,
+      'twilio:invalid_base64': 1,
+      'twilio:second_start': 1,
+    })
+    expect(h.bridge.stream.status).toBe('live')
+  })
+})

@@ -1,0 +1,517 @@
+/**
+ * The media bridge between one Twilio Media Stream (the agent's conference
+ * leg) and one ElevenLabs agent conversation, as a pure state machine: each
+ * event in, a list of actions out. No sockets, timers or storage here; the
+ * ConferenceRoom Durable Object feeds it and carries out what it returns, so
+ * every decision (audio, marks, clear, stale-audio drop, keepalive,
+ * reconnection, roster context) is tested without a socket.
+ */
+import { decodedLength } from '../audio/base64.ts'
+import { type AudioConverter, agentToTwilio } from '../audio/converters.ts'
+import { parseAgentAudioFormat } from '../audio/formats.ts'
+import { classifyAgentClose } from '../elevenlabs/close-codes.ts'
+import {
+  type AgentEvent,
+  clientToolResult,
+  contextualUpdate,
+  pong,
+  userAudioChunk,
+} from '../elevenlabs/protocol.ts'
+import {
+  clearMessage,
+  isSafeStreamSid,
+  markMessage,
+  mediaMessage,
+  type StreamEvent,
+} from '../twilio/media-stream.ts'
+import type {
+  AgentView,
+  BridgeAction,
+  BridgeEvent,
+  BridgeOptions,
+  BridgeStats,
+  StreamView,
+} from './bridge-types.ts'
+import { CallerAudio } from './caller-audio.ts'
+import { Playback } from './playback.ts'
+import { Transcript } from './transcript.ts'
+
+const DEFAULTS = {
+  humanWaitMs: 3000,
+  maxBufferMs: 2000,
+  // ElevenLabs does not document its ping cadence (pings were seen every few seconds); 30 s
+  // of total silence from the agent's socket is far outside it and still well inside the
+  // 60 s after which it gives up on a conversation itself.
+  keepaliveTimeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  reconnectDelaysMs: [500, 2000, 5000],
+  maxGapFillMs: 1000,
+}
+
+export class MediaBridge {
+  readonly #options: Required<BridgeOptions>
+  readonly transcript: Transcript
+  readonly #caller: CallerAudio
+  readonly #playback = new Playback()
+  #out: BridgeAction[] = []
+  #now = 0
+
+  #stream: StreamView = { status: 'awaiting' }
+  #agent: AgentView = { status: 'waiting', speaking: false, reconnects: 0 }
+  #attempt = 0
+  /** The connection whose events count; undefined once we closed it or it closed. */
+  #liveAttempt: number | undefined
+  #failures = 0
+  #agentToTwilio: AudioConverter | undefined
+  #lastInterruptId = -1
+  #humansPresent = false
+  #contexts = new Map<string, string>()
+  #queuedContexts: string[] = []
+
+  #startWaitUntil: number | undefined
+  #reconnectAt: number | undefined
+  #connectDeadline: number | undefined
+  #lastAgentMessageAt = 0
+  #timerAt: number | undefined
+
+  readonly stats: BridgeStats = {
+    twilioFrames: 0,
+    agentChunksSent: 0,
+    agentAudioEvents: 0,
+    twilioMediaSent: 0,
+    staleAudioDropped: 0,
+    paddedMs: 0,
+    bufferedMsDropped: 0,
+    playedMs: 0,
+    clears: 0,
+    pings: 0,
+    invalid: {},
+  }
+
+  constructor(options: BridgeOptions, transcript = new Transcript()) {
+    this.#options = { ...DEFAULTS, ...options } as Required<BridgeOptions>
+    this.transcript = transcript
+    this.#caller = new CallerAudio(this.#options)
+  }
+
+  get agent(): AgentView {
+    return { ...this.#agent, speaking: this.#playback.speaking }
+  }
+
+  get stream(): StreamView {
+    return { ...this.#stream }
+  }
+
+  handle(event: BridgeEvent, now: number): BridgeAction[] {
+    this.#now = now
+    this.#out = []
+    switch (event.type) {
+      case 'twilio':
+        this.#onTwilio(event.message)
+        break
+      case 'twilio_closed':
+        this.#endStream(`Twilio stream closed (${event.code})`)
+        break
+      case 'agent_opened':
+        if (event.attempt === this.#liveAttempt) this.#send(this.#options.initiation)
+        break
+      case 'agent_event':
+        if (event.attempt === this.#liveAttempt) this.#onAgent(event.event)
+        break
+      case 'agent_closed':
+        if (event.attempt === this.#liveAttempt) {
+          this.#liveAttempt = undefined
+          this.#onAgentClosed(event.code, event.reason)
+        }
+        break
+      case 'agent_failed':
+        if (event.attempt === this.#liveAttempt) {
+          this.#liveAttempt = undefined
+          this.#agentFailed(event.reason, event.retryable)
+        }
+        break
+      case 'humans_present':
+        this.#humansPresent = true
+        if (this.#agent.status === 'waiting' && this.#stream.status === 'live') this.#connect()
+        break
+      case 'context':
+        this.#tellAgent(event.text, event.contextId)
+        break
+      case 'tick':
+        this.#onTick()
+        break
+      case 'end':
+        if (this.#stream.status === 'live') {
+          this.#out.push({ type: 'twilio_close', code: 1000, reason: 'conference ended' })
+        }
+        this.#endStream(event.reason)
+        break
+    }
+    this.#scheduleTimer()
+    this.stats.paddedMs = this.#caller.paddedMs
+    this.stats.bufferedMsDropped = this.#caller.droppedMs
+    this.stats.playedMs = this.#playback.playedMs
+    return this.#out
+  }
+
+  // --- Twilio side -------------------------------------------------------
+
+  #onTwilio(message: StreamEvent): void {
+    switch (message.event) {
+      case 'media':
+        this.#onMedia(message.streamSid, message.payload, message.timestamp)
+        return
+      case 'start':
+        this.#onStart(message.streamSid, message.callSid)
+        return
+      case 'mark':
+        if (this.#playback.echoed(message.name) === 'played' && !this.#playback.speaking) {
+          this.#changed('agent')
+        }
+        return
+      case 'dtmf':
+        this.#log('info', `caller pressed ${message.digit}`)
+        this.#tellAgent(`A caller pressed ${message.digit} on their keypad.`)
+        return
+      case 'stop':
+        this.#endStream('Twilio stopped the stream')
+        return
+      case 'connected':
+        return
+      case 'invalid':
+        this.#invalid(`twilio:${message.reason}`, message.detail)
+        if (message.closeCode) {
+          this.#out.push({ type: 'twilio_close', code: message.closeCode, reason: message.reason })
+          this.#endStream(`closed the Twilio stream: ${message.reason}`)
+        }
+        return
+    }
+  }
+
+  #onStart(streamSid: string, callSid: string): void {
+    if (this.#stream.status !== 'awaiting') {
+      this.#invalid('twilio:second_start', streamSid)
+      return
+    }
+    if (!isSafeStreamSid(streamSid)) {
+      this.#invalid('twilio:malformed', 'streamSid is not alphanumeric')
+      this.#out.push({ type: 'twilio_close', code: 1008, reason: 'bad streamSid' })
+      return
+    }
+    this.#stream = { status: 'live', streamSid, callSid }
+    this.#changed('stream')
+    if (this.#humansPresent || this.#options.humanWaitMs <= 0) this.#connect()
+    else this.#startWaitUntil = this.#now + this.#options.humanWaitMs
+  }
+
+  #onMedia(streamSid: string, payload: string, timestamp: number): void {
+    if (this.#stream.status !== 'live') {
+      this.#invalid('twilio:media_before_start', streamSid)
+      return
+    }
+    if (streamSid !== this.#stream.streamSid) {
+      this.#invalid('twilio:wrong_stream', streamSid)
+      return
+    }
+    const chunks = this.#caller.frame(payload, timestamp)
+    if (!chunks) {
+      this.#invalid('twilio:invalid_base64', `payload of ${payload.length} chars`)
+      return
+    }
+    this.stats.twilioFrames++
+    for (const chunk of chunks) this.#sendAudio(chunk)
+  }
+
+  #endStream(reason: string): void {
+    if (this.#stream.status !== 'stopped') {
+      this.#stream = { ...this.#stream, status: 'stopped' }
+      this.#changed('stream')
+    }
+    if (this.#agent.status === 'ended') return
+    this.#closeAgent(1000, 'call ended')
+    this.#setAgent({ status: 'ended' })
+    this.#log('info', `bridge ended: ${reason}`)
+  }
+
+  // --- Agent side --------------------------------------------------------
+
+  #connect(): void {
+    this.#startWaitUntil = undefined
+    this.#attempt++
+    this.#liveAttempt = this.#attempt
+    this.#connectDeadline = this.#now + this.#options.connectTimeoutMs
+    this.#out.push({ type: 'agent_connect', attempt: this.#attempt })
+    this.#setAgent({ status: this.#failures > 0 ? 'reconnecting' : 'connecting' })
+  }
+
+  #onAgent(event: AgentEvent): void {
+    this.#lastAgentMessageAt = this.#now
+    switch (event.type) {
+      case 'audio':
+        this.#onAgentAudio(event.audioBase64, event.eventId)
+        return
+      case 'ping':
+        this.stats.pings++
+        this.#send(pong(event.eventId))
+        return
+      case 'interruption':
+        this.#onInterruption(event.eventId)
+        return
+      case 'conversation_initiation_metadata':
+        this.#onReady(
+          event.conversationId,
+          event.userInputAudioFormat,
+          event.agentOutputAudioFormat,
+        )
+        return
+      case 'agent_response':
+        this.#addTranscript('agent', event.text, event.eventId)
+        return
+      case 'user_transcript':
+        this.#addTranscript('user', event.text, event.eventId)
+        return
+      case 'agent_response_correction': {
+        const entry = this.transcript.correct(event.original, event.corrected, event.eventId)
+        if (entry) this.#out.push({ type: 'transcript', entry })
+        return
+      }
+      case 'client_tool_call':
+        this.#log('warn', `agent called client tool ${event.toolName}, which this bridge lacks`)
+        this.#send(
+          clientToolResult(
+            event.toolCallId,
+            `The tool "${event.toolName}" is not available on this phone bridge.`,
+            true,
+          ),
+        )
+        return
+      case 'error':
+        this.#log(
+          'warn',
+          `agent error ${event.code ?? ''} ${event.errorType ?? ''}: ${event.message ?? ''}`,
+        )
+        this.#setAgent({ error: event.message ?? event.errorType ?? 'error from the agent' })
+        return
+      case 'invalid':
+        this.#invalid('agent:invalid', event.reason)
+        return
+      default:
+        return
+    }
+  }
+
+  #onReady(conversationId: string, input: string, output: string): void {
+    const inputFormat = parseAgentAudioFormat(input)
+    const outputFormat = parseAgentAudioFormat(output)
+    this.#connectDeadline = undefined
+    if (!inputFormat || !outputFormat) {
+      const error = `The agent uses an audio format this bridge does not support (input ${input}, output ${output}); set the agent to pcm_8000…pcm_48000 or ulaw_8000.`
+      this.#log('error', error)
+      this.#closeAgent(1000, 'unsupported audio format')
+      this.#setAgent({ status: 'unavailable', error, inputFormat: input, outputFormat: output })
+      return
+    }
+    const reconnected = this.#failures > 0 || this.#agent.reconnects > 0
+    this.#failures = 0
+    this.#caller.connect(inputFormat)
+    this.#agentToTwilio = agentToTwilio(outputFormat)
+    this.#lastInterruptId = -1
+    const { error: _cleared, ...rest } = this.#agent
+    this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
+    this.#changed('agent')
+    if (reconnected && this.transcript.entries.length > 0) {
+      this.#send(
+        contextualUpdate(
+          `The call's connection to you dropped and was restored. The conversation so far:\n${this.transcript.toContext()}`,
+        ),
+      )
+    }
+    for (const [contextId, text] of this.#contexts) this.#send(contextualUpdate(text, contextId))
+    for (const text of this.#queuedContexts.splice(0)) this.#send(contextualUpdate(text))
+    for (const chunk of this.#caller.flush()) this.#sendAudio(chunk)
+  }
+
+  #onAgentAudio(audioBase64: string, eventId: number): void {
+    this.stats.agentAudioEvents++
+    if (eventId <= this.#lastInterruptId) {
+      this.stats.staleAudioDropped++
+      return
+    }
+    const converter = this.#agentToTwilio
+    const streamSid = this.#stream.streamSid
+    if (!converter || this.#stream.status !== 'live' || !streamSid) return
+    const payload = converter.convertBase64(audioBase64)
+    if (payload === undefined) {
+      this.#invalid('agent:invalid_base64', `audio of ${audioBase64.length} chars`)
+      return
+    }
+    const mulawBytes = decodedLength(payload)
+    if (mulawBytes <= 0) return
+    const wasSpeaking = this.#playback.speaking
+    this.#out.push(
+      { type: 'twilio_send', data: mediaMessage(streamSid, payload) },
+      {
+        type: 'twilio_send',
+        data: markMessage(streamSid, this.#playback.mark(eventId, mulawBytes / 8)),
+      },
+    )
+    this.stats.twilioMediaSent++
+    if (!wasSpeaking) this.#changed('agent')
+  }
+
+  #onInterruption(eventId: number): void {
+    this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId)
+    const streamSid = this.#stream.streamSid
+    if (this.#stream.status === 'live' && streamSid) {
+      this.#out.push({ type: 'twilio_send', data: clearMessage(streamSid) })
+      this.stats.clears++
+    }
+    const wasSpeaking = this.#playback.speaking
+    this.#playback.clear()
+    this.#agentToTwilio?.reset()
+    const entry = this.transcript.markInterrupted(eventId)
+    if (entry) this.#out.push({ type: 'transcript', entry })
+    if (wasSpeaking) this.#changed('agent')
+  }
+
+  #onAgentClosed(code: number, reason: string): void {
+    if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
+    const outcome = classifyAgentClose(code)
+    if (outcome === 'ended') {
+      this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
+      this.#setAgent({ status: 'ended' })
+      this.#out.push({ type: 'twilio_close', code: 1000, reason: 'agent ended the call' })
+      this.#stream = { ...this.#stream, status: 'stopped' }
+      this.#changed('stream')
+      return
+    }
+    const why = `agent socket closed (${code}${reason ? `: ${reason}` : ''})`
+    this.#agentFailed(why, outcome === 'retry')
+  }
+
+  #agentFailed(reason: string, retryable: boolean): void {
+    if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
+    this.#closeAgent(1000, 'reconnecting')
+    this.#caller.disconnect()
+    this.#agentToTwilio = undefined
+    this.#connectDeadline = undefined
+    this.#failures++
+    const delay = this.#options.reconnectDelaysMs[this.#failures - 1]
+    if (!retryable || delay === undefined) {
+      const error = retryable
+        ? `${reason}; gave up after ${this.#failures - 1} reconnection attempts`
+        : `${reason}; the agent rejected this conversation (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)`
+      this.#log('error', error)
+      this.#setAgent({ status: 'unavailable', error })
+      return
+    }
+    this.#log('warn', `${reason}; reconnecting in ${delay} ms (attempt ${this.#failures})`)
+    this.#reconnectAt = this.#now + delay
+    this.#setAgent({
+      status: 'reconnecting',
+      error: reason,
+      reconnects: this.#agent.reconnects + 1,
+    })
+  }
+
+  #onTick(): void {
+    const now = this.#now
+    if (this.#startWaitUntil !== undefined && now >= this.#startWaitUntil) this.#connect()
+    if (this.#reconnectAt !== undefined && now >= this.#reconnectAt) {
+      this.#reconnectAt = undefined
+      this.#connect()
+    }
+    if (this.#connectDeadline !== undefined && now >= this.#connectDeadline) {
+      this.#agentFailed('the agent did not answer within the connect timeout', true)
+    }
+    if (this.#keepaliveDeadline() <= now) {
+      this.#agentFailed(
+        `no message from the agent for ${this.#options.keepaliveTimeoutMs / 1000} s`,
+        true,
+      )
+    }
+  }
+
+  #keepaliveDeadline(): number {
+    return this.#agent.status === 'ready'
+      ? this.#lastAgentMessageAt + this.#options.keepaliveTimeoutMs
+      : Number.POSITIVE_INFINITY
+  }
+
+  #scheduleTimer(): void {
+    const at = Math.min(
+      this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
+      this.#reconnectAt ?? Number.POSITIVE_INFINITY,
+      this.#connectDeadline ?? Number.POSITIVE_INFINITY,
+      this.#keepaliveDeadline(),
+    )
+    const next = Number.isFinite(at) ? at : undefined
+    // The keepalive deadline moves with every agent message; only reschedule when it gets earlier
+    // or the timer is off, and let a tick that fires early reschedule itself.
+    if (next === this.#timerAt) return
+    if (
+      next !== undefined &&
+      this.#timerAt !== undefined &&
+      next > this.#timerAt &&
+      this.#timerAt > this.#now
+    )
+      return
+    this.#timerAt = next
+    this.#out.push({ type: 'timer', at: next })
+  }
+
+  // --- Shared ----------------------------------------------------------------
+
+  #tellAgent(text: string, contextId?: string): void {
+    if (contextId) this.#contexts.set(contextId, text)
+    if (this.#agent.status === 'ready') this.#send(contextualUpdate(text, contextId))
+    else if (!contextId) this.#queuedContexts.push(text)
+    this.#queuedContexts.splice(0, this.#queuedContexts.length - 20)
+  }
+
+  #sendAudio(chunk: string): void {
+    this.stats.agentChunksSent++
+    this.#send(userAudioChunk(chunk))
+  }
+
+  #send(data: string): void {
+    this.#out.push({ type: 'agent_send', data })
+  }
+
+  #closeAgent(code: number, reason: string): void {
+    if (this.#liveAttempt === undefined) return
+    this.#out.push({ type: 'agent_close', attempt: this.#liveAttempt, code, reason })
+    this.#liveAttempt = undefined
+  }
+
+  #addTranscript(role: 'agent' | 'user', text: string, eventId: number | undefined): void {
+    const entry = this.transcript.add({
+      role,
+      text,
+      at: new Date(this.#now).toISOString(),
+      ...(eventId !== undefined && { eventId }),
+    })
+    this.#out.push({ type: 'transcript', entry })
+  }
+
+  #setAgent(patch: Partial<AgentView>): void {
+    this.#agent = { ...this.#agent, ...patch }
+    this.#changed('agent')
+  }
+
+  #changed(part: 'agent' | 'stream'): void {
+    this.#out.push({ type: 'changed', part })
+  }
+
+  /** Counts bad input; logs the 1st, 10th, 100th… of each kind so a flood cannot flood the log. */
+  #invalid(kind: string, detail: string): void {
+    const count = (this.stats.invalid[kind] ?? 0) + 1
+    this.stats.invalid[kind] = count
+    if (Number.isInteger(Math.log10(count)))
+      this.#log('warn', `bad input ${kind} (#${count}): ${detail}`)
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#out.push({ type: 'log', level, message })
+  }
+}

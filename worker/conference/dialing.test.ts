@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { checkDialTarget } from './dialing.ts'
+
+describe('checkDialTarget', () => {
+  it('accepts numbers the way people type them and returns E.164', () => {
+    expect(checkDialTarget('+972-52-6722216', [])).toEqual({ ok: true, e164: '+972526722216' })
+    expect(checkDialTarget(' +1 (415) 555-2671 ', [])).toEqual({ ok: true, e164: '+14155552671' })
+    expect(checkDialTarget('+44 20 7946 0958', [])).toEqual({ ok: true, e164: '+442079460958' })
+  })
+
+  it('asks for the country code when the number has none', () => {
+    const result = checkDialTarget('415 555 2671', [])
+    expect(result).toMatchObject({ ok: false, code: 'invalid_phone_number' })
+    expect(!result.ok && result.message).toMatch(/country code/)
+  })
+
+  it('refuses what is not a phone number, or not a valid one', () => {
+    for (const input of ['', 'call me', '+1 555', '+1 999 999 99999999', '+972-52-672']) {
+      expect(checkDialTarget(input, [])).toMatchObject({ ok: false, code: 'invalid_phone_number' })
+    }
+  })
+
+  it('enforces the allow-list by E.164 prefix', () => {
+    expect(checkDialTarget('+972-52-6722216', ['+1', '+972'])).toMatchObject({ ok: true })
+    const refused = checkDialTarget('+44 20 7946 0958', ['+1', '+972'])
+    expect(refused).toMatchObject({ ok: false, code: 'dial_not_allowed' })
+    expect(!refused.ok && refused.message).toMatch(/DIAL_ALLOWLIST permits \+1, \+972/)
+  })
+})

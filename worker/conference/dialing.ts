@@ -1,0 +1,55 @@
+/**
+ * Who may be dialled into a conference: a number as a person types it
+ * (`+972-52-6722216`, `+1 (415) 555-0100`) normalised to E.164 with
+ * libphonenumber-js's full metadata, then checked against DIAL_ALLOWLIST.
+ * Every refusal carries a sentence the page can show as is.
+ */
+import { type CountryCode, ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max'
+
+export type DialCheck =
+  | { ok: true; e164: string }
+  | { ok: false; code: 'invalid_phone_number' | 'dial_not_allowed'; message: string }
+
+const PARSE_MESSAGES: Record<string, string> = {
+  INVALID_COUNTRY: 'Start the number with + and its country code, e.g. +1 415 555 0100.',
+  NOT_A_NUMBER: 'That does not look like a phone number.',
+  TOO_SHORT: 'That number is too short.',
+  TOO_LONG: 'That number is too long.',
+  INVALID_LENGTH: 'That number has the wrong length for its country.',
+}
+
+export function checkDialTarget(
+  input: string,
+  allowlist: readonly string[],
+  defaultCountry?: CountryCode,
+): DialCheck {
+  const typed = input.trim()
+  if (!typed) return { ok: false, code: 'invalid_phone_number', message: 'Enter a phone number.' }
+  let e164: string
+  try {
+    const number = parsePhoneNumberWithError(typed, defaultCountry ? { defaultCountry } : undefined)
+    if (!number.isValid()) {
+      return {
+        ok: false,
+        code: 'invalid_phone_number',
+        message: `${typed} is not a valid phone number.`,
+      }
+    }
+    e164 = number.number
+  } catch (error) {
+    const message = error instanceof ParseError ? PARSE_MESSAGES[error.message] : undefined
+    return {
+      ok: false,
+      code: 'invalid_phone_number',
+      message: message ?? `${typed} is not a valid phone number.`,
+    }
+  }
+  if (allowlist.length > 0 && !allowlist.some((prefix) => e164.startsWith(prefix))) {
+    return {
+      ok: false,
+      code: 'dial_not_allowed',
+      message: `Calls to ${e164} are not allowed here (DIAL_ALLOWLIST permits ${allowlist.join(', ')}).`,
+    }
+  }
+  return { ok: true, e164 }
+}

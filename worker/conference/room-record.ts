@@ -1,0 +1,83 @@
+/**
+ * What a ConferenceRoom stores and what it shows: the durable record of one
+ * conference and the JSON view the API and the page's event socket receive.
+ * Tokens stay in the record and never appear in the view.
+ */
+import type { AgentView, BridgeStats, StreamView } from './bridge-types.ts'
+import type { ConferenceInfo, Participant } from './roster.ts'
+import type { TranscriptEntry } from './transcript.ts'
+
+export interface RoomRecord {
+  conferenceId: string
+  agentId: string
+  createdAt: string
+  endedAt?: string
+  /** One-time secret the agent leg's TwiML request must carry (a custom parameter of our REST call). */
+  agentLegToken?: string
+  /** One-time secret the agent's media stream must carry in its `start` message. */
+  streamToken?: string
+  participants: Participant[]
+  conference: ConferenceInfo
+  agent: AgentView
+  stream: StreamView
+  transcript: TranscriptEntry[]
+  stats?: BridgeStats
+}
+
+export type ParticipantView = Omit<Participant, 'conferenceSequence' | 'callSequence'>
+
+export interface RoomView {
+  conferenceId: string
+  status: ConferenceInfo['status']
+  conferenceSid?: string
+  endedReason?: string
+  createdAt: string
+  endedAt?: string
+  participants: ParticipantView[]
+  agent: AgentView & { agentId: string }
+  stream: StreamView
+  transcript: TranscriptEntry[]
+  stats?: BridgeStats
+}
+
+/** Messages on `GET /api/twilio/conferences/:id/events`. */
+export type RoomEventMessage =
+  | { type: 'snapshot'; room: RoomView }
+  | { type: 'update'; room: Omit<RoomView, 'transcript' | 'stats'> }
+  | { type: 'transcript'; entry: TranscriptEntry }
+
+export function newRecord(conferenceId: string, agentId: string, now: string): RoomRecord {
+  return {
+    conferenceId,
+    agentId,
+    createdAt: now,
+    participants: [],
+    conference: { status: 'created', sequence: -1 },
+    agent: { status: 'waiting', speaking: false, reconnects: 0 },
+    stream: { status: 'awaiting' },
+    transcript: [],
+  }
+}
+
+export function toView(record: RoomRecord): RoomView {
+  const { conference } = record
+  return {
+    conferenceId: record.conferenceId,
+    status: conference.status,
+    ...(conference.conferenceSid && { conferenceSid: conference.conferenceSid }),
+    ...(conference.endedReason && { endedReason: conference.endedReason }),
+    createdAt: record.createdAt,
+    ...(record.endedAt && { endedAt: record.endedAt }),
+    participants: record.participants.map(toParticipantView),
+    agent: { ...record.agent, agentId: record.agentId },
+    stream: record.stream,
+    transcript: record.transcript,
+    ...(record.stats && { stats: record.stats }),
+  }
+}
+
+export const toParticipantView = ({
+  conferenceSequence: _c,
+  callSequence: _s,
+  ...participant
+}: Participant): ParticipantView => participant

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest'
+import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
+import { api, elevenLabs, liveCall, STREAM_SID, twilio } from '../testing/conference-call.ts'
+import { collect, eventually } from '../testing/eventually.ts'
+import { conferenceCallback } from '../testing/twilio-requests.ts'
+
+const conversationOf = async (conversationId: string) =>
+  (await elevenLabs().conversations({ conversationId }))[0]
+
+describe('the media bridge in a conference room', () => {
+  it('carries caller audio to the agent in its format and the agent audio back as media and marks', async () => {
+    const call = await liveCall({
+      userInputAudioFormat: 'pcm_16000',
+      agentOutputAudioFormat: 'pcm_16000',
+    })
+    call.stream.sendFrames(25)
+    const heard = await eventually('500 ms of caller audio at the agent', async () => {
+      const c = await conversationOf(call.conversation.conversationId)
+      return c && c.received.audioMs >= 500 && c
+    })
+    expect(heard.received.audioBytes).toBe(25 * 640)
+
+    await elevenLabs().sendAudio(
+      call.conversation.conversationId,
+      encodeBase64(new Uint8Array(3200)),
+      1,
+    )
+    const [media] = await eventually('agent audio at Twilio', () => {
+      const found = call.stream.ofEvent('media')
+      return found.length > 0 && found
+    })
+    expect(media).toMatchObject({ event: 'media', streamSid: STREAM_SID })
+    const payload = (media?.media as { payload: string } | undefined)?.payload ?? ''
+    expect(decodeBase64(payload)?.length).toBe(800)
+    await eventually('a mark after the media', () => call.stream.ofEvent('mark').length === 1)
+  })
+
+  it('clears Twilio on an interruption and drops the stale audio that follows', async () => {
+    const call = await liveCall({
+      userInputAudioFormat: 'ulaw_8000',
+      agentOutputAudioFormat: 'ulaw_8000',
+    })
+    const id = call.conversation.conversationId
+    await elevenLabs().sendAudio(id, encodeBase64(new Uint8Array(800)), 4)
+    await eventually('first audio', () => call.stream.ofEvent('media').length === 1)
+    await elevenLabs().sendInterruption(id, 4)
+    await eventually('clear', () => call.stream.ofEvent('clear').length === 1)
+    await elevenLabs().sendAudio(id, encodeBase64(new Uint8Array(800)), 4)
+    await elevenLabs().sendAudio(id, encodeBase64(new Uint8Array(800).fill(7)), 5)
+    await eventually('fresh audio', () => call.stream.ofEvent('media').length === 2)
+    const fresh = call.stream.ofEvent('media')[1]?.media as { payload: string }
+    expect(decodeBase64(fresh.payload)?.[0]).toBe(7)
+  })
+
+  it('answers pings, tells the agent who joined, and records the transcript', async () => {
+    const call = await liveCall()
+    const id = call.conversation.conversationId
+    await elevenLabs().sendPing(id)
+    await eventually('a pong', async () => (await conversationOf(id))?.pongs.count === 1)
+    await conferenceCallback(call.conferenceId, 2, {
+      StatusCallbackEvent: 'participant-join',
+      CallSid: `CA${'2'.repeat(32)}`,
+      ParticipantLabel: 'phone-1',
+      Muted: 'false',
+      Hold: 'false',
+    })
+    const roster = await eventually('a roster update at the agent', async () =>
+      (await conversationOf(id))?.contextualUpdates.find(
+        (u) => u.text.includes('phone-1') || u.text.includes('by phone'),
+      ),
+    )
+    expect(roster.contextId).toBe('roster')
+    await elevenLabs().speak(id, 'Hello everyone')
+    const view = await eventually('the agent line in the transcript', async () => {
+      const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
+        transcript: { role: string; text: string }[]
+      }
+      return room.transcript.some((e) => e.role === 'agent' && e.text === 'Hello everyone') && room
+    })
+    expect(view).toMatchObject({
+      status: 'in-progress',
+      agent: { status: 'ready', inputFormat: 'pcm_16000' },
+    })
+  })
+
+  it('ends the agent leg when the agent ends the conversation', async () => {
+    const call = await liveCall()
+    await elevenLabs().close(call.conversation.conversationId, {
+      code: 1000,
+      reason: 'end_call tool',
+    })
+    const [close] = await eventually(
+      'the Twilio stream to close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close?.code).toBe(1000)
+  })
+
+  it('reconnects after the agent socket fails, without dropping the Twilio stream', async () => {
+    const call = await liveCall()
+    await elevenLabs().close(call.conversation.conversationId, {
+      code: 1011,
+      reason: 'internal error',
+    })
+    const second = await eventually('a second conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.conversationId !== call.conversation.conversationId && c.status === 'active',
+      ),
+    )
+    expect(second).toBeDefined()
+    expect(call.stream.closes).toEqual([])
+    const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
+      agent: { status: string; reconnects: number }
+    }
+    expect(room.agent).toMatchObject({ status: 'ready', reconnects: 1 })
+  })
+
+  it('closes the agent conversation normally when Twilio stops the stream', async () => {
+    const call = await liveCall()
+    call.stream.socket.send(JSON.stringify({ event: 'stop', streamSid: STREAM_SID, stop: {} }))
+    const closed = await eventually('the conversation to close', async () => {
+      const c = await conversationOf(call.conversation.conversationId)
+      return c?.status === 'closed' && c
+    })
+    expect(closed.close).toMatchObject({ code: 1000, by: 'client' })
+  })
+
+  it('keeps the call up through bad input and closes cleanly on framing violations', async () => {
+    const call = await liveCall()
+    call.stream.socket.send(JSON.stringify({ event: 'surprise' }))
+    call.stream.socket.send(
+      JSON.stringify({ event: 'media', streamSid: STREAM_SID, media: { payload: '%%%' } }),
+    )
+    call.stream.sendFrames(1)
+    await eventually(
+      'the frame after the bad ones',
+      async () => (await conversationOf(call.conversation.conversationId))?.received.audioMs === 20,
+    )
+    call.stream.socket.send('not json')
+    const [close] = await eventually(
+      'a 1007 close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close?.code).toBe(1007)
+    const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
+      stats: { invalid: Record<string, number> }
+    }
+    expect(room.stats.invalid).toMatchObject({
+      'twilio:unknown_event': 1,
+      'twilio:invalid_base64': 1,
+      'twilio:not_json': 1,
+    })
+  })
+
+  it('streams room changes to the page over the events socket', async () => {
+    const call = await liveCall()
+    const res = await api(`/api/twilio/conferences/${call.conferenceId}/events`, {
+      headers: { Upgrade: 'websocket' },
+    })
+    const socket = res.webSocket
+    if (!socket) throw new Error(`events socket refused: ${res.status}`)
+    socket.accept()
+    const events = collect(socket)
+    const snapshot = await eventually('a snapshot', () =>
+      events.messages.find((m) => m.type === 'snapshot'),
+    )
+    expect(snapshot).toMatchObject({ room: { conferenceId: call.conferenceId } })
+    await conferenceCallback(call.conferenceId, 5, {
+      StatusCallbackEvent: 'participant-mute',
+      CallSid: `CA${'1'.repeat(32)}`,
+      Muted: 'true',
+      Hold: 'false',
+    })
+    await eventually('an update with the host muted', () =>
+      events.messages.some(
+        (m) =>
+          m.type === 'update' &&
+          (m.room as { participants: { label: string; muted: boolean }[] }).participants.some(
+            (p) => p.label === 'web-web_host' && p.muted,
+          ),
+      ),
+    )
+  })
+
+  it('ends the conference on Twilio and closes the agent socket on DELETE', async () => {
+    const call = await liveCall()
+    await conferenceCallback(call.conferenceId, 2, { StatusCallbackEvent: 'conference-start' })
+    const res = await api(`/api/twilio/conferences/${call.conferenceId}`, { method: 'DELETE' })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ status: 'ended' })
+    const conference = await twilio().conference(call.conferenceId)
+    expect(conference?.status).toBe('completed')
+    await eventually(
+      'the agent conversation to close',
+      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
+    )
+    await eventually('the Twilio stream to close', () => call.stream.closes.length > 0)
+  })
+})

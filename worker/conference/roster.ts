@@ -1,0 +1,231 @@
+/**
+ * Who is in the conference, kept from Twilio's status callbacks and our own
+ * REST calls. Pure: the room persists it and tells the agent what changed.
+ *
+ * Twilio may deliver callbacks late, twice or out of order. Each carries a
+ * `SequenceNumber` (conference callbacks count per conference, call progress
+ * callbacks per call), so a callback only applies when it is newer than the
+ * last one applied to the same thing; duplicates and late arrivals change nothing.
+ * Source: https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback
+ */
+
+export type ParticipantKind = 'agent' | 'browser' | 'phone'
+export type ParticipantStatus = 'dialing' | 'ringing' | 'joined' | 'left' | 'failed'
+
+export interface Participant {
+  label: string
+  kind: ParticipantKind
+  callSid?: string
+  phoneNumber?: string
+  identity?: string
+  status: ParticipantStatus
+  muted: boolean
+  hold: boolean
+  speaking: boolean
+  joinedAt?: string
+  leftAt?: string
+  error?: string
+  /** Newest conference callback applied to this participant. */
+  conferenceSequence: number
+  /** Newest call progress callback applied to this participant's call. */
+  callSequence: number
+}
+
+export interface ConferenceInfo {
+  status: 'created' | 'in-progress' | 'ended'
+  conferenceSid?: string
+  endedReason?: string
+  sequence: number
+}
+
+/** A change worth telling the agent about. */
+export interface RosterNotice {
+  kind: 'joined' | 'left' | 'failed'
+  participant: Participant
+}
+
+export type Params = Record<string, string | undefined>
+
+const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
+
+export const isActive = (participant: Participant): boolean => ACTIVE.includes(participant.status)
+
+export const describe = (p: Participant): string =>
+  p.kind === 'agent'
+    ? 'the AI agent'
+    : p.kind === 'phone'
+      ? `${p.phoneNumber ?? 'a caller'} (by phone)`
+      : `${p.identity ?? 'the host'} (from the web page)`
+
+const seq = (value: string | undefined): number => {
+  const n = Number(value)
+  return Number.isFinite(n) ? n : Number.NaN
+}
+
+const flag = (value: string | undefined): boolean | undefined =>
+  value === undefined ? undefined : value === 'true'
+
+export class Roster {
+  readonly participants: Participant[]
+  readonly conference: ConferenceInfo
+
+  constructor(state?: { participants: Participant[]; conference: ConferenceInfo }) {
+    this.participants = state?.participants ?? []
+    this.conference = state?.conference ?? { status: 'created', sequence: -1 }
+  }
+
+  find(callSidOrLabel: string): Participant | undefined {
+    return this.participants.find((p) => p.callSid === callSidOrLabel || p.label === callSidOrLabel)
+  }
+
+  get active(): Participant[] {
+    return this.participants.filter(isActive)
+  }
+
+  get humansPresent(): boolean {
+    return this.participants.some((p) => p.kind !== 'agent' && p.status === 'joined')
+  }
+
+  /** Adds (or refreshes) a participant we are dialling or that Twilio told us about. */
+  upsert(fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>): Participant {
+    const existing = this.find(fields.callSid ?? fields.label) ?? this.find(fields.label)
+    if (existing) {
+      Object.assign(existing, fields)
+      return existing
+    }
+    const participant: Participant = {
+      status: 'dialing',
+      muted: false,
+      hold: false,
+      speaking: false,
+      conferenceSequence: -1,
+      callSequence: -1,
+      ...fields,
+    }
+    this.participants.push(participant)
+    return participant
+  }
+
+  /** Applies a conference status callback; returns what the agent should hear about. */
+  applyConferenceEvent(params: Params, now: string): RosterNotice[] {
+    const event = params.StatusCallbackEvent ?? ''
+    const sequence = seq(params.SequenceNumber)
+    if (event === 'conference-start' || event === 'conference-end') {
+      if (!(sequence > this.conference.sequence)) return []
+      this.conference.sequence = sequence
+      if (params.ConferenceSid) this.conference.conferenceSid = params.ConferenceSid
+      if (event === 'conference-start' && this.conference.status === 'created') {
+        this.conference.status = 'in-progress'
+      }
+      if (event === 'conference-end') {
+        this.conference.status = 'ended'
+        this.conference.endedReason = params.ReasonConferenceEnded ?? 'conference ended'
+      }
+      return []
+    }
+    if (!event.startsWith('participant-') || !params.CallSid) return []
+    if (params.ConferenceSid) this.conference.conferenceSid ??= params.ConferenceSid
+    // Someone in it means it has started, even if conference-start was lost or is late.
+    if (event === 'participant-join' && this.conference.status === 'created') {
+      this.conference.status = 'in-progress'
+    }
+    const participant =
+      this.find(params.CallSid) ??
+      (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined) ??
+      this.upsert(guessParticipant(params))
+    if (!(sequence > participant.conferenceSequence)) return []
+    participant.conferenceSequence = sequence
+    participant.callSid = params.CallSid
+    return this.#applyParticipantEvent(participant, event, params, now)
+  }
+
+  #applyParticipantEvent(
+    p: Participant,
+    event: string,
+    params: Params,
+    now: string,
+  ): RosterNotice[] {
+    p.muted = flag(params.Muted) ?? p.muted
+    p.hold = flag(params.Hold) ?? p.hold
+    switch (event) {
+      case 'participant-join':
+        if (p.status === 'joined') return []
+        p.status = 'joined'
+        p.joinedAt = now
+        return [{ kind: 'joined', participant: p }]
+      case 'participant-leave':
+        if (p.status === 'left') return []
+        p.status = 'left'
+        p.speaking = false
+        p.leftAt = now
+        return [{ kind: 'left', participant: p }]
+      case 'participant-speech-start':
+        p.speaking = true
+        return []
+      case 'participant-speech-stop':
+        p.speaking = false
+        return []
+      default:
+        // mute, unmute, hold, unhold, modify: the flags above carry the change.
+        return []
+    }
+  }
+
+  /** Applies a call progress callback (ringing, busy, no-answer…) for a participant we dialled. */
+  applyCallEvent(params: Params, now: string): RosterNotice[] {
+    const participant = params.CallSid ? this.find(params.CallSid) : undefined
+    const sequence = seq(params.SequenceNumber)
+    if (!participant || !(sequence > participant.callSequence)) return []
+    participant.callSequence = sequence
+    const status = params.CallStatus ?? ''
+    if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
+      participant.status = 'ringing'
+    }
+    if (
+      ['busy', 'failed', 'no-answer', 'canceled'].includes(status) &&
+      participant.status !== 'left'
+    ) {
+      participant.status = 'failed'
+      participant.error = status === 'no-answer' ? 'no answer' : status
+      return [{ kind: 'failed', participant }]
+    }
+    if (status === 'completed' && isActive(participant)) {
+      const joined = participant.status === 'joined'
+      participant.status = joined ? 'left' : 'failed'
+      if (joined) participant.leftAt = now
+      else participant.error = 'the call ended before joining'
+      return [{ kind: joined ? 'left' : 'failed', participant }]
+    }
+    return []
+  }
+
+  /** Everyone still on the call, for the agent. */
+  summary(): string {
+    const present = this.participants.filter((p) => p.status === 'joined' && p.kind !== 'agent')
+    return present.length === 0
+      ? 'Nobody else is on the call right now.'
+      : `On the call now: ${present.map(describe).join(', ')}.`
+  }
+}
+
+/** A participant Twilio reports that we did not create (a browser leg joining by TwiML). */
+function guessParticipant(
+  params: Params,
+): Pick<Participant, 'label' | 'kind'> & Partial<Participant> {
+  const label = params.ParticipantLabel ?? params.CallSid ?? 'unknown'
+  if (label === 'agent') return { label, kind: 'agent' }
+  if (label.startsWith('web-')) return { label, kind: 'browser', identity: label.slice(4) }
+  return { label, kind: 'phone' }
+}
+
+/** What to tell the agent about a roster change. */
+export function noticeText(notice: RosterNotice): string {
+  const who = describe(notice.participant)
+  const what =
+    notice.kind === 'joined'
+      ? `${who} joined the call.`
+      : notice.kind === 'left'
+        ? `${who} left the call.`
+        : `Calling ${who} did not work: ${notice.participant.error ?? 'the call failed'}.`
+  return what.charAt(0).toUpperCase() + what.slice(1)
+}

@@ -1,0 +1,235 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import app from '../index.ts'
+import { api, registerAgent, startConference, twilio } from '../testing/conference-call.ts'
+import { conferenceCallback } from '../testing/twilio-requests.ts'
+
+const json = (res: Response) => res.json() as Promise<Record<string, unknown>>
+
+/** The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars. */
+const withEnv = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
+  app.fetch(new Request(`http://worker.test${path}`, init), { ...env, ...overrides }, {
+    waitUntil: () => {},
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext)
+
+const dial = (conferenceId: string, phoneNumber: string) =>
+  api(`/api/twilio/conferences/${conferenceId}/participants`, { json: { phoneNumber } })
+
+describe('POST /api/twilio/start-conference', () => {
+  it('creates the room and adds the agent through the TwiML App, quietly', async () => {
+    const agentId = await registerAgent()
+    const res = await api('/api/twilio/start-conference', { json: { agentId } })
+    expect(res.status).toBe(201)
+    const body = await json(res)
+    expect(body.conferenceId).toMatch(/^conf-[a-z2-7]{20}$/)
+    const [create] = await twilio().requests({
+      conference: String(body.conferenceId),
+      method: 'POST',
+    })
+    expect(create?.principal).toBe(env.TWILIO_API_KEY)
+    expect(create?.form).toMatchObject({
+      From: [env.TWILIO_PHONE_NUMBER],
+      Label: ['agent'],
+      Beep: ['false'],
+      WaitUrl: [''],
+      StartConferenceOnEnter: ['true'],
+      EndConferenceOnExit: ['false'],
+      ConferenceStatusCallbackEvent: ['start', 'end', 'join', 'leave', 'mute', 'hold', 'speaker'],
+    })
+    const to = new URL(create?.form.To?.[0]?.replace('app:', 'app://') ?? '')
+    expect(to.host.toUpperCase()).toBe(env.TWILIO_TWIML_APP_SID?.toUpperCase())
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      conferenceId: body.conferenceId,
+      role: 'agent',
+    })
+    expect(to.searchParams.get('legToken')).toMatch(/^[\w-]{43}$/)
+    expect(body.room).toMatchObject({
+      status: 'created',
+      participants: [{ label: 'agent', kind: 'agent' }],
+    })
+  })
+
+  it('dials a phone number given with it', async () => {
+    const agentId = await registerAgent()
+    const res = await api('/api/twilio/start-conference', {
+      json: { agentId, phoneNumber: '+1 (415) 555-2671' },
+    })
+    const { conferenceId } = await json(res)
+    const creates = await twilio().requests({ conference: String(conferenceId), method: 'POST' })
+    expect(creates.map((r) => r.form.To?.[0])).toContain('+14155552671')
+  })
+
+  it('refuses a bad phone number before calling Twilio at all', async () => {
+    const before = (await twilio().requests()).length
+    const res = await api('/api/twilio/start-conference', { json: { phoneNumber: 'call mom' } })
+    expect(res.status).toBe(400)
+    expect(await json(res)).toEqual({
+      error: { code: 'invalid_phone_number', message: expect.stringMatching(/phone number/) },
+    })
+    expect((await twilio().requests()).length).toBe(before)
+  })
+
+  it('names the missing setting when Twilio is not configured', async () => {
+    const res = await withEnv({ TWILIO_API_SECRET: undefined }, '/api/twilio/start-conference', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(res.status).toBe(503)
+    expect(await json(res)).toMatchObject({
+      error: {
+        code: 'not_configured',
+        message: expect.stringContaining('TWILIO_API_SECRET is not set'),
+      },
+    })
+  })
+
+  it('reports a Twilio refusal and closes the room it had opened', async () => {
+    await twilio().injectFault({ pathContains: '/Participants.json', method: 'POST', status: 400 })
+    const res = await api('/api/twilio/start-conference', {
+      json: { agentId: await registerAgent() },
+    })
+    expect(res.status).toBe(502)
+    expect(await json(res)).toMatchObject({ error: { code: 'upstream_error' } })
+  })
+
+  it('rejects a body that is not what it expects', async () => {
+    const res = await api('/api/twilio/start-conference', { json: { agentId: 42 } })
+    expect(res.status).toBe(400)
+    expect(await json(res)).toMatchObject({
+      error: { code: 'bad_request', message: expect.stringMatching(/^agentId/) },
+    })
+  })
+})
+
+describe('adding and managing participants', () => {
+  it('normalises the number, dials it with the conference callbacks and records the participant', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await dial(conferenceId, '+972-52-6722216')
+    expect(res.status).toBe(201)
+    expect(await json(res)).toMatchObject({
+      participant: {
+        kind: 'phone',
+        phoneNumber: '+972526722216',
+        status: 'dialing',
+        label: 'phone-1',
+      },
+    })
+    const created = (await twilio().requests({ conference: conferenceId, method: 'POST' })).at(-1)
+    expect(created?.form).toMatchObject({
+      To: ['+972526722216'],
+      From: [env.TWILIO_PHONE_NUMBER],
+      StatusCallback: [
+        `${env.WEBHOOK_BASE_URL}/api/twilio/status/call?conferenceId=${conferenceId}`,
+      ],
+    })
+  })
+
+  it('refuses numbers outside DIAL_ALLOWLIST without calling Twilio', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await withEnv(
+      { DIAL_ALLOWLIST: '+1' },
+      `/api/twilio/conferences/${conferenceId}/participants`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"phoneNumber":"+44 20 7946 0958"}',
+      },
+    )
+    expect(res.status).toBe(403)
+    expect(await json(res)).toMatchObject({ error: { code: 'dial_not_allowed' } })
+    expect((await twilio().requests({ conference: conferenceId })).length).toBe(1)
+  })
+
+  it('stops at the participant cap', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const add = (n: string) =>
+      withEnv({ MAX_PARTICIPANTS: '2' }, `/api/twilio/conferences/${conferenceId}/participants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber: n }),
+      })
+    expect((await add('+14155552671')).status).toBe(201)
+    const over = await add('+14155552672')
+    expect(over.status).toBe(409)
+    expect(await json(over)).toMatchObject({ error: { code: 'participant_limit' } })
+  })
+
+  it('refuses to dial the same number twice into one call', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await dial(conferenceId, '+14155552671')
+    const again = await dial(conferenceId, '+1 415 555 2671')
+    expect(again.status).toBe(409)
+  })
+
+  it('answers 404 for an unknown conference', async () => {
+    expect((await dial('conf-aaaaaaaaaaaaaaaaaaaa', '+14155552671')).status).toBe(404)
+    expect((await api('/api/twilio/conferences/not-a-conference')).status).toBe(404)
+  })
+
+  it('mutes, holds and removes a participant through Twilio once the conference has started', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { participant } = (await json(await dial(conferenceId, '+14155552671'))) as {
+      participant: { callSid: string }
+    }
+    const path = `/api/twilio/conferences/${conferenceId}/participants/${participant.callSid}`
+    expect((await api(path, { json: { muted: true } })).status).toBe(409)
+    await conferenceCallback(conferenceId, 1, { StatusCallbackEvent: 'conference-start' })
+    const muted = await api(path, { json: { muted: true, hold: true } })
+    expect(muted.status).toBe(200)
+    expect(await json(muted)).toMatchObject({ participant: { muted: true, hold: true } })
+    const update = (
+      await twilio().requests({ pathContains: `Participants/${participant.callSid}` })
+    ).at(-1)
+    expect(update?.form).toMatchObject({ Muted: ['true'], Hold: ['true'] })
+    const removed = await api(path, { method: 'DELETE' })
+    expect(removed.status).toBe(200)
+    expect(await json(removed)).toMatchObject({ participant: { status: 'left' } })
+  })
+
+  it('rejects an update that changes nothing', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA1`, { json: {} })
+    expect(res.status).toBe(400)
+  })
+})
+
+describe('the JSON API behind APP_ACCESS_KEY', () => {
+  const locked = { APP_ACCESS_KEY: 'k3y-for-tests' }
+
+  it('requires the bearer key when it is set', async () => {
+    const res = await withEnv(locked, '/api/twilio/token')
+    expect(res.status).toBe(401)
+    expect(await json(res)).toMatchObject({ error: { code: 'unauthorized' } })
+    const wrong = await withEnv(locked, '/api/twilio/token', {
+      headers: { Authorization: 'Bearer nope' },
+    })
+    expect(wrong.status).toBe(401)
+    const right = await withEnv(locked, '/api/twilio/token', {
+      headers: { Authorization: 'Bearer k3y-for-tests' },
+    })
+    expect(right.status).toBe(200)
+  })
+
+  it('leaves the health check and the Twilio-signed routes to their own checks', async () => {
+    expect((await withEnv(locked, '/api/health')).status).toBe(200)
+    const unsigned = await withEnv(locked, '/api/twilio/status/conference', { method: 'POST' })
+    expect(unsigned.status).toBe(403)
+  })
+
+  it('accepts the key as a WebSocket subprotocol for the events socket', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await withEnv(locked, `/api/twilio/conferences/${conferenceId}/events`, {
+      headers: {
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Protocol': 'bridge.v1, bearer.k3y-for-tests',
+      },
+    })
+    expect(res.status).toBe(101)
+    expect(res.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
+    res.webSocket?.accept()
+    res.webSocket?.close()
+  })
+})

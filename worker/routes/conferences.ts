@@ -1,0 +1,279 @@
+/**
+ * The JSON API for conferences: start one (the agent joins through a TwiML
+ * App leg), add and manage participants, read its state, follow it live over
+ * a WebSocket, and end it. Twilio is called here; the room keeps the state.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { ApiError } from '../api-error.ts'
+import { isConferenceId, newConferenceId, roomFor } from '../conference/conference-id.ts'
+import { checkDialTarget } from '../conference/dialing.ts'
+import type { RoomResult } from '../conference/room.ts'
+import {
+  dialAllowlist,
+  type Env,
+  maxParticipants,
+  requireSettings,
+  twilioApiBase,
+  webhookBaseUrl,
+} from '../config.ts'
+import {
+  type ConferenceEvent,
+  type CreateParticipantParams,
+  TwilioRestClient,
+} from '../twilio/rest-client.ts'
+import { fromTwilioError } from './twilio-errors.ts'
+import { validate } from './validation.ts'
+
+const CONFERENCE_EVENTS: ConferenceEvent[] = [
+  'start',
+  'end',
+  'join',
+  'leave',
+  'mute',
+  'hold',
+  'speaker',
+]
+
+const startBody = z.object({
+  agentId: z.string().trim().min(1).max(200).optional(),
+  phoneNumber: z.string().max(64).optional(),
+})
+const dialBody = z.object({ phoneNumber: z.string().max(64) })
+const updateBody = z
+  .object({ muted: z.boolean().optional(), hold: z.boolean().optional() })
+  .refine((body) => body.muted !== undefined || body.hold !== undefined, 'give muted and/or hold')
+
+export const conferences = new Hono<{ Bindings: Env }>()
+  .post('/start-conference', validate('json', startBody), async (c) => {
+    const twilio = twilioSettings(c.env)
+    requireSettings(c.env, ['ELEVENLABS_API_KEY'])
+    const body = c.req.valid('json')
+    const agentId = body.agentId ?? c.env.ELEVENLABS_AGENT_ID?.trim()
+    if (!agentId) {
+      throw new ApiError(
+        503,
+        'not_configured',
+        'ELEVENLABS_AGENT_ID is not set: add it to .dev.vars, or pass agentId.',
+      )
+    }
+    const dial = body.phoneNumber === undefined ? undefined : checkedNumber(c.env, body.phoneNumber)
+    const conferenceId = newConferenceId()
+    const room = roomFor(c.env, conferenceId)
+    const created = await room.create({ conferenceId, agentId })
+    if (!created.ok) throw roomError(created)
+    try {
+      const agent = await twilio.rest.createParticipant(conferenceId, {
+        ...legDefaults(twilio, conferenceId),
+        to: `app:${twilio.appSid}`,
+        customParameters: { conferenceId, role: 'agent', legToken: created.agentLegToken },
+        label: 'agent',
+      })
+      await room.participantCreated({ label: 'agent', kind: 'agent', callSid: agent.callSid })
+    } catch (error) {
+      await room.end('the agent could not be added')
+      throw fromTwilioError(error, 'Adding the agent to the conference failed')
+    }
+    const warnings: string[] = []
+    if (dial) {
+      const dialled = await dialPhone(c.env, twilio, conferenceId, dial)
+      if (!dialled.ok) warnings.push(dialled.error.message)
+    }
+    return c.json({ conferenceId, room: await room.view(), warnings }, 201)
+  })
+  .get('/conferences/:id', async (c) => {
+    const view = await roomFor(c.env, conferenceIdParam(c.req.param('id'))).view()
+    if (!view)
+      throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+    return c.json(view)
+  })
+  .get('/conferences/:id/events', (c) => {
+    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+      throw new ApiError(426, 'bad_request', 'This endpoint only accepts a WebSocket upgrade.')
+    }
+    return roomFor(c.env, conferenceIdParam(c.req.param('id'))).fetch(c.req.raw)
+  })
+  .delete('/conferences/:id', async (c) => {
+    const conferenceId = conferenceIdParam(c.req.param('id'))
+    const room = roomFor(c.env, conferenceId)
+    const view = await room.view()
+    if (!view)
+      throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+    if (view.status === 'ended') return c.json(view)
+    let twilioError: ApiError | undefined
+    try {
+      const { rest } = twilioSettings(c.env)
+      if (view.conferenceSid) await rest.completeConference(view.conferenceSid)
+      else {
+        // Twilio has not reported the conference yet: end the legs we know instead.
+        for (const p of view.participants) {
+          if (p.callSid && ['dialing', 'ringing', 'joined'].includes(p.status)) {
+            await rest.updateCall(p.callSid, { status: 'completed' })
+          }
+        }
+      }
+    } catch (error) {
+      twilioError = fromTwilioError(
+        error,
+        'The room is closed and the agent disconnected, but ending the call on Twilio failed',
+      )
+    }
+    await room.end('ended through the API')
+    if (twilioError) throw twilioError
+    return c.json(await room.view())
+  })
+  .post('/conferences/:id/participants', validate('json', dialBody), async (c) => {
+    const twilio = twilioSettings(c.env)
+    const conferenceId = conferenceIdParam(c.req.param('id'))
+    const dial = checkedNumber(c.env, c.req.valid('json').phoneNumber)
+    const dialled = await dialPhone(c.env, twilio, conferenceId, dial)
+    if (!dialled.ok) throw dialled.error
+    return c.json({ participant: dialled.participant }, 201)
+  })
+  .post('/conferences/:id/participants/:callSid', validate('json', updateBody), async (c) => {
+    const { rest } = twilioSettings(c.env)
+    const { room, conferenceSid, callSid } = await liveParticipant(
+      c.env,
+      c.req.param('id'),
+      c.req.param('callSid'),
+    )
+    const flags = c.req.valid('json')
+    try {
+      await rest.updateParticipant(conferenceSid, callSid, flags)
+    } catch (error) {
+      throw fromTwilioError(error, 'Updating the participant failed')
+    }
+    const updated = await room.participantUpdated(callSid, flags)
+    if (!updated.ok) throw roomError(updated)
+    return c.json({ participant: await room.participant(callSid) })
+  })
+  .delete('/conferences/:id/participants/:callSid', async (c) => {
+    const { rest } = twilioSettings(c.env)
+    const { room, conferenceSid, callSid } = await liveParticipant(
+      c.env,
+      c.req.param('id'),
+      c.req.param('callSid'),
+    )
+    try {
+      await rest.removeParticipant(conferenceSid, callSid)
+    } catch (error) {
+      throw fromTwilioError(error, 'Removing the participant failed')
+    }
+    await room.participantRemoved(callSid)
+    return c.json({ participant: await room.participant(callSid) })
+  })
+
+interface TwilioSettings {
+  rest: TwilioRestClient
+  appSid: string
+  phoneNumber: string
+  webhookBase: string
+}
+
+function twilioSettings(env: Env): TwilioSettings {
+  const s = requireSettings(env, [
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_API_KEY',
+    'TWILIO_API_SECRET',
+    'TWILIO_TWIML_APP_SID',
+    'TWILIO_PHONE_NUMBER',
+    'WEBHOOK_BASE_URL',
+  ])
+  return {
+    rest: new TwilioRestClient({
+      baseUrl: twilioApiBase(env),
+      accountSid: s.TWILIO_ACCOUNT_SID,
+      apiKey: s.TWILIO_API_KEY,
+      apiSecret: s.TWILIO_API_SECRET,
+    }),
+    appSid: s.TWILIO_TWIML_APP_SID,
+    phoneNumber: s.TWILIO_PHONE_NUMBER,
+    webhookBase: webhookBaseUrl(env),
+  }
+}
+
+/** What every leg we dial shares: caller id, callbacks, and a quiet, already-started conference. */
+function legDefaults(
+  twilio: TwilioSettings,
+  conferenceId: string,
+): Omit<CreateParticipantParams, 'to'> {
+  return {
+    from: twilio.phoneNumber,
+    beep: false,
+    waitUrl: '',
+    startConferenceOnEnter: true,
+    endConferenceOnExit: false,
+    statusCallback: `${twilio.webhookBase}/api/twilio/status/call?conferenceId=${conferenceId}`,
+    statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    conferenceStatusCallback: `${twilio.webhookBase}/api/twilio/status/conference`,
+    conferenceStatusCallbackEvent: CONFERENCE_EVENTS,
+  }
+}
+
+function checkedNumber(env: Env, phoneNumber: string): string {
+  const check = checkDialTarget(phoneNumber, dialAllowlist(env))
+  if (!check.ok)
+    throw new ApiError(check.code === 'dial_not_allowed' ? 403 : 400, check.code, check.message)
+  return check.e164
+}
+
+/** Reserves a place in the room, then dials; a failed dial leaves a failed participant behind. */
+async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string, e164: string) {
+  const room = roomFor(env, conferenceId)
+  const reserved = await room.reserveDial(e164, maxParticipants(env))
+  if (!reserved.ok) return { ok: false as const, error: roomError(reserved) }
+  try {
+    const created = await twilio.rest.createParticipant(conferenceId, {
+      ...legDefaults(twilio, conferenceId),
+      to: e164,
+      label: reserved.label,
+      timeout: 30,
+    })
+    await room.participantCreated({
+      label: reserved.label,
+      kind: 'phone',
+      callSid: created.callSid,
+      phoneNumber: e164,
+    })
+    return { ok: true as const, participant: await room.participant(reserved.label) }
+  } catch (error) {
+    const apiError = fromTwilioError(error, `Calling ${e164} failed`)
+    await room.participantFailed(reserved.label, apiError.message)
+    return { ok: false as const, error: apiError }
+  }
+}
+
+function conferenceIdParam(id: string): string {
+  if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${id}.`)
+  return id
+}
+
+/** A participant of a conference Twilio has started, addressed by its CallSid. */
+async function liveParticipant(env: Env, id: string, callSid: string) {
+  const room = roomFor(env, conferenceIdParam(id))
+  const view = await room.view()
+  if (!view || view.status === 'ended')
+    throw new ApiError(404, 'not_found', 'No such conference, or it has ended.')
+  const participant = view.participants.find((p) => p.callSid === callSid)
+  if (!participant)
+    throw new ApiError(404, 'not_found', `No participant ${callSid} in this conference.`)
+  if (!view.conferenceSid) {
+    throw new ApiError(
+      409,
+      'conflict',
+      'Twilio has not started this conference yet; try again in a moment.',
+    )
+  }
+  return { room, conferenceSid: view.conferenceSid, callSid }
+}
+
+const ROOM_ERROR_STATUS = {
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  participant_limit: 409,
+} as const
+
+function roomError(result: Extract<RoomResult, { ok: false }>): ApiError {
+  return new ApiError(ROOM_ERROR_STATUS[result.code], result.code, result.message)
+}

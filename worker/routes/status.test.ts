@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import { api, registerAgent, startConference } from '../testing/conference-call.ts'
+import { conferenceCallback, twilioPost } from '../testing/twilio-requests.ts'
+
+interface Room {
+  status: string
+  participants: {
+    label: string
+    status: string
+    muted: boolean
+    speaking: boolean
+    error?: string
+  }[]
+}
+const room = async (conferenceId: string) =>
+  (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as Room
+
+const participantEvent = (conferenceId: string, sequence: number, event: string, fields = {}) =>
+  conferenceCallback(conferenceId, sequence, {
+    StatusCallbackEvent: event,
+    CallSid: 'CA7',
+    ParticipantLabel: 'web-web_lee',
+    Muted: 'false',
+    Hold: 'false',
+    ...fields,
+  })
+
+describe('Twilio status callbacks', () => {
+  it('applies conference events to the roster', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    expect((await participantEvent(conferenceId, 1, 'participant-join')).status).toBe(204)
+    await participantEvent(conferenceId, 2, 'participant-speech-start')
+    await participantEvent(conferenceId, 3, 'participant-mute', { Muted: 'true' })
+    expect(
+      (await room(conferenceId)).participants.find((p) => p.label === 'web-web_lee'),
+    ).toMatchObject({
+      status: 'joined',
+      speaking: true,
+      muted: true,
+    })
+  })
+
+  it('ignores duplicates and late arrivals by SequenceNumber', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await participantEvent(conferenceId, 1, 'participant-join')
+    await participantEvent(conferenceId, 3, 'participant-leave')
+    await participantEvent(conferenceId, 2, 'participant-mute', { Muted: 'true' })
+    await participantEvent(conferenceId, 1, 'participant-join')
+    expect(
+      (await room(conferenceId)).participants.find((p) => p.label === 'web-web_lee'),
+    ).toMatchObject({
+      status: 'left',
+      muted: false,
+    })
+  })
+
+  it('marks a dialled call that was not answered as failed', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await api(`/api/twilio/conferences/${conferenceId}/participants`, {
+      json: { phoneNumber: '+14155552671' },
+    })
+    const { participant } = (await dialled.json()) as { participant: { callSid: string } }
+    const call = (status: string, sequence: number) =>
+      twilioPost(`/api/twilio/status/call?conferenceId=${conferenceId}`, {
+        CallSid: participant.callSid,
+        CallStatus: status,
+        SequenceNumber: String(sequence),
+      })
+    await call('ringing', 1)
+    await call('no-answer', 2)
+    expect(
+      (await room(conferenceId)).participants.find((p) => p.label === 'phone-1'),
+    ).toMatchObject({
+      status: 'failed',
+      error: 'no answer',
+    })
+  })
+
+  it('ends the room when Twilio ends the conference', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await conferenceCallback(conferenceId, 1, { StatusCallbackEvent: 'conference-start' })
+    await conferenceCallback(conferenceId, 9, {
+      StatusCallbackEvent: 'conference-end',
+      ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
+    })
+    expect(await room(conferenceId)).toMatchObject({ status: 'ended' })
+  })
+
+  it('refuses unsigned callbacks', async () => {
+    const res = await twilioPost('/api/twilio/status/conference', { FriendlyName: 'conf-x' }, false)
+    expect(res.status).toBe(403)
+  })
+})

@@ -1,0 +1,35 @@
+/**
+ * Twilio's status callbacks, signature-checked: conference events (joins,
+ * leaves, mute, hold, speech), call progress of the legs we dial, and the
+ * agent stream's events. Each goes to its conference's room, which applies it
+ * in sequence order. Always 204 for a signed request, so Twilio's debugger
+ * stays quiet about conferences that have already been freed.
+ */
+import { Hono } from 'hono'
+import { isConferenceId, roomFor } from '../conference/conference-id.ts'
+import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
+
+export const status = new Hono<TwilioWebhookEnv>()
+  .use(verifyTwilioSignature)
+  .post('/conference', async (c) => {
+    const params = Object.fromEntries(c.get('twilioParams'))
+    // The conference's friendly name is our conference id.
+    if (isConferenceId(params.FriendlyName)) {
+      await roomFor(c.env, params.FriendlyName).conferenceEvent(params)
+    }
+    return c.body(null, 204)
+  })
+  .post('/call', async (c) => {
+    const conferenceId = c.req.query('conferenceId')
+    if (isConferenceId(conferenceId)) {
+      await roomFor(c.env, conferenceId).callEvent(Object.fromEntries(c.get('twilioParams')))
+    }
+    return c.body(null, 204)
+  })
+  .post('/stream', async (c) => {
+    const conferenceId = c.req.query('conferenceId')
+    if (isConferenceId(conferenceId)) {
+      await roomFor(c.env, conferenceId).streamEvent(Object.fromEntries(c.get('twilioParams')))
+    }
+    return c.body(null, 204)
+  })

@@ -1,0 +1,35 @@
+/**
+ * Turns what the Twilio REST client raises into the API's errors, with a
+ * message that says what happened and what to do. An outcome Twilio did not
+ * confirm is said to be unknown, so nobody retries into a second call.
+ */
+import { ApiError } from '../api-error.ts'
+import { TwilioApiError } from '../twilio/rest-client.ts'
+
+export function fromTwilioError(error: unknown, action: string): ApiError {
+  if (error instanceof ApiError) return error
+  if (!(error instanceof TwilioApiError)) {
+    return new ApiError(502, 'upstream_error', `${action}: ${String(error)}`)
+  }
+  const details = { twilioCode: error.code, twilioStatus: error.status, moreInfo: error.moreInfo }
+  if (error.outcome === 'unknown') {
+    return new ApiError(
+      502,
+      'upstream_error',
+      `${action}: Twilio did not confirm the outcome (${error.message}). Check the conference before trying again.`,
+      details,
+    )
+  }
+  if (error.status === 401 || error.code === 20003) {
+    return new ApiError(
+      502,
+      'upstream_error',
+      `${action}: Twilio rejected our credentials; check TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET.`,
+      details,
+    )
+  }
+  if (error.code === 21211 || error.code === 21215 || error.code === 13224) {
+    return new ApiError(400, 'invalid_phone_number', `${action}: ${error.message}`, details)
+  }
+  return new ApiError(502, 'upstream_error', `${action}: ${error.message}`, details)
+}

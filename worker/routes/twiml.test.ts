@@ -1,0 +1,103 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import {
+  answerAgentLeg,
+  registerAgent,
+  startConference,
+  twilio,
+} from '../testing/conference-call.ts'
+import { twilioPost, twilioUpgrade } from '../testing/twilio-requests.ts'
+
+const VOICE_URL = '/api/twilio/conference-elevenlabs'
+
+describe('the TwiML App Voice URL', () => {
+  it('streams the agent leg to its conference room with a one-time stream token', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { twiml, streamToken } = await answerAgentLeg(conferenceId)
+    expect(twiml).toContain(
+      `<Stream url="wss://bridge.example.test/api/twilio/media-stream/${conferenceId}" statusCallback="https://bridge.example.test/api/twilio/status/stream?conferenceId=${conferenceId}" statusCallbackMethod="POST">`,
+    )
+    expect(twiml).toContain(`<Parameter name="conferenceId" value="${conferenceId}"/>`)
+    expect(streamToken).toMatch(/^[\w-]{43}$/)
+  })
+
+  it('hangs up on a second request with the same agent leg token', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await answerAgentLeg(conferenceId)
+    const replay = await answerAgentLeg(conferenceId)
+    expect(replay.twiml).toContain('<Hangup/>')
+    expect(replay.streamToken).toBeUndefined()
+  })
+
+  it('puts a browser caller into the conference as the host', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await twilioPost(VOICE_URL, {
+      CallSid: 'CA9',
+      From: 'client:web_dana',
+      To: '',
+      conferenceId,
+    })
+    expect(res.headers.get('content-type')).toMatch(/text\/xml/)
+    const twiml = await res.text()
+    expect(twiml).toContain(`>${conferenceId}</Conference></Dial>`)
+    expect(twiml).toContain('participantLabel="web-web_dana"')
+    expect(twiml).toContain('endConferenceOnExit="true"')
+    expect(twiml).toContain('statusCallbackEvent="start end join leave mute hold speaker"')
+  })
+
+  it('says the conference is gone and hangs up for an unknown one', async () => {
+    for (const conferenceId of ['conf-aaaaaaaaaaaaaaaaaaaa', 'nonsense', '']) {
+      const twiml = await (
+        await twilioPost(VOICE_URL, { CallSid: 'CA9', From: 'client:web_x', conferenceId })
+      ).text()
+      expect(twiml).toMatch(/<Say>.+<\/Say><Hangup\/>/)
+    }
+  })
+
+  it('refuses a request Twilio did not sign', async () => {
+    const res = await twilioPost(VOICE_URL, { conferenceId: 'conf-aaaaaaaaaaaaaaaaaaaa' }, false)
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ error: { code: 'forbidden' } })
+  })
+})
+
+describe('the media stream upgrade', () => {
+  it('refuses an unsigned upgrade with 403 and no socket', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`, false)
+    expect(res.status).toBe(403)
+    expect(res.webSocket).toBeNull()
+  })
+
+  it('answers 404 for a conference that does not exist', async () => {
+    const res = await twilioUpgrade('/api/twilio/media-stream/conf-bbbbbbbbbbbbbbbbbbbb')
+    expect(res.status).toBe(404)
+  })
+
+  it('closes a stream whose start carries the wrong token with 1008', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await answerAgentLeg(conferenceId)
+    const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
+    const socket = res.webSocket
+    if (!socket) throw new Error('no socket')
+    socket.accept()
+    const closed = new Promise<number>((resolve) =>
+      socket.addEventListener('close', (e) => resolve(e.code)),
+    )
+    socket.send(
+      JSON.stringify({
+        event: 'start',
+        streamSid: `MZ${'1'.repeat(32)}`,
+        start: {
+          streamSid: `MZ${'1'.repeat(32)}`,
+          callSid: 'CA1',
+          customParameters: { conferenceId, streamToken: 'guess' },
+        },
+      }),
+    )
+    expect(await closed).toBe(1008)
+    const conference = await twilio().conference(conferenceId)
+    expect(conference?.participants.find((p) => p.label === 'agent')).toBeDefined()
+    expect(env.WEBHOOK_BASE_URL).toBe('https://bridge.example.test')
+  })
+})

@@ -1,0 +1,73 @@
+/**
+ * `POST /api/twilio/conference-elevenlabs`: the TwiML App's Voice URL. Twilio
+ * asks it what to do with every leg that reaches the app:
+ * - the agent leg (our REST call to `app:AP…` with role=agent and a one-time leg
+ *   token) gets a bidirectional Media Stream to the conference's room;
+ * - a person (the page's `device.connect({ params: { conferenceId } })`) joins the
+ *   conference; the page's user is the host, whose leaving ends it unless
+ *   END_CONFERENCE_ON_HOST_EXIT=false;
+ * - anything for an unknown or ended conference is told so and hung up on.
+ */
+import { Hono } from 'hono'
+import { isConferenceId, roomFor } from '../conference/conference-id.ts'
+import { type Env, endConferenceOnHostExit, webhookBaseUrl } from '../config.ts'
+import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
+import { connectStreamTwiml, joinConferenceTwiml, sayAndHangUpTwiml } from '../twilio/twiml.ts'
+
+const ENDED = 'This conference has ended or does not exist. Goodbye.'
+
+export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignature, async (c) => {
+  const params = legParameters(c.get('twilioParams'))
+  const conferenceId = params.get('conferenceId')
+  const xml = (body: string) => c.body(body, 200, { 'content-type': 'text/xml; charset=utf-8' })
+  if (!isConferenceId(conferenceId)) return xml(sayAndHangUpTwiml(ENDED))
+  const room = roomFor(c.env, conferenceId)
+  const base = webhookBaseUrl(c.env)
+  if (params.get('role') === 'agent') {
+    const leg = await room.agentLeg(params.get('legToken') ?? '')
+    if (!leg.ok) {
+      console.warn(`[twiml ${conferenceId}] agent leg refused: ${leg.message}`)
+      return xml(sayAndHangUpTwiml(ENDED))
+    }
+    return xml(
+      connectStreamTwiml({
+        url: `${base.replace(/^http/, 'ws')}/api/twilio/media-stream/${conferenceId}`,
+        statusCallback: `${base}/api/twilio/status/stream?conferenceId=${conferenceId}`,
+        parameters: { conferenceId, role: 'agent', streamToken: leg.streamToken },
+      }),
+    )
+  }
+  if (!(await room.humanLeg()).ok) return xml(sayAndHangUpTwiml(ENDED))
+  return xml(joinConferenceTwiml(humanLeg(c.env, conferenceId, params, base)))
+})
+
+function humanLeg(env: Env, conferenceId: string, params: URLSearchParams, base: string) {
+  const from = params.get('From') ?? ''
+  const identity = from.startsWith('client:') ? from.slice('client:'.length) : undefined
+  return {
+    conferenceName: conferenceId,
+    participantLabel: identity ? `web-${identity}` : `caller-${params.get('CallSid') ?? 'unknown'}`,
+    statusCallback: `${base}/api/twilio/status/conference`,
+    beep: false,
+    startConferenceOnEnter: true,
+    endConferenceOnExit: identity !== undefined && endConferenceOnHostExit(env),
+    waitUrl: '',
+  }
+}
+
+/**
+ * Custom parameters of an `app:AP…?key=value` participant are documented only as
+ * "may be specified" (Participants API, `To`); accept them as form fields or, failing
+ * that, from the query string on `To`.
+ */
+function legParameters(form: URLSearchParams): URLSearchParams {
+  const to = form.get('To') ?? ''
+  const query =
+    to.startsWith('app:') && to.includes('?')
+      ? new URLSearchParams(to.slice(to.indexOf('?') + 1))
+      : undefined
+  if (!query) return form
+  const merged = new URLSearchParams(form)
+  for (const [name, value] of query) if (!merged.has(name)) merged.set(name, value)
+  return merged
+}
