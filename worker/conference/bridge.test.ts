@@ -207,6 +207,18 @@ describe('agent audio to Twilio', () => {
     expect(h.bridge.stats.playedMs).toBe(20)
   })
 
+  it('carries an odd PCM byte from one agent audio event to the next', () => {
+    const h = harness()
+    h.start()
+    h.ready('pcm_16000', 'pcm_16000')
+    const first = sentToTwilio(h.audio(1, new Uint8Array(641)))
+    const second = sentToTwilio(h.audio(1, new Uint8Array(639)))
+    const bytes = [...first, ...second]
+      .filter((m) => m.event === 'media')
+      .map((m) => decodeBase64(m.media.payload)?.length ?? 0)
+    expect(bytes.reduce((a, b) => a + b, 0)).toBe(320)
+  })
+
   it('passes ulaw_8000 agent audio through untouched', () => {
     const h = harness()
     h.start()
@@ -440,6 +452,19 @@ describe('bad input from Twilio', () => {
       expect(Object.values(h.bridge.stats.invalid).reduce((a, b) => a + b, 0)).toBe(1)
     })
   }
+
+  it('ignores and counts a payload whose base64 length is not a multiple of four', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const actions = h.twilio({
+      event: 'media',
+      streamSid: STREAM,
+      media: { timestamp: '0', payload: 'AAAAA' },
+    })
+    expect(audioChunks(actions)).toEqual([])
+    expect(h.bridge.stats.invalid).toEqual({ 'twilio:invalid_base64': 1 })
+  })
 
   it('ignores and counts media before start, invalid base64 and a second start', () => {
     const h = harness()

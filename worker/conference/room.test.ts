@@ -152,6 +152,21 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it('keeps other conferences streaming while one is closed for bad input', async () => {
+    const [broken, healthy] = await Promise.all([liveCall(), liveCall()])
+    broken.stream.socket.send(new Uint8Array([1, 2, 3]))
+    await eventually(
+      'the broken stream to close with 1003',
+      () => broken.stream.closes[0]?.code === 1003,
+    )
+    healthy.stream.sendFrames(5)
+    await eventually(
+      'audio in the healthy conference',
+      async () =>
+        (await conversationOf(healthy.conversation.conversationId))?.received.audioMs === 100,
+    )
+  })
+
   it('streams room changes to the page over the events socket', async () => {
     const call = await liveCall()
     const res = await api(`/api/twilio/conferences/${call.conferenceId}/events`, {

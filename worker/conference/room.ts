@@ -343,9 +343,17 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   // --- Bridge wiring -----------------------------------------------------------
 
+  /** Runs one event through the bridge; a bug there is logged, never thrown out of a socket handler. */
   #feed(event: BridgeEvent): void {
     if (!this.#bridge) return
-    for (const action of this.#bridge.handle(event, Date.now())) this.#perform(action)
+    try {
+      for (const action of this.#bridge.handle(event, Date.now())) this.#perform(action)
+    } catch (error) {
+      this.#log(
+        'error',
+        `bridge failed on ${event.type}: ${error instanceof Error ? error.stack : String(error)}`,
+      )
+    }
   }
 
   #perform(action: BridgeAction): void {
