@@ -17,23 +17,10 @@ import {
   twilioApiBase,
   webhookBaseUrl,
 } from '../config.ts'
-import {
-  type ConferenceEvent,
-  type CreateParticipantParams,
-  TwilioRestClient,
-} from '../twilio/rest-client.ts'
+import { type CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
+import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import { validate } from './validation.ts'
-
-const CONFERENCE_EVENTS: ConferenceEvent[] = [
-  'start',
-  'end',
-  'join',
-  'leave',
-  'mute',
-  'hold',
-  'speaker',
-]
 
 const startBody = z.object({
   agentId: z.string().trim().min(1).max(200).optional(),
@@ -206,7 +193,7 @@ function legDefaults(
     statusCallback: `${twilio.webhookBase}/api/twilio/status/call?conferenceId=${conferenceId}`,
     statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
     conferenceStatusCallback: `${twilio.webhookBase}/api/twilio/status/conference`,
-    conferenceStatusCallbackEvent: CONFERENCE_EVENTS,
+    conferenceStatusCallbackEvent: CONFERENCE_STATUS_EVENTS,
   }
 }
 
