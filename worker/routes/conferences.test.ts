@@ -1,5 +1,7 @@
+import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { roomFor } from '../conference/conference-id.ts'
 import app from '../index.ts'
 import { api, registerAgent, startConference, twilio } from '../testing/conference-call.ts'
 import { conferenceCallback } from '../testing/twilio-requests.ts'
@@ -164,6 +166,22 @@ describe('adding and managing participants', () => {
     expect(again.status).toBe(409)
   })
 
+  it('refuses an invalid number on the participants route without calling Twilio', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await dial(conferenceId, '+1 555')
+    expect(res.status).toBe(400)
+    expect(await json(res)).toMatchObject({ error: { code: 'invalid_phone_number' } })
+    expect((await twilio().requests({ conference: conferenceId })).length).toBe(1)
+  })
+
+  it('answers 404 for a participant the conference does not have', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA404`, {
+      method: 'DELETE',
+    })
+    expect(res.status).toBe(404)
+  })
+
   it('answers 404 for an unknown conference', async () => {
     expect((await dial('conf-aaaaaaaaaaaaaaaaaaaa', '+14155552671')).status).toBe(404)
     expect((await api('/api/twilio/conferences/not-a-conference')).status).toBe(404)
@@ -193,6 +211,26 @@ describe('adding and managing participants', () => {
     const conferenceId = await startConference(await registerAgent())
     const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA1`, { json: {} })
     expect(res.status).toBe(400)
+  })
+})
+
+describe('the end of a conference', () => {
+  it('keeps the record readable after the end, until the retention alarm frees it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    expect(
+      (await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })).status,
+    ).toBe(200)
+    expect(await json(await api(`/api/twilio/conferences/${conferenceId}`))).toMatchObject({
+      status: 'ended',
+    })
+    expect(await runDurableObjectAlarm(roomFor(env, conferenceId))).toBe(true)
+    expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(404)
+  })
+
+  it('answers 404 when ending a conference that does not exist', async () => {
+    expect(
+      (await api('/api/twilio/conferences/conf-cccccccccccccccccccc', { method: 'DELETE' })).status,
+    ).toBe(404)
   })
 })
 

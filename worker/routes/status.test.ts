@@ -86,6 +86,14 @@ describe('Twilio status callbacks', () => {
     expect(await room(conferenceId)).toMatchObject({ status: 'ended' })
   })
 
+  it('accepts a signed callback for a conference it does not know, and changes nothing', async () => {
+    const res = await conferenceCallback('conf-dddddddddddddddddddd', 1, {
+      StatusCallbackEvent: 'conference-start',
+    })
+    expect(res.status).toBe(204)
+    expect((await api('/api/twilio/conferences/conf-dddddddddddddddddddd')).status).toBe(404)
+  })
+
   it('refuses unsigned callbacks', async () => {
     const res = await twilioPost('/api/twilio/status/conference', { FriendlyName: 'conf-x' }, false)
     expect(res.status).toBe(403)

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import app from '../index.ts'
 import { api } from '../testing/conference-call.ts'
 
 const claims = (token: string) =>
@@ -34,5 +35,19 @@ describe('GET /api/twilio/token', () => {
     expect(kept.identity).toBe('dana_1')
     const refused = await api('/api/twilio/token?identity=dana%20smith')
     expect(refused.status).toBe(400)
+  })
+
+  it('names the missing setting when the API key is not configured', async () => {
+    const res = await app.fetch(new Request('http://worker.test/api/twilio/token'), {
+      ...env,
+      TWILIO_API_KEY: '',
+    })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'not_configured',
+        message: expect.stringContaining('TWILIO_API_KEY is not set'),
+      },
+    })
   })
 })
