@@ -1,33 +1,39 @@
-import { useEffect, useState } from 'preact/hooks'
+/**
+ * The page: which mode the server is in, the access-key prompt when the API
+ * asks for it, and either the form that starts a conversation or the live
+ * conference.
+ */
+import type { AccessKeyStore } from './api/access-key.ts'
+import type { ConferenceApi } from './api/conference-api.ts'
+import { useHealth } from './api/use-health.ts'
+import { useConversation } from './call/use-conversation.ts'
+import { AccessKeyForm } from './components/access-key-form.tsx'
+import { ConferenceView } from './components/conference-view.tsx'
+import { ModeBanner } from './components/mode-banner.tsx'
+import { StartForm } from './components/start-form.tsx'
 
-interface Health {
-  status: 'ok' | 'incomplete'
-  missing: { name: string; disables: string }[]
-  warnings: string[]
-}
-
-export function App() {
-  const [health, setHealth] = useState<Health>()
-  useEffect(() => {
-    fetch('/api/health')
-      .then((res) => res.json() as Promise<Health>)
-      .then(setHealth)
-  }, [])
+export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore }) {
+  const health = useHealth(api)
+  const conversation = useConversation(api)
+  const { session } = conversation
   return (
     <main>
-      <h1>Conference AI bridge</h1>
-      {health?.missing.length ? (
-        <section>
-          <h2>Not configured yet</h2>
-          <ul>
-            {health.missing.map((m) => (
-              <li key={m.name}>
-                <code>{m.name}</code>: without it, {m.disables}.
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      <header>
+        <h1>Conference AI bridge</h1>
+        <p class="tagline">Talk with an AI voice agent, and bring someone in by phone.</p>
+      </header>
+      <ModeBanner state={health} />
+      <AccessKeyForm store={keys} />
+      {session ? (
+        <ConferenceView
+          key={session.conferenceId}
+          api={api}
+          session={session}
+          conversation={conversation}
+        />
+      ) : (
+        <StartForm onStart={conversation.start} />
+      )}
     </main>
   )
 }

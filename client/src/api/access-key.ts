@@ -1,0 +1,69 @@
+/**
+ * The API's access key (APP_ACCESS_KEY on the server), kept for this browser
+ * tab in sessionStorage. When a call is refused with 401 the store raises a
+ * prompt; every request waiting on it resumes once the person answers.
+ */
+import type { AccessKeys } from './api-client.ts'
+
+const STORAGE_KEY = 'conference-bridge.access-key'
+
+export type KeyStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+
+/** What the access-key form shows: why the key is needed (the server's words). */
+export interface KeyPrompt {
+  reason: string
+}
+
+export class AccessKeyStore implements AccessKeys {
+  #storage: KeyStorage
+  #waiting: ((answered: boolean) => void)[] = []
+  #prompt: KeyPrompt | undefined
+  #listeners = new Set<(prompt: KeyPrompt | undefined) => void>()
+
+  constructor(storage: KeyStorage) {
+    this.#storage = storage
+  }
+
+  current(): string | undefined {
+    return this.#storage.getItem(STORAGE_KEY) ?? undefined
+  }
+
+  get prompt(): KeyPrompt | undefined {
+    return this.#prompt
+  }
+
+  ask(reason: string): Promise<boolean> {
+    this.#setPrompt({ reason })
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  /** The person typed a key: keep it and let the waiting requests retry. */
+  answer(key: string): void {
+    const trimmed = key.trim()
+    if (trimmed) this.#storage.setItem(STORAGE_KEY, trimmed)
+    else this.#storage.removeItem(STORAGE_KEY)
+    this.#settle(true)
+  }
+
+  /** The person declined: the waiting requests fail with the server's message. */
+  decline(): void {
+    this.#settle(false)
+  }
+
+  subscribe(listener: (prompt: KeyPrompt | undefined) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #settle(answered: boolean): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    this.#setPrompt(undefined)
+    for (const resolve of waiting) resolve(answered)
+  }
+
+  #setPrompt(prompt: KeyPrompt | undefined): void {
+    this.#prompt = prompt
+    for (const listener of this.#listeners) listener(prompt)
+  }
+}

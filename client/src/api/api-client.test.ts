@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { type AccessKeys, ApiFailure, createApiClient, type Fetch } from './api-client.ts'
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+const unauthorized = (message = 'This API needs the access key.') =>
+  json(401, { error: { code: 'unauthorized', message } })
+
+/** A fetch that answers from a list, recording every request. */
+function scriptedFetch(...answers: (Response | Error)[]) {
+  const requests: { url: string; init: RequestInit }[] = []
+  const fetcher: Fetch = async (url, init) => {
+    requests.push({ url, init })
+    const answer = answers.shift()
+    if (!answer) throw new Error('unexpected request')
+    if (answer instanceof Error) throw answer
+    return answer
+  }
+  return { fetcher, requests }
+}
+
+/** Access keys that answer prompts from a list of keys (undefined = the person declines). */
+function keysAnswering(...answers: (string | undefined)[]) {
+  let key: string | undefined
+  const reasons: string[] = []
+  const keys: AccessKeys = {
+    current: () => key,
+    ask: async (reason) => {
+      reasons.push(reason)
+      const answer = answers.shift()
+      if (answer === undefined) return false
+      key = answer
+      return true
+    },
+  }
+  return { keys, reasons }
+}
+
+const header = (init: RequestInit, name: string) => (init.headers as Record<string, string>)[name]
+
+describe('createApiClient', () => {
+  it('sends JSON bodies and returns the parsed answer', async () => {
+    const { fetcher, requests } = scriptedFetch(json(201, { conferenceId: 'conf-1' }))
+    const api = createApiClient(fetcher, keysAnswering().keys)
+    const answer = await api.request('POST', '/api/twilio/start-conference', { agentId: 'a' })
+    expect(answer).toEqual({ conferenceId: 'conf-1' })
+    expect(requests[0]?.init.body).toBe('{"agentId":"a"}')
+    expect(header(requests[0]?.init ?? {}, 'Content-Type')).toBe('application/json')
+  })
+
+  it("turns the API's error body into an ApiFailure with its code and message", async () => {
+    const message = '+1 234 is not a valid phone number.'
+    const { fetcher } = scriptedFetch(
+      json(400, { error: { code: 'invalid_phone_number', message } }),
+    )
+    const failure = await createApiClient(fetcher, keysAnswering().keys)
+      .request('POST', '/x', {})
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(ApiFailure)
+    expect(failure).toMatchObject({ status: 400, code: 'invalid_phone_number', message })
+  })
+
+  it('explains an error response that is not the API shape', async () => {
+    const { fetcher } = scriptedFetch(new Response('<html>bad gateway</html>', { status: 502 }))
+    await expect(
+      createApiClient(fetcher, keysAnswering().keys).request('GET', '/x'),
+    ).rejects.toMatchObject({
+      status: 502,
+      code: 'http_error',
+      message: expect.stringMatching(/502/),
+    })
+  })
+
+  it('explains a network failure', async () => {
+    const { fetcher } = scriptedFetch(new TypeError('Failed to fetch'))
+    await expect(
+      createApiClient(fetcher, keysAnswering().keys).request('GET', '/x'),
+    ).rejects.toMatchObject({
+      status: 0,
+      code: 'network_error',
+      message: expect.stringMatching(/reach the server/),
+    })
+  })
+
+  it('on 401 asks for the key with the server message, then retries with a bearer header', async () => {
+    const { fetcher, requests } = scriptedFetch(unauthorized('Key, please.'), json(200, { ok: 1 }))
+    const { keys, reasons } = keysAnswering('s3cret')
+    expect(await createApiClient(fetcher, keys).request('GET', '/api/twilio/token')).toEqual({
+      ok: 1,
+    })
+    expect(reasons).toEqual(['Key, please.'])
+    expect(header(requests[0]?.init ?? {}, 'Authorization')).toBeUndefined()
+    expect(header(requests[1]?.init ?? {}, 'Authorization')).toBe('Bearer s3cret')
+  })
+
+  it('asks again while the key is wrong', async () => {
+    const { fetcher, requests } = scriptedFetch(
+      unauthorized(),
+      unauthorized('The access key is wrong.'),
+      json(200, {}),
+    )
+    const { keys, reasons } = keysAnswering('wrong', 'right')
+    await createApiClient(fetcher, keys).request('GET', '/x')
+    expect(reasons).toEqual(['This API needs the access key.', 'The access key is wrong.'])
+    expect(header(requests[2]?.init ?? {}, 'Authorization')).toBe('Bearer right')
+  })
+
+  it('fails with the 401 message when the person declines to give a key', async () => {
+    const { fetcher } = scriptedFetch(unauthorized('Key, please.'))
+    await expect(
+      createApiClient(fetcher, keysAnswering(undefined).keys).request('GET', '/x'),
+    ).rejects.toMatchObject({ status: 401, message: 'Key, please.' })
+  })
+})

@@ -1,0 +1,84 @@
+/**
+ * The page's one way to call the worker's JSON API. It adds the access key
+ * when there is one, turns every failure into an `ApiFailure` whose message
+ * can be shown as is, and, on a 401, asks the person for the key and retries.
+ */
+
+/** A failed API call: the server's `{ error: { code, message } }`, or our own words for the network. */
+export class ApiFailure extends Error {
+  readonly status: number
+  readonly code: string
+
+  constructor(status: number, code: string, message: string) {
+    super(message)
+    this.name = 'ApiFailure'
+    this.status = status
+    this.code = code
+  }
+}
+
+/** Where the access key lives and how to ask the person for a new one. */
+export interface AccessKeys {
+  current(): string | undefined
+  /** Resolves true once the person gave a key to try, false if they declined. */
+  ask(reason: string): Promise<boolean>
+}
+
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>
+
+export interface ApiClient {
+  request<T>(method: string, path: string, body?: unknown): Promise<T>
+}
+
+export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
+  return {
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      for (;;) {
+        const response = await send(fetcher, method, path, body, keys.current())
+        if (response.ok) return (await response.json()) as T
+        const failure = await failureOf(response)
+        if (failure.status !== 401 || !(await keys.ask(failure.message))) throw failure
+      }
+    },
+  }
+}
+
+async function send(
+  fetcher: Fetch,
+  method: string,
+  path: string,
+  body: unknown,
+  key: string | undefined,
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (key) headers.Authorization = `Bearer ${key}`
+  try {
+    return await fetcher(path, {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    })
+  } catch {
+    throw new ApiFailure(
+      0,
+      'network_error',
+      'Could not reach the server. Check your connection and try again.',
+    )
+  }
+}
+
+async function failureOf(response: Response): Promise<ApiFailure> {
+  const error = await response
+    .json()
+    .then((body: unknown) => (body as { error?: { code?: unknown; message?: unknown } }).error)
+    .catch(() => undefined)
+  if (typeof error?.code === 'string' && typeof error.message === 'string') {
+    return new ApiFailure(response.status, error.code, error.message)
+  }
+  return new ApiFailure(
+    response.status,
+    'http_error',
+    `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}. Try again in a moment.`,
+  )
+}

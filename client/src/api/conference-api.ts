@@ -1,0 +1,49 @@
+/**
+ * The worker's endpoints as typed calls (shapes in worker/routes/*.ts), plus
+ * where and how to open a conference's event socket.
+ */
+import type { AccessKeys, ApiClient } from './api-client.ts'
+import type {
+  Health,
+  ParticipantChange,
+  ParticipantView,
+  RoomView,
+  StartedConference,
+  StartRequest,
+  VoiceToken,
+} from './wire.ts'
+
+export type ConferenceApi = ReturnType<typeof conferenceApi>
+
+export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: string) {
+  const conference = (id: string) => `/api/twilio/conferences/${encodeURIComponent(id)}`
+  const participant = (id: string, callSid: string) =>
+    `${conference(id)}/participants/${encodeURIComponent(callSid)}`
+  return {
+    health: () => client.request<Health>('GET', '/api/health'),
+    token: (identity?: string) =>
+      client.request<VoiceToken>(
+        'GET',
+        `/api/twilio/token${identity ? `?identity=${encodeURIComponent(identity)}` : ''}`,
+      ),
+    start: (request: StartRequest) =>
+      client.request<StartedConference>('POST', '/api/twilio/start-conference', request),
+    end: (id: string) => client.request<RoomView>('DELETE', conference(id)),
+    dial: (id: string, phoneNumber: string) =>
+      client.request<{ participant: ParticipantView }>('POST', `${conference(id)}/participants`, {
+        phoneNumber,
+      }),
+    change: (id: string, callSid: string, change: ParticipantChange) =>
+      client.request<{ participant: ParticipantView }>('POST', participant(id, callSid), change),
+    remove: (id: string, callSid: string) =>
+      client.request<{ participant: ParticipantView }>('DELETE', participant(id, callSid)),
+    /** The event socket's URL and subprotocols; a browser cannot set headers on a WebSocket. */
+    events: (id: string) => {
+      const key = keys.current()
+      return {
+        url: `${origin.replace(/^http/, 'ws')}${conference(id)}/events`,
+        protocols: key ? ['bridge.v1', `bearer.${key}`] : ['bridge.v1'],
+      }
+    },
+  }
+}

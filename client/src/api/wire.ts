@@ -1,0 +1,47 @@
+/**
+ * The JSON shapes of the worker's API, as the page receives them. Room shapes
+ * come straight from the worker's own types so the two cannot drift apart;
+ * the rest mirror worker/routes/*.ts, which do not export theirs.
+ */
+import type {
+  ParticipantView,
+  RoomEventMessage,
+  RoomView,
+} from '../../../worker/conference/room-record.ts'
+import type { TranscriptEntry } from '../../../worker/conference/transcript.ts'
+
+export type { ParticipantView, RoomEventMessage, RoomView, TranscriptEntry }
+
+export type AgentStatus = RoomView['agent']['status']
+
+/** `GET /api/health` (worker/routes/health.ts). */
+export interface Health {
+  status: 'ok' | 'incomplete'
+  missing: { name: string; disables: string }[]
+  warnings: string[]
+}
+
+/** `GET /api/twilio/token` (worker/routes/token.ts). */
+export interface VoiceToken {
+  token: string
+  identity: string
+  expiresAt: string
+}
+
+/** `POST /api/twilio/start-conference` (worker/routes/conferences.ts). */
+export interface StartRequest {
+  agentId?: string
+  phoneNumber?: string
+}
+
+export interface StartedConference {
+  conferenceId: string
+  room: RoomView
+  warnings: string[]
+}
+
+/** `POST /api/twilio/conferences/:id/participants/:callSid`. */
+export interface ParticipantChange {
+  muted?: boolean
+  hold?: boolean
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { type CallAction, type CallState, callReducer, IDLE_CALL } from './call-state.ts'
+
+const run = (...actions: CallAction[]): CallState => actions.reduce(callReducer, IDLE_CALL)
+
+describe('callReducer', () => {
+  it('goes from connecting to connected, remembering when for the timer', () => {
+    expect(run({ type: 'joining' }, { type: 'accepted', at: 1000 })).toEqual({
+      phase: 'connected',
+      muted: false,
+      connectedAt: 1000,
+      error: undefined,
+    })
+  })
+
+  it('follows the microphone mute the SDK reports', () => {
+    const state = run(
+      { type: 'joining' },
+      { type: 'accepted', at: 1 },
+      { type: 'muted', muted: true },
+    )
+    expect(state.muted).toBe(true)
+  })
+
+  it('fails a call that errors before it connects', () => {
+    const state = run({ type: 'joining' }, { type: 'error', message: 'Permission denied' })
+    expect(state).toMatchObject({ phase: 'failed', error: 'Permission denied' })
+    expect(callReducer(state, { type: 'disconnected' }).phase).toBe('failed')
+  })
+
+  it('keeps a connected call connected on a passing error, and shows it', () => {
+    const state = run(
+      { type: 'joining' },
+      { type: 'accepted', at: 1 },
+      { type: 'error', message: 'Network wobble' },
+    )
+    expect(state).toMatchObject({ phase: 'connected', error: 'Network wobble' })
+  })
+
+  it('ends on disconnect and starts over on reset', () => {
+    const ended = run({ type: 'joining' }, { type: 'accepted', at: 1 }, { type: 'disconnected' })
+    expect(ended.phase).toBe('ended')
+    expect(callReducer(ended, { type: 'reset' })).toEqual(IDLE_CALL)
+  })
+})

@@ -1,0 +1,54 @@
+/**
+ * The person's own leg of the conference, as a reducer over what the Voice SDK
+ * reports: connecting, connected (since when), reconnecting, ended or failed,
+ * and whether the microphone is muted.
+ */
+import type { CallEvent } from './voice-device.ts'
+
+export type CallPhase = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed'
+
+export interface CallState {
+  phase: CallPhase
+  muted: boolean
+  /** When the call was accepted (ms since the epoch), for the call timer. */
+  connectedAt?: number
+  error?: string
+}
+
+export type CallAction =
+  | Exclude<CallEvent, { type: 'accepted' }>
+  | { type: 'accepted'; at: number }
+  | { type: 'joining' }
+  | { type: 'failed'; message: string }
+  | { type: 'reset' }
+
+export const IDLE_CALL: CallState = { phase: 'idle', muted: false }
+
+export function callReducer(state: CallState, action: CallAction): CallState {
+  switch (action.type) {
+    case 'joining':
+      return { phase: 'connecting', muted: false }
+    case 'accepted':
+      return { ...state, phase: 'connected', connectedAt: action.at, error: undefined }
+    case 'reconnecting':
+      return { ...state, phase: 'reconnecting' }
+    case 'reconnected':
+      return { ...state, phase: 'connected' }
+    case 'muted':
+      return { ...state, muted: action.muted }
+    case 'disconnected':
+      return state.phase === 'failed' ? state : { ...state, phase: 'ended', muted: false }
+    case 'error':
+      return state.phase === 'connecting'
+        ? { ...state, phase: 'failed', error: action.message }
+        : { ...state, error: action.message }
+    case 'failed':
+      return { ...state, phase: 'failed', error: action.message }
+    case 'reset':
+      return IDLE_CALL
+  }
+}
+
+/** Whether the person is (or is about to be) on the call. */
+export const isOnCall = (state: CallState): boolean =>
+  state.phase === 'connecting' || state.phase === 'connected' || state.phase === 'reconnecting'

@@ -1,0 +1,40 @@
+/**
+ * The real VoiceDevice: Twilio's Voice SDK (`@twilio/voice-sdk`). Loaded on
+ * demand, when the person starts a conversation, so the page opens quickly.
+ */
+import { Call, Device } from '@twilio/voice-sdk'
+import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
+
+export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
+  const device = new Device(token, {
+    // Warn before the tab closes mid-call: closing it drops the person from the conference.
+    closeProtection: true,
+    codecPreferences: [Call.Codec.Opus, Call.Codec.PCMU],
+  })
+  device.on('tokenWillExpire', hooks.tokenWillExpire)
+  device.on('error', (error: { message: string }) => hooks.error(error.message))
+  return {
+    connect: async (params) => wrapCall(await device.connect({ params })),
+    updateToken: (next) => device.updateToken(next),
+    destroy: () => device.destroy(),
+  }
+}
+
+function wrapCall(call: Call): VoiceCall {
+  return {
+    onEvent(listener: (event: CallEvent) => void) {
+      call.on('accept', () => listener({ type: 'accepted' }))
+      call.on('reconnecting', () => listener({ type: 'reconnecting' }))
+      call.on('reconnected', () => listener({ type: 'reconnected' }))
+      call.on('mute', (muted: boolean) => listener({ type: 'muted', muted }))
+      call.on('disconnect', () => listener({ type: 'disconnected' }))
+      call.on('cancel', () => listener({ type: 'disconnected' }))
+      call.on('reject', () => listener({ type: 'disconnected' }))
+      call.on('error', (error: { message: string }) =>
+        listener({ type: 'error', message: error.message }),
+      )
+    },
+    setMuted: (muted) => call.mute(muted),
+    hangUp: () => call.disconnect(),
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The hook that owns the Voice SDK device and call for the page: joins a
+ * conference, renews the access token when the SDK asks, mutes the
+ * microphone and hangs up. Its state comes from `callReducer`.
+ */
+import { useCallback, useEffect, useReducer, useRef } from 'preact/hooks'
+import { type CallState, callReducer, IDLE_CALL } from './call-state.ts'
+import { createVoiceDevice, type VoiceCall, type VoiceDevice } from './voice-device.ts'
+
+export interface JoinRequest {
+  token: string
+  conferenceId: string
+  /** A fresh token for the same identity, when the current one is about to expire. */
+  renewToken(): Promise<string>
+}
+
+export interface CallControls {
+  state: CallState
+  join(request: JoinRequest): Promise<void>
+  setMuted(muted: boolean): void
+  hangUp(): void
+  reset(): void
+}
+
+interface Leg {
+  device?: VoiceDevice
+  call?: VoiceCall
+  released: boolean
+}
+
+export function useCall(): CallControls {
+  const [state, dispatch] = useReducer(callReducer, IDLE_CALL)
+  // One leg at a time; a released leg's late events and late answers are ignored.
+  const leg = useRef<Leg>({ released: true })
+
+  const release = useCallback(() => {
+    const current = leg.current
+    if (current.released) return
+    current.released = true
+    current.call?.hangUp()
+    current.device?.destroy()
+  }, [])
+  useEffect(() => release, [release])
+
+  const join = useCallback(
+    async ({ token, conferenceId, renewToken }: JoinRequest) => {
+      release()
+      const mine: Leg = { released: false }
+      leg.current = mine
+      dispatch({ type: 'joining' })
+      try {
+        const device = await createVoiceDevice(token, {
+          tokenWillExpire: () => {
+            renewToken()
+              .then((next) => mine.released || device.updateToken(next))
+              .catch((error: unknown) => dispatch({ type: 'error', message: messageOf(error) }))
+          },
+          error: (message) => mine.released || dispatch({ type: 'error', message }),
+        })
+        mine.device = device
+        if (mine.released) return device.destroy()
+        const call = await device.connect({ conferenceId })
+        mine.call = call
+        if (mine.released) return call.hangUp()
+        call.onEvent((event) => {
+          if (mine.released) return
+          dispatch(event.type === 'accepted' ? { type: 'accepted', at: Date.now() } : event)
+        })
+      } catch (error) {
+        if (!mine.released) dispatch({ type: 'failed', message: messageOf(error) })
+      }
+    },
+    [release],
+  )
+
+  const setMuted = useCallback((muted: boolean) => leg.current.call?.setMuted(muted), [])
+  const hangUp = useCallback(() => {
+    release()
+    dispatch({ type: 'disconnected' })
+  }, [release])
+  const reset = useCallback(() => {
+    release()
+    dispatch({ type: 'reset' })
+  }, [release])
+
+  return { state, join, setMuted, hangUp, reset }
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : 'The call could not be placed.'

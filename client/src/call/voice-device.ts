@@ -1,0 +1,50 @@
+/**
+ * The page's view of the Twilio Voice SDK: a device that places one call into
+ * a conference, and that call. The page only talks to these interfaces, so its
+ * logic can run against a fake.
+ *
+ * Test seam: if `window.__voiceDeviceFactory` is set before the page loads
+ * (Playwright's `page.addInitScript`), it is used instead of the real SDK,
+ * which is then never even downloaded. Nothing else reads that global.
+ */
+
+export type CallEvent =
+  | { type: 'accepted' }
+  | { type: 'reconnecting' }
+  | { type: 'reconnected' }
+  | { type: 'muted'; muted: boolean }
+  | { type: 'disconnected' }
+  | { type: 'error'; message: string }
+
+export interface VoiceCall {
+  onEvent(listener: (event: CallEvent) => void): void
+  setMuted(muted: boolean): void
+  hangUp(): void
+}
+
+export interface VoiceDevice {
+  /** Places the call; `params` reach the TwiML App's Voice URL as form fields. */
+  connect(params: Record<string, string>): Promise<VoiceCall>
+  updateToken(token: string): void
+  destroy(): void
+}
+
+export interface DeviceHooks {
+  /** The access token is about to expire: fetch a new one and `updateToken` it. */
+  tokenWillExpire(): void
+  error(message: string): void
+}
+
+export type VoiceDeviceFactory = (token: string, hooks: DeviceHooks) => VoiceDevice
+
+/** The page's global where a test may put its fake factory. */
+export interface VoiceSeam {
+  __voiceDeviceFactory?: VoiceDeviceFactory
+}
+
+export async function createVoiceDevice(token: string, hooks: DeviceHooks): Promise<VoiceDevice> {
+  const factory =
+    (globalThis as VoiceSeam).__voiceDeviceFactory ??
+    (await import('./twilio-device.ts')).createTwilioDevice
+  return factory(token, hooks)
+}

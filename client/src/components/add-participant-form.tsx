@@ -1,0 +1,43 @@
+/**
+ * Adds someone by phone. The server normalises what people type
+ * (`+972-52-6722216`) and explains a refusal, shown next to the input.
+ */
+import { useState } from 'preact/hooks'
+import { useAction } from './use-action.ts'
+
+export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
+  const [phoneNumber, setPhoneNumber] = useState('')
+  const dial = useAction(onDial)
+
+  const submit = async (event: Event) => {
+    event.preventDefault()
+    if (await dial.run(phoneNumber.trim())) setPhoneNumber('')
+  }
+  return (
+    <form class="card add-participant" onSubmit={submit} aria-labelledby="add-title">
+      <h2 id="add-title">Add someone by phone</h2>
+      <label for="dial-number">Phone number, with country code</label>
+      <div class="inline">
+        <input
+          id="dial-number"
+          type="tel"
+          autocomplete="tel"
+          placeholder="+44 20 7946 0958"
+          required
+          value={phoneNumber}
+          aria-invalid={dial.error ? 'true' : undefined}
+          aria-describedby={dial.error ? 'dial-error' : undefined}
+          onInput={(event) => setPhoneNumber(event.currentTarget.value)}
+        />
+        <button type="submit" disabled={dial.pending}>
+          {dial.pending ? 'Calling…' : 'Call'}
+        </button>
+      </div>
+      {dial.error && (
+        <p id="dial-error" class="error" role="alert">
+          {dial.error}
+        </p>
+      )}
+    </form>
+  )
+}

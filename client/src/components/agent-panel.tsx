@@ -1,0 +1,30 @@
+/** The AI agent's state: whether it can hear and answer, whether it is speaking, and why not. */
+import type { AgentStatus, RoomView } from '../api/wire.ts'
+
+const DESCRIPTIONS: Record<AgentStatus, string> = {
+  waiting: 'Waiting for the call to connect',
+  connecting: 'Connecting',
+  ready: 'Listening',
+  reconnecting: 'Reconnecting',
+  unavailable: 'Unavailable; the call goes on without it',
+  ended: 'Left the conversation',
+}
+
+export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
+  const speaking = agent.status === 'ready' && agent.speaking
+  return (
+    <section class="card agent" aria-labelledby="agent-title">
+      <h2 id="agent-title">AI agent</h2>
+      <p role="status" class={`agent-status agent-${agent.status}`}>
+        <span class={`dot${speaking ? ' speaking' : ''}`} aria-hidden="true" />
+        {speaking ? 'Speaking' : DESCRIPTIONS[agent.status]}
+      </p>
+      {agent.error && <p class="error">{agent.error}</p>}
+      {agent.reconnects > 0 && (
+        <p class="hint">
+          Reconnected {agent.reconnects} {agent.reconnects === 1 ? 'time' : 'times'}.
+        </p>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,105 @@
+/**
+ * The person's own call: where it stands (connecting, connected, ended), the
+ * call timer, microphone mute, hang up, and ending the conference for everyone.
+ */
+import type { RoomView } from '../api/wire.ts'
+import { type CallState, isOnCall } from '../call/call-state.ts'
+import type { LinkStatus } from '../room/room-events.ts'
+import { CallTimer } from './call-timer.tsx'
+import { useAction } from './use-action.ts'
+
+export interface CallBarProps {
+  call: CallState
+  room: RoomView
+  link: LinkStatus
+  onMute(muted: boolean): void
+  onHangUp(): void
+  onEndForEveryone(): Promise<void>
+  onRejoin(): Promise<void>
+  onNewConversation(): void
+}
+
+export function CallBar(props: CallBarProps) {
+  const { call, room } = props
+  const ended = room.status === 'ended'
+  const onCall = isOnCall(call) && !ended
+  const end = useAction(props.onEndForEveryone)
+  const rejoin = useAction(props.onRejoin)
+  const error = end.error ?? rejoin.error ?? call.error
+  return (
+    <section class="card call-bar" aria-label="Your call">
+      <div class="call-line">
+        <p class="call-status" role="status">
+          {callStatus(call, room)}
+        </p>
+        {/* Outside the live region: a screen reader should not read out every second. */}
+        {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
+      </div>
+      {props.link === 'reconnecting' && !ended && (
+        <p class="notice" role="status">
+          Live updates were interrupted; reconnecting…
+        </p>
+      )}
+      <div class="actions">
+        {onCall && (
+          <button
+            type="button"
+            disabled={call.phase !== 'connected'}
+            onClick={() => props.onMute(!call.muted)}
+          >
+            {call.muted ? 'Unmute microphone' : 'Mute microphone'}
+          </button>
+        )}
+        {onCall && (
+          <button type="button" class="danger" onClick={props.onHangUp}>
+            Hang up
+          </button>
+        )}
+        {!onCall && !ended && (
+          <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
+            Rejoin
+          </button>
+        )}
+        {!ended && (
+          <button
+            type="button"
+            class="danger secondary"
+            disabled={end.pending}
+            onClick={() => void end.run()}
+          >
+            End conference for everyone
+          </button>
+        )}
+        {ended && (
+          <button type="button" class="primary" onClick={props.onNewConversation}>
+            New conversation
+          </button>
+        )}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  )
+}
+
+function callStatus(call: CallState, room: RoomView): string {
+  if (room.status === 'ended') {
+    return `Conversation ended${room.endedReason ? ` (${room.endedReason})` : ''}.`
+  }
+  switch (call.phase) {
+    case 'idle':
+    case 'connecting':
+      return 'Connecting…'
+    case 'connected':
+      return 'Connected'
+    case 'reconnecting':
+      return 'Connection lost; reconnecting…'
+    case 'failed':
+      return 'Could not connect your call.'
+    case 'ended':
+      return 'You left; the conference goes on without you.'
+  }
+}

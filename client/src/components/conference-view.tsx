@@ -1,0 +1,84 @@
+/**
+ * The live conference: the person's call, the agent, the participants (with
+ * their controls and a way to add someone by phone) and the transcript.
+ */
+import { useEffect } from 'preact/hooks'
+import type { ConferenceApi } from '../api/conference-api.ts'
+import { isOnCall } from '../call/call-state.ts'
+import type { Conversation, Session } from '../call/use-conversation.ts'
+import { isLive } from '../room/room-state.ts'
+import { useRoom } from '../room/use-room.ts'
+import { AddParticipantForm } from './add-participant-form.tsx'
+import { AgentPanel } from './agent-panel.tsx'
+import { CallBar } from './call-bar.tsx'
+import type { ParticipantRequest } from './participant-item.tsx'
+import { ParticipantList } from './participant-list.tsx'
+import { TranscriptLog } from './transcript-log.tsx'
+
+export interface ConferenceViewProps {
+  api: ConferenceApi
+  session: Session
+  conversation: Conversation
+}
+
+export function ConferenceView({ api, session, conversation }: ConferenceViewProps) {
+  const { room, link, apply } = useRoom(api, session.room)
+  const { state: call, hangUp, setMuted } = conversation.call
+  const id = session.conferenceId
+  const live = isLive(room)
+
+  useEffect(() => {
+    if (!live && isOnCall(call)) hangUp()
+  }, [live, call, hangUp])
+
+  const onRequest = async (callSid: string, request: ParticipantRequest) => {
+    const { participant } =
+      request.type === 'remove'
+        ? await api.remove(id, callSid)
+        : await api.change(id, callSid, request.change)
+    apply({ type: 'participant', participant })
+  }
+  const onDial = async (phoneNumber: string) => {
+    apply({ type: 'participant', participant: (await api.dial(id, phoneNumber)).participant })
+  }
+  const onEndForEveryone = async () => {
+    apply({ type: 'room', room: await api.end(id) })
+    hangUp()
+  }
+
+  return (
+    <>
+      {session.warnings.length > 0 && (
+        <div class="banner banner-problem" role="alert">
+          <ul class="start-warnings">
+            {session.warnings.map((warning) => (
+              <li key={warning}>{warning}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <CallBar
+        call={call}
+        room={room}
+        link={link}
+        onMute={setMuted}
+        onHangUp={hangUp}
+        onEndForEveryone={onEndForEveryone}
+        onRejoin={conversation.rejoin}
+        onNewConversation={conversation.startOver}
+      />
+      <div class="room">
+        <div class="column">
+          <AgentPanel agent={room.agent} />
+          <ParticipantList
+            participants={room.participants}
+            identity={session.identity}
+            onRequest={onRequest}
+          />
+          {live && <AddParticipantForm onDial={onDial} />}
+        </div>
+        <TranscriptLog entries={room.transcript} />
+      </div>
+    </>
+  )
+}

@@ -1,0 +1,91 @@
+/**
+ * One participant: who it is (you, the agent, a phone number), where its call
+ * stands, its muted/hold badges, whether it is speaking, and its controls.
+ * Muting the agent is how to silence it.
+ */
+import type { ParticipantChange, ParticipantView } from '../api/wire.ts'
+import { ParticipantIcon } from './participant-icon.tsx'
+import { useAction } from './use-action.ts'
+
+export type ParticipantRequest = { type: 'change'; change: ParticipantChange } | { type: 'remove' }
+
+export interface ParticipantItemProps {
+  participant: ParticipantView
+  isYou: boolean
+  onRequest(callSid: string, request: ParticipantRequest): Promise<void>
+}
+
+const STATUS: Record<ParticipantView['status'], string> = {
+  dialing: 'Calling…',
+  ringing: 'Ringing…',
+  joined: 'Joined',
+  left: 'Left',
+  failed: 'Failed',
+}
+
+export function ParticipantItem({ participant: p, isYou, onRequest }: ParticipantItemProps) {
+  const request = useAction(async (r: ParticipantRequest) => p.callSid && onRequest(p.callSid, r))
+  const name = displayName(p, isYou)
+  const controllable = !isYou && p.callSid !== undefined && p.status === 'joined'
+  return (
+    <li class={`participant status-${p.status}`}>
+      <ParticipantIcon kind={p.kind} />
+      <div class="who">
+        <span class="name">{name}</span>
+        <span class="details">
+          <span class="state">
+            {STATUS[p.status]}
+            {p.status === 'failed' && p.error ? `: ${p.error}` : ''}
+          </span>
+          {p.muted && <span class="badge">muted</span>}
+          {p.hold && <span class="badge">on hold</span>}
+          {p.speaking && p.status === 'joined' && <span class="badge speaking">speaking</span>}
+        </span>
+      </div>
+      {controllable && (
+        <div class="actions">
+          <button
+            type="button"
+            disabled={request.pending}
+            onClick={() => void request.run({ type: 'change', change: { muted: !p.muted } })}
+          >
+            {p.muted ? 'Unmute' : 'Mute'}
+            <span class="visually-hidden"> {name}</span>
+          </button>
+          {/* A held participant hears the hold music (Twilio Participant resource, HoldUrl), which
+              the agent would take for speech; muting is how to silence the agent. */}
+          {p.kind !== 'agent' && (
+            <button
+              type="button"
+              disabled={request.pending}
+              onClick={() => void request.run({ type: 'change', change: { hold: !p.hold } })}
+            >
+              {p.hold ? 'Resume' : 'Hold'}
+              <span class="visually-hidden"> {name}</span>
+            </button>
+          )}
+          <button
+            type="button"
+            class="danger secondary"
+            disabled={request.pending}
+            onClick={() => void request.run({ type: 'remove' })}
+          >
+            Remove<span class="visually-hidden"> {name}</span>
+          </button>
+        </div>
+      )}
+      {request.error && (
+        <p class="error" role="alert">
+          {request.error}
+        </p>
+      )}
+    </li>
+  )
+}
+
+function displayName(p: ParticipantView, isYou: boolean): string {
+  if (isYou) return 'You'
+  if (p.kind === 'agent') return 'AI agent'
+  if (p.kind === 'phone') return p.phoneNumber ?? p.label
+  return p.identity ? `Web guest ${p.identity}` : 'Web guest'
+}

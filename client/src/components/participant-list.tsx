@@ -1,0 +1,29 @@
+/** Everyone in the conference, in the order they were added. */
+import type { ParticipantView } from '../api/wire.ts'
+import { ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
+
+export interface ParticipantListProps {
+  participants: ParticipantView[]
+  /** The person's own Voice identity, to mark their own leg as "You". */
+  identity: string
+  onRequest(callSid: string, request: ParticipantRequest): Promise<void>
+}
+
+export function ParticipantList({ participants, identity, onRequest }: ParticipantListProps) {
+  return (
+    <section class="card participants" aria-labelledby="participants-title">
+      <h2 id="participants-title">Participants</h2>
+      {participants.length === 0 && <p class="hint">Nobody has joined yet.</p>}
+      <ul aria-labelledby="participants-title">
+        {participants.map((participant) => (
+          <ParticipantItem
+            key={participant.label}
+            participant={participant}
+            isYou={participant.kind === 'browser' && participant.identity === identity}
+            onRequest={onRequest}
+          />
+        ))}
+      </ul>
+    </section>
+  )
+}

@@ -1,0 +1,38 @@
+/**
+ * The live transcript: what the callers said (as the agent heard it) and what
+ * the agent said, newest last, with the agent's corrections and interruptions
+ * marked. Screen readers hear new lines as they arrive.
+ */
+import { useEffect, useRef } from 'preact/hooks'
+import type { TranscriptEntry } from '../api/wire.ts'
+
+export function TranscriptLog({ entries }: { entries: readonly TranscriptEntry[] }) {
+  const list = useRef<HTMLDivElement>(null)
+  const last = entries.at(-1)
+  // Scroll the list, not the page: the person may be typing a number elsewhere.
+  useEffect(() => {
+    const element = list.current
+    if (element) element.scrollTop = element.scrollHeight
+  }, [last])
+  return (
+    <section class="card transcript" aria-labelledby="transcript-title">
+      <h2 id="transcript-title">Transcript</h2>
+      {entries.length === 0 && <p class="hint">Nothing said yet.</p>}
+      <div ref={list} class="log" role="log" aria-live="polite" aria-labelledby="transcript-title">
+        <ol>
+          {entries.map((entry) => (
+            <li
+              key={`${entry.role}-${entry.eventId ?? entry.at}`}
+              class={`line line-${entry.role}`}
+            >
+              <span class="speaker">{entry.role === 'agent' ? 'Agent' : 'Caller'}</span>
+              <span class="text">{entry.text}</span>
+              {entry.corrected && <span class="mark"> (corrected)</span>}
+              {entry.interrupted && <span class="mark"> (interrupted)</span>}
+            </li>
+          ))}
+        </ol>
+      </div>
+    </section>
+  )
+}

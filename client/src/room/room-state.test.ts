@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { aLine, anAgent, anUpdate, aPhone, aRoom } from './room-fixtures.ts'
+import { parseRoomEvent, roomReducer } from './room-state.ts'
+
+describe('roomReducer', () => {
+  it('takes a snapshot whole', () => {
+    const snapshot = aRoom({ status: 'in-progress', transcript: [aLine()] })
+    expect(roomReducer(aRoom(), { type: 'snapshot', room: snapshot })).toEqual(snapshot)
+  })
+
+  it('keeps the transcript through updates, which do not carry it', () => {
+    const before = aRoom({ transcript: [aLine()] })
+    const changed = aRoom({ participants: [anAgent({ speaking: true })] })
+    const after = roomReducer(before, { type: 'update', room: anUpdate(changed) })
+    expect(after.participants).toEqual([anAgent({ speaking: true })])
+    expect(after.transcript).toEqual([aLine()])
+  })
+
+  it('merges transcript entries', () => {
+    const line = aLine({ eventId: 2 })
+    const room = roomReducer(aRoom(), { type: 'transcript', entry: line })
+    const corrected = roomReducer(room, {
+      type: 'transcript',
+      entry: { ...line, text: 'Fixed', corrected: true },
+    })
+    expect(corrected.transcript).toEqual([{ ...line, text: 'Fixed', corrected: true }])
+  })
+
+  it("adds a dialled participant from the API's answer and replaces it on later answers", () => {
+    const dialing = aPhone({ status: 'dialing' })
+    const room = roomReducer(aRoom({ participants: [anAgent()] }), {
+      type: 'participant',
+      participant: dialing,
+    })
+    expect(room.participants).toEqual([anAgent(), dialing])
+    const muted = roomReducer(room, { type: 'participant', participant: aPhone({ muted: true }) })
+    expect(muted.participants).toEqual([anAgent(), aPhone({ muted: true })])
+  })
+})
+
+describe('parseRoomEvent', () => {
+  it('accepts the three message types', () => {
+    const room = aRoom()
+    for (const message of [
+      { type: 'snapshot', room },
+      { type: 'update', room: anUpdate(room) },
+      { type: 'transcript', entry: aLine() },
+    ]) {
+      expect(parseRoomEvent(JSON.stringify(message))).toEqual(message)
+    }
+  })
+
+  it('ignores anything else', () => {
+    for (const data of ['not json', 'null', '{"type":"ping"}', '{"type":"update"}']) {
+      expect(parseRoomEvent(data)).toBeUndefined()
+    }
+  })
+})

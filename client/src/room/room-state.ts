@@ -1,0 +1,56 @@
+/**
+ * The page's copy of a conference room, kept up to date by a reducer: the
+ * event socket's messages (a full snapshot, then updates without the
+ * transcript, then transcript entries one by one) and the API's own answers.
+ */
+import type { ParticipantView, RoomEventMessage, RoomView } from '../api/wire.ts'
+import { mergeTranscript } from './transcript-merge.ts'
+
+export type RoomAction =
+  | RoomEventMessage
+  /** A whole view from the API (start or end): as good as a snapshot. */
+  | { type: 'room'; room: RoomView }
+  /** One participant as the API returned it after dialling, muting, holding or removing. */
+  | { type: 'participant'; participant: ParticipantView }
+
+export function roomReducer(room: RoomView, action: RoomAction): RoomView {
+  switch (action.type) {
+    case 'snapshot':
+    case 'room':
+      return action.room
+    case 'update':
+      return {
+        ...action.room,
+        transcript: room.transcript,
+        ...(room.stats && { stats: room.stats }),
+      }
+    case 'transcript':
+      return { ...room, transcript: mergeTranscript(room.transcript, action.entry) }
+    case 'participant':
+      return { ...room, participants: upsert(room.participants, action.participant) }
+  }
+}
+
+function upsert(participants: ParticipantView[], participant: ParticipantView): ParticipantView[] {
+  const index = participants.findIndex((p) => p.label === participant.label)
+  return index >= 0 ? participants.with(index, participant) : [...participants, participant]
+}
+
+/** A message from the event socket, or undefined when it is not one we understand. */
+export function parseRoomEvent(data: string): RoomEventMessage | undefined {
+  let message: unknown
+  try {
+    message = JSON.parse(data)
+  } catch {
+    return undefined
+  }
+  if (typeof message !== 'object' || message === null) return undefined
+  const { type } = message as { type?: unknown }
+  if ((type === 'snapshot' || type === 'update') && 'room' in message) {
+    return message as RoomEventMessage
+  }
+  if (type === 'transcript' && 'entry' in message) return message as RoomEventMessage
+  return undefined
+}
+
+export const isLive = (room: Pick<RoomView, 'status'>): boolean => room.status !== 'ended'

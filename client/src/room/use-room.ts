@@ -1,0 +1,32 @@
+/**
+ * The hook that keeps a conference room live on the page: it starts from the
+ * view the API returned, follows the event socket while the page shows the
+ * room, and takes the API's answers to the page's own actions.
+ */
+import { useEffect, useReducer, useState } from 'preact/hooks'
+import type { ConferenceApi } from '../api/conference-api.ts'
+import type { RoomView } from '../api/wire.ts'
+import { followRoom, type LinkStatus } from './room-events.ts'
+import { type RoomAction, roomReducer } from './room-state.ts'
+
+export interface LiveRoom {
+  room: RoomView
+  link: LinkStatus
+  apply(action: RoomAction): void
+}
+
+export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
+  const [room, apply] = useReducer(roomReducer, initial)
+  const [link, setLink] = useState<LinkStatus>('connecting')
+  const { conferenceId } = initial
+  useEffect(
+    () =>
+      followRoom({
+        target: () => api.events(conferenceId),
+        onEvent: apply,
+        onLink: setLink,
+      }),
+    [api, conferenceId],
+  )
+  return { room, link, apply }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { FakeApi } from './fake-api.ts'
+import { pageHarness, startConversation } from './harness.ts'
+
+const harness = pageHarness()
+
+describe('the access key', () => {
+  it('is asked for on a 401, kept for the tab, and sent on every call and the event socket', async () => {
+    const api = new FakeApi()
+    api.lockWith('k3y')
+    const { page, events } = await harness.open(api)
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+
+    const form = page.getByRole('form', { name: 'Access key needed' })
+    await form.getByText('This API needs the access key').waitFor()
+    await form.getByLabel('Access key').fill('wrong')
+    await form.getByRole('button', { name: 'Continue' }).click()
+    await form.getByText('The access key is wrong').waitFor()
+    await form.getByLabel('Access key').fill('k3y')
+    await form.getByRole('button', { name: 'Continue' }).click()
+
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    expect(api.to('GET', '/api/twilio/token').map((r) => r.authorization)).toEqual([
+      undefined,
+      'Bearer wrong',
+      'Bearer k3y',
+    ])
+    expect(api.to('POST', '/api/twilio/start-conference').map((r) => r.authorization)).toEqual([
+      'Bearer k3y',
+    ])
+    await expect.poll(() => events.sockets.length).toBe(1)
+    expect(events.sockets[0]?.protocols()).toEqual(['bridge.v1', 'bearer.k3y'])
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual(['k3y'])
+    expect(await form.count()).toBe(0)
+  })
+
+  it('leaves the request failed with the server message when the person cancels', async () => {
+    const api = new FakeApi()
+    api.lockWith('k3y')
+    const { page } = await harness.open(api)
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('alert').filter({ hasText: 'This API needs the access key' }).waitFor()
+    expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(0)
+  })
+
+  it('is not asked for when the API is open', async () => {
+    const { page, api } = await harness.open()
+    await startConversation(page)
+    expect(api.requests.every((r) => r.authorization === undefined)).toBe(true)
+    expect(await page.getByRole('form', { name: 'Access key needed' }).count()).toBe(0)
+  })
+})

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import {
+  aBrowser,
+  aLine,
+  anAgent,
+  anUpdate,
+  aPhone,
+  aRoom,
+  CONFERENCE_ID,
+} from '../../client/src/room/room-fixtures.ts'
+import { CONFERENCE_PATH, IDENTITY } from './fake-api.ts'
+import { expireToken, voiceRecord } from './fake-voice.ts'
+import { pageHarness, startConversation } from './harness.ts'
+
+const harness = pageHarness()
+
+/** A conference in full swing: you, the agent speaking, a muted phone caller. */
+const liveRoom = () =>
+  aRoom({
+    status: 'in-progress',
+    participants: [
+      aBrowser(IDENTITY),
+      anAgent({ speaking: true }),
+      aPhone({ muted: true, speaking: true }),
+    ],
+    agent: { status: 'ready', speaking: true, reconnects: 0, agentId: 'agent_default' },
+  })
+
+describe('a conversation', () => {
+  it('starts a conference and connects the Device to it with { params: { conferenceId } }', async () => {
+    const { page, api } = await harness.open()
+    await page.getByLabel('Agent id').fill('agent_custom')
+    await page.getByLabel('Phone number to call right away').fill('+44 20 7946 0958')
+    await startConversation(page)
+    expect(api.to('POST', '/api/twilio/start-conference').map((r) => r.body)).toEqual([
+      { agentId: 'agent_custom', phoneNumber: '+44 20 7946 0958' },
+    ])
+    const voice = await voiceRecord(page)
+    expect(voice?.tokens).toEqual(['token-1'])
+    expect(voice?.connects).toEqual([{ conferenceId: CONFERENCE_ID }])
+  })
+
+  it('shows the participants, the agent and the transcript from the event socket', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ transcript: [aLine({ role: 'user', text: 'Hi there', eventId: 1 })] }),
+    })
+    events.send({ type: 'update', room: anUpdate(liveRoom()) })
+    const reply = aLine({ text: 'Hello, I can help with tha', eventId: 2 })
+    events.send({ type: 'transcript', entry: reply })
+    events.send({
+      type: 'transcript',
+      entry: { ...reply, text: 'Hello, I can help.', corrected: true, interrupted: true },
+    })
+
+    const participants = page.getByRole('list', { name: 'Participants' }).getByRole('listitem')
+    await participants.nth(2).waitFor()
+    expect(await participants.allInnerTexts()).toEqual([
+      expect.stringMatching(/You\s+Joined/),
+      expect.stringMatching(/AI agent\s+Joined\s+speaking/),
+      expect.stringMatching(/\+972526722216\s+Joined\s+muted\s+speaking/),
+    ])
+    await page.getByRole('region', { name: 'AI agent' }).getByText('Speaking').waitFor()
+    const lines = page.getByRole('log').getByRole('listitem')
+    await expect
+      .poll(() => lines.allInnerTexts())
+      .toEqual([
+        expect.stringMatching(/Caller\s+Hi there/),
+        expect.stringMatching(/Agent\s+Hello, I can help\. \(corrected\) \(interrupted\)/),
+      ])
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.screenshot({ path: '/tmp/conference-page-phone.png', fullPage: true })
+  })
+
+  it('shows why the agent is unavailable', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const agent = {
+      status: 'unavailable',
+      speaking: false,
+      reconnects: 3,
+      error: 'The agent socket kept closing.',
+    } as const
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ agent: { ...agent, agentId: 'agent_default' } }),
+    })
+    const panel = page.getByRole('region', { name: 'AI agent' })
+    await panel.getByText('The agent socket kept closing.').waitFor()
+    expect(await panel.getByRole('status').textContent()).toMatch(/Unavailable/)
+  })
+
+  it('mutes the microphone through the call', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    await page.getByRole('button', { name: 'Mute microphone' }).click()
+    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor()
+    expect((await voiceRecord(page))?.mutes).toEqual([true])
+  })
+
+  it('renews the access token for the same identity when the SDK says it will expire', async () => {
+    const { page, api } = await harness.open()
+    await startConversation(page)
+    await expireToken(page)
+    await expect.poll(async () => (await voiceRecord(page))?.tokenUpdates).toEqual(['token-2'])
+    expect(api.to('GET', '/api/twilio/token').map((r) => r.search)).toEqual([
+      '',
+      `?identity=${IDENTITY}`,
+    ])
+  })
+
+  it('ends the conference for everyone, hangs up, and offers a new conversation', async () => {
+    const { page, api } = await harness.open()
+    await startConversation(page)
+    await page.getByRole('button', { name: 'End conference for everyone' }).click()
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+    expect((await voiceRecord(page))?.hangUps).toBe(1)
+    await page.getByRole('button', { name: 'New conversation' }).click()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+  })
+
+  it('hangs up, leaving the conference going, and rejoins it with a fresh token', async () => {
+    const { page, api } = await harness.open()
+    await startConversation(page)
+    await page.getByRole('button', { name: 'Hang up' }).click()
+    await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
+    await page.getByRole('button', { name: 'Rejoin' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    const voice = await voiceRecord(page)
+    expect(voice?.hangUps).toBe(1)
+    expect(voice?.tokens).toEqual(['token-1', 'token-2'])
+    expect(voice?.connects).toEqual([
+      { conferenceId: CONFERENCE_ID },
+      { conferenceId: CONFERENCE_ID },
+    ])
+  })
+
+  it("shows the start's warnings, such as a number that could not be dialled", async () => {
+    const { page, api } = await harness.open()
+    const warning = 'Calling +442079460958 failed: the number is unreachable.'
+    api.on('POST', '/api/twilio/start-conference', {
+      status: 201,
+      body: { conferenceId: CONFERENCE_ID, room: aRoom(), warnings: [warning] },
+    })
+    await startConversation(page)
+    await page.getByRole('alert').filter({ hasText: warning }).waitFor()
+  })
+
+  it('shows the reason when the server cannot start a conference', async () => {
+    const { page, api } = await harness.open()
+    const message = 'ELEVENLABS_AGENT_ID is not set: add it to .dev.vars, or pass agentId.'
+    api.on('POST', '/api/twilio/start-conference', {
+      status: 503,
+      body: { error: { code: 'not_configured', message } },
+    })
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('alert').filter({ hasText: message }).waitFor()
+    expect((await voiceRecord(page))?.connects).toEqual([])
+  })
+})

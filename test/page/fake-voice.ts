@@ -1,0 +1,82 @@
+/**
+ * A fake Twilio Voice SDK for the browser tests, installed through the page's
+ * documented seam (`window.__voiceDeviceFactory`, client/src/call/voice-device.ts)
+ * before the page loads. It records what the page asks of the device and call,
+ * and lets a test play the SDK's events.
+ */
+import type { Page } from 'playwright-core'
+import type { CallEvent, VoiceSeam } from '../../client/src/call/voice-device.ts'
+
+export interface VoiceRecord {
+  tokens: string[]
+  connects: Record<string, string>[]
+  tokenUpdates: string[]
+  mutes: boolean[]
+  hangUps: number
+  destroyed: number
+}
+
+interface FakeVoiceHost extends VoiceSeam {
+  __fakeVoice?: {
+    record: VoiceRecord
+    emit(event: CallEvent): void
+    expireToken(): void
+  }
+}
+
+/** Runs inside the page, so it must not use anything from this module's scope. */
+function fakeVoiceScript(): void {
+  const host = globalThis as FakeVoiceHost
+  const record: VoiceRecord = {
+    tokens: [],
+    connects: [],
+    tokenUpdates: [],
+    mutes: [],
+    hangUps: 0,
+    destroyed: 0,
+  }
+  let listener: ((event: CallEvent) => void) | undefined
+  let tokenWillExpire: (() => void) | undefined
+  host.__fakeVoice = {
+    record,
+    emit: (event) => listener?.(event),
+    expireToken: () => tokenWillExpire?.(),
+  }
+  host.__voiceDeviceFactory = (token, hooks) => {
+    record.tokens.push(token)
+    tokenWillExpire = hooks.tokenWillExpire
+    return {
+      connect: async (params) => {
+        record.connects.push(params)
+        return {
+          onEvent: (next) => {
+            listener = next
+            setTimeout(() => next({ type: 'accepted' }), 0)
+          },
+          setMuted: (muted) => {
+            record.mutes.push(muted)
+            listener?.({ type: 'muted', muted })
+          },
+          hangUp: () => {
+            record.hangUps++
+          },
+        }
+      },
+      updateToken: (next) => record.tokenUpdates.push(next),
+      destroy: () => {
+        record.destroyed++
+      },
+    }
+  }
+}
+
+export const installFakeVoice = (page: Page) => page.addInitScript(fakeVoiceScript)
+
+export const voiceRecord = (page: Page) =>
+  page.evaluate(() => (globalThis as FakeVoiceHost).__fakeVoice?.record)
+
+export const playCallEvent = (page: Page, event: CallEvent) =>
+  page.evaluate((e) => (globalThis as FakeVoiceHost).__fakeVoice?.emit(e), event)
+
+export const expireToken = (page: Page) =>
+  page.evaluate(() => (globalThis as FakeVoiceHost).__fakeVoice?.expireToken())

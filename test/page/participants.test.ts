@@ -1,0 +1,133 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { anAgent, anUpdate, aPhone, aRoom } from '../../client/src/room/room-fixtures.ts'
+import { apiError, CONFERENCE_PATH, type FakeEvents, ok } from './fake-api.ts'
+import { pageHarness, startConversation } from './harness.ts'
+
+const harness = pageHarness()
+
+const PHONE = aPhone()
+const AGENT = anAgent()
+const phonePath = `${CONFERENCE_PATH}/participants/${PHONE.callSid}`
+const agentPath = `${CONFERENCE_PATH}/participants/${AGENT.callSid}`
+
+/** Starts a conversation whose room has the agent and a phone caller joined. */
+async function inConference(page: Page, events: FakeEvents) {
+  await startConversation(page)
+  await expect.poll(() => events.sockets.length).toBe(1)
+  events.send({
+    type: 'snapshot',
+    room: aRoom({ status: 'in-progress', participants: [AGENT, PHONE] }),
+  })
+  await page.getByRole('button', { name: `Mute ${PHONE.phoneNumber}` }).waitFor()
+}
+
+const participant = (page: Page, name: string) =>
+  page.getByRole('list', { name: 'Participants' }).getByRole('listitem').filter({ hasText: name })
+
+describe('adding a phone participant', () => {
+  it("shows the server's validation message next to the input, then dials", async () => {
+    const { page, api, events } = await harness.open()
+    const message = '12 is not a valid phone number.'
+    api.on(
+      'POST',
+      `${CONFERENCE_PATH}/participants`,
+      apiError(400, 'invalid_phone_number', message),
+      ok({ participant: aPhone({ status: 'dialing' }) }, 201),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const input = page.getByLabel('Phone number, with country code')
+
+    await input.fill('12')
+    await page.getByRole('button', { name: 'Call', exact: true }).click()
+    await page.locator('#dial-error').filter({ hasText: message }).waitFor()
+    expect(await input.getAttribute('aria-invalid')).toBe('true')
+    expect(await input.getAttribute('aria-describedby')).toBe('dial-error')
+
+    await input.fill('+972-52-6722216')
+    await page.getByRole('button', { name: 'Call', exact: true }).click()
+    await participant(page, '+972526722216').getByText('Calling…').waitFor()
+    expect(await input.inputValue()).toBe('')
+    expect(await page.locator('#dial-error').count()).toBe(0)
+    expect(api.to('POST', `${CONFERENCE_PATH}/participants`).map((r) => r.body)).toEqual([
+      { phoneNumber: '12' },
+      { phoneNumber: '+972-52-6722216' },
+    ])
+
+    events.send({ type: 'update', room: anUpdate(aRoom({ participants: [aPhone()] })) })
+    await participant(page, '+972526722216').getByText('Joined').waitFor()
+  })
+
+  it('shows a failed call with its reason', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ participants: [aPhone({ status: 'failed', error: 'no answer' })] }),
+    })
+    await participant(page, '+972526722216').getByText('Failed: no answer').waitFor()
+  })
+})
+
+describe('participant controls', () => {
+  it('mutes and unmutes a phone participant by its CallSid', async () => {
+    const { page, api, events } = await harness.open()
+    api.on(
+      'POST',
+      phonePath,
+      ok({ participant: { ...PHONE, muted: true } }),
+      ok({ participant: PHONE }),
+    )
+    await inConference(page, events)
+    await page.getByRole('button', { name: `Mute ${PHONE.phoneNumber}` }).click()
+    await participant(page, '+972526722216').getByText('muted').waitFor()
+    await page.getByRole('button', { name: `Unmute ${PHONE.phoneNumber}` }).click()
+    await page.getByRole('button', { name: `Mute ${PHONE.phoneNumber}` }).waitFor()
+    expect(api.to('POST', phonePath).map((r) => r.body)).toEqual([
+      { muted: true },
+      { muted: false },
+    ])
+  })
+
+  it('puts a phone participant on hold', async () => {
+    const { page, api, events } = await harness.open()
+    api.on('POST', phonePath, ok({ participant: { ...PHONE, hold: true } }))
+    await inConference(page, events)
+    await page.getByRole('button', { name: `Hold ${PHONE.phoneNumber}` }).click()
+    await participant(page, '+972526722216').getByText('on hold').waitFor()
+    expect(api.to('POST', phonePath).map((r) => r.body)).toEqual([{ hold: true }])
+  })
+
+  it('removes a phone participant', async () => {
+    const { page, api, events } = await harness.open()
+    api.on('DELETE', phonePath, ok({ participant: { ...PHONE, status: 'left' } }))
+    await inConference(page, events)
+    await page.getByRole('button', { name: `Remove ${PHONE.phoneNumber}` }).click()
+    await participant(page, '+972526722216').getByText('Left').waitFor()
+    expect(api.to('DELETE', phonePath)).toHaveLength(1)
+  })
+
+  it('silences the agent by muting it, and offers no hold for it', async () => {
+    const { page, api, events } = await harness.open()
+    api.on('POST', agentPath, ok({ participant: { ...AGENT, muted: true } }))
+    await inConference(page, events)
+    await page.getByRole('button', { name: 'Mute AI agent' }).click()
+    await participant(page, 'AI agent').getByText('muted').waitFor()
+    expect(api.to('POST', agentPath).map((r) => r.body)).toEqual([{ muted: true }])
+    expect(await page.getByRole('button', { name: 'Hold AI agent' }).count()).toBe(0)
+  })
+
+  it("shows the server's refusal in the participant's row", async () => {
+    const { page, api, events } = await harness.open()
+    const message = 'Twilio has not started this conference yet; try again in a moment.'
+    api.on('POST', phonePath, apiError(409, 'conflict', message))
+    await inConference(page, events)
+    await page.getByRole('button', { name: `Mute ${PHONE.phoneNumber}` }).click()
+    await participant(page, '+972526722216')
+      .getByRole('alert')
+      .filter({ hasText: message })
+      .waitFor()
+  })
+})
