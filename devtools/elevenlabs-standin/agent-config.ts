@@ -48,6 +48,8 @@ const agentConfigSchema = z.object({
   initiationTimeoutMs: ms.default(2000),
   /** Closes with 1000 (max_duration_exceeded) after this long; 0 means no limit. */
   maxDurationMs: ms.default(0),
+  /** Keeps the first this many ms of the user's audio, as received, for the control API; 0: none. */
+  keepUserAudioMs: ms.max(600_000).default(0),
   turnDetection: z
     .object({
       /** A 20 ms frame at or above this RMS level counts as speech. */

@@ -19,7 +19,7 @@ import type { AudioFormat } from './agent-config.ts'
 import { decodeSamples, isBase64, isPcm } from './audio-codec.ts'
 
 export type ClientMessage =
-  | { type: 'user_audio_chunk'; samples: Int16Array; bytes: number }
+  | { type: 'user_audio_chunk'; samples: Int16Array; bytes: number; audio: Uint8Array }
   | { type: 'conversation_initiation_client_data'; payload: Record<string, unknown> }
   | { type: 'pong'; eventId: number }
   | { type: 'contextual_update'; text: string; contextId?: string }
@@ -82,6 +82,7 @@ function readAudio(chunk: unknown, format: AudioFormat): Read {
       type: 'user_audio_chunk',
       samples: decodeSamples(bytes, format),
       bytes: bytes.length,
+      audio: bytes,
     },
   }
 }

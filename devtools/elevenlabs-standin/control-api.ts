@@ -2,7 +2,8 @@
  * The stand-in's control API under `/__standin/`, for tests and benchmarks
  * (the typed client is control.ts): list conversations with what they
  * received, push server messages into a live one, close it with a chosen
- * code, and register agents at runtime.
+ * code, register agents at runtime, and read back the user audio an agent
+ * kept.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AgentRegistry, parseAgentConfig } from './agent-config.ts'
@@ -66,6 +67,22 @@ export async function answerControl(
     case 'GET agents :id': {
       const agent = context.agents.get(id)
       return agent ? sendJson(res, 200, agent) : sendJson(res, 404, { error: `no agent ${id}` })
+    }
+    case 'GET conversations :id user-audio': {
+      const tape = context.directory.userAudio(id)
+      if (!tape) {
+        return sendJson(res, 404, {
+          error: `no user audio kept for ${id}: register the agent with keepUserAudioMs`,
+        })
+      }
+      const audio = tape.bytes()
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': audio.length,
+        'x-audio-format': tape.format,
+      })
+      res.end(audio)
+      return
     }
     case 'POST conversations :id messages':
     case 'POST conversations :id close':

@@ -147,6 +147,36 @@ describe('control API', () => {
     ).rejects.toThrow(/400.*userInputAudioFormat/)
   })
 
+  it('keeps the start of the user audio, byte for byte, for an agent that asks for it', async () => {
+    const agentId = uniqueAgentId('tape')
+    await standin.control.registerAgent({
+      agentId,
+      firstMessage: '',
+      reply: 'none',
+      pingIntervalMs: 0,
+      keepUserAudioMs: 50,
+    })
+    const conversation = await openConversation(standin.url, agentId, {})
+    await conversation.next('conversation_initiation_metadata')
+    const chunks = [1, 2, 3].map((n) => Buffer.alloc(640, n))
+    for (const chunk of chunks) conversation.send({ user_audio_chunk: chunk.toString('base64') })
+    const record = await standin.control.waitForConversation(
+      { agentId },
+      (r) => r.received.counts.user_audio_chunk === 3,
+    )
+    conversation.socket.close()
+    await standin.control.waitForConversation({ agentId }, (r) => r.status === 'closed')
+    const kept = await standin.control.userAudio(record.conversationId)
+    expect(kept.format).toBe('pcm_16000')
+    expect(Buffer.from(kept.bytes)).toEqual(Buffer.concat(chunks).subarray(0, 1600))
+  })
+
+  it('keeps no user audio unless the agent asks for it', async () => {
+    const { conversation, conversationId } = await liveConversation('no-tape')
+    await expect(standin.control.userAudio(conversationId)).rejects.toThrow(/404/)
+    conversation.socket.close()
+  })
+
   it('keeps counts of every message but only the last 50 of them', async () => {
     const { agentId, conversation } = await liveConversation('bounded')
     const chunk = userAudio('pcm_16000', 20, false)

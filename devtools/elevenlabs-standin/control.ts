@@ -9,7 +9,7 @@
  * await control.registerAgent({ agentId: 'agent_my_test', reply: 'none' })
  * const [conversation] = await control.conversations({ agentId: 'agent_my_test' })
  */
-import type { AgentConfig, AgentConfigInput } from './agent-config.ts'
+import type { AgentConfig, AgentConfigInput, AudioFormat } from './agent-config.ts'
 import type { ConversationRecord } from './conversation-record.ts'
 
 export type { AgentConfig, AgentConfigInput, ConversationRecord }
@@ -131,6 +131,18 @@ export class StandinControl {
 
   speak(conversationId: string, text: string): Promise<void> {
     return this.push(conversationId, { speak: text })
+  }
+
+  /**
+   * The user audio a conversation received, byte for byte in the agent's input
+   * format; only for agents registered with `keepUserAudioMs`.
+   */
+  async userAudio(conversationId: string): Promise<{ format: AudioFormat; bytes: Uint8Array }> {
+    const path = `/conversations/${encodeURIComponent(conversationId)}/user-audio`
+    const res = await this.#fetch(`${this.#base}${path}`)
+    if (!res.ok) throw new Error(`stand-in control GET ${path}: ${res.status} ${await res.text()}`)
+    const format = res.headers.get('x-audio-format') as AudioFormat
+    return { format, bytes: new Uint8Array(await res.arrayBuffer()) }
   }
 
   async close(conversationId: string, request: CloseRequest): Promise<void> {

@@ -18,6 +18,7 @@ import { Outbox } from './outbox.ts'
 import { PingClock } from './ping-clock.ts'
 import * as server from './server-messages.ts'
 import { TurnTaking } from './turn-taking.ts'
+import { UserAudioTape } from './user-audio-tape.ts'
 
 /** Violations the real server closes with the reason "Invalid message received". */
 const INVALID_MESSAGE = new Set<ErrorEventErrorType>([
@@ -30,6 +31,8 @@ type Timer = ReturnType<typeof setTimeout>
 
 export class StandinConversation {
   readonly record: record.ConversationRecord
+  /** The user's audio as received, when the agent keeps it (`keepUserAudioMs`). */
+  readonly userAudio: UserAudioTape | undefined
   readonly #socket: WebSocket
   readonly #agent: AgentConfig
   readonly #turns: TurnTaking
@@ -51,6 +54,9 @@ export class StandinConversation {
     this.#agent = agent
     this.#onClosed = onClosed
     this.record = record.newRecord(conversationId, agent.agentId, Date.now())
+    const { keepUserAudioMs, userInputAudioFormat } = agent
+    this.userAudio =
+      keepUserAudioMs > 0 ? new UserAudioTape(userInputAudioFormat, keepUserAudioMs) : undefined
     this.#outbox = new Outbox(socket, this.record, agent.agentOutputAudioFormat)
     this.#turns = new TurnTaking(agent, (message) => this.#send(message), this.record)
     socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
@@ -160,6 +166,7 @@ export class StandinConversation {
     switch (message.type) {
       case 'user_audio_chunk':
         this.#inactivity?.refresh()
+        this.userAudio?.append(message.audio)
         return this.#turns.hear(message.samples)
       case 'user_activity':
         this.#inactivity?.refresh()

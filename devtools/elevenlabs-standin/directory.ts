@@ -7,12 +7,16 @@
 import type { ConversationFilter } from './control.ts'
 import type { StandinConversation } from './conversation.ts'
 import type { ConversationRecord } from './conversation-record.ts'
+import type { UserAudioTape } from './user-audio-tape.ts'
 
 const CLOSED_KEPT = 1000
+/** Kept user audio can be large (minutes of PCM), so fewer closed conversations keep theirs. */
+const CLOSED_TAPES_KEPT = 20
 
 export class ConversationDirectory {
   #live = new Map<string, StandinConversation>()
   #closed: ConversationRecord[] = []
+  #closedTapes = new Map<string, UserAudioTape>()
 
   add(conversation: StandinConversation): void {
     this.#live.set(conversation.record.conversationId, conversation)
@@ -23,10 +27,19 @@ export class ConversationDirectory {
     this.#live.delete(conversation.record.conversationId)
     this.#closed.push(conversation.record)
     if (this.#closed.length > CLOSED_KEPT) this.#closed.splice(0, this.#closed.length - CLOSED_KEPT)
+    if (!conversation.userAudio) return
+    this.#closedTapes.set(conversation.record.conversationId, conversation.userAudio)
+    const [oldest] = this.#closedTapes.keys()
+    if (this.#closedTapes.size > CLOSED_TAPES_KEPT && oldest) this.#closedTapes.delete(oldest)
   }
 
   live(conversationId: string): StandinConversation | undefined {
     return this.#live.get(conversationId)
+  }
+
+  /** The user audio a conversation kept, live or among the last closed ones. */
+  userAudio(conversationId: string): UserAudioTape | undefined {
+    return this.#live.get(conversationId)?.userAudio ?? this.#closedTapes.get(conversationId)
   }
 
   /** Oldest first, closed and live alike. */

@@ -1,0 +1,102 @@
+/**
+ * CPU time of the workerd processes behind one `wrangler dev`, from /proc
+ * (Linux only). Wrangler runs two: a proxy that owns the public port and
+ * forwards every request and WebSocket frame, and the runtime that runs the
+ * workers and their Durable Objects. The benchmark charges the runtime's CPU
+ * to the bridge and reports the proxy's apart; the runtime is confirmed as
+ * the process holding the agent sockets.
+ */
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+
+export interface WorkerdProcesses {
+  /** Runs the workers: the process whose CPU we measure. */
+  runtime: number[]
+  /** Wrangler's proxy in front of it. */
+  proxy: number[]
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+interface Stat {
+  pid: number
+  comm: string
+  ppid: number
+  /** utime + stime, in clock ticks. */
+  ticks: number
+}
+
+function readStat(pid: number): Stat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name is in parentheses and may hold spaces; fields follow the last ')'.
+    const close = text.lastIndexOf(')')
+    const fields = text.slice(close + 2).split(' ')
+    return {
+      pid,
+      comm: text.slice(text.indexOf('(') + 1, close),
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** The workerd processes descended from `rootPid`, the proxy told apart by its public port. */
+export function workerdProcesses(rootPid: number, port: number): WorkerdProcesses {
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => readStat(Number(name)) ?? [])
+  const descendants = new Set([rootPid])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const stat of stats) {
+      if (!descendants.has(stat.pid) && descendants.has(stat.ppid)) {
+        descendants.add(stat.pid)
+        grew = true
+      }
+    }
+  }
+  const workerd = stats.filter((stat) => descendants.has(stat.pid) && stat.comm === 'workerd')
+  const isProxy = (pid: number) =>
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`=127.0.0.1:${port}\0`)
+  return {
+    runtime: workerd.filter((stat) => !isProxy(stat.pid)).map((stat) => stat.pid),
+    proxy: workerd.filter((stat) => isProxy(stat.pid)).map((stat) => stat.pid),
+  }
+}
+
+/** CPU time (user + system, all threads) the processes have used so far, in ms. */
+export function cpuMs(pids: readonly number[]): number {
+  const ticks = pids.reduce((sum, pid) => sum + (readStat(pid) ?? gone(pid)).ticks, 0)
+  return (ticks * 1000) / TICKS_PER_SECOND
+}
+
+/** A measured process that ended: the window's figures would be meaningless. */
+function gone(pid: number): never {
+  throw new Error(
+    `workerd ${pid} has exited: wrangler dev restarts its runtime when a source file changes, so leave the sources alone while the benchmark runs`,
+  )
+}
+
+/** How many established TCP connections `pid` holds to 127.0.0.1:`remotePort`. */
+export function connectionsTo(pid: number, remotePort: number): number {
+  const inodes = new Set<string>()
+  const remote = `0100007F:${remotePort.toString(16).toUpperCase().padStart(4, '0')}`
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/)
+    if (fields[2] === remote && fields[3] === '01' && fields[9]) inodes.add(fields[9])
+  }
+  let count = 0
+  if (!readStat(pid)) gone(pid)
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+      if (inodes.has(target.slice('socket:['.length, -1))) count++
+    } catch {
+      // Closed while we looked.
+    }
+  }
+  return count
+}

@@ -1,0 +1,200 @@
+/**
+ * One measured window of the bridge benchmark: N calls set up and ready, then
+ * N streams of speech in real time for the window (frames spread evenly over
+ * the 20 ms cadence, as independent calls would be), the agent replying on a
+ * schedule, the workerd runtime's CPU read at the window's start and end, and
+ * a short drain before counting what arrived.
+ */
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { FRAME_MS, toPayloads } from '../devtools/media-stream-simulator/framing.ts'
+import type { MediaStreamSimulator } from '../devtools/media-stream-simulator/simulator.ts'
+import type { BenchAgent } from './bridge-agent.ts'
+import type { BenchConversation, ReplySchedule } from './bridge-conversation.ts'
+import { connectionsTo, cpuMs, type WorkerdProcesses } from './bridge-cpu.ts'
+import { type Direction, direction } from './bridge-stats.ts'
+
+/** A worker under test, as the load generator drives it. */
+export interface BridgeTarget {
+  /** Row label: ours, floor, floor+convert… */
+  label: string
+  /** The agent id of stream `index` (it tells the bench agent the formats). */
+  agentId(index: number): string
+  /** Sets up one call and opens its stream. */
+  open(agentId: string): Promise<MediaStreamSimulator>
+}
+
+export interface WindowOptions {
+  streams: number
+  seconds: number
+  /** Interrupt the agent's replies (0.5 s into each, one reply a second) to time `clear`. */
+  interrupt?: boolean
+  /** Told when the measured window starts and ends (the profiler hooks in here). */
+  onWindow?: (phase: 'start' | 'end') => void
+}
+
+export interface WindowResult {
+  label: string
+  streams: number
+  seconds: number
+  toAgent: Direction
+  toTwilio: Direction
+  /** interruption -> clear, when the window interrupted the agent. */
+  clears: Direction | undefined
+  /** workerd CPU per stream-second of the window, in ms. */
+  runtimeCpu: number
+  proxyCpu: number
+  /** TCP connections the measured workerd held to the agent: proof it runs the bridges. */
+  runtimeAgentSockets: number
+  /** The load generator's own CPU (ms per second) and event-loop delay p99 (ms). */
+  loadGeneratorCpu: number
+  loadGeneratorDelayP99: number
+  /** The machine's 1-minute load average at the window's end, ours included. */
+  loadAverage: number
+  violations: number
+}
+
+const SETUP_CONCURRENCY = 8
+const READY_TIMEOUT_MS = 30_000
+const LEAD_IN_MS = 500
+const DRAIN_MS = 1500
+const SPEECH = toPayloads(
+  new Uint8Array(readFileSync(new URL('../test/fixtures/speech-8k.ulaw', import.meta.url))),
+)
+
+/** The agent replies 2 s in every 4 s, in 100 ms chunks; or, interrupting, 0.5 s every 1 s. */
+const schedule = (interrupt: boolean, offset: number, until: number): ReplySchedule =>
+  interrupt
+    ? { firstAt: offset, everyMs: 1000, replyMs: 1000, chunkMs: 100, until, interruptAfterMs: 500 }
+    : { firstAt: offset, everyMs: 4000, replyMs: 2000, chunkMs: 100, until }
+
+export async function runWindow(
+  target: BridgeTarget,
+  agent: BenchAgent,
+  processes: WorkerdProcesses,
+  { streams, seconds, interrupt = false, onWindow }: WindowOptions,
+): Promise<WindowResult> {
+  const calls = await openCalls(target, agent, streams)
+  const now = () => performance.now()
+  const start = now() + LEAD_IN_MS
+  const end = start + seconds * 1000
+  const frames = Array.from(
+    { length: seconds * (1000 / FRAME_MS) },
+    (_, k) => SPEECH[k % SPEECH.length] ?? '',
+  )
+  const plays = calls.map(({ stream, conversation }, i) => {
+    conversation.speak(schedule(interrupt, start + (i * (interrupt ? 0 : 4000)) / streams, end))
+    return stream.play(frames, start + (i * FRAME_MS) / streams)
+  })
+  const usage = await measureUsage(processes, agent.port, { start, end, onWindow })
+  await Promise.all(plays)
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
+  const result = summarize(target.label, calls, { streams, seconds, start, end, interrupt })
+  await Promise.all(calls.map(({ stream }) => stream.stop()))
+  for (const { conversation } of calls) agent.forget(conversation.agentId)
+  const streamSeconds = streams * seconds
+  return {
+    ...result,
+    runtimeCpu: usage.runtime / streamSeconds,
+    proxyCpu: usage.proxy / streamSeconds,
+    runtimeAgentSockets: usage.agentSockets,
+    loadGeneratorCpu: usage.node / seconds,
+    loadGeneratorDelayP99: usage.delayP99,
+    loadAverage: loadavg()[0] ?? Number.NaN,
+  }
+}
+
+interface Call {
+  stream: MediaStreamSimulator
+  conversation: BenchConversation
+}
+
+/** Opens every call, a few at a time, and waits until each bridge is ready. */
+async function openCalls(target: BridgeTarget, agent: BenchAgent, count: number): Promise<Call[]> {
+  const calls: Call[] = []
+  for (let first = 0; first < count; first += SETUP_CONCURRENCY) {
+    const batch = Array.from(
+      { length: Math.min(SETUP_CONCURRENCY, count - first) },
+      async (_, i) => {
+        const agentId = target.agentId(first + i)
+        const conversation = agent.conversation(agentId)
+        const stream = await target.open(agentId)
+        const ready = (await conversation).ready
+        await Promise.race([ready, timeout(`the bridge of ${agentId} to get ready`)])
+        return { stream, conversation: await conversation }
+      },
+    )
+    calls.push(...(await Promise.all(batch)))
+  }
+  return calls
+}
+
+function timeout(what: string): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), READY_TIMEOUT_MS).unref()
+  })
+}
+
+/** CPU used between `start` and `end` by the workerd processes and by this process. */
+async function measureUsage(
+  processes: WorkerdProcesses,
+  agentPort: number,
+  { start, end, onWindow }: { start: number; end: number; onWindow: WindowOptions['onWindow'] },
+) {
+  const until = (time: number) =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, time - performance.now())))
+  const agentSockets = processes.runtime.reduce(
+    (sum, pid) => sum + connectionsTo(pid, agentPort),
+    0,
+  )
+  await until(start)
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  delay.enable()
+  const before = { runtime: cpuMs(processes.runtime), proxy: cpuMs(processes.proxy) }
+  onWindow?.('start')
+  const node = process.cpuUsage()
+  await until(end)
+  const nodeUsed = process.cpuUsage(node)
+  onWindow?.('end')
+  const usage = {
+    runtime: cpuMs(processes.runtime) - before.runtime,
+    proxy: cpuMs(processes.proxy) - before.proxy,
+    node: (nodeUsed.user + nodeUsed.system) / 1000,
+    delayP99: delay.percentile(99) / 1e6,
+    agentSockets,
+  }
+  delay.disable()
+  return usage
+}
+
+function summarize(
+  label: string,
+  calls: Call[],
+  window: { streams: number; seconds: number; start: number; end: number; interrupt: boolean },
+) {
+  const { start, end } = window
+  const timesOf = (stream: MediaStreamSimulator, event: string) =>
+    stream.received.filter(({ command }) => command.event === event).map(({ at }) => at)
+  const toAgent = calls.map(({ stream, conversation }) => ({
+    sentAt: stream.sentAt,
+    receivedAt: conversation.chunksAt,
+  }))
+  const toTwilio = calls.map(({ stream, conversation }) => ({
+    sentAt: conversation.audioSentAt,
+    receivedAt: timesOf(stream, 'media'),
+  }))
+  const clears = calls.map(({ stream, conversation }) => ({
+    sentAt: conversation.interruptionsSentAt,
+    receivedAt: timesOf(stream, 'clear'),
+  }))
+  return {
+    label,
+    streams: window.streams,
+    seconds: window.seconds,
+    toAgent: direction(toAgent, start, end),
+    toTwilio: direction(toTwilio, start, end),
+    clears: window.interrupt ? direction(clears, start, end) : undefined,
+    violations: calls.reduce((sum, { stream }) => sum + stream.violations.length, 0),
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Where the worker's JavaScript spends its time under the bridge benchmark's
+ * load: `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds]`
+ * runs one window (after a short warm-up) with V8's sampling profiler on
+ * while the streams run (not while the calls are set up), through
+ * wrangler's inspector proxy, and prints the functions with the most self
+ * time. The profiler slows the worker down a little; compare shares,
+ * not the CPU figure, with the benchmark's.
+ */
+import { WebSocket } from 'ws'
+import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
+import { BenchAgent } from './bridge-agent.ts'
+import { workerdProcesses } from './bridge-cpu.ts'
+import { runWindow } from './bridge-load.ts'
+import { type FloorVariant, type OurVariant, startFloor, startOurs } from './bridge-targets.ts'
+import { fixed, printTable } from './table.ts'
+
+interface ProfileNode {
+  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number }
+  hitCount?: number
+}
+
+const SAMPLING_INTERVAL_US = 200
+const SHOWN = 30
+
+/** Self time by function, anonymous ones named by their line in the bundle wrangler built. */
+async function printSelfTimes(inspector: Inspector, nodes: ProfileNode[], samples: number) {
+  const sources = await scriptSources(inspector, nodes)
+  const self = new Map<string, number>()
+  for (const { callFrame, hitCount = 0 } of nodes) {
+    const line = sources.get(callFrame.scriptId)?.[callFrame.lineNumber]?.trim().slice(0, 70)
+    const name = callFrame.functionName || `(anonymous) ${line ?? ''}`
+    self.set(name, (self.get(name) ?? 0) + hitCount)
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, SHOWN)
+  printTable(
+    ['self %', 'function'],
+    top.map(([name, hits]) => [fixed((100 * hits) / samples, 1), name]),
+  )
+}
+
+/** The lines of each script with anonymous functions in the profile (read after profiling). */
+async function scriptSources(inspector: Inspector, nodes: ProfileNode[]) {
+  const ids = new Set(
+    nodes
+      .filter((node) => !node.callFrame.functionName && node.callFrame.url)
+      .map((node) => node.callFrame.scriptId),
+  )
+  await inspector.call('Debugger.enable')
+  const sources = new Map<string, string[]>()
+  for (const scriptId of ids) {
+    const { scriptSource } = (await inspector.call('Debugger.getScriptSource', { scriptId })) as {
+      scriptSource: string
+    }
+    sources.set(scriptId, scriptSource.split('\n'))
+  }
+  return sources
+}
+
+/** A minimal Chrome DevTools protocol client for the worker's isolate. */
+class Inspector {
+  readonly #socket: WebSocket
+  readonly #pending = new Map<number, (result: unknown) => void>()
+  #nextId = 0
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { id?: number; result?: unknown }
+      if (message.id === undefined) return
+      this.#pending.get(message.id)?.(message.result)
+      this.#pending.delete(message.id)
+    })
+  }
+
+  /** Connects to the user worker's target (wrangler lists it at /json). */
+  static async open(port: number): Promise<Inspector> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+      webSocketDebuggerUrl: string
+    }[]
+    const url = targets[0]?.webSocketDebuggerUrl
+    if (!url) throw new Error(`wrangler's inspector on port ${port} lists no worker`)
+    const socket = new WebSocket(url)
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
+    return new Inspector(socket)
+  }
+
+  call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = ++this.#nextId
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve)
+      this.#socket.send(JSON.stringify({ id, method, params }))
+    })
+  }
+
+  close(): void {
+    this.#socket.close()
+  }
+}
+
+const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv.slice(2)
+const agent = await BenchAgent.start(() => performance.now())
+const twilio = await startTwilioStandin()
+const session =
+  kind === 'ours' ? await startOurs(agent.url, twilio.url) : await startFloor(agent.url)
+try {
+  const processes = workerdProcesses(session.worker.pid, session.worker.port)
+  const target = (tag: string) => session.target(tag, variant as FloorVariant | OurVariant)
+  const inspector = await Inspector.open(session.worker.inspectorPort)
+  await inspector.call('Profiler.enable')
+  await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
+  let stopped: Promise<unknown> | undefined
+  const result = await runWindow(target('profiled'), agent, processes, {
+    streams: Number(streams),
+    seconds: Number(seconds),
+    onWindow: (phase) => {
+      if (phase === 'start') void inspector.call('Profiler.start')
+      else stopped = inspector.call('Profiler.stop')
+    },
+  })
+  const { profile } = (await stopped) as { profile: { nodes: ProfileNode[]; samples: number[] } }
+  console.log(
+    `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)\n`,
+  )
+  await printSelfTimes(inspector, profile.nodes, profile.samples.length)
+  inspector.close()
+} finally {
+  await session.worker.stop()
+  await agent.close()
+  await twilio.close()
+}

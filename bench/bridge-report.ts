@@ -1,0 +1,160 @@
+/**
+ * The bridge benchmark's output: one row per measured window, the
+ * interruption -> clear latencies, the largest stream count each worker
+ * carried, and a verdict on each target of the issue (no frame lost; our CPU
+ * per stream-second within 1.1x the floor's and our p99 within 1.2x, at each
+ * stream count; `clear` within 5 ms of the interruption at N = 1).
+ */
+import type { WindowResult } from './bridge-load.ts'
+import type { Direction } from './bridge-stats.ts'
+import { fixed, printTable } from './table.ts'
+
+const CPU_RATIO_TARGET = 1.1
+const P99_RATIO_TARGET = 1.2
+const CLEAR_TARGET_MS = 5
+
+export const lostNothing = (result: WindowResult): boolean =>
+  [result.toAgent, result.toTwilio, result.clears].every(
+    (flow) => !flow || flow.sent === flow.received,
+  ) && result.violations === 0
+
+const ms = (value: number) => fixed(value, 1)
+
+export function printWindows(results: readonly WindowResult[]): void {
+  printTable(
+    [
+      'worker',
+      'N',
+      'tw>ag sent',
+      'recv',
+      'p50',
+      'p99',
+      'ag>tw sent',
+      'recv',
+      'p50',
+      'p99',
+      'CPU ms/stream-s',
+      'proxy',
+      'agent conns',
+      'loadgen CPU',
+      'loop p99',
+      'load',
+    ],
+    results.map((r) => [
+      r.label,
+      String(r.streams),
+      String(r.toAgent.sent),
+      String(r.toAgent.received),
+      ms(r.toAgent.p50),
+      ms(r.toAgent.p99),
+      String(r.toTwilio.sent),
+      String(r.toTwilio.received),
+      ms(r.toTwilio.p50),
+      ms(r.toTwilio.p99),
+      fixed(r.runtimeCpu, 2),
+      fixed(r.proxyCpu, 2),
+      String(r.runtimeAgentSockets),
+      `${fixed(r.loadGeneratorCpu / 10, 0)}%`,
+      ms(r.loadGeneratorDelayP99),
+      fixed(r.loadAverage, 1),
+    ]),
+  )
+}
+
+export function printClears(results: readonly WindowResult[]): void {
+  const rows = results.flatMap((r) => (r.clears ? [[r.label, r.clears] as const] : []))
+  printTable(
+    ['worker', 'interruptions', 'clears received', 'p50 ms', 'max ms'],
+    rows.map(([label, clears]) => [
+      label,
+      String(clears.sent),
+      String(clears.received),
+      ms(clears.p50),
+      ms(clears.max),
+    ]),
+  )
+}
+
+const middle = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN
+}
+
+function medianDirection(flows: readonly Direction[]): Direction {
+  const sum = (of: (flow: Direction) => number) =>
+    flows.reduce((total, flow) => total + of(flow), 0)
+  return {
+    sent: sum((flow) => flow.sent),
+    received: sum((flow) => flow.received),
+    p50: middle(flows.map((flow) => flow.p50)),
+    p99: middle(flows.map((flow) => flow.p99)),
+    max: Math.max(...flows.map((flow) => flow.max)),
+  }
+}
+
+/** One row per worker and stream count: frames summed, everything else the median of its windows. */
+export function medians(results: readonly WindowResult[]): WindowResult[] {
+  const groups = new Map<string, WindowResult[]>()
+  for (const result of results) {
+    const key = `${result.label} ${result.streams} ${result.clears ? 'interrupting' : ''}`
+    groups.set(key, [...(groups.get(key) ?? []), result])
+  }
+  return [...groups.values()].map((group) => {
+    const of = (value: (r: WindowResult) => number) => middle(group.map(value))
+    const [first] = group as [WindowResult, ...WindowResult[]]
+    const clears = group.flatMap((r) => (r.clears ? [r.clears] : []))
+    return {
+      ...first,
+      toAgent: medianDirection(group.map((r) => r.toAgent)),
+      toTwilio: medianDirection(group.map((r) => r.toTwilio)),
+      clears: clears.length > 0 ? medianDirection(clears) : undefined,
+      runtimeCpu: of((r) => r.runtimeCpu),
+      proxyCpu: of((r) => r.proxyCpu),
+      loadGeneratorCpu: of((r) => r.loadGeneratorCpu),
+      loadGeneratorDelayP99: of((r) => r.loadGeneratorDelayP99),
+      loadAverage: of((r) => r.loadAverage),
+      violations: group.reduce((sum, r) => sum + r.violations, 0),
+    }
+  })
+}
+
+const verdict = (met: boolean) => (met ? 'met' : 'NOT MET')
+
+/** The issue's targets, for each stream count measured for both workers (give it `medians`). */
+export function printVerdicts(results: readonly WindowResult[], counts: readonly number[]): void {
+  const find = (label: string, streams: number) =>
+    results.find((r) => r.label === label && r.streams === streams && !r.clears)
+  console.log(`No frame lost in any window: ${verdict(results.every(lostNothing))}`)
+  for (const streams of counts) {
+    const ours = find('ours', streams)
+    const floor = find('floor', streams)
+    if (!ours || !floor) continue
+    const cpu = ours.runtimeCpu / floor.runtimeCpu
+    const ratio = (of: (r: WindowResult) => Direction) => of(ours).p99 / of(floor).p99
+    const toAgent = ratio((r) => r.toAgent)
+    const toTwilio = ratio((r) => r.toTwilio)
+    console.log(
+      `N = ${streams}: CPU ${fixed(cpu, 2)}x the floor (target ${CPU_RATIO_TARGET}x): ${verdict(cpu <= CPU_RATIO_TARGET)}; ` +
+        `p99 ${fixed(toAgent, 2)}x to the agent, ${fixed(toTwilio, 2)}x to Twilio (target ${P99_RATIO_TARGET}x): ` +
+        verdict(toAgent <= P99_RATIO_TARGET && toTwilio <= P99_RATIO_TARGET),
+    )
+  }
+  const clears = results.find((r) => r.label === 'ours' && r.clears)?.clears
+  if (clears) {
+    console.log(
+      `clear after interruption at N = 1: p50 ${fixed(clears.p50, 2)} ms, max ${fixed(clears.max, 2)} ms ` +
+        `(target ${CLEAR_TARGET_MS} ms): ${verdict(clears.max <= CLEAR_TARGET_MS && clears.sent === clears.received)}`,
+    )
+  }
+  console.log()
+}
+
+export function printCapacity(capacity: ReadonlyMap<string, number | undefined>): void {
+  for (const [label, streams] of capacity) {
+    console.log(
+      `${label}: ${streams === undefined ? 'no stream count passed' : `${streams} streams`} ` +
+        'with every frame delivered and p99 under 50 ms both ways',
+    )
+  }
+  console.log()
+}

@@ -1,0 +1,154 @@
+/**
+ * The bridge benchmark itself (bench/bridge.ts starts it):
+ * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
+ * [--interruptions 10] [--variants] [--search [--search-from 50]
+ * [--search-step 50] [--search-max 400]] [--only ours|floor]`.
+ *
+ * The pass-through floor and our worker each run under their own `wrangler
+ * dev` on loopback, both started up front; only one carries load at a time,
+ * so each runtime's CPU is its own. First an interruption window at N = 1 for
+ * each (which also warms them up), then, for each repeat and stream count, a
+ * window of the floor, then one of ours: alternating, so a slow spell of the
+ * machine falls on both. With --variants, also the floor with one piece of our
+ * bridge added at a time, and ours with ulaw_8000 agents (no conversion). With --search, rising stream counts for each until
+ * one workerd process drops a frame or its p99 reaches 50 ms. Prints each
+ * window as it ends, then the summary and the verdicts.
+ */
+import { parseArgs } from 'node:util'
+import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
+import { BenchAgent } from './bridge-agent.ts'
+import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
+import { runWindow, type WindowResult } from './bridge-load.ts'
+import {
+  lostNothing,
+  medians,
+  printCapacity,
+  printClears,
+  printVerdicts,
+  printWindows,
+} from './bridge-report.ts'
+import {
+  type FloorVariant,
+  type OurVariant,
+  type Session,
+  startFloor,
+  startOurs,
+} from './bridge-targets.ts'
+
+const SEARCH_P99_MS = 50
+const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
+  floor: ['repack', 'convert', 'marks', 'convert+marks'],
+  ours: ['ulaw'],
+}
+
+type Kind = 'floor' | 'ours'
+
+interface Running {
+  session: Session
+  processes: WorkerdProcesses
+  runs: number
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    streams: { type: 'string', default: '20,50' },
+    seconds: { type: 'string', default: '30' },
+    repeat: { type: 'string', default: '1' },
+    interruptions: { type: 'string', default: '10' },
+    variants: { type: 'boolean', default: false },
+    search: { type: 'boolean', default: false },
+    'search-from': { type: 'string', default: '50' },
+    'search-step': { type: 'string', default: '50' },
+    'search-max': { type: 'string', default: '400' },
+    only: { type: 'string' },
+  },
+})
+const counts = flags.streams.split(',').map(Number)
+const seconds = Number(flags.seconds)
+const kinds = (['floor', 'ours'] as const).filter((kind) => !flags.only || flags.only === kind)
+
+console.log(
+  `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback\n`,
+)
+const agent = await BenchAgent.start(() => performance.now())
+const twilio = await startTwilioStandin()
+const running = new Map<Kind, Running>()
+const results: WindowResult[] = []
+const searched: WindowResult[] = []
+const capacity = new Map<string, number | undefined>()
+try {
+  for (const kind of kinds) running.set(kind, await start(kind))
+  for (const kind of kinds) {
+    results.push(await window(kind, 1, Number(flags.interruptions), { interrupt: true }))
+  }
+  for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
+    for (const streams of counts) {
+      for (const kind of kinds) {
+        for (const variant of flags.variants ? VARIANTS[kind] : []) {
+          results.push(await window(kind, streams, seconds, { variant }))
+        }
+        results.push(await window(kind, streams, seconds))
+      }
+    }
+  }
+  if (flags.search) for (const kind of kinds) capacity.set(kind, await search(kind))
+} finally {
+  for (const { session } of running.values()) await session.worker.stop()
+  await agent.close()
+  await twilio.close()
+}
+printWindows(results)
+if (Number(flags.repeat) > 1) {
+  console.log(`Medians of ${flags.repeat} windows each:\n`)
+  printWindows(medians(results))
+}
+printClears(results)
+if (capacity.size > 0) {
+  console.log('Search for the largest stream count:\n')
+  printWindows(searched)
+  printCapacity(capacity)
+}
+printVerdicts(medians(results), counts)
+
+async function start(kind: Kind): Promise<Running> {
+  const session =
+    kind === 'ours' ? await startOurs(agent.url, twilio.url) : await startFloor(agent.url)
+  const processes = workerdProcesses(session.worker.pid, session.worker.port)
+  console.log(
+    `${kind}: wrangler pid ${session.worker.pid}, workerd runtime ${processes.runtime.join(',')}, proxy ${processes.proxy.join(',')}`,
+  )
+  return { session, processes, runs: 0 }
+}
+
+async function window(
+  kind: Kind,
+  streams: number,
+  windowSeconds: number,
+  options: { variant?: FloorVariant | OurVariant; interrupt?: boolean } = {},
+): Promise<WindowResult> {
+  const worker = running.get(kind)
+  if (!worker) throw new Error(`${kind} is not running`)
+  const target = worker.session.target(`${kind}${++worker.runs}`, options.variant)
+  const result = await runWindow(target, agent, worker.processes, {
+    streams,
+    seconds: windowSeconds,
+    interrupt: options.interrupt ?? false,
+  })
+  printWindows([result])
+  return result
+}
+
+/** The largest stream count, rising in steps, at which nothing is lost and p99 stays under 50 ms. */
+async function search(kind: Kind): Promise<number | undefined> {
+  let best: number | undefined
+  const step = Number(flags['search-step'])
+  const last = Number(flags['search-max'])
+  for (let streams = Number(flags['search-from']); streams <= last; streams += step) {
+    const result = await window(kind, streams, seconds)
+    searched.push(result)
+    const fast = Math.max(result.toAgent.p99, result.toTwilio.p99) < SEARCH_P99_MS
+    if (!lostNothing(result) || !fast) break
+    best = streams
+  }
+  return best
+}

@@ -1,0 +1,140 @@
+/**
+ * The floor's Durable Object: it accepts Twilio's socket with the hibernation
+ * API and opens the agent's socket as the real room does (signed URL, then a
+ * `fetch` upgrade), then relays: a Twilio `media` payload becomes a
+ * `user_audio_chunk`, an agent `audio` becomes a Twilio `media`, an
+ * `interruption` becomes a `clear`, a `ping` gets its `pong`. No state machine,
+ * no buffering, no validation beyond JSON.parse.
+ *
+ * Variants (the stream's `variant` custom parameter) add one piece of the real
+ * bridge at a time, to show where its cost goes: `convert` runs our audio
+ * converters (pcm_16000 both ways), `repack` makes messages of the same sizes
+ * without filtering (repacking.ts), `marks` sends a mark after each media.
+ */
+import { type AudioConverter, agentToTwilio, twilioToAgent } from '../../worker/audio/converters.ts'
+import {
+  conversationInitiation,
+  pong,
+  userAudioChunk,
+} from '../../worker/elevenlabs/client-messages.ts'
+import { clearMessage, markMessage, mediaMessage } from '../../worker/twilio/media-stream.ts'
+import { doublingConverter, droppingConverter } from './repacking.ts'
+import {
+  type RelayEnv,
+  type RelayState,
+  upgradedSocket,
+  upgradeResponse,
+  type WorkerdSocket,
+  webSocketPair,
+} from './workerd.ts'
+
+interface Converters {
+  toAgent: AudioConverter
+  toTwilio: AudioConverter
+}
+
+export class RelayRoom {
+  readonly #state: RelayState
+  readonly #env: RelayEnv
+  #twilio: WorkerdSocket | undefined
+  #agent: WorkerdSocket | undefined
+  #streamSid = ''
+  #converters: Converters | undefined
+  #marks = false
+  #markCount = 0
+
+  constructor(state: RelayState, env: RelayEnv) {
+    this.#state = state
+    this.#env = env
+  }
+
+  async fetch(): Promise<Response> {
+    const [client, server] = webSocketPair()
+    this.#state.acceptWebSocket(server, ['twilio'])
+    this.#twilio = server
+    return upgradeResponse(client)
+  }
+
+  webSocketMessage(_socket: WorkerdSocket, data: string | ArrayBuffer): void {
+    if (typeof data !== 'string') return
+    const message = JSON.parse(data)
+    switch (message.event) {
+      case 'media':
+        this.#toAgent(message.media.payload)
+        return
+      case 'start':
+        this.#start(message.start)
+        return
+      case 'stop':
+        this.#agent?.close(1000, 'call ended')
+        return
+    }
+  }
+
+  webSocketClose(socket: WorkerdSocket, code: number): void {
+    this.#agent?.close(1000, 'call ended')
+    socket.close(code === 1005 || code === 1006 ? 1000 : code, 'closed')
+  }
+
+  #start(start: { streamSid: string; customParameters: Record<string, string> }): void {
+    this.#streamSid = start.streamSid
+    const { agentId = '', variant = 'relay' } = start.customParameters
+    if (variant.includes('convert')) {
+      this.#converters = {
+        toAgent: twilioToAgent('pcm_16000'),
+        toTwilio: agentToTwilio('pcm_16000'),
+      }
+    }
+    if (variant.includes('repack')) {
+      this.#converters = { toAgent: doublingConverter(), toTwilio: droppingConverter() }
+    }
+    this.#marks = variant.includes('marks')
+    void this.#connect(agentId)
+  }
+
+  async #connect(agentId: string): Promise<void> {
+    const { ELEVENLABS_API_BASE: base, ELEVENLABS_API_KEY: key } = this.#env
+    const url = `${base}/v1/convai/conversation/get-signed-url?agent_id=${encodeURIComponent(agentId)}`
+    const signed = (await (await fetch(url, { headers: { 'xi-api-key': key } })).json()) as {
+      signed_url: string
+    }
+    const res = await fetch(signed.signed_url.replace(/^ws/, 'http'), {
+      headers: { Upgrade: 'websocket' },
+    })
+    const socket = upgradedSocket(res)
+    if (!socket) throw new Error(`the agent refused the socket: ${res.status}`)
+    socket.accept()
+    socket.addEventListener('message', (event) => {
+      if (typeof event.data === 'string') this.#fromAgent(event.data)
+    })
+    socket.send(conversationInitiation())
+    this.#agent = socket
+  }
+
+  #toAgent(payload: string): void {
+    const chunk = this.#converters ? this.#converters.toAgent.convertBase64(payload) : payload
+    if (chunk !== undefined) this.#agent?.send(userAudioChunk(chunk))
+  }
+
+  #fromAgent(data: string): void {
+    const message = JSON.parse(data)
+    switch (message.type) {
+      case 'audio':
+        this.#toTwilio(message.audio_event.audio_base_64)
+        return
+      case 'interruption':
+        this.#twilio?.send(clearMessage(this.#streamSid))
+        return
+      case 'ping':
+        this.#agent?.send(pong(message.ping_event.event_id))
+        return
+    }
+  }
+
+  #toTwilio(audio: string): void {
+    const payload = this.#converters ? this.#converters.toTwilio.convertBase64(audio) : audio
+    if (payload === undefined) return
+    this.#twilio?.send(mediaMessage(this.#streamSid, payload))
+    if (this.#marks) this.#twilio?.send(markMessage(this.#streamSid, `m${++this.#markCount}`))
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The agent's conference leg end to end, through a real `wrangler dev`: real
+ * speech streamed in real time by a Twilio stand-in client, the bridge's
+ * conversion checked against sox's, and the agent's reply played back as
+ * Twilio would play it.
+ */
+import { readFileSync } from 'node:fs'
+import alawmulaw from 'alawmulaw'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import {
+  type ConversationRecord,
+  StandinControl,
+} from '../../devtools/elevenlabs-standin/control.ts'
+import {
+  openAgentStream,
+  startAgentCall,
+  type WorkerUnderTest,
+} from '../../devtools/media-stream-simulator/call-setup.ts'
+import { silentPayloads, toPayloads } from '../../devtools/media-stream-simulator/framing.ts'
+import type { MediaStreamSimulator } from '../../devtools/media-stream-simulator/simulator.ts'
+import { TEST_CREDENTIALS } from '../test-env.ts'
+import { matchSignals } from './signal-match.ts'
+import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url))
+/** 4.4 s of espeak-ng speech, mu-law 8 kHz, and sox's 16 kHz conversion of it (test/fixtures). */
+const SPEECH = new Uint8Array(fixture('speech-8k.ulaw'))
+const SOX_16K = new Int16Array(new Uint8Array(fixture('speech-16k-sox.s16le')).buffer)
+/** Silence after the speech, long enough for the agent to hear the turn end and answer. */
+const TRAILING_SILENCE_FRAMES = 75
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+const twilioApiBase = inject('twilioApiBase')
+const elevenLabs = new StandinControl(inject('elevenLabsApiBase'))
+let worker: RunningWorker
+let target: WorkerUnderTest
+
+beforeAll(async () => {
+  worker = await startWranglerDev({
+    config: 'wrangler.toml',
+    readyPath: '/api/health',
+    // WEBHOOK_BASE_URL is a public https URL, as behind a tunnel: the worker's TwiML needs a
+    // wss:// stream URL, and Twilio signs that public URL, not the loopback one we connect to.
+    vars: () => ({
+      ...TEST_CREDENTIALS,
+      TWILIO_API_BASE: twilioApiBase,
+      ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
+    }),
+  })
+  target = {
+    url: worker.url,
+    webhookBaseUrl: TEST_CREDENTIALS.WEBHOOK_BASE_URL,
+    authToken: TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
+    accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
+  }
+})
+
+afterAll(async () => {
+  await worker?.stop()
+})
+
+/** A call whose agent answers each turn with tones and keeps what it heard. */
+async function liveCall() {
+  const agentId = `agent_e2e_${crypto.randomUUID().replaceAll('-', '')}`
+  await elevenLabs.registerAgent({
+    agentId,
+    userInputAudioFormat: 'pcm_16000',
+    agentOutputAudioFormat: 'pcm_16000',
+    firstMessage: '',
+    reply: 'tones',
+    keepUserAudioMs: 30_000,
+  })
+  const call = await startAgentCall(target, twilioApiBase, { agentId })
+  const stream = await openAgentStream(target, call)
+  const { conversationId } = await elevenLabs.waitForConversation(
+    { agentId },
+    (record) => record.status === 'active',
+    10_000,
+  )
+  // The bridge answers this ping after it has read the metadata before it, so from here on it
+  // forwards each frame as it comes instead of holding it for the agent.
+  await elevenLabs.sendPing(conversationId)
+  await elevenLabs.waitForConversation({ conversationId }, (record) => record.pongs.count > 0)
+  return { conversationId, stream }
+}
+
+const mediaPayloads = (stream: MediaStreamSimulator) =>
+  stream.received.flatMap(({ command }) => (command.event === 'media' ? [command.payload] : []))
+
+/**
+ * Waits until the agent has said its whole reply and Twilio has played it: the stand-in
+ * generates faster than real time, so a reply still coming keeps Twilio's queue from running
+ * dry; half a second with nothing new and nothing left to play means it is over.
+ */
+async function replyPlayedOut(conversationId: string, stream: MediaStreamSimulator) {
+  let quietSince: number | undefined
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+    const [record] = await elevenLabs.conversations({ conversationId })
+    const { playback } = stream
+    const now = performance.now()
+    const done =
+      record !== undefined &&
+      record.sent.counts.audio === mediaPayloads(stream).length &&
+      playback.pendingMarks === 0 &&
+      playback.playedMs(now) >= playback.queuedMs
+    quietSince = done ? (quietSince ?? now) : undefined
+    if (record && quietSince !== undefined && now - quietSince >= 500) return record
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error("timed out waiting for the agent's reply to play out")
+}
+
+describe('a call through wrangler dev, with real speech in real time', () => {
+  const payloads = [...toPayloads(SPEECH), ...silentPayloads(TRAILING_SILENCE_FRAMES)]
+  let stream: MediaStreamSimulator
+  let conversationId: string
+  let heard: ConversationRecord
+  let spoken: ConversationRecord
+
+  beforeAll(async () => {
+    ;({ conversationId, stream } = await liveCall())
+    await stream.play(payloads)
+    heard = await elevenLabs.waitForConversation(
+      { conversationId },
+      (record) => record.received.counts.user_audio_chunk === payloads.length,
+      10_000,
+    )
+    spoken = await replyPlayedOut(conversationId, stream)
+    await stream.stop()
+  })
+
+  it('delivers every frame to the agent as one chunk, and sends Twilio nothing it rejects', () => {
+    expect(stream.sentAt).toHaveLength(payloads.length)
+    expect(heard.received.counts.user_audio_chunk).toBe(payloads.length)
+    expect(heard.received.audioBytes).toBe(payloads.length * 640)
+    expect(stream.violations).toEqual([])
+  })
+
+  it('converts the speech as sox does: 30 dB SNR or more in 300-3400 Hz, once aligned', async () => {
+    const { format, bytes } = await elevenLabs.userAudio(conversationId)
+    expect(format).toBe('pcm_16000')
+    const received = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2)
+    const options = { sampleRate: 16000, maxDelay: 1600 }
+    const band = matchSignals(SOX_16K, received, { ...options, band: [300, 3400] })
+    const whole = matchSignals(SOX_16K, received, options)
+    console.info(
+      `speech vs sox rate -v: delay ${band.delay.toFixed(2)} samples, SNR ` +
+        `${band.snrDb.toFixed(1)} dB in 300-3400 Hz (asserted), ${whole.snrDb.toFixed(1)} dB over 0-8 kHz`,
+    )
+    expect(band.snrDb).toBeGreaterThanOrEqual(30)
+  })
+
+  it("plays the agent's whole reply to Twilio as audible mu-law, one media per audio event", () => {
+    const payloads = mediaPayloads(stream)
+    expect(payloads.length).toBe(spoken.sent.counts.audio)
+    expect(payloads.filter((payload) => !STRICT_BASE64.test(payload))).toEqual([])
+    const reply = Buffer.concat(payloads.map((payload) => Buffer.from(payload, 'base64')))
+    // pcm_16000 is 32 bytes per ms; mu-law at 8 kHz, 8.
+    expect(reply.length).toBe(spoken.sent.audioBytes / 4)
+    expect(levelDbfs(alawmulaw.mulaw.decode(reply))).toBeGreaterThan(-30)
+  })
+})
+
+function levelDbfs(samples: Int16Array): number {
+  const power = samples.reduce((sum, sample) => sum + sample * sample, 0) / samples.length
+  return 10 * Math.log10(power / 32768 ** 2)
+}

@@ -1,0 +1,227 @@
+/**
+ * Runs a worker under a real `wrangler dev` for end-to-end tests and
+ * benchmarks, sealed off from the machine it runs on: configuration only from
+ * `--var`s (an empty `--env-file` keeps any .dev.vars out), a private state
+ * directory, no metrics, a free port on loopback. Wrangler reloads the worker
+ * whenever a file it was built from changes, which would drop every socket
+ * of a run; so it runs a snapshot of the sources (worker/ and the config's
+ * own folder, copied under .wrangler/ to keep node_modules in reach), and
+ * the config, read with wrangler's own reader, loses its custom build and
+ * gets a private assets directory, out of reach of anyone's `vite build`.
+ * Wrangler and its workerd processes get their own process group, and
+ * `stop()` ends all of it.
+ *
+ * @example
+ * const worker = await startWranglerDev({ config: 'wrangler.toml', vars: (url) => ({ WEBHOOK_BASE_URL: url }) })
+ * await fetch(`${worker.url}/api/health`)
+ * await worker.stop()
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const READY_TIMEOUT_MS = 60_000
+const STOP_TIMEOUT_MS = 5000
+const LOG_LINES_KEPT = 200
+
+export interface WranglerDevOptions {
+  /** The wrangler config, relative to the repository's root. */
+  config: string
+  /** Variables for the worker, given its URL (http://127.0.0.1:PORT). */
+  vars: (url: string) => Record<string, string>
+  /** A path the worker answers once it runs (any status); default `/`. */
+  readyPath?: string
+  /** Static assets to serve; default: an empty directory of its own. */
+  assetsDirectory?: string
+}
+
+export interface RunningWorker {
+  url: string
+  port: number
+  /** Wrangler's inspector proxy (Chrome DevTools protocol), for profiling the worker. */
+  inspectorPort: number
+  /** Wrangler's pid, the leader of the process group holding its workerd processes. */
+  pid: number
+  /** Wrangler's recent output, for failure messages. */
+  logs(): string
+  stop(): Promise<void>
+}
+
+export async function startWranglerDev(options: WranglerDevOptions): Promise<RunningWorker> {
+  const [port, inspectorPort] = [await freePort(), await freePort()]
+  const url = `http://127.0.0.1:${port}`
+  const scratch = mkdtempSync(join(tmpdir(), 'wrangler-dev-'))
+  mkdirSync(join(ROOT, '.wrangler'), { recursive: true })
+  const snapshot = mkdtempSync(join(ROOT, '.wrangler', 'snapshot-'))
+  const args = [
+    'dev',
+    ...['--config', sealedConfig(options, scratch, snapshot)],
+    ...['--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort)],
+    ...['--env-file', emptyFile(scratch), '--persist-to', join(scratch, 'state')],
+    '--show-interactive-dev-session=false',
+    ...Object.entries(options.vars(url)).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+  ]
+  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: wranglerEnv(),
+  })
+  const log = keepLog(child)
+  const stop = stopper(child, [scratch, snapshot])
+  process.once('exit', stop.now)
+  try {
+    await untilAnswered(`${url}${options.readyPath ?? '/'}`, child, log)
+  } catch (error) {
+    await stop.gracefully()
+    throw error
+  }
+  return {
+    url,
+    port,
+    inspectorPort,
+    pid: child.pid ?? 0,
+    logs: () => log.join('\n'),
+    stop: async () => {
+      process.off('exit', stop.now)
+      await stop.gracefully()
+    },
+  }
+}
+
+/** The config as wrangler reads it, minus the custom build, its entry in the snapshot. */
+function sealedConfig(options: WranglerDevOptions, scratch: string, snapshot: string): string {
+  const configPath = join(ROOT, options.config)
+  const { experimental_readRawConfig } = createRequire(import.meta.url)('wrangler') as {
+    experimental_readRawConfig(args: { config: string }): { rawConfig: Record<string, unknown> }
+  }
+  const { build: _build, ...config } = experimental_readRawConfig({ config: configPath }).rawConfig
+  if (typeof config.main === 'string') {
+    const main = relative(ROOT, resolve(dirname(configPath), config.main))
+    for (const folder of new Set(['worker', dirname(main)])) {
+      cpSync(join(ROOT, folder), join(snapshot, folder), {
+        recursive: true,
+        filter: (source) => !source.endsWith('.test.ts'),
+      })
+    }
+    config.main = join(snapshot, main)
+  }
+  if (config.assets) {
+    const directory = options.assetsDirectory ?? join(scratch, 'assets')
+    mkdirSync(directory, { recursive: true })
+    config.assets = { ...(config.assets as object), directory }
+  }
+  const sealed = join(scratch, 'wrangler.json')
+  writeFileSync(sealed, JSON.stringify(config, null, 2))
+  return sealed
+}
+
+function emptyFile(scratch: string): string {
+  const path = join(scratch, 'empty.env')
+  writeFileSync(path, '')
+  return path
+}
+
+function wranglerEnv(): NodeJS.ProcessEnv {
+  const { CLOUDFLARE_INCLUDE_PROCESS_ENV: _included, ...env } = process.env
+  return {
+    ...env,
+    // As `npx wrangler` would: this repository's wrangler, on its own Node (24).
+    PATH: `${join(ROOT, 'node_modules/.bin')}:${env.PATH ?? ''}`,
+    WRANGLER_SEND_METRICS: 'false',
+    // Wrangler's local observability (on by default) stores a trace of every event, each
+    // WebSocket message included, in SQLite: several times the cost of the worker's own code.
+    X_LOCAL_OBSERVABILITY: 'false',
+  }
+}
+
+function keepLog(child: ChildProcess): string[] {
+  const lines: string[] = []
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean))
+    if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return lines
+}
+
+async function untilAnswered(url: string, child: ChildProcess, log: string[]): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`wrangler dev exited (${child.exitCode}):\n${log.join('\n')}`)
+    }
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) })
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  throw new Error(`wrangler dev did not answer ${url} within 60 s:\n${log.join('\n')}`)
+}
+
+/** Ends wrangler's whole process group: TERM, then KILL for anything still there. */
+function stopper(child: ChildProcess, folders: string[]) {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, name)
+    } catch {
+      // The group is gone already.
+    }
+  }
+  const alive = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 0)
+      return child.pid !== undefined
+    } catch {
+      return false
+    }
+  }
+  const clean = () => {
+    for (const folder of folders) {
+      rmSync(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+    }
+  }
+  return {
+    now: () => {
+      signal('SIGKILL')
+      clean()
+    },
+    gracefully: async () => {
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(undefined)
+        else child.once('exit', resolve)
+      })
+      signal('SIGTERM')
+      const timer = setTimeout(() => signal('SIGKILL'), STOP_TIMEOUT_MS)
+      await exited
+      clearTimeout(timer)
+      // workerd may outlive wrangler for a moment; nothing of the group may stay, or write
+      // into the folders while they are removed.
+      signal('SIGKILL')
+      for (let wait = 0; alive() && wait < 50; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      clean()
+    },
+  }
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
