@@ -1,15 +1,19 @@
 /**
- * The benchmark sections and their runner: `node sections.ts [section...]`
- * runs the named ones, or all of them. Each section is a module exporting
- * `run()`; add new ones to SECTIONS. Started by index.ts (see there why).
+ * The benchmark sections and their runner: `node sections.ts [section...] [--flag value...]`
+ * runs the named ones, or all of them; everything from the first flag on is left
+ * in process.argv for the sections to read. Each section is a module exporting `run()`; add new ones to
+ * SECTIONS. Started by index.ts (see there why).
  */
 import { cpus } from 'node:os'
 
-const SECTIONS: Record<string, () => Promise<{ run(): void }>> = {
+const SECTIONS: Record<string, () => Promise<{ run(): void | Promise<void> }>> = {
   audio: () => import('./audio.ts'),
+  bridge: () => import('./bridge.ts'),
 }
 
-const requested = process.argv.slice(2)
+const args = process.argv.slice(2)
+const firstFlag = args.findIndex((arg) => arg.startsWith('--'))
+const requested = firstFlag < 0 ? args : args.slice(0, firstFlag)
 const unknown = requested.filter((name) => !(name in SECTIONS))
 if (unknown.length > 0) {
   console.error(
@@ -23,5 +27,5 @@ console.log(
 )
 for (const name of requested.length > 0 ? requested : Object.keys(SECTIONS)) {
   const load = SECTIONS[name]
-  if (load) (await load()).run()
+  if (load) await (await load()).run()
 }

@@ -9,16 +9,17 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
-import { type Env, settingsStatus } from '../../worker/config.ts'
+import { type Settings, settingsStatus } from '../../worker/settings.ts'
 
 const file = '.dev.vars'
 const vars = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}
-const settings = settingsStatus(vars as unknown as Env)
+const settings = settingsStatus(vars as Settings)
 const missing = settings.filter((s) => s.required && (!s.present || s.problem))
 const problems = settings.filter((s) => s.problem && !s.required)
 
 const lines = ['', 'Conference AI bridge: starting wrangler dev.']
-if (!existsSync(file)) lines.push(`No ${file} yet: copy .dev.vars.example to ${file} and fill it in.`)
+if (!existsSync(file))
+  lines.push(`No ${file} yet: copy .dev.vars.example to ${file} and fill it in.`)
 if (missing.length === 0) {
   lines.push('Twilio and ElevenLabs are configured.')
 } else {
@@ -31,7 +32,11 @@ if (!settings.find((s) => s.name === 'APP_ACCESS_KEY')?.present) {
 }
 console.log(`${lines.join('\n')}\n`)
 
-const wrangler = spawn('wrangler', ['dev', ...process.argv.slice(2)], { stdio: 'inherit' })
+// wrangler 4.164 traces every event into SQLite by default, each WebSocket message
+// included (with an fsync): that multiplies the CPU a call costs locally (see
+// docs/bridge-bench.md). Off unless the developer asks for it.
+const env = { X_LOCAL_OBSERVABILITY: 'false', ...process.env }
+const wrangler = spawn('wrangler', ['dev', ...process.argv.slice(2)], { stdio: 'inherit', env })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => wrangler.kill(signal))
 }

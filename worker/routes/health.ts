@@ -3,7 +3,8 @@
  * each missing one disables. Never a value.
  */
 import { Hono } from 'hono'
-import { type Env, settingsStatus } from '../config.ts'
+import type { Env } from '../config.ts'
+import { settingsStatus } from '../settings.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   const settings = settingsStatus(c.env)

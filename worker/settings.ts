@@ -1,0 +1,190 @@
+/**
+ * Every setting the worker reads: what it is for, how to check it, and what
+ * stops working without it. No imports and no runtime types, so the dev
+ * launcher (Node) reports from the very table the worker checks.
+ */
+
+export type SettingName =
+  | 'TWILIO_ACCOUNT_SID'
+  | 'TWILIO_AUTH_TOKEN'
+  | 'TWILIO_API_KEY'
+  | 'TWILIO_API_SECRET'
+  | 'TWILIO_TWIML_APP_SID'
+  | 'TWILIO_PHONE_NUMBER'
+  | 'WEBHOOK_BASE_URL'
+  | 'ELEVENLABS_API_KEY'
+  | 'ELEVENLABS_AGENT_ID'
+  | 'APP_ACCESS_KEY'
+  | 'DIAL_ALLOWLIST'
+  | 'TWILIO_API_BASE'
+  | 'ELEVENLABS_API_BASE'
+  | 'ACCESS_TOKEN_TTL_SECONDS'
+  | 'MAX_PARTICIPANTS'
+  | 'END_CONFERENCE_ON_HOST_EXIT'
+  | 'ELEVENLABS_DYNAMIC_VARIABLES'
+  | 'ELEVENLABS_CONVERSATION_OVERRIDE'
+
+/** The settings as the worker receives them: strings, any of them missing. */
+export type Settings = { readonly [N in SettingName]?: string }
+
+interface SettingSpec {
+  /** Required settings make the product incomplete when missing; optional ones have a default. */
+  required: boolean
+  /** What stops working while the setting is missing (or invalid). */
+  disables: string
+  /** Returns a problem with the value, or undefined when it is acceptable. */
+  check?: (value: string) => string | undefined
+}
+
+const sid = (prefix: string) => (value: string) =>
+  new RegExp(`^${prefix}[0-9a-f]{32}$`, 'i').test(value)
+    ? undefined
+    : `must look like ${prefix} followed by 32 hex digits`
+
+const url = (protocols: string[], problem: string) => (value: string) => {
+  try {
+    return protocols.includes(new URL(value).protocol) ? undefined : problem
+  } catch {
+    return 'must be an absolute URL'
+  }
+}
+
+const httpUrl = url(['https:', 'http:'], 'must be an http(s) URL')
+
+const e164 = (value: string) =>
+  /^\+[1-9]\d{6,14}$/.test(value) ? undefined : 'must be an E.164 number like +14155550100'
+
+const integerIn = (min: number, max: number) => (value: string) =>
+  /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
+    ? undefined
+    : `must be a whole number from ${min} to ${max}`
+
+const jsonObject = (value: string) => {
+  try {
+    const parsed: unknown = JSON.parse(value)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? undefined
+      : 'must be a JSON object'
+  } catch {
+    return 'must be valid JSON'
+  }
+}
+
+export const SETTINGS: Record<SettingName, SettingSpec> = {
+  TWILIO_ACCOUNT_SID: {
+    required: true,
+    disables: 'Twilio REST calls (starting conferences, dialling) and browser access tokens',
+    check: sid('AC'),
+  },
+  TWILIO_AUTH_TOKEN: {
+    required: true,
+    disables: 'checking Twilio signatures, so every Twilio webhook and media stream is refused',
+  },
+  TWILIO_API_KEY: {
+    required: true,
+    disables: 'browser access tokens and Twilio REST calls',
+    check: sid('SK'),
+  },
+  TWILIO_API_SECRET: {
+    required: true,
+    disables: 'browser access tokens and Twilio REST calls',
+  },
+  TWILIO_TWIML_APP_SID: {
+    required: true,
+    disables: 'browser calls and adding the agent to a conference',
+    check: sid('AP'),
+  },
+  TWILIO_PHONE_NUMBER: {
+    required: true,
+    disables: 'adding the agent and phone participants (it is the caller ID)',
+    check: e164,
+  },
+  WEBHOOK_BASE_URL: {
+    required: true,
+    disables: 'TwiML stream URLs, status callbacks and Twilio signature checks',
+    // Twilio calls webhooks on the public URL and accepts only wss:// media streams.
+    check: url(['https:'], 'must be the public https:// URL Twilio reaches this worker at'),
+  },
+  ELEVENLABS_API_KEY: {
+    required: true,
+    disables: 'connecting the ElevenLabs agent',
+  },
+  ELEVENLABS_AGENT_ID: {
+    required: true,
+    disables: 'the default agent (start-conference then needs an agentId)',
+  },
+  APP_ACCESS_KEY: {
+    required: false,
+    disables: 'API authentication: anyone who can reach the worker can start calls',
+  },
+  DIAL_ALLOWLIST: {
+    required: false,
+    disables: 'dialling restrictions: any valid number may be dialled',
+    check: (value) =>
+      value
+        .split(',')
+        .map((prefix) => prefix.trim())
+        .filter(Boolean)
+        .every((prefix) => /^\+\d{1,15}$/.test(prefix))
+        ? undefined
+        : 'must be comma-separated E.164 prefixes like +1,+44',
+  },
+  TWILIO_API_BASE: {
+    required: false,
+    disables: 'nothing (defaults to https://api.twilio.com)',
+    check: httpUrl,
+  },
+  ELEVENLABS_API_BASE: {
+    required: false,
+    disables: 'nothing (defaults to https://api.elevenlabs.io)',
+    check: httpUrl,
+  },
+  ACCESS_TOKEN_TTL_SECONDS: {
+    required: false,
+    disables: 'nothing (defaults to 3600)',
+    check: integerIn(60, 86_400),
+  },
+  MAX_PARTICIPANTS: {
+    required: false,
+    disables: 'nothing (defaults to 6, agent included)',
+    check: integerIn(2, 250),
+  },
+  END_CONFERENCE_ON_HOST_EXIT: {
+    required: false,
+    disables: 'nothing (defaults to true: the conference ends when the browser user leaves)',
+    check: (value) => (value === 'true' || value === 'false' ? undefined : 'must be true or false'),
+  },
+  ELEVENLABS_DYNAMIC_VARIABLES: {
+    required: false,
+    disables: 'nothing (no dynamic variables are sent)',
+    check: jsonObject,
+  },
+  ELEVENLABS_CONVERSATION_OVERRIDE: {
+    required: false,
+    disables: 'nothing (no overrides are sent)',
+    check: jsonObject,
+  },
+}
+
+export interface SettingStatus {
+  name: SettingName
+  required: boolean
+  present: boolean
+  /** Why a present value was rejected; the value itself is never reported. */
+  problem?: string
+  /** What is off while the setting is missing or invalid. */
+  disables?: string
+}
+
+/** The state of every setting, without values: what `/api/health` reports. */
+export function settingsStatus(env: Settings): SettingStatus[] {
+  return (Object.keys(SETTINGS) as SettingName[]).map((name) => {
+    const spec = SETTINGS[name]
+    const value = env[name]?.trim()
+    const status: SettingStatus = { name, required: spec.required, present: Boolean(value) }
+    const problem = value ? spec.check?.(value) : undefined
+    if (problem) status.problem = `${name} ${problem}`
+    if (!value || problem) status.disables = spec.disables
+    return status
+  })
+}
