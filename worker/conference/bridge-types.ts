@@ -32,7 +32,8 @@ export type BridgeAction =
   /** When the next `tick` is due; undefined cancels it. Replaces any earlier timer. */
   | { type: 'timer'; at: number | undefined }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'changed'; part: 'agent' | 'stream' }
+  /** `speaking` flips with every reply, so it is shown but not worth a storage write. */
+  | { type: 'changed'; part: 'agent' | 'stream' | 'speaking' }
   | { type: 'transcript'; entry: TranscriptEntry }
 
 export type AgentStatus =

@@ -394,6 +394,16 @@ describe('lifecycle', () => {
     expect(ofType(h.advance(60_000), 'agent_connect')).toEqual([])
   })
 
+  it('does not reconnect once the call has ended during the wait', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1011, reason: '' })
+    h.twilio({ event: 'stop', streamSid: STREAM, stop: {} })
+    expect(ofType(h.advance(10_000), 'agent_connect')).toEqual([])
+    expect(h.bridge.agent.status).toBe('ended')
+  })
+
   it('does not retry when the agent rejects the conversation (1008)', () => {
     const h = harness()
     h.start()

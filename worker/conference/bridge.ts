@@ -166,7 +166,7 @@ export class MediaBridge {
         return
       case 'mark':
         if (this.#playback.echoed(message.name) === 'played' && !this.#playback.speaking) {
-          this.#changed('agent')
+          this.#changed('speaking')
         }
         return
       case 'dtmf':
@@ -206,7 +206,8 @@ export class MediaBridge {
 
   #onMedia(streamSid: string, payload: string, timestamp: number): void {
     if (this.#stream.status !== 'live') {
-      this.#invalid('twilio:media_before_start', streamSid)
+      const when = this.#stream.status === 'awaiting' ? 'before_start' : 'after_stop'
+      this.#invalid(`twilio:media_${when}`, streamSid)
       return
     }
     if (streamSid !== this.#stream.streamSid) {
@@ -227,6 +228,10 @@ export class MediaBridge {
       this.#stream = { ...this.#stream, status: 'stopped' }
       this.#changed('stream')
     }
+    // Nothing may reconnect or time out for a call that is over.
+    this.#startWaitUntil = undefined
+    this.#reconnectAt = undefined
+    this.#connectDeadline = undefined
     if (this.#agent.status === 'ended') return
     this.#closeAgent(1000, 'call ended')
     this.#setAgent({ status: 'ended' })
@@ -356,7 +361,7 @@ export class MediaBridge {
       },
     )
     this.stats.twilioMediaSent++
-    if (!wasSpeaking) this.#changed('agent')
+    if (!wasSpeaking) this.#changed('speaking')
   }
 
   #onInterruption(eventId: number): void {
@@ -371,7 +376,7 @@ export class MediaBridge {
     this.#agentToTwilio?.reset()
     const entry = this.transcript.markInterrupted(eventId)
     if (entry) this.#out.push({ type: 'transcript', entry })
-    if (wasSpeaking) this.#changed('agent')
+    if (wasSpeaking) this.#changed('speaking')
   }
 
   #onAgentClosed(code: number, reason: string): void {
@@ -499,7 +504,7 @@ export class MediaBridge {
     this.#changed('agent')
   }
 
-  #changed(part: 'agent' | 'stream'): void {
+  #changed(part: 'agent' | 'stream' | 'speaking'): void {
     this.#out.push({ type: 'changed', part })
   }
 

@@ -299,7 +299,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   override webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): void {
-    if (!this.ctx.getTags(socket).includes('twilio')) return
+    // Identity first: this runs for every 20 ms frame, and getTags allocates.
+    if (socket !== this.#twilio && !this.ctx.getTags(socket).includes('twilio')) return
     if (!this.#bridge) {
       socket.close(1011, 'bridge state lost')
       return
@@ -384,7 +385,8 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#log(action.level, action.message)
         return
       case 'changed':
-        this.#changed()
+        if (action.part === 'speaking') this.#broadcastUpdate()
+        else this.#changed()
         return
       case 'transcript':
         this.#save()
@@ -423,16 +425,22 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   #changed(): void {
-    const record = this.#record
-    if (!record) return
     this.#save()
-    const { transcript: _t, stats: _s, ...room } = toView(record)
+    this.#broadcastUpdate()
+  }
+
+  #broadcastUpdate(): void {
+    const record = this.#record
+    if (!record || this.ctx.getWebSockets('events').length === 0) return
+    const { transcript: _t, stats: _s, ...room } = toView(this.#snapshotRecord(record))
     this.#broadcast({ type: 'update', room })
   }
 
   #broadcast(message: RoomEventMessage): void {
+    const sockets = this.ctx.getWebSockets('events')
+    if (sockets.length === 0) return
     const data = JSON.stringify(message)
-    for (const socket of this.ctx.getWebSockets('events')) {
+    for (const socket of sockets) {
       try {
         socket.send(data)
       } catch {
