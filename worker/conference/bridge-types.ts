@@ -93,4 +93,6 @@ export interface BridgeOptions {
   reconnectDelaysMs?: number[]
   /** The longest timestamp gap filled with silence at once. */
   maxGapFillMs?: number
+  /** A response's audio counts as complete (and gets its mark) after this long without more. */
+  markAfterIdleMs?: number
 }

@@ -186,22 +186,45 @@ describe('caller audio to the agent', () => {
 })
 
 describe('agent audio to Twilio', () => {
-  it('sends each audio event as media for the stream, followed by a mark', () => {
+  it('sends each audio event at once as media for the stream', () => {
     const h = harness()
     h.start()
     h.ready('pcm_16000', 'pcm_16000')
     const out = sentToTwilio(h.audio(1, new Uint8Array(640)))
-    expect(out.map((m) => m.event)).toEqual(['media', 'mark'])
-    expect(out.every((m) => m.streamSid === STREAM)).toBe(true)
+    expect(out.map((m) => m.event)).toEqual(['media'])
+    expect(out[0].streamSid).toBe(STREAM)
     expect(decodeBase64(out[0].media.payload)?.length).toBe(160)
     expect(h.bridge.agent.speaking).toBe(true)
+  })
+
+  it('follows a response with one mark once its audio stops coming', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    for (let i = 0; i < 5; i++) {
+      h.audio(1, new Uint8Array(640))
+      expect(sentToTwilio(h.advance(50))).toEqual([])
+    }
+    expect(sentToTwilio(h.advance(50))).toEqual([
+      { event: 'mark', streamSid: STREAM, mark: { name: expect.any(String) } },
+    ])
+  })
+
+  it('closes the previous response with its mark when a new response begins', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(1, new Uint8Array(640))
+    const out = sentToTwilio(h.audio(2, new Uint8Array(640)))
+    expect(out.map((m) => m.event)).toEqual(['mark', 'media'])
   })
 
   it('knows the agent has finished speaking when Twilio echoes the last mark', () => {
     const h = harness()
     h.start()
     h.ready()
-    const [, mark] = sentToTwilio(h.audio(1, new Uint8Array(640)))
+    h.audio(1, new Uint8Array(640))
+    const [mark] = sentToTwilio(h.advance(100))
     h.twilio({ event: 'mark', streamSid: STREAM, sequenceNumber: '9', mark: mark.mark })
     expect(h.bridge.agent.speaking).toBe(false)
     expect(h.bridge.stats.playedMs).toBe(20)
@@ -250,17 +273,15 @@ describe('interruptions', () => {
     expect(sentToTwilio(h.audio(3, new Uint8Array(640)))).toEqual([])
     expect(sentToTwilio(h.audio(2, new Uint8Array(640)))).toEqual([])
     expect(h.bridge.stats.staleAudioDropped).toBe(2)
-    expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual([
-      'media',
-      'mark',
-    ])
+    expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
   })
 
   it('treats marks echoed by the clear as not played', () => {
     const h = harness()
     h.start()
     h.ready()
-    const [, mark] = sentToTwilio(h.audio(1, new Uint8Array(640)))
+    h.audio(1, new Uint8Array(640))
+    const [mark] = sentToTwilio(h.advance(100))
     h.agent({ type: 'interruption', interruption_event: { event_id: 1 } })
     h.twilio({ event: 'mark', streamSid: STREAM, mark: mark.mark })
     expect(h.bridge.stats.playedMs).toBe(0)

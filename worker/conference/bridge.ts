@@ -46,6 +46,7 @@ const DEFAULTS = {
   connectTimeoutMs: 10_000,
   reconnectDelaysMs: [500, 2000, 5000],
   maxGapFillMs: 1000,
+  markAfterIdleMs: 100,
 }
 
 export class MediaBridge {
@@ -72,6 +73,8 @@ export class MediaBridge {
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   #lastAgentMessageAt = 0
+  /** When the queued agent audio gets its mark, unless more of the same response comes first. */
+  #markDueAt: number | undefined
   #timerAt: number | undefined
 
   readonly stats: BridgeStats = {
@@ -228,7 +231,8 @@ export class MediaBridge {
       this.#stream = { ...this.#stream, status: 'stopped' }
       this.#changed('stream')
     }
-    // Nothing may reconnect or time out for a call that is over.
+    // Nothing may reconnect, time out or mark for a call that is over.
+    this.#markDueAt = undefined
     this.#startWaitUntil = undefined
     this.#reconnectAt = undefined
     this.#connectDeadline = undefined
@@ -352,16 +356,24 @@ export class MediaBridge {
     }
     const mulawBytes = decodedLength(payload)
     if (mulawBytes <= 0) return
+    // A new response closes the previous one's audio with its mark.
+    if (this.#playback.unmarkedEventId !== eventId) this.#sendMark()
     const wasSpeaking = this.#playback.speaking
-    this.#out.push(
-      { type: 'twilio_send', data: mediaMessage(streamSid, payload) },
-      {
-        type: 'twilio_send',
-        data: markMessage(streamSid, this.#playback.mark(eventId, mulawBytes / 8)),
-      },
-    )
+    this.#out.push({ type: 'twilio_send', data: mediaMessage(streamSid, payload) })
+    this.#playback.queue(eventId, mulawBytes / 8)
+    this.#markDueAt = this.#now + this.#options.markAfterIdleMs
     this.stats.twilioMediaSent++
     if (!wasSpeaking) this.#changed('speaking')
+  }
+
+  /** Follows the queued agent audio with a mark, so the room learns when it has played. */
+  #sendMark(): void {
+    this.#markDueAt = undefined
+    const streamSid = this.#stream.streamSid
+    const name = this.#playback.markQueued()
+    if (name && streamSid && this.#stream.status === 'live') {
+      this.#out.push({ type: 'twilio_send', data: markMessage(streamSid, name) })
+    }
   }
 
   #onInterruption(eventId: number): void {
@@ -373,6 +385,7 @@ export class MediaBridge {
     }
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
+    this.#markDueAt = undefined
     this.#agentToTwilio?.reset()
     const entry = this.transcript.markInterrupted(eventId)
     if (entry) this.#out.push({ type: 'transcript', entry })
@@ -421,6 +434,7 @@ export class MediaBridge {
 
   #onTick(): void {
     const now = this.#now
+    if (this.#markDueAt !== undefined && now >= this.#markDueAt) this.#sendMark()
     if (this.#startWaitUntil !== undefined && now >= this.#startWaitUntil) this.#connect()
     if (this.#reconnectAt !== undefined && now >= this.#reconnectAt) {
       this.#reconnectAt = undefined
@@ -445,6 +459,7 @@ export class MediaBridge {
 
   #scheduleTimer(): void {
     const at = Math.min(
+      this.#markDueAt ?? Number.POSITIVE_INFINITY,
       this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,

@@ -1,17 +1,23 @@
 /**
  * What of the agent's speech Twilio has actually played, tracked with marks.
  *
- * After each chunk of agent audio we send a mark; Twilio echoes it when the
- * audio before it has played. A `clear` makes Twilio echo every pending mark
- * at once without playing the audio, so each clear starts a new generation and
- * echoes from an older generation count as cleared, not played.
+ * Agent audio is queued as it is sent; a mark goes out when a response's
+ * audio is complete (the bridge decides when), and Twilio echoes it when the
+ * audio before it has played. One mark per response rather than per chunk:
+ * each mark is a message to send and one to receive, for no information the
+ * room uses. A `clear` makes Twilio echo every pending mark at once without
+ * playing the audio, so each clear starts a new generation and echoes from an
+ * older generation count as cleared, not played.
  * Source: https://www.twilio.com/docs/voice/media-streams/websocket-messages#send-a-clear-message
  */
 
-interface PendingMark {
-  name: string
+interface QueuedAudio {
   eventId: number
   ms: number
+}
+
+interface PendingMark extends QueuedAudio {
+  name: string
 }
 
 export type MarkOutcome = 'played' | 'cleared' | 'unknown'
@@ -19,12 +25,13 @@ export type MarkOutcome = 'played' | 'cleared' | 'unknown'
 export class Playback {
   #generation = 0
   #sequence = 0
+  #unmarked: QueuedAudio | undefined
   #pending: PendingMark[] = []
   #playedMs = 0
 
   /** True while some agent audio has been sent and not yet played. */
   get speaking(): boolean {
-    return this.#pending.length > 0
+    return this.#unmarked !== undefined || this.#pending.length > 0
   }
 
   /** Milliseconds of agent audio played since the stream started. */
@@ -32,14 +39,24 @@ export class Playback {
     return this.#playedMs
   }
 
-  get pendingMs(): number {
-    return this.#pending.reduce((sum, mark) => sum + mark.ms, 0)
+  /** The response whose audio has been sent but not yet followed by a mark. */
+  get unmarkedEventId(): number | undefined {
+    return this.#unmarked?.eventId
   }
 
-  /** Registers a chunk of `ms` milliseconds for `eventId`; returns the mark name to send after it. */
-  mark(eventId: number, ms: number): string {
+  /** Records `ms` milliseconds of audio sent for `eventId` (mark the previous response first). */
+  queue(eventId: number, ms: number): void {
+    if (this.#unmarked?.eventId === eventId) this.#unmarked.ms += ms
+    else this.#unmarked = { eventId, ms }
+  }
+
+  /** Closes the queued audio with a mark; returns the mark's name to send, if there was audio. */
+  markQueued(): string | undefined {
+    const audio = this.#unmarked
+    if (!audio) return undefined
     const name = `${this.#generation}.${++this.#sequence}`
-    this.#pending.push({ name, eventId, ms })
+    this.#pending.push({ ...audio, name })
+    this.#unmarked = undefined
     return name
   }
 
@@ -53,11 +70,10 @@ export class Playback {
     return 'played'
   }
 
-  /** Forgets everything pending (Twilio is about to drop it); returns the ms that will not play. */
-  clear(): number {
-    const dropped = this.pendingMs
+  /** Forgets everything sent and unplayed (Twilio is about to drop it). */
+  clear(): void {
+    this.#unmarked = undefined
     this.#pending = []
     this.#generation++
-    return dropped
   }
 }
