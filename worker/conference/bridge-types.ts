@@ -93,6 +93,9 @@ export interface BridgeOptions {
   reconnectDelaysMs?: number[]
   /** The longest timestamp gap filled with silence at once. */
   maxGapFillMs?: number
-  /** A response's audio counts as complete (and gets its mark) after this long without more. */
+  /**
+   * A response's audio counts as complete (and gets its mark) after this long without more;
+   * longer than the agent's pauses between chunks, far shorter than what Twilio has queued.
+   */
   markAfterIdleMs?: number
 }

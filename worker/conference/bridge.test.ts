@@ -14,9 +14,13 @@ function harness(options: Partial<BridgeOptions> = {}) {
   let now = 1_000_000
   let attempt = 0
   let timestamp = 0
+  let timerAt: number | undefined
   const feed = (event: BridgeEvent) => {
     const actions = bridge.handle(event, now)
-    for (const a of actions) if (a.type === 'agent_connect') attempt = a.attempt
+    for (const a of actions) {
+      if (a.type === 'agent_connect') attempt = a.attempt
+      if (a.type === 'timer') timerAt = a.at
+    }
     return actions
   }
   const twilio = (message: unknown) =>
@@ -31,9 +35,10 @@ function harness(options: Partial<BridgeOptions> = {}) {
     get attempt() {
       return attempt
     },
+    /** Moves the clock on; the timer fires, as in the room, only if it has come due. */
     advance(ms: number) {
       now += ms
-      return feed({ type: 'tick' })
+      return timerAt !== undefined && timerAt <= now ? feed({ type: 'tick' }) : []
     },
     start(customParameters = {}) {
       twilio({ event: 'connected', protocol: 'Call', version: '1.0.0' })
@@ -197,17 +202,28 @@ describe('agent audio to Twilio', () => {
     expect(h.bridge.agent.speaking).toBe(true)
   })
 
-  it('follows a response with one mark once its audio stops coming', () => {
+  it('follows a response with one mark once its audio stops coming, clocked by Twilio frames', () => {
     const h = harness()
     h.start()
     h.ready()
     for (let i = 0; i < 5; i++) {
       h.audio(1, new Uint8Array(640))
-      expect(sentToTwilio(h.advance(50))).toEqual([])
+      h.advance(100)
+      expect(sentToTwilio(h.media())).toEqual([])
     }
-    expect(sentToTwilio(h.advance(50))).toEqual([
+    h.advance(150)
+    expect(sentToTwilio(h.media())).toEqual([
       { event: 'mark', streamSid: STREAM, mark: { name: expect.any(String) } },
     ])
+  })
+
+  it('sends the mark on a timer when Twilio sends no frames', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(1, new Uint8Array(640))
+    expect(sentToTwilio(h.advance(999))).toEqual([])
+    expect(sentToTwilio(h.advance(1)).map((m) => m.event)).toEqual(['mark'])
   })
 
   it('closes the previous response with its mark when a new response begins', () => {
@@ -224,7 +240,7 @@ describe('agent audio to Twilio', () => {
     h.start()
     h.ready()
     h.audio(1, new Uint8Array(640))
-    const [mark] = sentToTwilio(h.advance(100))
+    const [mark] = sentToTwilio(h.advance(1000))
     h.twilio({ event: 'mark', streamSid: STREAM, sequenceNumber: '9', mark: mark.mark })
     expect(h.bridge.agent.speaking).toBe(false)
     expect(h.bridge.stats.playedMs).toBe(20)
@@ -281,7 +297,7 @@ describe('interruptions', () => {
     h.start()
     h.ready()
     h.audio(1, new Uint8Array(640))
-    const [mark] = sentToTwilio(h.advance(100))
+    const [mark] = sentToTwilio(h.advance(1000))
     h.agent({ type: 'interruption', interruption_event: { event_id: 1 } })
     h.twilio({ event: 'mark', streamSid: STREAM, mark: mark.mark })
     expect(h.bridge.stats.playedMs).toBe(0)

@@ -46,8 +46,11 @@ const DEFAULTS = {
   connectTimeoutMs: 10_000,
   reconnectDelaysMs: [500, 2000, 5000],
   maxGapFillMs: 1000,
-  markAfterIdleMs: 100,
+  markAfterIdleMs: 250,
 }
+
+/** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
+const MARK_FALLBACK_MS = 750
 
 export class MediaBridge {
   readonly #options: Required<BridgeOptions>
@@ -224,6 +227,8 @@ export class MediaBridge {
     }
     this.stats.twilioFrames++
     for (const chunk of chunks) this.#sendAudio(chunk)
+    // Twilio's frames are the clock for marks, so no timer runs while both sides talk.
+    if (this.#markDueAt !== undefined && this.#now >= this.#markDueAt) this.#sendMark()
   }
 
   #endStream(reason: string): void {
@@ -459,7 +464,7 @@ export class MediaBridge {
 
   #scheduleTimer(): void {
     const at = Math.min(
-      this.#markDueAt ?? Number.POSITIVE_INFINITY,
+      this.#markDueAt === undefined ? Number.POSITIVE_INFINITY : this.#markDueAt + MARK_FALLBACK_MS,
       this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,
