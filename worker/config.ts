@@ -10,6 +10,7 @@
  */
 import { ApiError } from './api-error.ts'
 import type { ConferenceRoom } from './conference/room.ts'
+import type { AgentInitiation } from './elevenlabs/client-messages.ts'
 import { SETTINGS, type SettingName, type Settings } from './settings.ts'
 
 /** Bindings and variables, as wrangler.toml and .dev.vars provide them. */
@@ -67,25 +68,28 @@ export const maxParticipants = (env: Env): number => Number(read(env, 'MAX_PARTI
 export const endConferenceOnHostExit = (env: Env): boolean =>
   read(env, 'END_CONFERENCE_ON_HOST_EXIT') !== 'false'
 
-/** E.164 prefixes that may be dialled; empty means any number. */
-export const dialAllowlist = (env: Env): string[] =>
-  (read(env, 'DIAL_ALLOWLIST') ?? '')
-    .split(',')
+/**
+ * E.164 prefixes that may be dialled; empty (unset) means any number. A value that
+ * is set but invalid refuses every dial (503 naming it) rather than falling back to
+ * "any number": a typo must not lift the restriction.
+ */
+export function dialAllowlist(env: Env): string[] {
+  if (!env.DIAL_ALLOWLIST?.trim()) return []
+  return requireSettings(env, ['DIAL_ALLOWLIST'])
+    .DIAL_ALLOWLIST.split(',')
     .map((prefix) => prefix.trim())
     .filter(Boolean)
+}
 
 export const appAccessKey = (env: Env): string | undefined => read(env, 'APP_ACCESS_KEY')
 
 /** The JSON-object settings that shape the agent's initiation message, parsed. */
-export function agentInitiation(env: Env): {
-  dynamicVariables?: Record<string, unknown>
-  conversationOverride?: Record<string, unknown>
-} {
+export function agentInitiation(env: Env): AgentInitiation {
   const dynamic = read(env, 'ELEVENLABS_DYNAMIC_VARIABLES')
   const override = read(env, 'ELEVENLABS_CONVERSATION_OVERRIDE')
   return {
     ...(dynamic && { dynamicVariables: JSON.parse(dynamic) }),
-    ...(override && { conversationOverride: JSON.parse(override) }),
+    ...(override && { conversationConfigOverride: JSON.parse(override) }),
   }
 }
 
