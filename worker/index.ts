@@ -4,6 +4,7 @@
  * page itself is served from static assets (see wrangler.toml).
  */
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { ApiError, errorResponse } from './api-error.ts'
 import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
@@ -40,6 +41,10 @@ app.notFound((c) =>
 
 app.onError((error) => {
   if (error instanceof ApiError) return errorResponse(error)
+  // Hono's own 4xx, e.g. the validator's "Malformed JSON in request body".
+  if (error instanceof HTTPException && error.status < 500) {
+    return errorResponse(new ApiError(error.status, 'bad_request', error.message))
+  }
   console.error('unhandled error', error)
   return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side.'))
 })

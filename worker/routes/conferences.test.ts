@@ -145,6 +145,35 @@ describe('adding and managing participants', () => {
     expect((await twilio().requests({ conference: conferenceId })).length).toBe(1)
   })
 
+  it('refuses to dial at all when DIAL_ALLOWLIST is set but invalid', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await withEnv(
+      { DIAL_ALLOWLIST: '1,44' },
+      `/api/twilio/conferences/${conferenceId}/participants`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"phoneNumber":"+1 415 555 2671"}',
+      },
+    )
+    expect(res.status).toBe(503)
+    const body = await json(res)
+    expect(body).toMatchObject({ error: { code: 'not_configured' } })
+    expect(JSON.stringify(body)).toMatch(/DIAL_ALLOWLIST/)
+    expect((await twilio().requests({ conference: conferenceId })).length).toBe(1)
+  })
+
+  it('answers a malformed JSON body with 400, not 500', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"phoneNumber":',
+    })
+    expect(res.status).toBe(400)
+    expect(await json(res)).toMatchObject({ error: { code: 'bad_request' } })
+  })
+
   it('stops at the participant cap', async () => {
     const conferenceId = await startConference(await registerAgent())
     const add = (n: string) =>
