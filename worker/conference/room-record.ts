@@ -24,7 +24,10 @@ export interface RoomRecord {
   stats?: BridgeStats
 }
 
-export type ParticipantView = Omit<Participant, 'conferenceSequence' | 'callSequence'>
+export type ParticipantView = Omit<
+  Participant,
+  'conferenceSequence' | 'membershipSequence' | 'callSequence'
+>
 
 export interface RoomView {
   conferenceId: string
@@ -78,6 +81,7 @@ export function toView(record: RoomRecord): RoomView {
 
 export const toParticipantView = ({
   conferenceSequence: _c,
+  membershipSequence: _m,
   callSequence: _s,
   ...participant
 }: Participant): ParticipantView => participant

@@ -6,6 +6,9 @@
  * `SequenceNumber` (conference callbacks count per conference, call progress
  * callbacks per call), so a callback only applies when it is newer than the
  * last one applied to the same thing; duplicates and late arrivals change nothing.
+ * Membership (join, leave) and the flags (mute, hold, speaking) are ordered apart:
+ * a join overtaken by the participant's first `participant-speech-start` must
+ * still make them a member, but must not bring back a mute that came after it.
  * Source: https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback
  */
 
@@ -25,8 +28,10 @@ export interface Participant {
   joinedAt?: string
   leftAt?: string
   error?: string
-  /** Newest conference callback applied to this participant. */
+  /** Newest conference callback applied to this participant's flags. */
   conferenceSequence: number
+  /** Newest join or leave applied to this participant. */
+  membershipSequence: number
   /** Newest call progress callback applied to this participant's call. */
   callSequence: number
 }
@@ -99,6 +104,7 @@ export class Roster {
       hold: false,
       speaking: false,
       conferenceSequence: -1,
+      membershipSequence: -1,
       callSequence: -1,
       ...fields,
     }
@@ -133,42 +139,40 @@ export class Roster {
       this.find(params.CallSid) ??
       (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined) ??
       this.upsert(guessParticipant(params))
-    if (!(sequence > participant.conferenceSequence)) return []
-    participant.conferenceSequence = sequence
     participant.callSid = params.CallSid
-    return this.#applyParticipantEvent(participant, event, params, now)
+    const notices: RosterNotice[] = []
+    const membership = event === 'participant-join' || event === 'participant-leave'
+    if (membership && sequence > participant.membershipSequence) {
+      participant.membershipSequence = sequence
+      notices.push(...this.#applyMembership(participant, event, now))
+    }
+    if (sequence > participant.conferenceSequence) {
+      participant.conferenceSequence = sequence
+      this.#applyFlags(participant, event, params)
+    }
+    return notices
   }
 
-  #applyParticipantEvent(
-    p: Participant,
-    event: string,
-    params: Params,
-    now: string,
-  ): RosterNotice[] {
+  #applyMembership(p: Participant, event: string, now: string): RosterNotice[] {
+    if (event === 'participant-join') {
+      if (p.status === 'joined') return []
+      p.status = 'joined'
+      p.joinedAt = now
+      return [{ kind: 'joined', participant: p }]
+    }
+    if (p.status === 'left') return []
+    p.status = 'left'
+    p.speaking = false
+    p.leftAt = now
+    return [{ kind: 'left', participant: p }]
+  }
+
+  /** mute, unmute, hold, unhold, modify and speech events; every callback carries the flags. */
+  #applyFlags(p: Participant, event: string, params: Params): void {
     p.muted = flag(params.Muted) ?? p.muted
     p.hold = flag(params.Hold) ?? p.hold
-    switch (event) {
-      case 'participant-join':
-        if (p.status === 'joined') return []
-        p.status = 'joined'
-        p.joinedAt = now
-        return [{ kind: 'joined', participant: p }]
-      case 'participant-leave':
-        if (p.status === 'left') return []
-        p.status = 'left'
-        p.speaking = false
-        p.leftAt = now
-        return [{ kind: 'left', participant: p }]
-      case 'participant-speech-start':
-        p.speaking = true
-        return []
-      case 'participant-speech-stop':
-        p.speaking = false
-        return []
-      default:
-        // mute, unmute, hold, unhold, modify: the flags above carry the change.
-        return []
-    }
+    if (event === 'participant-speech-start') p.speaking = p.status !== 'left'
+    if (event === 'participant-speech-stop') p.speaking = false
   }
 
   /** Applies a call progress callback (ringing, busy, no-answer…) for a participant we dialled. */

@@ -54,6 +54,16 @@ describe('Twilio status callbacks', () => {
     })
   })
 
+  it('still applies a join overtaken by the speech and mute that followed it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await participantEvent(conferenceId, 3, 'participant-mute', { Muted: 'true' })
+    await participantEvent(conferenceId, 2, 'participant-speech-start')
+    await participantEvent(conferenceId, 1, 'participant-join')
+    expect(
+      (await room(conferenceId)).participants.find((p) => p.label === 'web-web_lee'),
+    ).toMatchObject({ status: 'joined', muted: true })
+  })
+
   it('marks a dialled call that was not answered as failed', async () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await api(`/api/twilio/conferences/${conferenceId}/participants`, {
