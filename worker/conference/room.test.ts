@@ -55,6 +55,10 @@ describe('the media bridge in a conference room', () => {
   it('answers pings, tells the agent who joined, and records the transcript', async () => {
     const call = await liveCall()
     const id = call.conversation.conversationId
+    const host = await eventually('who was there before the stream, at the agent', async () =>
+      (await conversationOf(id))?.contextualUpdates.find((u) => u.text.startsWith('On the call')),
+    )
+    expect(host.contextId).toBe('roster')
     await elevenLabs().sendPing(id)
     await eventually('a pong', async () => (await conversationOf(id))?.pongs.count === 1)
     await conferenceCallback(call.conferenceId, 2, {
@@ -128,6 +132,18 @@ describe('the media bridge in a conference room', () => {
   it('keeps the call up through bad input and closes cleanly on framing violations', async () => {
     const call = await liveCall()
     call.stream.socket.send(JSON.stringify({ event: 'surprise' }))
+    // A second start (its token long spent) is counted and ignored, not taken for an intruder.
+    call.stream.socket.send(
+      JSON.stringify({
+        event: 'start',
+        streamSid: STREAM_SID,
+        start: {
+          streamSid: STREAM_SID,
+          callSid: call.agentCallSid,
+          customParameters: { conferenceId: call.conferenceId, streamToken: 'spent' },
+        },
+      }),
+    )
     call.stream.socket.send(
       JSON.stringify({ event: 'media', streamSid: STREAM_SID, media: { payload: '%%%' } }),
     )
@@ -146,6 +162,7 @@ describe('the media bridge in a conference room', () => {
       stats: { invalid: Record<string, number> }
     }
     expect(room.stats.invalid).toMatchObject({
+      'twilio:second_start': 1,
       'twilio:unknown_event': 1,
       'twilio:invalid_base64': 1,
       'twilio:not_json': 1,

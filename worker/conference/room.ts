@@ -95,7 +95,13 @@ export class ConferenceRoom extends DurableObject<Env> {
     const record = this.#record
     if (!record) return
     if (record.endedAt) {
-      for (const socket of this.ctx.getWebSockets()) socket.close(1000, 'conference record freed')
+      for (const socket of this.ctx.getWebSockets()) {
+        try {
+          socket.close(1000, 'conference record freed')
+        } catch {
+          // Already closing: nothing to free.
+        }
+      }
       await this.ctx.storage.deleteAll()
       this.#record = undefined
       this.#roster = new Roster()
@@ -294,6 +300,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       new Transcript(record.transcript),
     )
     this.#agent = new AgentConnection(this.env, record.agentId, (event) => this.#feed(event))
+    // Who joined before the stream existed: the agent hears it once it is ready.
+    this.#feed({ type: 'context', text: this.#roster.summary(), contextId: 'roster' })
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
     return new Response(null, { status: 101, webSocket: client })
   }
@@ -306,7 +314,12 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     const message = parseStreamMessage(data)
-    if (message.event === 'start' && !this.#acceptStart(message)) {
+    // Only the first start spends the token; a second one is the bridge's to count and ignore.
+    if (
+      message.event === 'start' &&
+      this.#bridge.stream.status === 'awaiting' &&
+      !this.#acceptStart(message)
+    ) {
       this.#log('warn', 'media stream start refused: missing or wrong stream token')
       socket.close(1008, 'invalid stream token')
       this.#feed({ type: 'twilio_closed', code: 1008, reason: 'invalid stream token' })
@@ -347,13 +360,21 @@ export class ConferenceRoom extends DurableObject<Env> {
   /** Runs one event through the bridge; a bug there is logged, never thrown out of a socket handler. */
   #feed(event: BridgeEvent): void {
     if (!this.#bridge) return
+    let actions: BridgeAction[]
     try {
-      for (const action of this.#bridge.handle(event, Date.now())) this.#perform(action)
+      actions = this.#bridge.handle(event, Date.now())
     } catch (error) {
-      this.#log(
-        'error',
-        `bridge failed on ${event.type}: ${error instanceof Error ? error.stack : String(error)}`,
-      )
+      this.#log('error', `bridge failed on ${event.type}: ${describeError(error)}`)
+      return
+    }
+    // One failed action (a send on a socket that is closing) must not cost the rest,
+    // least of all the timer the bridge now believes is set.
+    for (const action of actions) {
+      try {
+        this.#perform(action)
+      } catch (error) {
+        this.#log('warn', `${action.type} failed: ${describeError(error)}`)
+      }
     }
   }
 
@@ -464,3 +485,6 @@ const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message:
       ? 'No such conference, or it has ended.'
       : `No such ${what} in this conference.`,
 })
+
+const describeError = (error: unknown) =>
+  error instanceof Error ? (error.stack ?? error.message) : String(error)
