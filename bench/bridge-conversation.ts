@@ -29,7 +29,7 @@ const AUDIO_CHUNK_PREFIX = '{"user_audio_chunk"'
 export class BenchConversation {
   readonly agentId: string
   readonly format: Format
-  /** Arrival time of each user_audio_chunk, in order. */
+  /** Arrival time of each Twilio frame's audio (the chunk carrying it), in order. */
   readonly chunksAt: number[] = []
   /** Send time of each `audio` event, in order. */
   readonly audioSentAt: number[] = []
@@ -37,6 +37,8 @@ export class BenchConversation {
   readonly ready: Promise<void>
   readonly #socket: WebSocket
   readonly #now: () => number
+  /** Bytes of one 20 ms frame in the agent's input format. */
+  readonly #frameBytes: number
   #started = false
   #pingId = 0
   #replyId = 0
@@ -47,6 +49,7 @@ export class BenchConversation {
     this.#socket = socket
     this.agentId = agentId
     this.format = agentId.endsWith('_ulaw') ? 'ulaw_8000' : 'pcm_16000'
+    this.#frameBytes = this.format === 'pcm_16000' ? 640 : 160
     this.#now = now
     this.ready = new Promise((resolve) => {
       this.#onReady = resolve
@@ -90,7 +93,11 @@ export class BenchConversation {
 
   #onMessage(text: string): void {
     if (text.startsWith(AUDIO_CHUNK_PREFIX)) {
-      this.chunksAt.push(this.#now())
+      // One arrival per 20 ms Twilio frame the chunk carries (two for a batching floor).
+      const base64Length = text.length - AUDIO_CHUNK_PREFIX.length - 4
+      const frames = Math.max(1, Math.round((base64Length * 3) / 4 / this.#frameBytes))
+      const at = this.#now()
+      for (let i = 0; i < frames; i++) this.chunksAt.push(at)
       return
     }
     let message: { type?: string; event_id?: number }

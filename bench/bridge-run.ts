@@ -1,7 +1,7 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants] [--search [--search-from 50]
+ * [--interruptions 10] [--variants | --variant batch2 ...] [--search [--search-from 50]
  * [--search-step 50] [--search-max 400]] [--only ours|floor]`.
  *
  * The pass-through floor and our worker each run under their own `wrangler
@@ -10,7 +10,9 @@
  * each (which also warms them up), then, for each repeat and stream count, a
  * window of the floor, then one of ours: alternating, so a slow spell of the
  * machine falls on both. With --variants, also the floor with one piece of our
- * bridge added at a time, and ours with ulaw_8000 agents (no conversion). With --search, rising stream counts for each until
+ * bridge added at a time (batch2: two Twilio frames per agent chunk), and ours
+ * with ulaw_8000 agents (no conversion); --variant NAME runs just that one. With
+ * --search, rising stream counts for each until
  * one workerd process drops a frame or its p99 reaches 50 ms. Prints each
  * window as it ends, then the summary and the verdicts.
  */
@@ -37,7 +39,7 @@ import {
 
 const SEARCH_P99_MS = 50
 const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
-  floor: ['repack', 'convert', 'marks', 'convert+marks'],
+  floor: ['repack', 'convert', 'marks', 'convert+marks', 'batch2'],
   ours: ['ulaw'],
 }
 
@@ -56,6 +58,7 @@ const { values: flags } = parseArgs({
     repeat: { type: 'string', default: '1' },
     interruptions: { type: 'string', default: '10' },
     variants: { type: 'boolean', default: false },
+    variant: { type: 'string', multiple: true, default: [] },
     search: { type: 'boolean', default: false },
     'search-from': { type: 'string', default: '50' },
     'search-step': { type: 'string', default: '50' },
@@ -66,6 +69,7 @@ const { values: flags } = parseArgs({
 const counts = flags.streams.split(',').map(Number)
 const seconds = Number(flags.seconds)
 const kinds = (['floor', 'ours'] as const).filter((kind) => !flags.only || flags.only === kind)
+const chosen = (variant: string) => flags.variants || flags.variant.includes(variant)
 
 console.log(
   `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback\n`,
@@ -84,7 +88,7 @@ try {
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
       for (const kind of kinds) {
-        for (const variant of flags.variants ? VARIANTS[kind] : []) {
+        for (const variant of VARIANTS[kind].filter(chosen)) {
           results.push(await window(kind, streams, seconds, { variant }))
         }
         results.push(await window(kind, streams, seconds))

@@ -21,7 +21,7 @@ import { TEST_CREDENTIALS } from '../test/test-env.ts'
 import type { BridgeTarget } from './bridge-load.ts'
 
 /** What the floor adds of our bridge (relay-room.ts). */
-export type FloorVariant = 'relay' | 'repack' | 'convert' | 'marks' | 'convert+marks'
+export type FloorVariant = 'relay' | 'repack' | 'convert' | 'marks' | 'convert+marks' | 'batch2'
 /** Our worker with ulaw_8000 agents: the bridge's logic without the conversion. */
 export type OurVariant = 'pcm' | 'ulaw'
 
