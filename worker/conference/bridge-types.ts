@@ -11,6 +11,8 @@ import type { TranscriptEntry } from './transcript.ts'
 export type BridgeEvent =
   | { type: 'twilio'; message: StreamEvent }
   | { type: 'twilio_closed'; code: number; reason: string }
+  /** The room refused the stream's `start` (its one-time token); the stream is closed with 1008. */
+  | { type: 'start_refused'; reason: string }
   /** `attempt` names the agent connection the event belongs to; older ones are ignored. */
   | { type: 'agent_opened'; attempt: number }
   | { type: 'agent_event'; attempt: number; event: AgentEvent }

@@ -113,6 +113,17 @@ describe('starting the agent', () => {
     ])
   })
 
+  it('closes a refused stream with 1008, counts it, and never opens the agent', () => {
+    const h = harness()
+    h.feed({ type: 'humans_present' })
+    const actions = h.feed({ type: 'start_refused', reason: 'wrong stream token' })
+    expect(ofType(actions, 'twilio_close')).toEqual([
+      { type: 'twilio_close', code: 1008, reason: 'invalid stream token' },
+    ])
+    expect(h.bridge.stats.invalid).toEqual({ 'twilio:start_refused': 1 })
+    expect(ofType(h.advance(10_000), 'agent_connect')).toEqual([])
+  })
+
   it('connects anyway when nobody has joined within the wait', () => {
     const h = harness({ humanWaitMs: 3000 })
     h.start()

@@ -118,6 +118,11 @@ export class MediaBridge {
       case 'twilio_closed':
         this.#endStream(`Twilio stream closed (${event.code})`)
         break
+      case 'start_refused':
+        this.#invalid('twilio:start_refused', event.reason)
+        this.#out.push({ type: 'twilio_close', code: 1008, reason: 'invalid stream token' })
+        this.#endStream(`refused the stream: ${event.reason}`)
+        break
       case 'agent_opened':
         if (event.attempt === this.#liveAttempt) this.#send(this.#options.initiation)
         break

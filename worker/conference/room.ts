@@ -320,9 +320,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#bridge.stream.status === 'awaiting' &&
       !this.#acceptStart(message)
     ) {
-      this.#log('warn', 'media stream start refused: missing or wrong stream token')
-      socket.close(1008, 'invalid stream token')
-      this.#feed({ type: 'twilio_closed', code: 1008, reason: 'invalid stream token' })
+      this.#feed({ type: 'start_refused', reason: 'missing or wrong stream token' })
       return
     }
     this.#feed({ type: 'twilio', message })

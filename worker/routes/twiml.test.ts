@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import {
   answerAgentLeg,
+  api,
   registerAgent,
   startConference,
   twilio,
@@ -96,6 +97,10 @@ describe('the media stream upgrade', () => {
       }),
     )
     expect(await closed).toBe(1008)
+    const room = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as {
+      stats: { invalid: Record<string, number> }
+    }
+    expect(room.stats.invalid).toEqual({ 'twilio:start_refused': 1 })
     const conference = await twilio().conference(conferenceId)
     expect(conference?.participants.find((p) => p.label === 'agent')).toBeDefined()
     expect(env.WEBHOOK_BASE_URL).toBe('https://bridge.example.test')
