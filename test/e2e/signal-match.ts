@@ -7,6 +7,8 @@
  * domain, so a resampler whose delay is not a whole sample is not penalised.
  */
 
+import { fft } from '../../bench/spectrum.ts'
+
 export interface Match {
   /** `signal[n + delay] ≈ reference[n]`, in samples. */
   delay: number
@@ -104,34 +106,4 @@ function spectrum(
   for (let n = 0; n < length; n++) re[n] = samples[n + offset] ?? 0
   fft(re, im)
   return { re, im }
-}
-
-/** In-place iterative radix-2 FFT; `re.length` must be a power of two. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1
-    for (; j & bit; bit >>= 1) j ^= bit
-    j ^= bit
-    if (i < j) {
-      ;[re[i], re[j]] = [re[j] ?? 0, re[i] ?? 0]
-      ;[im[i], im[j]] = [im[j] ?? 0, im[i] ?? 0]
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size / 2
-    const step = (-2 * Math.PI) / size
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const [wr, wi] = [Math.cos(step * k), Math.sin(step * k)]
-        const [a, b] = [start + k, start + k + half]
-        const br = (re[b] ?? 0) * wr - (im[b] ?? 0) * wi
-        const bi = (re[b] ?? 0) * wi + (im[b] ?? 0) * wr
-        re[b] = (re[a] ?? 0) - br
-        im[b] = (im[a] ?? 0) - bi
-        re[a] = (re[a] ?? 0) + br
-        im[a] = (im[a] ?? 0) + bi
-      }
-    }
-  }
 }
