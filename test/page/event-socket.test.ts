@@ -36,6 +36,7 @@ describe('the event socket', () => {
       .filter({ hasText: 'Conversation ended (the host left).' })
       .waitFor()
     await page.getByRole('button', { name: 'New conversation' }).waitFor()
-    expect((await voiceRecord(page))?.hangUps).toBe(1)
+    // The page hangs up in an effect, which may run a frame after the ended view is painted.
+    await expect.poll(async () => (await voiceRecord(page))?.hangUps).toBe(1)
   })
 })
