@@ -6,6 +6,7 @@
  * stream count; `clear` within 5 ms of the interruption at N = 1).
  */
 import type { WindowResult } from './bridge-load.ts'
+import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
 import type { Direction } from './bridge-stats.ts'
 import { fixed, printTable } from './table.ts'
 
@@ -120,24 +121,61 @@ export function medians(results: readonly WindowResult[]): WindowResult[] {
 
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET')
 
-/** The issue's targets, for each stream count measured for both workers (give it `medians`). */
-export function printVerdicts(results: readonly WindowResult[], counts: readonly number[]): void {
+/** ours' row against the floor's (both medians): CPU and p99 ratios with their verdicts. */
+function compare(ours: WindowResult, floor: WindowResult): string {
+  const cpu = ours.runtimeCpu / floor.runtimeCpu
+  const ratio = (of: (r: WindowResult) => Direction) => of(ours).p99 / of(floor).p99
+  const toAgent = ratio((r) => r.toAgent)
+  const toTwilio = ratio((r) => r.toTwilio)
+  return (
+    `CPU ${fixed(cpu, 2)}x (target ${CPU_RATIO_TARGET}x): ${verdict(cpu <= CPU_RATIO_TARGET)}; ` +
+    `p99 ${fixed(toAgent, 2)}x to the agent, ${fixed(toTwilio, 2)}x to Twilio (target ${P99_RATIO_TARGET}x): ` +
+    verdict(toAgent <= P99_RATIO_TARGET && toTwilio <= P99_RATIO_TARGET)
+  )
+}
+
+/**
+ * The issue's targets, for each stream count measured for both workers (give it `medians`):
+ * ours against the floor as measured, like against like where the variants ran (ulaw_8000
+ * agents against the floor, pcm_16000 agents against the converting floor), and, with the
+ * logic benchmark's figures, the floor's measured CPU plus what our JavaScript adds to it.
+ */
+export function printVerdicts(
+  results: readonly WindowResult[],
+  counts: readonly number[],
+  logic?: readonly LogicFigures[],
+): void {
   const find = (label: string, streams: number) =>
     results.find((r) => r.label === label && r.streams === streams && !r.clears)
   console.log(`No frame lost in any window: ${verdict(results.every(lostNothing))}`)
+  const added = logic && addedByOurs(logic)
   for (const streams of counts) {
-    const ours = find('ours', streams)
     const floor = find('floor', streams)
-    if (!ours || !floor) continue
-    const cpu = ours.runtimeCpu / floor.runtimeCpu
-    const ratio = (of: (r: WindowResult) => Direction) => of(ours).p99 / of(floor).p99
-    const toAgent = ratio((r) => r.toAgent)
-    const toTwilio = ratio((r) => r.toTwilio)
-    console.log(
-      `N = ${streams}: CPU ${fixed(cpu, 2)}x the floor (target ${CPU_RATIO_TARGET}x): ${verdict(cpu <= CPU_RATIO_TARGET)}; ` +
-        `p99 ${fixed(toAgent, 2)}x to the agent, ${fixed(toTwilio, 2)}x to Twilio (target ${P99_RATIO_TARGET}x): ` +
-        verdict(toAgent <= P99_RATIO_TARGET && toTwilio <= P99_RATIO_TARGET),
-    )
+    if (!floor) continue
+    const pairs: [string, WindowResult | undefined, WindowResult | undefined][] = [
+      ['ours (pcm_16000 agents) against the floor', find('ours', streams), floor],
+      ['ours(ulaw) against the floor', find('ours(ulaw)', streams), floor],
+      ['ours against floor+convert', find('ours', streams), find('floor+convert', streams)],
+    ]
+    for (const [what, ours, base] of pairs) {
+      if (ours && base) console.log(`N = ${streams}, ${what}: ${compare(ours, base)}`)
+    }
+    if (added) {
+      // The logic benchmark has no sockets: it cannot see what bigger pcm messages cost to send,
+      // so pcm_16000 is judged against the converting floor's measured CPU, which pays that too.
+      const plus = (base: WindowResult, us: number) =>
+        (base.runtimeCpu + us / 1000) / base.runtimeCpu
+      const ulaw = plus(floor, added.ulawOverFloor)
+      const converting = find('floor+convert', streams)
+      const pcm = converting && plus(converting, added.pcmOverConvertingFloor)
+      console.log(
+        `N = ${streams}, measured relay CPU plus what our logic adds to it (logic benchmark): ` +
+          `${fixed(ulaw, 3)}x the floor with ulaw_8000 agents (target ${CPU_RATIO_TARGET}x): ${verdict(ulaw <= CPU_RATIO_TARGET)}` +
+          (pcm === undefined
+            ? ''
+            : `; ${fixed(pcm, 3)}x floor+convert with pcm_16000 agents: ${verdict(pcm <= CPU_RATIO_TARGET)}`),
+      )
+    }
   }
   const clears = results.find((r) => r.label === 'ours' && r.clears)?.clears
   if (clears) {

@@ -21,6 +21,7 @@ import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
 import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
 import { runWindow, type WindowResult } from './bridge-load.ts'
+import { type LogicFigures, measureLogic, printLogic } from './bridge-logic.ts'
 import {
   lostNothing,
   medians,
@@ -64,11 +65,17 @@ const { values: flags } = parseArgs({
     'search-step': { type: 'string', default: '50' },
     'search-max': { type: 'string', default: '400' },
     only: { type: 'string' },
+    'logic-rounds': { type: 'string', default: '7' },
+    'logic-frames': { type: 'string', default: '200000' },
+    'logic-only': { type: 'boolean', default: false },
   },
 })
 const counts = flags.streams.split(',').map(Number)
 const seconds = Number(flags.seconds)
-const kinds = (['floor', 'ours'] as const).filter((kind) => !flags.only || flags.only === kind)
+const kinds = (['floor', 'ours'] as const).filter(
+  (kind) => (!flags.only || flags.only === kind) && (!flags['logic-only'] || kind === 'floor'),
+)
+const logicRounds = Number(flags['logic-rounds'])
 const chosen = (variant: string) => flags.variants || flags.variant.includes(variant)
 
 console.log(
@@ -80,8 +87,38 @@ const running = new Map<Kind, Running>()
 const results: WindowResult[] = []
 const searched: WindowResult[] = []
 const capacity = new Map<string, number | undefined>()
+let logic: LogicFigures[] | undefined
 try {
   for (const kind of kinds) running.set(kind, await start(kind))
+  const floor = running.get('floor')
+  if (floor && logicRounds > 0) {
+    logic = await measureLogic(floor.session.worker.url, {
+      rounds: logicRounds,
+      frames: Number(flags['logic-frames']),
+    })
+    printLogic(logic, logicRounds)
+  }
+  if (!flags['logic-only']) await runWindows()
+} finally {
+  for (const { session } of running.values()) await session.worker.stop()
+  await agent.close()
+  await twilio.close()
+}
+if (flags['logic-only']) process.exit(0)
+printWindows(results)
+if (Number(flags.repeat) > 1) {
+  console.log(`Medians of ${flags.repeat} windows each:\n`)
+  printWindows(medians(results))
+}
+printClears(results)
+if (capacity.size > 0) {
+  console.log('Search for the largest stream count:\n')
+  printWindows(searched)
+  printCapacity(capacity)
+}
+printVerdicts(medians(results), counts, logic)
+
+async function runWindows(): Promise<void> {
   for (const kind of kinds) {
     results.push(await window(kind, 1, Number(flags.interruptions), { interrupt: true }))
   }
@@ -96,23 +133,7 @@ try {
     }
   }
   if (flags.search) for (const kind of kinds) capacity.set(kind, await search(kind))
-} finally {
-  for (const { session } of running.values()) await session.worker.stop()
-  await agent.close()
-  await twilio.close()
 }
-printWindows(results)
-if (Number(flags.repeat) > 1) {
-  console.log(`Medians of ${flags.repeat} windows each:\n`)
-  printWindows(medians(results))
-}
-printClears(results)
-if (capacity.size > 0) {
-  console.log('Search for the largest stream count:\n')
-  printWindows(searched)
-  printCapacity(capacity)
-}
-printVerdicts(medians(results), counts)
 
 async function start(kind: Kind): Promise<Running> {
   const session =

@@ -36,18 +36,86 @@ interface Converters {
   toTwilio: AudioConverter
 }
 
+/** Where the relay's messages go: the two sockets in the room, counters in the logic benchmark. */
+export interface RelaySinks {
+  toTwilio(data: string): void
+  toAgent(data: string): void
+}
+
+/**
+ * The floor's work for each message, apart from the sockets so that
+ * bench/bridge-logic.ts can time it in workerd against our bridge's.
+ */
+export class Relay {
+  readonly #sinks: RelaySinks
+  readonly #streamSid: string
+  readonly #converters: Converters | undefined
+  readonly #marks: boolean
+  readonly #batch: boolean
+  /** batch2: the frame waiting for its partner. */
+  #held: string | undefined
+  #markCount = 0
+
+  constructor(sinks: RelaySinks, streamSid: string, variant: string) {
+    this.#sinks = sinks
+    this.#streamSid = streamSid
+    if (variant.includes('convert')) {
+      this.#converters = {
+        toAgent: twilioToAgent('pcm_16000'),
+        toTwilio: agentToTwilio('pcm_16000'),
+      }
+    }
+    if (variant.includes('repack')) {
+      this.#converters = { toAgent: doublingConverter(), toTwilio: droppingConverter() }
+    }
+    this.#marks = variant.includes('marks')
+    this.#batch = variant.includes('batch2')
+  }
+
+  /** A Twilio `media` payload. */
+  toAgent(payload: string): void {
+    if (this.#batch) {
+      if (this.#held === undefined) {
+        this.#held = payload
+        return
+      }
+      payload = joinBase64(this.#held, payload)
+      this.#held = undefined
+    }
+    const chunk = this.#converters ? this.#converters.toAgent.convertBase64(payload) : payload
+    if (chunk !== undefined) this.#sinks.toAgent(userAudioChunk(chunk))
+  }
+
+  /** One message from the agent's socket. */
+  fromAgent(data: string): void {
+    const message = JSON.parse(data)
+    switch (message.type) {
+      case 'audio':
+        this.#toTwilio(message.audio_event.audio_base_64)
+        return
+      case 'interruption':
+        this.#sinks.toTwilio(clearMessage(this.#streamSid))
+        return
+      case 'ping':
+        this.#sinks.toAgent(pong(message.ping_event.event_id))
+        return
+    }
+  }
+
+  #toTwilio(audio: string): void {
+    const payload = this.#converters ? this.#converters.toTwilio.convertBase64(audio) : audio
+    if (payload === undefined) return
+    this.#sinks.toTwilio(mediaMessage(this.#streamSid, payload))
+    if (this.#marks) this.#sinks.toTwilio(markMessage(this.#streamSid, `m${++this.#markCount}`))
+  }
+}
+
 export class RelayRoom {
   readonly #state: RelayState
   readonly #env: RelayEnv
   #twilio: WorkerdSocket | undefined
   #agent: WorkerdSocket | undefined
-  #streamSid = ''
-  #converters: Converters | undefined
-  #marks = false
-  #batch = false
-  /** batch2: the frame waiting for its partner. */
-  #held: string | undefined
-  #markCount = 0
+  #relay: Relay | undefined
 
   constructor(state: RelayState, env: RelayEnv) {
     this.#state = state
@@ -66,7 +134,7 @@ export class RelayRoom {
     const message = JSON.parse(data)
     switch (message.event) {
       case 'media':
-        this.#toAgent(message.media.payload)
+        this.#relay?.toAgent(message.media.payload)
         return
       case 'start':
         this.#start(message.start)
@@ -83,19 +151,15 @@ export class RelayRoom {
   }
 
   #start(start: { streamSid: string; customParameters: Record<string, string> }): void {
-    this.#streamSid = start.streamSid
     const { agentId = '', variant = 'relay' } = start.customParameters
-    if (variant.includes('convert')) {
-      this.#converters = {
-        toAgent: twilioToAgent('pcm_16000'),
-        toTwilio: agentToTwilio('pcm_16000'),
-      }
-    }
-    if (variant.includes('repack')) {
-      this.#converters = { toAgent: doublingConverter(), toTwilio: droppingConverter() }
-    }
-    this.#marks = variant.includes('marks')
-    this.#batch = variant.includes('batch2')
+    this.#relay = new Relay(
+      {
+        toTwilio: (data) => this.#twilio?.send(data),
+        toAgent: (data) => this.#agent?.send(data),
+      },
+      start.streamSid,
+      variant,
+    )
     void this.#connect(agentId)
   }
 
@@ -112,45 +176,10 @@ export class RelayRoom {
     if (!socket) throw new Error(`the agent refused the socket: ${res.status}`)
     socket.accept()
     socket.addEventListener('message', (event) => {
-      if (typeof event.data === 'string') this.#fromAgent(event.data)
+      if (typeof event.data === 'string') this.#relay?.fromAgent(event.data)
     })
     socket.send(conversationInitiation())
     this.#agent = socket
-  }
-
-  #toAgent(payload: string): void {
-    if (this.#batch) {
-      if (this.#held === undefined) {
-        this.#held = payload
-        return
-      }
-      payload = joinBase64(this.#held, payload)
-      this.#held = undefined
-    }
-    const chunk = this.#converters ? this.#converters.toAgent.convertBase64(payload) : payload
-    if (chunk !== undefined) this.#agent?.send(userAudioChunk(chunk))
-  }
-
-  #fromAgent(data: string): void {
-    const message = JSON.parse(data)
-    switch (message.type) {
-      case 'audio':
-        this.#toTwilio(message.audio_event.audio_base_64)
-        return
-      case 'interruption':
-        this.#twilio?.send(clearMessage(this.#streamSid))
-        return
-      case 'ping':
-        this.#agent?.send(pong(message.ping_event.event_id))
-        return
-    }
-  }
-
-  #toTwilio(audio: string): void {
-    const payload = this.#converters ? this.#converters.toTwilio.convertBase64(audio) : audio
-    if (payload === undefined) return
-    this.#twilio?.send(mediaMessage(this.#streamSid, payload))
-    if (this.#marks) this.#twilio?.send(markMessage(this.#streamSid, `m${++this.#markCount}`))
   }
 }
 
