@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 
 export interface WorkerdProcesses {
   /** Runs the workers: the process whose CPU we measure. */
@@ -100,3 +101,28 @@ export function connectionsTo(pid: number, remotePort: number): number {
   }
   return count
 }
+
+/**
+ * Gives the workers' runtimes the last CPU and moves everything else of the
+ * benchmark (this load generator and its agent, wrangler, its proxies) to the
+ * others, so that a runtime's latency is its own and not the load generator's
+ * turn on a shared core. Returns what it did, or why it could not.
+ */
+export function pinRuntimes(runtimes: readonly number[], others: readonly number[]): string {
+  const cpus = availableParallelism()
+  if (cpus < 2) return 'not pinned: one CPU'
+  const last = cpus - 1
+  try {
+    for (const pid of runtimes) taskset(pid, String(last))
+    for (const pid of others) taskset(pid, last === 1 ? '0' : `0-${last - 1}`)
+  } catch (error) {
+    return `not pinned: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`
+  }
+  return `pinned: workerd runtimes on CPU ${last}, the rest on ${last === 1 ? 'CPU 0' : `CPUs 0-${last - 1}`}`
+}
+
+/** Every thread of `pid` to `cpuList` (util-linux taskset; threads started later inherit it). */
+const taskset = (pid: number, cpuList: string) =>
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(pid)], {
+    stdio: 'pipe',
+  })

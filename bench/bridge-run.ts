@@ -1,25 +1,32 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant batch2 ...] [--search [--search-from 50]
- * [--search-step 50] [--search-max 400]] [--only ours|floor]`.
+ * [--interruptions 10] [--variants | --variant NAME ...] [--search [--search-from 50]
+ * [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
+ * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
  * The pass-through floor and our worker each run under their own `wrangler
  * dev` on loopback, both started up front; only one carries load at a time,
- * so each runtime's CPU is its own. First an interruption window at N = 1 for
- * each (which also warms them up), then, for each repeat and stream count, a
- * window of the floor, then one of ours: alternating, so a slow spell of the
- * machine falls on both. With --variants, also the floor with one piece of our
- * bridge added at a time (batch2: two Twilio frames per agent chunk), and ours
- * with ulaw_8000 agents (no conversion); --variant NAME runs just that one. With
- * --search, rising stream counts for each until
- * one workerd process drops a frame or its p99 reaches 50 ms. Prints each
- * window as it ends, then the summary and the verdicts.
+ * so each runtime's CPU is its own, and (unless --no-pin) both runtimes get a
+ * CPU to themselves while the load generator, the agent, wrangler and its
+ * proxies share the rest. First the logic benchmark (bridge-logic.ts: each
+ * worker's JavaScript, timed in workerd without sockets), then an
+ * interruption window at N = 1 for each worker (which also warms them up),
+ * then, for each repeat and stream count, the floor's windows, then ours:
+ * alternating, so a slow spell of the machine falls on both. Variants: by
+ * default `convert` (the floor running our converters, as a pcm_16000 agent
+ * needs) and `ulaw` (ours with ulaw_8000 agents, nothing to convert), so that
+ * like can be judged against like; --variant NAME picks others (`relay` for
+ * none), --variants runs them all, including the floor with one more piece
+ * of our bridge at a time and `batch2` (two Twilio frames per agent chunk).
+ * With --search, rising stream counts for each until one workerd process
+ * drops a frame or its p99 reaches 50 ms. Prints each window as it ends,
+ * then the summary and the verdicts.
  */
 import { parseArgs } from 'node:util'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
-import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
+import { pinRuntimes, type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
 import { runWindow, type WindowResult } from './bridge-load.ts'
 import { type LogicFigures, measureLogic, printLogic } from './bridge-logic.ts'
 import {
@@ -53,6 +60,7 @@ interface Running {
 }
 
 const { values: flags } = parseArgs({
+  allowNegative: true,
   options: {
     streams: { type: 'string', default: '20,50' },
     seconds: { type: 'string', default: '30' },
@@ -65,6 +73,7 @@ const { values: flags } = parseArgs({
     'search-step': { type: 'string', default: '50' },
     'search-max': { type: 'string', default: '400' },
     only: { type: 'string' },
+    pin: { type: 'boolean', default: true },
     'logic-rounds': { type: 'string', default: '7' },
     'logic-frames': { type: 'string', default: '200000' },
     'logic-only': { type: 'boolean', default: false },
@@ -76,7 +85,8 @@ const kinds = (['floor', 'ours'] as const).filter(
   (kind) => (!flags.only || flags.only === kind) && (!flags['logic-only'] || kind === 'floor'),
 )
 const logicRounds = Number(flags['logic-rounds'])
-const chosen = (variant: string) => flags.variants || flags.variant.includes(variant)
+const picked = flags.variant.length > 0 ? flags.variant : ['ulaw', 'convert']
+const chosen = (variant: string) => flags.variants || picked.includes(variant)
 
 console.log(
   `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback\n`,
@@ -90,6 +100,7 @@ const capacity = new Map<string, number | undefined>()
 let logic: LogicFigures[] | undefined
 try {
   for (const kind of kinds) running.set(kind, await start(kind))
+  if (flags.pin) pin()
   const floor = running.get('floor')
   if (floor && logicRounds > 0) {
     logic = await measureLogic(floor.session.worker.url, {
@@ -133,6 +144,18 @@ async function runWindows(): Promise<void> {
     }
   }
   if (flags.search) for (const kind of kinds) capacity.set(kind, await search(kind))
+}
+
+/** Both runtimes on a CPU of their own (only one carries load at a time), the rest elsewhere. */
+function pin(): void {
+  const all = [...running.values()]
+  const others = all.flatMap(({ session, processes }) => [session.worker.pid, ...processes.proxy])
+  console.log(
+    pinRuntimes(
+      all.flatMap(({ processes }) => processes.runtime),
+      [process.pid, ...others],
+    ),
+  )
 }
 
 async function start(kind: Kind): Promise<Running> {
