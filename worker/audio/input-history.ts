@@ -11,7 +11,8 @@ export class InputHistory {
 
   constructor(length: number) {
     this.length = length
-    this.#buffer = new Float64Array(length + 4096)
+    // Room for a 20 ms frame at 16 kHz; longer inputs (agent audio events) grow it once.
+    this.#buffer = new Float64Array(length + 512)
   }
 
   /** Appends `input` after the history; returns the buffer, valid until the next call. */
