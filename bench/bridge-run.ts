@@ -13,7 +13,8 @@
  * worker's JavaScript, timed in workerd without sockets), then an
  * interruption window at N = 1 for each worker (which also warms them up),
  * then, for each repeat and stream count, the floor's windows, then ours:
- * alternating, so a slow spell of the machine falls on both. Variants: by
+ * alternating, so a slow spell of the machine falls on both; a runtime's next
+ * window waits until its last one's calls have been gone SETTLE_MS. Variants: by
  * default `convert` (the floor running our converters, as a pcm_16000 agent
  * needs) and `ulaw` (ours with ulaw_8000 agents, nothing to convert), so that
  * like can be judged against like; --variant NAME picks others (`relay` for
@@ -46,6 +47,15 @@ import {
 } from './bridge-targets.ts'
 
 const SEARCH_P99_MS = 50
+/**
+ * The least time between the end of one window's calls and the next window in the
+ * same runtime. Back to back, ours' p99 at N = 50 grew from 14 to 131 ms over four
+ * windows, and with 10 s between them it did not grow at all (docs/bridge-bench.md,
+ * "The tail"): what 50 calls ending at once leave to the runtime (most likely workerd
+ * letting their Durable Objects go, seconds later) landed inside the next window.
+ * Calls do not end 50 at a time in life.
+ */
+const SETTLE_MS = 15_000
 const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
   floor: ['repack', 'convert', 'marks', 'convert+marks', 'batch2'],
   ours: ['ulaw'],
@@ -57,6 +67,8 @@ interface Running {
   session: Session
   processes: WorkerdProcesses
   runs: number
+  /** When this runtime's last window ended its calls (performance.now()). */
+  lastEnded?: number
 }
 
 const { values: flags } = parseArgs({
@@ -177,11 +189,14 @@ async function window(
   const worker = running.get(kind)
   if (!worker) throw new Error(`${kind} is not running`)
   const target = worker.session.target(`${kind}${++worker.runs}`, options.variant)
+  const settled = (worker.lastEnded ?? Number.NEGATIVE_INFINITY) + SETTLE_MS - performance.now()
+  if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
   const result = await runWindow(target, agent, worker.processes, {
     streams,
     seconds: windowSeconds,
     interrupt: options.interrupt ?? false,
   })
+  worker.lastEnded = performance.now()
   printWindows([result])
   return result
 }
