@@ -51,8 +51,9 @@ const SEARCH_P99_MS = 50
  * The least time between the end of one window's calls and the next window in the
  * same runtime. Back to back, ours' p99 at N = 50 grew from 14 to 131 ms over four
  * windows, and with 10 s between them it did not grow at all (docs/bridge-bench.md,
- * "The tail"): what 50 calls ending at once leave to the runtime (most likely workerd
- * letting their Durable Objects go, seconds later) landed inside the next window.
+ * "The tail"): what 50 calls ending at once leave to the runtime (closing their
+ * sockets, their rooms' writes and logs, letting their objects go) landed inside the
+ * next window.
  * Calls do not end 50 at a time in life.
  */
 const SETTLE_MS = 15_000

@@ -501,11 +501,10 @@ export class MediaBridge {
   }
 
   /**
-   * Drops both converters (filter state and buffers, about 80 KB per call with a pcm agent).
-   * The room outlives its call (its record is kept, pages may watch it), and in one isolate
-   * the converters of finished calls would otherwise add up: in the bridge benchmark they
-   * made V8's full collections, each a pause for every call in the isolate, longer window by
-   * window.
+   * Drops both converters (filter state and buffers, about 95 KB of ArrayBuffers per call
+   * with a pcm agent). The room outlives its call (its record is kept, pages may watch it),
+   * and the converters of finished calls would otherwise add up in the isolate: 4.9 MB after
+   * one bridge-benchmark window of 50 calls (docs/bridge-bench.md, "The tail").
    */
   #releaseAudio(): void {
     this.#caller.disconnect()
