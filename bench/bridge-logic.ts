@@ -14,7 +14,8 @@ import { fixed, printTable } from './table.ts'
 
 /** The bench's load: 50 Twilio frames per call-second (logic.ts adds the agent's messages). */
 const FRAMES_PER_SECOND = 50
-export const LOGIC_CASES: readonly LogicCase[] = ['floor', 'ours(ulaw)', 'floor+convert', 'ours']
+/** Each relay next to our bridge on the same agent format, in the table and in each round. */
+const ROUND_ORDER: readonly LogicCase[] = ['floor', 'ours(ulaw)', 'floor+convert', 'ours']
 
 export interface LogicFigures {
   label: LogicCase
@@ -40,17 +41,17 @@ export async function measureLogic(
     const result = (await response.json()) as LogicResult
     return { us: ((elapsedMs * 1000) / result.frames) * FRAMES_PER_SECOND, result }
   }
-  for (const label of LOGIC_CASES) await run(label)
-  const times = new Map<LogicCase, number[]>(LOGIC_CASES.map((label) => [label, []]))
+  for (const label of ROUND_ORDER) await run(label)
+  const times = new Map<LogicCase, number[]>(ROUND_ORDER.map((label) => [label, []]))
   const results = new Map<LogicCase, LogicResult>()
   for (let round = 0; round < options.rounds; round++) {
-    for (const label of LOGIC_CASES) {
+    for (const label of ROUND_ORDER) {
       const { us, result } = await run(label)
       times.get(label)?.push(us)
       results.set(label, result)
     }
   }
-  return LOGIC_CASES.map((label) => {
+  return ROUND_ORDER.map((label) => {
     const sorted = [...(times.get(label) ?? [])].sort((a, b) => a - b)
     const result = results.get(label)
     if (!result || sorted.length === 0) throw new Error(`logic benchmark: no rounds of ${label}`)
