@@ -16,8 +16,17 @@ const withEnv = (overrides: Partial<typeof env>, path: string, init?: RequestIni
     props: {},
   } as unknown as ExecutionContext)
 
-const dial = (conferenceId: string, phoneNumber: string) =>
-  api(`/api/twilio/conferences/${conferenceId}/participants`, { json: { phoneNumber } })
+/** Adds a phone participant; with `overrides`, through the worker with those settings. */
+const dial = (conferenceId: string, phoneNumber: string, overrides?: Partial<typeof env>) => {
+  const path = `/api/twilio/conferences/${conferenceId}/participants`
+  return overrides
+    ? withEnv(overrides, path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber }),
+      })
+    : api(path, { json: { phoneNumber } })
+}
 
 describe('POST /api/twilio/start-conference', () => {
   it('creates the room and adds the agent through the TwiML App, quietly', async () => {
@@ -131,15 +140,7 @@ describe('adding and managing participants', () => {
 
   it('refuses numbers outside DIAL_ALLOWLIST without calling Twilio', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const res = await withEnv(
-      { DIAL_ALLOWLIST: '+1' },
-      `/api/twilio/conferences/${conferenceId}/participants`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"phoneNumber":"+44 20 7946 0958"}',
-      },
-    )
+    const res = await dial(conferenceId, '+44 20 7946 0958', { DIAL_ALLOWLIST: '+1' })
     expect(res.status).toBe(403)
     expect(await json(res)).toMatchObject({ error: { code: 'dial_not_allowed' } })
     expect((await twilio().requests({ conference: conferenceId })).length).toBe(1)
@@ -147,15 +148,7 @@ describe('adding and managing participants', () => {
 
   it('refuses to dial at all when DIAL_ALLOWLIST is set but invalid', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const res = await withEnv(
-      { DIAL_ALLOWLIST: '1,44' },
-      `/api/twilio/conferences/${conferenceId}/participants`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"phoneNumber":"+1 415 555 2671"}',
-      },
-    )
+    const res = await dial(conferenceId, '+1 415 555 2671', { DIAL_ALLOWLIST: '1,44' })
     expect(res.status).toBe(503)
     const body = await json(res)
     expect(body).toMatchObject({ error: { code: 'not_configured' } })
@@ -176,12 +169,7 @@ describe('adding and managing participants', () => {
 
   it('stops at the participant cap', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const add = (n: string) =>
-      withEnv({ MAX_PARTICIPANTS: '2' }, `/api/twilio/conferences/${conferenceId}/participants`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ phoneNumber: n }),
-      })
+    const add = (n: string) => dial(conferenceId, n, { MAX_PARTICIPANTS: '2' })
     expect((await add('+14155552671')).status).toBe(201)
     const over = await add('+14155552672')
     expect(over.status).toBe(409)
