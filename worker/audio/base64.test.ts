@@ -75,6 +75,8 @@ describe.each(codecs)('base64, %s codec', (_, codec) => {
     ['a character outside the alphabet', 'AA-C'],
     ['URL-safe characters', 'AA_C'],
     ['whitespace', 'AAEC AAEC'],
+    ['trailing whitespace', 'AAECAAE '],
+    ['a line break before the padding', 'AAEC\nAA='],
     ['padding in the middle', 'AA==AAEC'],
     ['three padding characters', 'A==='],
     ['padding only', '===='],

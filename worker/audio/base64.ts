@@ -144,12 +144,12 @@ export const nativeCodec: Base64Codec | undefined = hasNativeBase64()
       decodeInto(text, target) {
         // setFromBase64 would also accept whitespace and unpadded endings; checking that it
         // read every character and wrote exactly what the padded length implies keeps the
-        // rules of the table decoder.
+        // rules of the table decoder. Whitespace only ever makes it write less, so it may
+        // decode into all of `target` (no view to allocate for each frame).
         const byteLength = decodedLength(text)
         if (byteLength < 0 || target.length < byteLength) return -1
         try {
-          const view = target.subarray(0, byteLength) as unknown as NativeBase64
-          const { read, written } = view.setFromBase64(text)
+          const { read, written } = (target as unknown as NativeBase64).setFromBase64(text)
           return read === text.length && written === byteLength ? byteLength : -1
         } catch {
           return -1

@@ -46,6 +46,16 @@ describe('ulaw_8000', () => {
   it('still rejects a payload that is not base64', () => {
     expect(agentToTwilio('ulaw_8000').convertBase64('not base64!')).toBeUndefined()
   })
+
+  it('checks each payload on its own, whatever came before', () => {
+    const toTwilio = agentToTwilio('ulaw_8000')
+    const long = encodeBase64(phoneAudio(800))
+    const short = encodeBase64(phoneAudio(160))
+    expect(toTwilio.convertBase64(long)).toBe(long)
+    expect(toTwilio.convertBase64(short)).toBe(short)
+    expect(toTwilio.convertBase64(`${short.slice(0, -4)} AA=`)).toBeUndefined()
+    expect(toTwilio.convertBase64(long)).toBe(long)
+  })
 })
 
 describe('pcm_8000', () => {

@@ -51,10 +51,15 @@ abstract class BufferedConverter implements AudioConverter {
   }
 
   convertBase64(payload: string): string | undefined {
-    this.#payload = atLeast(this.#payload, decodedLength(payload), bytes)
-    const length = decodeBase64Into(payload, this.#payload)
+    const length = this.decode(payload)
     if (length < 0) return undefined
     return encodeBase64(this.convertInto(this.#payload.subarray(0, length)))
+  }
+
+  /** Decodes `payload` into the reused buffer: its byte count, or -1 when it is not base64. */
+  protected decode(payload: string): number {
+    this.#payload = atLeast(this.#payload, decodedLength(payload), bytes)
+    return decodeBase64Into(payload, this.#payload)
   }
 }
 
@@ -63,8 +68,13 @@ class PassThrough extends BufferedConverter {
     return input
   }
 
+  /**
+   * Checks the payload and hands it on. Encoding the decoded bytes again would give the
+   * same string, and cost a 1 KB string per agent event and a view per Twilio frame:
+   * the most our bridge allocated beyond a plain relay (docs/bridge-bench.md).
+   */
   override convertBase64(payload: string): string | undefined {
-    return super.convertBase64(payload) === undefined ? undefined : payload
+    return this.decode(payload) < 0 ? undefined : payload
   }
 
   protected convertInto(input: Uint8Array): Uint8Array {
