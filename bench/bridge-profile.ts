@@ -1,11 +1,17 @@
 /**
- * Where the worker's JavaScript spends its time under the bridge benchmark's
- * load: `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds]`
+ * Where the worker's JavaScript spends its time, or what it allocates, under
+ * the bridge benchmark's load:
+ * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc]`
  * runs one window (after a short warm-up) with V8's sampling profiler on
  * while the streams run (not while the calls are set up), through
  * wrangler's inspector proxy, and prints the functions with the most self
  * time. The profiler slows the worker down a little; compare shares,
  * not the CPU figure, with the benchmark's.
+ *
+ * With --alloc, V8's sampling heap profiler instead, counting objects the
+ * garbage collector has already freed too: bytes allocated per Twilio frame,
+ * by the function that allocated them. That is how the pass-through's
+ * needless re-encoding was found (docs/bridge-bench.md, "Allocation").
  */
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -15,27 +21,47 @@ import { runWindow } from './bridge-load.ts'
 import { type FloorVariant, type OurVariant, startFloor, startOurs } from './bridge-targets.ts'
 import { fixed, printTable } from './table.ts'
 
-interface ProfileNode {
-  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number }
-  hitCount?: number
+interface CallFrame {
+  functionName: string
+  scriptId: string
+  url: string
+  lineNumber: number
 }
+
+/** A function's samples (CPU: hits; --alloc: bytes), from either profiler. */
+interface ProfileNode {
+  callFrame: CallFrame
+  weight: number
+}
+
+interface AllocationNode {
+  callFrame: CallFrame
+  selfSize: number
+  children: AllocationNode[]
+}
+
+const SAMPLING_HEAP_INTERVAL_BYTES = 1024
 
 const SAMPLING_INTERVAL_US = 200
 const SHOWN = 30
 
-/** Self time by function, anonymous ones named by their line in the bundle wrangler built. */
-async function printSelfTimes(inspector: Inspector, nodes: ProfileNode[], samples: number) {
+/** Self weight by function, anonymous ones named by their line in the bundle wrangler built. */
+async function printSelf(
+  inspector: Inspector,
+  nodes: ProfileNode[],
+  columns: [string, (weight: number) => string][],
+) {
   const sources = await scriptSources(inspector, nodes)
   const self = new Map<string, number>()
-  for (const { callFrame, hitCount = 0 } of nodes) {
+  for (const { callFrame, weight } of nodes) {
     const line = sources.get(callFrame.scriptId)?.[callFrame.lineNumber]?.trim().slice(0, 70)
     const name = callFrame.functionName || `(anonymous) ${line ?? ''}`
-    self.set(name, (self.get(name) ?? 0) + hitCount)
+    self.set(name, (self.get(name) ?? 0) + weight)
   }
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, SHOWN)
   printTable(
-    ['self %', 'function'],
-    top.map(([name, hits]) => [fixed((100 * hits) / samples, 1), name]),
+    [...columns.map(([title]) => title), 'function'],
+    top.map(([name, weight]) => [...columns.map(([, show]) => show(weight)), name]),
   )
 }
 
@@ -98,7 +124,10 @@ class Inspector {
   }
 }
 
-const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv.slice(2)
+const alloc = process.argv.includes('--alloc')
+const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv
+  .slice(2)
+  .filter((arg) => arg !== '--alloc')
 const agent = await BenchAgent.start(() => performance.now())
 const twilio = await startTwilioStandin()
 const session =
@@ -107,26 +136,64 @@ try {
   const processes = workerdProcesses(session.worker.pid, session.worker.port)
   const target = (tag: string) => session.target(tag, variant as FloorVariant | OurVariant)
   const inspector = await Inspector.open(session.worker.inspectorPort)
-  await inspector.call('Profiler.enable')
-  await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+  const [start, stop] = alloc
+    ? [
+        () =>
+          inspector.call('HeapProfiler.startSampling', {
+            samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          }),
+        () => inspector.call('HeapProfiler.stopSampling'),
+      ]
+    : [() => inspector.call('Profiler.start'), () => inspector.call('Profiler.stop')]
+  if (!alloc) {
+    await inspector.call('Profiler.enable')
+    await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+  }
   await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
   let stopped: Promise<unknown> | undefined
   const result = await runWindow(target('profiled'), agent, processes, {
     streams: Number(streams),
     seconds: Number(seconds),
     onWindow: (phase) => {
-      if (phase === 'start') void inspector.call('Profiler.start')
-      else stopped = inspector.call('Profiler.stop')
+      if (phase === 'start') void start()
+      else stopped = stop()
     },
   })
-  const { profile } = (await stopped) as { profile: { nodes: ProfileNode[]; samples: number[] } }
-  console.log(
-    `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)\n`,
-  )
-  await printSelfTimes(inspector, profile.nodes, profile.samples.length)
+  const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
+  if (alloc) {
+    const { profile } = (await stopped) as { profile: { head: AllocationNode } }
+    const nodes = flatten(profile.head)
+    const frames = result.toAgent.sent
+    const total = nodes.reduce((sum, node) => sum + node.weight, 0)
+    console.log(`${title}, ${fixed(total / frames, 0)} bytes allocated per Twilio frame\n`)
+    await printSelf(inspector, nodes, [
+      ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
+      ['%', (bytes) => fixed((100 * bytes) / total, 1)],
+    ])
+  } else {
+    const { profile } = (await stopped) as {
+      profile: { nodes: (ProfileNode & { hitCount?: number })[]; samples: number[] }
+    }
+    const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
+      callFrame,
+      weight: hitCount,
+    }))
+    console.log(`${title}\n`)
+    await printSelf(inspector, nodes, [
+      ['self %', (hits) => fixed((100 * hits) / profile.samples.length, 1)],
+    ])
+  }
   inspector.close()
 } finally {
   await session.worker.stop()
   await agent.close()
   await twilio.close()
+}
+
+function flatten(node: AllocationNode, into: ProfileNode[] = []): ProfileNode[] {
+  into.push({ callFrame: node.callFrame, weight: node.selfSize })
+  for (const child of node.children) flatten(child, into)
+  return into
 }
