@@ -20,9 +20,9 @@
  * like can be judged against like; --variant NAME picks others (`relay` for
  * none), --variants runs them all, including the floor with one more piece
  * of our bridge at a time and `batch2` (two Twilio frames per agent chunk).
- * With --search, rising stream counts for each until one workerd process
- * drops a frame or its p99 reaches 50 ms. Prints each window as it ends,
- * then the summary and the verdicts.
+ * With --search, rising stream counts for each worker and chosen variant until
+ * one workerd process drops a frame or its p99 reaches 50 ms. Prints each window
+ * as it ends, then the summary and the verdicts.
  */
 import { parseArgs } from 'node:util'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -156,7 +156,13 @@ async function runWindows(): Promise<void> {
       }
     }
   }
-  if (flags.search) for (const kind of kinds) capacity.set(kind, await search(kind))
+  if (!flags.search) return
+  for (const kind of kinds) {
+    for (const variant of [undefined, ...VARIANTS[kind].filter(chosen)]) {
+      const [label, streams] = await search(kind, variant)
+      capacity.set(label, streams)
+    }
+  }
 }
 
 /** Both runtimes on a CPU of their own (only one carries load at a time), the rest elsewhere. */
@@ -203,16 +209,21 @@ async function window(
 }
 
 /** The largest stream count, rising in steps, at which nothing is lost and p99 stays under 50 ms. */
-async function search(kind: Kind): Promise<number | undefined> {
+async function search(
+  kind: Kind,
+  variant?: FloorVariant | OurVariant,
+): Promise<[label: string, streams: number | undefined]> {
   let best: number | undefined
+  let label: string = kind
   const step = Number(flags['search-step'])
   const last = Number(flags['search-max'])
   for (let streams = Number(flags['search-from']); streams <= last; streams += step) {
-    const result = await window(kind, streams, seconds)
+    const result = await window(kind, streams, seconds, variant ? { variant } : {})
+    label = result.label
     searched.push(result)
     const fast = Math.max(result.toAgent.p99, result.toTwilio.p99) < SEARCH_P99_MS
     if (!lostNothing(result) || !fast) break
     best = streams
   }
-  return best
+  return [label, best]
 }
