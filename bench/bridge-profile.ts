@@ -174,7 +174,7 @@ try {
     ])
   } else {
     const { profile } = (await stopped) as {
-      profile: { nodes: (ProfileNode & { hitCount?: number })[]; samples: number[] }
+      profile: { nodes: { callFrame: CallFrame; hitCount?: number }[]; samples: number[] }
     }
     const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
       callFrame,
