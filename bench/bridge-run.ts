@@ -100,6 +100,8 @@ const kinds = (['floor', 'ours'] as const).filter(
 const logicRounds = Number(flags['logic-rounds'])
 const picked = flags.variant.length > 0 ? flags.variant : ['ulaw', 'convert']
 const chosen = (variant: string) => flags.variants || picked.includes(variant)
+/** What each worker runs, in this order: its chosen variants, then itself (undefined). */
+const runsOf = (kind: Kind) => [...VARIANTS[kind].filter(chosen), undefined]
 
 console.log(
   `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback\n`,
@@ -149,16 +151,15 @@ async function runWindows(): Promise<void> {
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
       for (const kind of kinds) {
-        for (const variant of VARIANTS[kind].filter(chosen)) {
+        for (const variant of runsOf(kind)) {
           results.push(await window(kind, streams, seconds, { variant }))
         }
-        results.push(await window(kind, streams, seconds))
       }
     }
   }
   if (!flags.search) return
   for (const kind of kinds) {
-    for (const variant of [undefined, ...VARIANTS[kind].filter(chosen)]) {
+    for (const variant of runsOf(kind)) {
       const [label, streams] = await search(kind, variant)
       capacity.set(label, streams)
     }
@@ -218,7 +219,7 @@ async function search(
   const step = Number(flags['search-step'])
   const last = Number(flags['search-max'])
   for (let streams = Number(flags['search-from']); streams <= last; streams += step) {
-    const result = await window(kind, streams, seconds, variant ? { variant } : {})
+    const result = await window(kind, streams, seconds, { variant })
     label = result.label
     searched.push(result)
     const fast = Math.max(result.toAgent.p99, result.toTwilio.p99) < SEARCH_P99_MS
