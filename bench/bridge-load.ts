@@ -3,7 +3,9 @@
  * N streams of speech in real time for the window (frames spread evenly over
  * the 20 ms cadence, as independent calls would be), the agent replying on a
  * schedule, the workerd runtime's CPU read at the window's start and end, and
- * a short drain before counting what arrived.
+ * a short drain before counting what arrived. `runTogether` loads several
+ * workers in the same window, N calls each, their frames interleaved, so that
+ * whatever the machine does during it falls on all of them alike.
  */
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -42,6 +44,8 @@ export interface WindowResult {
   toTwilio: Direction
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
+  /** Whether other workers carried the same load in the same window (runTogether). */
+  together: boolean
   /** workerd CPU per stream-second of the window, in ms. */
   runtimeCpu: number
   proxyCpu: number
@@ -69,13 +73,30 @@ const schedule = (interrupt: boolean, offset: number, until: number): ReplySched
     ? { firstAt: offset, everyMs: 1000, replyMs: 1000, chunkMs: 100, until, interruptAfterMs: 500 }
     : { firstAt: offset, everyMs: 4000, replyMs: 2000, chunkMs: 100, until }
 
+/** A worker under load in a window: its target and the workerd processes to measure. */
+export interface Loaded {
+  target: BridgeTarget
+  processes: WorkerdProcesses
+}
+
 export async function runWindow(
   target: BridgeTarget,
   agent: BenchAgent,
   processes: WorkerdProcesses,
-  { streams, seconds, interrupt = false, onWindow }: WindowOptions,
+  options: WindowOptions,
 ): Promise<WindowResult> {
-  const calls = await openCalls(target, agent, streams)
+  const [result] = await runTogether([{ target, processes }], agent, options)
+  if (!result) throw new Error('runTogether returned no result')
+  return result
+}
+
+/** One window with `options.streams` calls to each worker, all at once. */
+export async function runTogether(
+  workers: readonly Loaded[],
+  agent: BenchAgent,
+  { streams, seconds, interrupt = false, onWindow }: WindowOptions,
+): Promise<WindowResult[]> {
+  const callsOf = await Promise.all(workers.map(({ target }) => openCalls(target, agent, streams)))
   const now = () => performance.now()
   const start = now() + LEAD_IN_MS
   const end = start + seconds * 1000
@@ -83,26 +104,43 @@ export async function runWindow(
     { length: seconds * (1000 / FRAME_MS) },
     (_, k) => SPEECH[k % SPEECH.length] ?? '',
   )
-  const plays = calls.map(({ stream, conversation }, i) => {
-    conversation.speak(schedule(interrupt, start + (i * (interrupt ? 0 : 4000)) / streams, end))
-    return stream.play(frames, start + (i * FRAME_MS) / streams)
-  })
-  const usage = await measureUsage(processes, agent.port, { start, end, onWindow })
+  // Stream i of worker w is the (i * workers + w)th of all: the workers' frames alternate.
+  const total = streams * workers.length
+  const plays = callsOf.flatMap((calls, w) =>
+    calls.map(({ stream, conversation }, i) => {
+      const slot = i * workers.length + w
+      conversation.speak(schedule(interrupt, start + (slot * (interrupt ? 0 : 4000)) / total, end))
+      return stream.play(frames, start + (slot * FRAME_MS) / total)
+    }),
+  )
+  const usage = await measureUsage(
+    workers.map(({ processes }) => processes),
+    agent.port,
+    { start, end, onWindow },
+  )
   await Promise.all(plays)
   await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
-  const result = summarize(target.label, calls, { streams, seconds, start, end, interrupt })
-  await Promise.all(calls.map(({ stream }) => stream.stop()))
-  for (const { conversation } of calls) agent.forget(conversation.agentId)
-  const streamSeconds = streams * seconds
-  return {
-    ...result,
-    runtimeCpu: usage.runtime / streamSeconds,
-    proxyCpu: usage.proxy / streamSeconds,
-    runtimeAgentSockets: usage.agentSockets,
-    loadGeneratorCpu: usage.node / seconds,
-    loadGeneratorDelayP99: usage.delayP99,
-    loadAverage: loadavg()[0] ?? Number.NaN,
+  const results = workers.map(({ target }, w) =>
+    summarize(target.label, callsOf[w] ?? [], { streams, seconds, start, end, interrupt }),
+  )
+  for (const calls of callsOf) {
+    await Promise.all(calls.map(({ stream }) => stream.stop()))
+    for (const { conversation } of calls) agent.forget(conversation.agentId)
   }
+  const streamSeconds = streams * seconds
+  return results.map((result, w) => {
+    const own = usage.workers[w] ?? { runtime: Number.NaN, proxy: Number.NaN, agentSockets: 0 }
+    return {
+      ...result,
+      together: workers.length > 1,
+      runtimeCpu: own.runtime / streamSeconds,
+      proxyCpu: own.proxy / streamSeconds,
+      runtimeAgentSockets: own.agentSockets,
+      loadGeneratorCpu: usage.node / seconds,
+      loadGeneratorDelayP99: usage.delayP99,
+      loadAverage: loadavg()[0] ?? Number.NaN,
+    }
+  })
 }
 
 interface Call {
@@ -136,33 +174,37 @@ function timeout(what: string): Promise<never> {
   })
 }
 
-/** CPU used between `start` and `end` by the workerd processes and by this process. */
+/** CPU used between `start` and `end` by each worker's workerd processes and by this process. */
 async function measureUsage(
-  processes: WorkerdProcesses,
+  workers: readonly WorkerdProcesses[],
   agentPort: number,
   { start, end, onWindow }: { start: number; end: number; onWindow: WindowOptions['onWindow'] },
 ) {
   const until = (time: number) =>
     new Promise((resolve) => setTimeout(resolve, Math.max(0, time - performance.now())))
-  const agentSockets = processes.runtime.reduce(
-    (sum, pid) => sum + connectionsTo(pid, agentPort),
-    0,
+  const agentSockets = workers.map(({ runtime }) =>
+    runtime.reduce((sum, pid) => sum + connectionsTo(pid, agentPort), 0),
   )
   await until(start)
   const delay = monitorEventLoopDelay({ resolution: 5 })
   delay.enable()
-  const before = { runtime: cpuMs(processes.runtime), proxy: cpuMs(processes.proxy) }
+  const read = () =>
+    workers.map(({ runtime, proxy }) => ({ runtime: cpuMs(runtime), proxy: cpuMs(proxy) }))
+  const before = read()
   onWindow?.('start')
   const node = process.cpuUsage()
   await until(end)
   const nodeUsed = process.cpuUsage(node)
+  const after = read()
   onWindow?.('end')
   const usage = {
-    runtime: cpuMs(processes.runtime) - before.runtime,
-    proxy: cpuMs(processes.proxy) - before.proxy,
+    workers: after.map(({ runtime, proxy }, w) => ({
+      runtime: runtime - (before[w]?.runtime ?? Number.NaN),
+      proxy: proxy - (before[w]?.proxy ?? Number.NaN),
+      agentSockets: agentSockets[w] ?? 0,
+    })),
     node: (nodeUsed.user + nodeUsed.system) / 1000,
     delayP99: delay.percentile(99) / 1e6,
-    agentSockets,
   }
   delay.disable()
   return usage

@@ -187,6 +187,65 @@ export function printVerdicts(
   console.log()
 }
 
+/**
+ * Windows that loaded ours and its floor together (--together): each window's ratios of
+ * ours to the floor, then their medians by pairing and stream count with the verdicts.
+ * Within a window both workers met the same machine, so the ratios vary far less than
+ * those of separate windows do.
+ */
+export function printPairs(
+  pairs: readonly (readonly [ours: WindowResult, floor: WindowResult])[],
+): void {
+  const ratios = pairs.map(([ours, floor]) => ({
+    key: `${ours.label} / ${floor.label}`,
+    streams: ours.streams,
+    cpu: ours.runtimeCpu / floor.runtimeCpu,
+    toAgent: ours.toAgent.p99 / floor.toAgent.p99,
+    toTwilio: ours.toTwilio.p99 / floor.toTwilio.p99,
+    ours,
+    floor,
+  }))
+  const times = (value: number) => `${fixed(value, 2)}x`
+  printTable(
+    [
+      'pair',
+      'N',
+      'CPU ms/stream-s',
+      'CPU ratio',
+      'p99 to agent ms',
+      'ratio',
+      'p99 to Twilio ms',
+      'ratio',
+    ],
+    ratios.map((r) => [
+      r.key,
+      String(r.streams),
+      `${fixed(r.ours.runtimeCpu, 2)} / ${fixed(r.floor.runtimeCpu, 2)}`,
+      times(r.cpu),
+      `${ms(r.ours.toAgent.p99)} / ${ms(r.floor.toAgent.p99)}`,
+      times(r.toAgent),
+      `${ms(r.ours.toTwilio.p99)} / ${ms(r.floor.toTwilio.p99)}`,
+      times(r.toTwilio),
+    ]),
+  )
+  const groups = new Map<string, typeof ratios>()
+  for (const r of ratios) {
+    const key = `N = ${r.streams}, ${r.key}`
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  for (const [key, group] of groups) {
+    const cpu = middle(group.map((r) => r.cpu))
+    const toAgent = middle(group.map((r) => r.toAgent))
+    const toTwilio = middle(group.map((r) => r.toTwilio))
+    console.log(
+      `${key}, medians of ${group.length} shared windows: CPU ${times(cpu)} (target ${CPU_RATIO_TARGET}x): ` +
+        `${verdict(cpu <= CPU_RATIO_TARGET)}; p99 ${times(toAgent)} to the agent, ${times(toTwilio)} to Twilio ` +
+        `(target ${P99_RATIO_TARGET}x): ${verdict(toAgent <= P99_RATIO_TARGET && toTwilio <= P99_RATIO_TARGET)}`,
+    )
+  }
+  console.log()
+}
+
 export function printCapacity(capacity: ReadonlyMap<string, number | undefined>): void {
   for (const [label, streams] of capacity) {
     console.log(

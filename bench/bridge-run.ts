@@ -1,8 +1,8 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant NAME ...] [--search [--search-from 50]
- * [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
+ * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--search
+ * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
  * The pass-through floor and our worker each run under their own `wrangler
@@ -20,6 +20,10 @@
  * like can be judged against like; --variant NAME picks others (`relay` for
  * none), --variants runs them all, including the floor with one more piece
  * of our bridge at a time and `batch2` (two Twilio frames per agent chunk).
+ * With --together, each of ours' runs shares its windows with the floor's run it
+ * is judged against (ours(ulaw) with the floor, ours with floor+convert): N
+ * calls to each, frames interleaved, both runtimes on the same CPU, so that a
+ * slow spell of the machine cannot fall on one and not the other.
  * With --search, rising stream counts for each worker and chosen variant until
  * one workerd process drops a frame or its p99 reaches 50 ms. Prints each window
  * as it ends, then the summary and the verdicts.
@@ -28,13 +32,14 @@ import { parseArgs } from 'node:util'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
 import { pinRuntimes, type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
-import { runWindow, type WindowResult } from './bridge-load.ts'
+import { type Loaded, runTogether, type WindowResult } from './bridge-load.ts'
 import { type LogicFigures, measureLogic, printLogic } from './bridge-logic.ts'
 import {
   lostNothing,
   medians,
   printCapacity,
   printClears,
+  printPairs,
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
@@ -63,6 +68,9 @@ const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
 }
 
 type Kind = 'floor' | 'ours'
+type Variant = FloorVariant | OurVariant | undefined
+/** One worker's part of a window: which worker, and which of its variants (undefined: itself). */
+type Run = readonly [kind: Kind, variant: Variant]
 
 interface Running {
   session: Session
@@ -81,6 +89,7 @@ const { values: flags } = parseArgs({
     interruptions: { type: 'string', default: '10' },
     variants: { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true, default: [] },
+    together: { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
     'search-from': { type: 'string', default: '50' },
     'search-step': { type: 'string', default: '50' },
@@ -97,20 +106,33 @@ const seconds = Number(flags.seconds)
 const kinds = (['floor', 'ours'] as const).filter(
   (kind) => (!flags.only || flags.only === kind) && (!flags['logic-only'] || kind === 'floor'),
 )
+if (flags.together && kinds.length < 2) {
+  console.error('--together needs both workers: drop --only and --logic-only.')
+  process.exit(2)
+}
 const logicRounds = Number(flags['logic-rounds'])
 const picked = flags.variant.length > 0 ? flags.variant : ['ulaw', 'convert']
 const chosen = (variant: string) => flags.variants || picked.includes(variant)
 /** What each worker runs, in this order: its chosen variants, then itself (undefined). */
-const runsOf = (kind: Kind) => [...VARIANTS[kind].filter(chosen), undefined]
+const runsOf = (kind: Kind): Variant[] => [...VARIANTS[kind].filter(chosen), undefined]
+/** --together: each of ours' runs beside the floor's run it is judged against. */
+const pairs = (): Run[][] =>
+  runsOf('ours').map((variant) => [
+    ['floor', variant === 'ulaw' || !chosen('convert') ? undefined : 'convert'],
+    ['ours', variant],
+  ])
 
 console.log(
-  `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback\n`,
+  `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback` +
+    `${flags.together ? ', ours and its floor in the same windows' : ''}\n`,
 )
 const agent = await BenchAgent.start(() => performance.now())
 const twilio = await startTwilioStandin()
 const running = new Map<Kind, Running>()
 const results: WindowResult[] = []
 const searched: WindowResult[] = []
+/** --together: ours' result and its floor's, from one window. */
+const shared: [ours: WindowResult, floor: WindowResult][] = []
 const capacity = new Map<string, number | undefined>()
 let logic: LogicFigures[] | undefined
 try {
@@ -137,6 +159,10 @@ if (Number(flags.repeat) > 1) {
   printWindows(medians(results))
 }
 printClears(results)
+if (shared.length > 0) {
+  console.log('Ours and its floor in the same windows (--together), ratios of ours to the floor:\n')
+  printPairs(shared)
+}
 if (capacity.size > 0) {
   console.log('Search for the largest stream count:\n')
   printWindows(searched)
@@ -146,13 +172,24 @@ printVerdicts(medians(results), counts, logic)
 
 async function runWindows(): Promise<void> {
   for (const kind of kinds) {
-    results.push(await window(kind, 1, Number(flags.interruptions), { interrupt: true }))
+    results.push(...(await window([[kind, undefined]], 1, Number(flags.interruptions), true)))
   }
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
+      if (flags.together) {
+        // Which worker's calls come first alternates from one repeat to the next.
+        for (const pair of pairs()) {
+          const both = await window(repeat % 2 ? pair.toReversed() : pair, streams, seconds)
+          results.push(...both)
+          const ours = both.find((r) => r.label.startsWith('ours'))
+          const floor = both.find((r) => r.label.startsWith('floor'))
+          if (ours && floor) shared.push([ours, floor])
+        }
+        continue
+      }
       for (const kind of kinds) {
         for (const variant of runsOf(kind)) {
-          results.push(await window(kind, streams, seconds, { variant }))
+          results.push(...(await window([[kind, variant]], streams, seconds)))
         }
       }
     }
@@ -188,38 +225,52 @@ async function start(kind: Kind): Promise<Running> {
   return { session, processes, runs: 0 }
 }
 
+/** One window: `streams` calls to each run's worker, all at once; one result per run. */
 async function window(
-  kind: Kind,
+  runs: readonly Run[],
   streams: number,
   windowSeconds: number,
-  options: { variant?: FloorVariant | OurVariant; interrupt?: boolean } = {},
-): Promise<WindowResult> {
-  const worker = running.get(kind)
-  if (!worker) throw new Error(`${kind} is not running`)
-  const target = worker.session.target(`${kind}${++worker.runs}`, options.variant)
-  const settled = (worker.lastEnded ?? Number.NEGATIVE_INFINITY) + SETTLE_MS - performance.now()
+  interrupt = false,
+): Promise<WindowResult[]> {
+  const workers = runs.map(([kind]) => {
+    const worker = running.get(kind)
+    if (!worker) throw new Error(`${kind} is not running`)
+    return worker
+  })
+  const loaded: Loaded[] = runs.map(([kind, variant], w) => {
+    const worker = workers[w] as Running
+    return {
+      target: worker.session.target(`${kind}${++worker.runs}`, variant),
+      processes: worker.processes,
+    }
+  })
+  const lastEnded = Math.max(
+    ...workers.map((worker) => worker.lastEnded ?? Number.NEGATIVE_INFINITY),
+  )
+  const settled = lastEnded + SETTLE_MS - performance.now()
   if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
-  const result = await runWindow(target, agent, worker.processes, {
+  const windowResults = await runTogether(loaded, agent, {
     streams,
     seconds: windowSeconds,
-    interrupt: options.interrupt ?? false,
+    interrupt,
   })
-  worker.lastEnded = performance.now()
-  printWindows([result])
-  return result
+  for (const worker of workers) worker.lastEnded = performance.now()
+  printWindows(windowResults)
+  return windowResults
 }
 
 /** The largest stream count, rising in steps, at which nothing is lost and p99 stays under 50 ms. */
 async function search(
   kind: Kind,
-  variant?: FloorVariant | OurVariant,
+  variant: Variant,
 ): Promise<[label: string, streams: number | undefined]> {
   let best: number | undefined
   let label: string = kind
   const step = Number(flags['search-step'])
   const last = Number(flags['search-max'])
   for (let streams = Number(flags['search-from']); streams <= last; streams += step) {
-    const result = await window(kind, streams, seconds, { variant })
+    const [result] = await window([[kind, variant]], streams, seconds)
+    if (!result) break
     label = result.label
     searched.push(result)
     const fast = Math.max(result.toAgent.p99, result.toTwilio.p99) < SEARCH_P99_MS
