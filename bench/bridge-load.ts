@@ -15,7 +15,7 @@ import type { MediaStreamSimulator } from '../devtools/media-stream-simulator/si
 import type { BenchAgent } from './bridge-agent.ts'
 import type { BenchConversation, ReplySchedule } from './bridge-conversation.ts'
 import { connectionsTo, cpuMs, type WorkerdProcesses } from './bridge-cpu.ts'
-import { type Direction, direction } from './bridge-stats.ts'
+import { type Direction, direction, type SlowSecond, slowSeconds } from './bridge-stats.ts'
 
 /** A worker under test, as the load generator drives it. */
 export interface BridgeTarget {
@@ -42,6 +42,8 @@ export interface WindowResult {
   seconds: number
   toAgent: Direction
   toTwilio: Direction
+  /** The seconds in which frames took over SLOW_MS to reach the agent. */
+  slowToAgent: SlowSecond[]
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
   /** Whether other workers carried the same load in the same window (runTogether). */
@@ -59,6 +61,8 @@ export interface WindowResult {
   violations: number
 }
 
+/** What counts as a slow frame (slowToAgent): the capacity search's limit for a p99. */
+export const SLOW_MS = 50
 const SETUP_CONCURRENCY = 8
 const READY_TIMEOUT_MS = 30_000
 const LEAD_IN_MS = 500
@@ -236,6 +240,7 @@ function summarize(
     seconds: window.seconds,
     toAgent: direction(toAgent, start, end),
     toTwilio: direction(toTwilio, start, end),
+    slowToAgent: slowSeconds(toAgent, start, end, SLOW_MS),
     clears: window.interrupt ? direction(clears, start, end) : undefined,
     violations: calls.reduce((sum, { stream }) => sum + stream.violations.length, 0),
   }

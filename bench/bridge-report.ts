@@ -5,7 +5,7 @@
  * per stream-second within 1.1x the floor's and our p99 within 1.2x, at each
  * stream count; `clear` within 5 ms of the interruption at N = 1).
  */
-import type { WindowResult } from './bridge-load.ts'
+import { SLOW_MS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
 import type { Direction } from './bridge-stats.ts'
 import { fixed, printTable } from './table.ts'
@@ -60,6 +60,19 @@ export function printWindows(results: readonly WindowResult[]): void {
       fixed(r.loadAverage, 1),
     ]),
   )
+}
+
+/** Where a window's slow frames fell: "s 12: 40 frames, worst 129 ms". */
+export function printSlowSeconds(results: readonly WindowResult[]): void {
+  for (const r of results) {
+    if (r.slowToAgent.length === 0) continue
+    const seconds = r.slowToAgent.map(
+      ({ second, count, worstMs }) => `s ${second}: ${count} (worst ${ms(worstMs)} ms)`,
+    )
+    console.log(
+      `${r.label}, frames over ${SLOW_MS} ms to the agent by second: ${seconds.join(', ')}`,
+    )
+  }
 }
 
 export function printClears(results: readonly WindowResult[]): void {

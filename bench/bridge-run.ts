@@ -40,6 +40,7 @@ import {
   printCapacity,
   printClears,
   printPairs,
+  printSlowSeconds,
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
@@ -256,6 +257,7 @@ async function window(
   })
   for (const worker of workers) worker.lastEnded = performance.now()
   printWindows(windowResults)
+  printSlowSeconds(windowResults)
   return windowResults
 }
 

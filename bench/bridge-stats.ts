@@ -42,6 +42,42 @@ export function direction(timelines: readonly Timeline[], from: number, to: numb
   }
 }
 
+/** One second of a window in which messages were slow: how many, and the slowest. */
+export interface SlowSecond {
+  /** Seconds since the window's start. */
+  second: number
+  count: number
+  worstMs: number
+}
+
+/**
+ * The seconds of [from, to) in which messages took longer than `overMs`: a tail that
+ * comes in stalls (every stream at once, for a moment) looks different here from one
+ * spread over the window.
+ */
+export function slowSeconds(
+  timelines: readonly Timeline[],
+  from: number,
+  to: number,
+  overMs: number,
+): SlowSecond[] {
+  const bySecond = new Map<number, SlowSecond>()
+  for (const { sentAt, receivedAt } of timelines) {
+    const matched = Math.min(sentAt.length, receivedAt.length)
+    for (let k = 0; k < matched; k++) {
+      const at = sentAt[k] ?? 0
+      const latency = (receivedAt[k] ?? 0) - at
+      if (at < from || at >= to || latency <= overMs) continue
+      const second = Math.floor((at - from) / 1000)
+      const slow = bySecond.get(second) ?? { second, count: 0, worstMs: 0 }
+      slow.count++
+      slow.worstMs = Math.max(slow.worstMs, latency)
+      bySecond.set(second, slow)
+    }
+  }
+  return [...bySecond.values()].sort((a, b) => a.second - b.second)
+}
+
 /** The nearest-rank percentile of sorted values; NaN when there are none. */
 export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN
