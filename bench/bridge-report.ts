@@ -7,7 +7,7 @@
  */
 import { SLOW_MS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
-import type { Direction } from './bridge-stats.ts'
+import type { Direction, FullCollection } from './bridge-stats.ts'
 import { fixed, printTable } from './table.ts'
 
 const CPU_RATIO_TARGET = 1.1
@@ -267,4 +267,32 @@ export function printCapacity(capacity: ReadonlyMap<string, number | undefined>)
     )
   }
   console.log()
+}
+
+/** --trace-gc: each runtime's full collections over the whole run (set-up and settling included). */
+export function printFullCollections(
+  byWorker: ReadonlyMap<string, readonly FullCollection[]>,
+): void {
+  printTable(
+    [
+      'runtime',
+      'full GCs',
+      'pause p50 ms',
+      'pause max ms',
+      'heap before p50 MB',
+      'live after p50 MB',
+    ],
+    [...byWorker].map(([worker, collections]) =>
+      collections.length === 0
+        ? [worker, '0', '–', '–', '–', '–']
+        : [
+            worker,
+            String(collections.length),
+            ms(middle(collections.map((c) => c.pauseMs))),
+            ms(Math.max(...collections.map((c) => c.pauseMs))),
+            fixed(middle(collections.map((c) => c.beforeMb)), 1),
+            fixed(middle(collections.map((c) => c.afterMb)), 1),
+          ],
+    ),
+  )
 }

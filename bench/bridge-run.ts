@@ -1,7 +1,7 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--search
+ * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--trace-gc] [--search
  * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -24,6 +24,8 @@
  * is judged against (ours(ulaw) with the floor, ours with floor+convert): N
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other.
+ * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
+ * with each runtime's full ones (count, pauses, heap before and after).
  * With --search, rising stream counts for each worker and chosen variant until
  * one workerd process drops a frame or its p99 reaches 50 ms. Prints each window
  * as it ends, then the summary and the verdicts.
@@ -39,12 +41,15 @@ import {
   medians,
   printCapacity,
   printClears,
+  printFullCollections,
   printPairs,
   printSlowSeconds,
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
+import { type FullCollection, fullCollection } from './bridge-stats.ts'
 import {
+  type DevExtras,
   type FloorVariant,
   type OurVariant,
   type Session,
@@ -91,6 +96,7 @@ const { values: flags } = parseArgs({
     variants: { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true, default: [] },
     together: { type: 'boolean', default: false },
+    'trace-gc': { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
     'search-from': { type: 'string', default: '50' },
     'search-step': { type: 'string', default: '50' },
@@ -135,6 +141,8 @@ const searched: WindowResult[] = []
 /** --together: ours' result and its floor's, from one window. */
 const shared: [ours: WindowResult, floor: WindowResult][] = []
 const capacity = new Map<string, number | undefined>()
+/** --trace-gc: each runtime's full collections. */
+const collections = new Map<Kind, FullCollection[]>()
 let logic: LogicFigures[] | undefined
 try {
   for (const kind of kinds) running.set(kind, await start(kind))
@@ -168,6 +176,11 @@ if (capacity.size > 0) {
   console.log('Search for the largest stream count:\n')
   printWindows(searched)
   printCapacity(capacity)
+}
+if (collections.size > 0) {
+  console.log("Each runtime's full garbage collections over the run (--trace-gc):\n")
+  printFullCollections(collections)
+  console.log()
 }
 printVerdicts(medians(results), counts, logic)
 
@@ -217,13 +230,29 @@ function pin(): void {
 }
 
 async function start(kind: Kind): Promise<Running> {
+  const extras = flags['trace-gc'] ? traceGc(kind) : {}
   const session =
-    kind === 'ours' ? await startOurs(agent.url, twilio.url) : await startFloor(agent.url)
+    kind === 'ours'
+      ? await startOurs(agent.url, twilio.url, extras)
+      : await startFloor(agent.url, extras)
   const processes = workerdProcesses(session.worker.pid, session.worker.port)
   console.log(
     `${kind}: wrangler pid ${session.worker.pid}, workerd runtime ${processes.runtime.join(',')}, proxy ${processes.proxy.join(',')}`,
   )
   return { session, processes, runs: 0 }
+}
+
+/** V8 prints each collection; the full ones are kept (they stop the isolate for tens of ms). */
+function traceGc(kind: Kind): DevExtras {
+  const mine: FullCollection[] = []
+  collections.set(kind, mine)
+  return {
+    v8Flags: ['--trace-gc'],
+    onLine: (line) => {
+      const collection = fullCollection(line)
+      if (collection) mine.push(collection)
+    },
+  }
 }
 
 /** One window: `streams` calls to each run's worker, all at once; one result per run. */

@@ -84,3 +84,22 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   const rank = Math.ceil(fraction * sorted.length) - 1
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? Number.NaN
 }
+
+/** One full garbage collection of V8's, as `--trace-gc` prints it. */
+export interface FullCollection {
+  /** Heap in use before and after, in MB. */
+  beforeMb: number
+  afterMb: number
+  pauseMs: number
+}
+
+const MARK_COMPACT =
+  /Mark-Compact ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
+
+/** A `--trace-gc` line's full collection, if it is one (scavenges are left out). */
+export function fullCollection(line: string): FullCollection | undefined {
+  const match = MARK_COMPACT.exec(line)
+  if (!match) return undefined
+  const [, before = '', after = '', pause = ''] = match
+  return { beforeMb: Number(before), afterMb: Number(after), pauseMs: Number(pause) }
+}

@@ -16,7 +16,11 @@ import {
 import { newStreamSid } from '../devtools/media-stream-simulator/messages.ts'
 import { MediaStreamSimulator } from '../devtools/media-stream-simulator/simulator.ts'
 import { upgradeHeaders } from '../devtools/media-stream-simulator/twilio-requests.ts'
-import { type RunningWorker, startWranglerDev } from '../test/e2e/wrangler-dev.ts'
+import {
+  type RunningWorker,
+  startWranglerDev,
+  type WranglerDevOptions,
+} from '../test/e2e/wrangler-dev.ts'
 import { TEST_CREDENTIALS } from '../test/test-env.ts'
 import type { BridgeTarget } from './bridge-load.ts'
 
@@ -41,8 +45,16 @@ const sender = (worker: RunningWorker): WorkerUnderTest => ({
   accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
 })
 
-export async function startOurs(agentUrl: string, twilioApiBase: string): Promise<Session> {
+/** What a benchmark may add to a worker's `wrangler dev`: V8 flags, a reader of its output. */
+export type DevExtras = Pick<WranglerDevOptions, 'v8Flags' | 'onLine'>
+
+export async function startOurs(
+  agentUrl: string,
+  twilioApiBase: string,
+  extras: DevExtras = {},
+): Promise<Session> {
   const worker = await startWranglerDev({
+    ...extras,
     config: 'wrangler.toml',
     readyPath: '/api/health',
     vars: () => ({
@@ -63,9 +75,10 @@ export async function startOurs(agentUrl: string, twilioApiBase: string): Promis
   }
 }
 
-export async function startFloor(agentUrl: string): Promise<Session> {
+export async function startFloor(agentUrl: string, extras: DevExtras = {}): Promise<Session> {
   const { TWILIO_AUTH_TOKEN, WEBHOOK_BASE_URL, ELEVENLABS_API_KEY } = TEST_CREDENTIALS
   const worker = await startWranglerDev({
+    ...extras,
     config: 'bench/passthrough/wrangler.toml',
     vars: () => ({
       TWILIO_AUTH_TOKEN,

@@ -37,6 +37,10 @@ export interface WranglerDevOptions {
   readyPath?: string
   /** Static assets to serve; default: an empty directory of its own. */
   assetsDirectory?: string
+  /** Flags for workerd's V8 (miniflare's MINIFLARE_WORKERD_V8_FLAGS), e.g. `--trace-gc`. */
+  v8Flags?: readonly string[]
+  /** Called with every line wrangler and workerd print. */
+  onLine?: (line: string) => void
 }
 
 export interface RunningWorker {
@@ -69,9 +73,9 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: wranglerEnv(),
+    env: wranglerEnv(options.v8Flags),
   })
-  const log = keepLog(child)
+  const log = keepLog(child, options.onLine)
   const stop = stopper(child, [scratch, snapshot])
   process.once('exit', stop.now)
   try {
@@ -126,10 +130,11 @@ function emptyFile(scratch: string): string {
   return path
 }
 
-function wranglerEnv(): NodeJS.ProcessEnv {
+function wranglerEnv(v8Flags: readonly string[] = []): NodeJS.ProcessEnv {
   const { CLOUDFLARE_INCLUDE_PROCESS_ENV: _included, ...env } = process.env
   return {
     ...env,
+    ...(v8Flags.length > 0 && { MINIFLARE_WORKERD_V8_FLAGS: v8Flags.join(' ') }),
     // As `npx wrangler` would: this repository's wrangler, on its own Node (24).
     PATH: `${join(ROOT, 'node_modules/.bin')}:${env.PATH ?? ''}`,
     WRANGLER_SEND_METRICS: 'false',
@@ -139,14 +144,23 @@ function wranglerEnv(): NodeJS.ProcessEnv {
   }
 }
 
-function keepLog(child: ChildProcess): string[] {
+function keepLog(child: ChildProcess, onLine?: (line: string) => void): string[] {
   const lines: string[] = []
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean))
+  const add = (added: string[]) => {
+    if (onLine) for (const line of added) onLine(line)
+    lines.push(...added)
     if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT)
   }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
+  for (const stream of [child.stdout, child.stderr]) {
+    // A chunk can end inside a line: hold the rest until the next chunk or the end.
+    let rest = ''
+    stream?.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split('\n')
+      rest = parts.pop() ?? ''
+      add(parts.filter(Boolean))
+    })
+    stream?.on('end', () => add(rest ? [rest] : []))
+  }
   return lines
 }
 
