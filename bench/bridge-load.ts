@@ -46,8 +46,6 @@ export interface WindowResult {
   slowToAgent: SlowSecond[]
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
-  /** Whether other workers carried the same load in the same window (runTogether). */
-  together: boolean
   /** workerd CPU per stream-second of the window, in ms. */
   runtimeCpu: number
   proxyCpu: number
@@ -136,7 +134,6 @@ export async function runTogether(
     const own = usage.workers[w] ?? { runtime: Number.NaN, proxy: Number.NaN, agentSockets: 0 }
     return {
       ...result,
-      together: workers.length > 1,
       runtimeCpu: own.runtime / streamSeconds,
       proxyCpu: own.proxy / streamSeconds,
       runtimeAgentSockets: own.agentSockets,
