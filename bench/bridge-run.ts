@@ -262,23 +262,19 @@ async function window(
   windowSeconds: number,
   interrupt = false,
 ): Promise<WindowResult[]> {
-  const workers = runs.map(([kind]) => {
+  const parts = runs.map(([kind, variant]) => {
     const worker = running.get(kind)
     if (!worker) throw new Error(`${kind} is not running`)
-    return worker
+    const target = worker.session.target(`${kind}${++worker.runs}`, variant)
+    return { worker, loaded: { target, processes: worker.processes } satisfies Loaded }
   })
-  const loaded: Loaded[] = runs.map(([kind, variant], w) => {
-    const worker = workers[w] as Running
-    return {
-      target: worker.session.target(`${kind}${++worker.runs}`, variant),
-      processes: worker.processes,
-    }
-  })
+  const workers = parts.map(({ worker }) => worker)
   const lastEnded = Math.max(
     ...workers.map((worker) => worker.lastEnded ?? Number.NEGATIVE_INFINITY),
   )
   const settled = lastEnded + SETTLE_MS - performance.now()
   if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
+  const loaded = parts.map(({ loaded }) => loaded)
   const windowResults = await runTogether(loaded, agent, {
     streams,
     seconds: windowSeconds,
