@@ -19,6 +19,11 @@ export interface ReplySchedule {
   until: number
   /** Interrupt each reply this long after it starts. */
   interruptAfterMs?: number
+  /**
+   * Open each reply as ElevenLabs does a turn: the caller's `user_transcript`, then the
+   * `agent_response`, then the audio (the bridge writes a transcript line for each).
+   */
+  transcripts?: boolean
 }
 
 type Format = 'pcm_16000' | 'ulaw_8000'
@@ -33,6 +38,8 @@ export class BenchConversation {
   readonly chunksAt: number[] = []
   /** Send time of each `audio` event, in order. */
   readonly audioSentAt: number[] = []
+  /** Which of those opened a reply (an index into audioSentAt). */
+  readonly replyStarts: number[] = []
   readonly interruptionsSentAt: number[] = []
   readonly ready: Promise<void>
   readonly #socket: WebSocket
@@ -69,6 +76,15 @@ export class BenchConversation {
       const eventId = ++this.#replyId
       for (let i = 0; i < chunks; i++) {
         this.#at(startAt + i * schedule.chunkMs, schedule.until, () => {
+          if (i === 0 && schedule.transcripts) {
+            this.#send(
+              `{"type":"user_transcript","user_transcription_event":{"user_transcript":"Reply ${eventId}, please.","event_id":${eventId}}}`,
+            )
+            this.#send(
+              `{"type":"agent_response","agent_response_event":{"agent_response":"Reply ${eventId}.","event_id":${eventId}}}`,
+            )
+          }
+          if (i === 0) this.replyStarts.push(this.audioSentAt.length)
           this.audioSentAt.push(this.#now())
           this.#send(
             `{"type":"audio","audio_event":{"audio_base_64":"${chunk}","event_id":${eventId}}}`,

@@ -32,6 +32,8 @@ export interface WindowOptions {
   seconds: number
   /** Interrupt the agent's replies (0.5 s into each, one reply a second) to time `clear`. */
   interrupt?: boolean
+  /** Open each reply with a `user_transcript` and an `agent_response`, as ElevenLabs does. */
+  transcripts?: boolean
   /** Told when the measured window starts and ends (the profiler hooks in here). */
   onWindow?: (phase: 'start' | 'end') => void
 }
@@ -46,6 +48,8 @@ export interface WindowResult {
   slowToAgent: SlowSecond[]
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
+  /** The first `audio` event of each reply -> its `media` (not measured when interrupting). */
+  replyStarts: Direction | undefined
   /** workerd CPU per stream-second of the window, in ms. */
   runtimeCpu: number
   proxyCpu: number
@@ -70,10 +74,23 @@ const SPEECH = toPayloads(
 )
 
 /** The agent replies 2 s in every 4 s, in 100 ms chunks; or, interrupting, 0.5 s every 1 s. */
-const schedule = (interrupt: boolean, offset: number, until: number): ReplySchedule =>
+const schedule = (
+  interrupt: boolean,
+  transcripts: boolean,
+  offset: number,
+  until: number,
+): ReplySchedule =>
   interrupt
-    ? { firstAt: offset, everyMs: 1000, replyMs: 1000, chunkMs: 100, until, interruptAfterMs: 500 }
-    : { firstAt: offset, everyMs: 4000, replyMs: 2000, chunkMs: 100, until }
+    ? {
+        firstAt: offset,
+        everyMs: 1000,
+        replyMs: 1000,
+        chunkMs: 100,
+        until,
+        interruptAfterMs: 500,
+        transcripts,
+      }
+    : { firstAt: offset, everyMs: 4000, replyMs: 2000, chunkMs: 100, until, transcripts }
 
 /** A worker under load in a window: its target and the workerd processes to measure. */
 export interface Loaded {
@@ -96,7 +113,7 @@ export async function runWindow(
 export async function runTogether(
   workers: readonly Loaded[],
   agent: BenchAgent,
-  { streams, seconds, interrupt = false, onWindow }: WindowOptions,
+  { streams, seconds, interrupt = false, transcripts = false, onWindow }: WindowOptions,
 ): Promise<WindowResult[]> {
   const callsOf = await Promise.all(workers.map(({ target }) => openCalls(target, agent, streams)))
   const now = () => performance.now()
@@ -111,7 +128,8 @@ export async function runTogether(
   const plays = callsOf.flatMap((calls, w) =>
     calls.map(({ stream, conversation }, i) => {
       const slot = i * workers.length + w
-      conversation.speak(schedule(interrupt, start + (slot * (interrupt ? 0 : 4000)) / total, end))
+      const offset = start + (slot * (interrupt ? 0 : 4000)) / total
+      conversation.speak(schedule(interrupt, transcripts, offset, end))
       return stream.play(frames, start + (slot * FRAME_MS) / total)
     }),
   )
@@ -227,6 +245,15 @@ function summarize(
     sentAt: conversation.audioSentAt,
     receivedAt: timesOf(stream, 'media'),
   }))
+  // Audio is never dropped without an interruption, so the k-th media is the k-th audio event.
+  const replyStarts = toTwilio.map(({ sentAt, receivedAt }, c) => {
+    const starts = calls[c]?.conversation.replyStarts ?? []
+    const matched = starts.filter((k) => k < receivedAt.length)
+    return {
+      sentAt: starts.map((k) => sentAt[k] ?? Number.NaN),
+      receivedAt: matched.map((k) => receivedAt[k] ?? Number.NaN),
+    }
+  })
   const clears = calls.map(({ stream, conversation }) => ({
     sentAt: conversation.interruptionsSentAt,
     receivedAt: timesOf(stream, 'clear'),
@@ -239,6 +266,7 @@ function summarize(
     toTwilio: direction(toTwilio, start, end),
     slowToAgent: slowSeconds(toAgent, start, end, SLOW_MS),
     clears: window.interrupt ? direction(clears, start, end) : undefined,
+    replyStarts: window.interrupt ? undefined : direction(replyStarts, start, end),
     violations: calls.reduce((sum, { stream }) => sum + stream.violations.length, 0),
   }
 }

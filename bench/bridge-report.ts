@@ -75,6 +75,17 @@ export function printSlowSeconds(results: readonly WindowResult[]): void {
   }
 }
 
+/** The first audio of each reply, which waits behind whatever the room did as the turn opened. */
+export function printReplyStarts(results: readonly WindowResult[]): void {
+  for (const r of results) {
+    const starts = r.replyStarts
+    if (!starts || starts.sent === 0) continue
+    console.log(
+      `${r.label}, first audio of each reply to Twilio: ${starts.received}/${starts.sent}, p50 ${ms(starts.p50)} ms, p99 ${ms(starts.p99)} ms, max ${ms(starts.max)} ms`,
+    )
+  }
+}
+
 export function printClears(results: readonly WindowResult[]): void {
   const rows = results.flatMap((r) => (r.clears ? [[r.label, r.clears] as const] : []))
   printTable(

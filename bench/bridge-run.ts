@@ -1,7 +1,7 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--trace-gc] [--search
+ * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--trace-gc] [--transcripts] [--search
  * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -26,6 +26,9 @@
  * slow spell of the machine cannot fall on one and not the other.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with each runtime's full ones (count, pauses, heap before and after).
+ * With --transcripts, the agent opens each reply as ElevenLabs opens a turn (a
+ * `user_transcript`, then an `agent_response`, then the audio), and each window prints
+ * how long the first audio of each reply took to reach Twilio.
  * With --search, rising stream counts for each worker and chosen variant until
  * one workerd process drops a frame or its p99 reaches 50 ms. Prints each window
  * as it ends, then the summary and the verdicts.
@@ -43,6 +46,7 @@ import {
   printClears,
   printFullCollections,
   printPairs,
+  printReplyStarts,
   printSlowSeconds,
   printVerdicts,
   printWindows,
@@ -97,6 +101,7 @@ const { values: flags } = parseArgs({
     variant: { type: 'string', multiple: true, default: [] },
     together: { type: 'boolean', default: false },
     'trace-gc': { type: 'boolean', default: false },
+    transcripts: { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
     'search-from': { type: 'string', default: '50' },
     'search-step': { type: 'string', default: '50' },
@@ -279,10 +284,12 @@ async function window(
     streams,
     seconds: windowSeconds,
     interrupt,
+    transcripts: flags.transcripts,
   })
   for (const worker of workers) worker.lastEnded = performance.now()
   printWindows(windowResults)
   printSlowSeconds(windowResults)
+  printReplyStarts(windowResults)
   return windowResults
 }
 
