@@ -1,8 +1,11 @@
+import { runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
 import { api, elevenLabs, liveCall, STREAM_SID, twilio } from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
 import { conferenceCallback } from '../testing/twilio-requests.ts'
+import { roomFor } from './conference-id.ts'
 
 const conversationOf = async (conversationId: string) =>
   (await elevenLabs().conversations({ conversationId }))[0]
@@ -85,6 +88,45 @@ describe('the media bridge in a conference room', () => {
       status: 'in-progress',
       agent: { status: 'ready', inputFormat: 'pcm_16000' },
     })
+  })
+
+  it("saves the live transcript without holding the call's audio behind the write", async () => {
+    const call = await liveCall()
+    // Every write the room makes from now on, with the options it makes it with.
+    const writes: { key: string; options: DurableObjectPutOptions | undefined }[] = []
+    await runInDurableObject(roomFor(env, call.conferenceId), (_room, state) => {
+      const put = state.storage.put.bind(state.storage) as (...args: unknown[]) => Promise<void>
+      state.storage.put = ((key: string, value: unknown, options?: DurableObjectPutOptions) => {
+        writes.push({ key, options })
+        return put(key, value, options)
+      }) as typeof state.storage.put
+    })
+    const id = call.conversation.conversationId
+    await elevenLabs().push(id, {
+      message: { type: 'user_transcript', user_transcription_event: { user_transcript: 'Hi' } },
+    })
+    await elevenLabs().speak(id, 'Hello everyone')
+    await eventually('the transcript lines to be saved', () => writes.length > 0)
+    // One write for the turn, after it; gated, it would hold every frame to Twilio and the
+    // agent until it is confirmed.
+    expect(writes).toEqual([{ key: 'room', options: { allowUnconfirmed: true } }])
+    const saved = await runInDurableObject(roomFor(env, call.conferenceId), (_room, state) =>
+      state.storage.get<{ transcript: { role: string; text: string }[] }>('room'),
+    )
+    expect(saved?.transcript.map(({ role, text }) => [role, text])).toEqual([
+      ['user', 'Hi'],
+      ['agent', 'Hello everyone'],
+    ])
+
+    // What the API tells a caller is still written before it is answered.
+    await conferenceCallback(call.conferenceId, 3, {
+      StatusCallbackEvent: 'participant-join',
+      CallSid: `CA${'3'.repeat(32)}`,
+      ParticipantLabel: 'phone-1',
+      Muted: 'false',
+      Hold: 'false',
+    })
+    expect(writes.at(-1)).toEqual({ key: 'room', options: undefined })
   })
 
   it('ends the agent leg when the agent ends the conversation', async () => {

@@ -29,6 +29,14 @@ import { Transcript } from './transcript.ts'
 const UNUSED_ROOM_MS = 60 * 60 * 1000
 /** An ended conference's record stays readable this long, then the room frees it. */
 export const RETENTION_MS = 60 * 60 * 1000
+/**
+ * Transcript lines are written this long after the first unsaved one, together: a turn
+ * brings two at once (the caller's, then the agent's, just before its audio), and a
+ * write made there cost the agent's first audio of every reply about 2.5 ms (the bridge
+ * benchmark with --transcripts, docs/bridge-bench.md). Readers never wait for it: the
+ * API and the page are served from memory.
+ */
+const TRANSCRIPT_SAVE_DELAY_MS = 1000
 
 export type RoomResult<T = object> =
   | ({ ok: true } & T)
@@ -46,6 +54,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   /** The agent leg's stream; kept in memory because every agent audio chunk goes to it. */
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
+  #transcriptSave: ReturnType<typeof setTimeout> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -102,6 +111,7 @@ export class ConferenceRoom extends DurableObject<Env> {
           // Already closing: nothing to free.
         }
       }
+      this.#cancelTranscriptSave()
       await this.ctx.storage.deleteAll()
       this.#record = undefined
       this.#roster = new Roster()
@@ -405,10 +415,10 @@ export class ConferenceRoom extends DurableObject<Env> {
         return
       case 'changed':
         if (action.part === 'speaking') this.#broadcastUpdate()
-        else this.#changed()
+        else this.#changed(LIVE)
         return
       case 'transcript':
-        this.#save()
+        this.#transcriptSave ??= setTimeout(() => this.#save(LIVE), TRANSCRIPT_SAVE_DELAY_MS)
         this.#broadcast({ type: 'transcript', entry: action.entry })
         return
     }
@@ -439,12 +449,19 @@ export class ConferenceRoom extends DurableObject<Env> {
     return record
   }
 
-  #save(): void {
-    if (this.#record) void this.ctx.storage.put('room', this.#snapshotRecord(this.#record))
+  /** Writes the whole record, the transcript so far included. */
+  #save(options?: DurableObjectPutOptions): void {
+    this.#cancelTranscriptSave()
+    if (this.#record) void this.ctx.storage.put('room', this.#snapshotRecord(this.#record), options)
   }
 
-  #changed(): void {
-    this.#save()
+  #cancelTranscriptSave(): void {
+    if (this.#transcriptSave !== undefined) clearTimeout(this.#transcriptSave)
+    this.#transcriptSave = undefined
+  }
+
+  #changed(options?: DurableObjectPutOptions): void {
+    this.#save(options)
     this.#broadcastUpdate()
   }
 
@@ -474,6 +491,20 @@ export class ConferenceRoom extends DurableObject<Env> {
     )
   }
 }
+
+/**
+ * How the room saves what a live call changes (transcript lines, the agent's and the
+ * stream's state, stats). A Durable Object's output gate holds every outgoing message,
+ * each WebSocket frame included, until the writes before it are confirmed (workerd's
+ * `WebSocket::send` waits on `waitForOutputLocksIfNecessary()`), and in production a
+ * write is confirmed only once it is replicated. Gated, each transcript line (one per
+ * turn, from both sides) would hold the call's audio both ways for that long. These
+ * records can be lost in a crash without harm: the call dies with the isolate anyway.
+ * Tokens, creation, participants and ending stay gated. Output gates:
+ * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
+ * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+ */
+const LIVE: DurableObjectPutOptions = { allowUnconfirmed: true }
 
 const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message: string } => ({
   ok: false,
