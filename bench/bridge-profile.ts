@@ -1,7 +1,7 @@
 /**
  * Where the worker's JavaScript spends its time, or what it allocates, under
  * the bridge benchmark's load:
- * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc]`
+ * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc | --survivors]`
  * runs one window (after a short warm-up) with V8's sampling profiler on
  * while the streams run (not while the calls are set up), through
  * wrangler's inspector proxy, and prints the functions with the most self
@@ -12,6 +12,10 @@
  * garbage collector has already freed too: bytes allocated per Twilio frame,
  * by the function that allocated them. That is how the pass-through's
  * needless re-encoding was found (docs/bridge-bench.md, "Allocation").
+ *
+ * With --survivors, the same profiler leaves out what a scavenge freed: what is left
+ * is what the young generation kept or promoted, which is what the full
+ * collections have to clear (docs/bridge-bench.md, "The tail").
  */
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -124,10 +128,11 @@ class Inspector {
   }
 }
 
-const alloc = process.argv.includes('--alloc')
+const survivors = process.argv.includes('--survivors')
+const alloc = survivors || process.argv.includes('--alloc')
 const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv
   .slice(2)
-  .filter((arg) => arg !== '--alloc')
+  .filter((arg) => !arg.startsWith('--'))
 const agent = await BenchAgent.start(() => performance.now())
 const twilio = await startTwilioStandin()
 const session =
@@ -142,7 +147,7 @@ try {
           inspector.call('HeapProfiler.startSampling', {
             samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
             includeObjectsCollectedByMajorGC: true,
-            includeObjectsCollectedByMinorGC: true,
+            includeObjectsCollectedByMinorGC: !survivors,
           }),
         () => inspector.call('HeapProfiler.stopSampling'),
       ]
@@ -167,7 +172,8 @@ try {
     const nodes = flatten(profile.head)
     const frames = result.toAgent.sent
     const total = nodes.reduce((sum, node) => sum + node.weight, 0)
-    console.log(`${title}, ${fixed(total / frames, 0)} bytes allocated per Twilio frame\n`)
+    const what = survivors ? 'kept past a scavenge' : 'allocated'
+    console.log(`${title}, ${fixed(total / frames, 0)} bytes ${what} per Twilio frame\n`)
     await printSelf(inspector, nodes, [
       ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
       ['%', (bytes) => fixed((100 * bytes) / total, 1)],
