@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
 import { api, elevenLabs, liveCall, STREAM_SID, twilio } from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
-import { conferenceCallback } from '../testing/twilio-requests.ts'
+import { conferenceCallback, participantJoins } from '../testing/twilio-requests.ts'
 import { roomFor } from './conference-id.ts'
 
 const conversationOf = async (conversationId: string) =>
@@ -64,13 +64,7 @@ describe('the media bridge in a conference room', () => {
     expect(host.contextId).toBe('roster')
     await elevenLabs().sendPing(id)
     await eventually('a pong', async () => (await conversationOf(id))?.pongs.count === 1)
-    await conferenceCallback(call.conferenceId, 2, {
-      StatusCallbackEvent: 'participant-join',
-      CallSid: `CA${'2'.repeat(32)}`,
-      ParticipantLabel: 'phone-1',
-      Muted: 'false',
-      Hold: 'false',
-    })
+    await participantJoins(call.conferenceId, 2, 'phone-1', `CA${'2'.repeat(32)}`)
     const roster = await eventually('a roster update at the agent', async () =>
       (await conversationOf(id))?.contextualUpdates.find(
         (u) => u.text.includes('phone-1') || u.text.includes('by phone'),
@@ -119,13 +113,7 @@ describe('the media bridge in a conference room', () => {
     ])
 
     // What the API tells a caller is still written before it is answered.
-    await conferenceCallback(call.conferenceId, 3, {
-      StatusCallbackEvent: 'participant-join',
-      CallSid: `CA${'3'.repeat(32)}`,
-      ParticipantLabel: 'phone-1',
-      Muted: 'false',
-      Hold: 'false',
-    })
+    await participantJoins(call.conferenceId, 3, 'phone-1', `CA${'3'.repeat(32)}`)
     expect(writes.at(-1)).toEqual({ key: 'room', options: undefined })
   })
 

@@ -52,12 +52,21 @@ export async function conferenceCallback(
   })
 }
 
-/** A person from the web page joining, as the conference callback reports it. */
-export const hostJoins = (conferenceId: string, sequence = 1, callSid = `CA${'1'.repeat(32)}`) =>
+/** A participant joining, unmuted and not on hold, as the conference callback reports it. */
+export const participantJoins = (
+  conferenceId: string,
+  sequence: number,
+  label: string,
+  callSid: string,
+) =>
   conferenceCallback(conferenceId, sequence, {
     StatusCallbackEvent: 'participant-join',
     CallSid: callSid,
-    ParticipantLabel: 'web-web_host',
+    ParticipantLabel: label,
     Muted: 'false',
     Hold: 'false',
   })
+
+/** A person from the web page joining. */
+export const hostJoins = (conferenceId: string, sequence = 1, callSid = `CA${'1'.repeat(32)}`) =>
+  participantJoins(conferenceId, sequence, 'web-web_host', callSid)
