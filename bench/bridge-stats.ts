@@ -22,16 +22,11 @@ export interface Timeline {
 export function direction(timelines: readonly Timeline[], from: number, to: number): Direction {
   let sent = 0
   let received = 0
-  const latencies: number[] = []
   for (const { sentAt, receivedAt } of timelines) {
     sent += sentAt.length
     received += receivedAt.length
-    const matched = Math.min(sentAt.length, receivedAt.length)
-    for (let k = 0; k < matched; k++) {
-      const at = sentAt[k] ?? 0
-      if (at >= from && at < to) latencies.push((receivedAt[k] ?? 0) - at)
-    }
   }
+  const latencies = Array.from(matchedLatencies(timelines, from, to), ({ latency }) => latency)
   latencies.sort((a, b) => a - b)
   return {
     sent,
@@ -39,6 +34,17 @@ export function direction(timelines: readonly Timeline[], from: number, to: numb
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     max: latencies.at(-1) ?? Number.NaN,
+  }
+}
+
+/** Each message sent in [from, to) that arrived: when it was sent, and how long it took. */
+function* matchedLatencies(timelines: readonly Timeline[], from: number, to: number) {
+  for (const { sentAt, receivedAt } of timelines) {
+    const matched = Math.min(sentAt.length, receivedAt.length)
+    for (let k = 0; k < matched; k++) {
+      const at = sentAt[k] ?? 0
+      if (at >= from && at < to) yield { at, latency: (receivedAt[k] ?? 0) - at }
+    }
   }
 }
 
@@ -62,18 +68,13 @@ export function slowSeconds(
   overMs: number,
 ): SlowSecond[] {
   const bySecond = new Map<number, SlowSecond>()
-  for (const { sentAt, receivedAt } of timelines) {
-    const matched = Math.min(sentAt.length, receivedAt.length)
-    for (let k = 0; k < matched; k++) {
-      const at = sentAt[k] ?? 0
-      const latency = (receivedAt[k] ?? 0) - at
-      if (at < from || at >= to || latency <= overMs) continue
-      const second = Math.floor((at - from) / 1000)
-      const slow = bySecond.get(second) ?? { second, count: 0, worstMs: 0 }
-      slow.count++
-      slow.worstMs = Math.max(slow.worstMs, latency)
-      bySecond.set(second, slow)
-    }
+  for (const { at, latency } of matchedLatencies(timelines, from, to)) {
+    if (latency <= overMs) continue
+    const second = Math.floor((at - from) / 1000)
+    const slow = bySecond.get(second) ?? { second, count: 0, worstMs: 0 }
+    slow.count++
+    slow.worstMs = Math.max(slow.worstMs, latency)
+    bySecond.set(second, slow)
   }
   return [...bySecond.values()].sort((a, b) => a.second - b.second)
 }
