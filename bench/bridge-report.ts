@@ -7,7 +7,7 @@
  */
 import { SLOW_MS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
-import type { Direction, FullCollection } from './bridge-stats.ts'
+import { busiestIsolate, type Collection, type Direction, percentile } from './bridge-stats.ts'
 import { fixed, printTable } from './table.ts'
 
 const CPU_RATIO_TARGET = 1.1
@@ -280,30 +280,42 @@ export function printCapacity(capacity: ReadonlyMap<string, number | undefined>)
   console.log()
 }
 
-/** --trace-gc: each runtime's full collections over the whole run (set-up and settling included). */
-export function printFullCollections(
-  byWorker: ReadonlyMap<string, readonly FullCollection[]>,
-): void {
+/**
+ * --trace-gc: each runtime's collections over the whole run (set-up and settling included),
+ * in its busiest isolate. Full collections and scavenges both stop the isolate: every
+ * message of every call waits for them.
+ */
+export function printCollections(byWorker: ReadonlyMap<string, readonly Collection[]>): void {
+  // '–' where a runtime had none of a kind (a short run may have no full collection).
+  const pauses = (collections: readonly Collection[], ...fractions: number[]) => {
+    const sorted = collections.map((gc) => gc.pauseMs).sort((a, b) => a - b)
+    return sorted.length === 0 ? '–' : fractions.map((f) => ms(percentile(sorted, f))).join(' / ')
+  }
+  const mb = (values: number[]) => (values.length === 0 ? '–' : fixed(middle(values), 1))
+  const row = (worker: string, collections: readonly Collection[]) => {
+    const { full, scavenges, allocatedMb } = busiestIsolate(collections)
+    return [
+      worker,
+      String(full.length),
+      pauses(full, 0.5, 1),
+      mb(full.map((gc) => gc.beforeMb)),
+      mb(full.map((gc) => gc.afterMb)),
+      String(scavenges.length),
+      pauses(scavenges, 0.5, 0.9, 1),
+      allocatedMb.length === 0 ? '–' : fixed(Math.max(...allocatedMb), 1),
+    ]
+  }
   printTable(
     [
       'runtime',
       'full GCs',
-      'pause p50 ms',
-      'pause max ms',
+      'pause p50 / max ms',
       'heap before p50 MB',
       'live after p50 MB',
+      'scavenges',
+      'pause p50 / p90 / max ms',
+      'young gen largest MB',
     ],
-    [...byWorker].map(([worker, collections]) =>
-      collections.length === 0
-        ? [worker, '0', '–', '–', '–', '–']
-        : [
-            worker,
-            String(collections.length),
-            ms(middle(collections.map((c) => c.pauseMs))),
-            ms(Math.max(...collections.map((c) => c.pauseMs))),
-            fixed(middle(collections.map((c) => c.beforeMb)), 1),
-            fixed(middle(collections.map((c) => c.afterMb)), 1),
-          ],
-    ),
+    [...byWorker].map(([worker, collections]) => row(worker, collections)),
   )
 }

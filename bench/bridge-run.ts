@@ -25,7 +25,8 @@
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
- * with each runtime's full ones (count, pauses, heap before and after).
+ * with the worker's isolate's full ones (count, pauses, heap before and after) and
+ * scavenges (count, pauses, the young generation's size).
  * With --transcripts, the agent opens each reply as ElevenLabs opens a turn (a
  * `user_transcript`, then an `agent_response`, then the audio), and each window prints
  * how long the first audio of each reply took to reach Twilio.
@@ -44,14 +45,14 @@ import {
   medians,
   printCapacity,
   printClears,
-  printFullCollections,
+  printCollections,
   printPairs,
   printReplyStarts,
   printSlowSeconds,
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
-import { type FullCollection, fullCollection } from './bridge-stats.ts'
+import { type Collection, collection } from './bridge-stats.ts'
 import {
   type DevExtras,
   type FloorVariant,
@@ -146,8 +147,8 @@ const searched: WindowResult[] = []
 /** --together: ours' result and its floor's, from one window. */
 const shared: [ours: WindowResult, floor: WindowResult][] = []
 const capacity = new Map<string, number | undefined>()
-/** --trace-gc: each runtime's full collections. */
-const collections = new Map<Kind, FullCollection[]>()
+/** --trace-gc: each runtime's collections. */
+const collections = new Map<Kind, Collection[]>()
 let logic: LogicFigures[] | undefined
 try {
   for (const kind of kinds) running.set(kind, await start(kind))
@@ -183,8 +184,10 @@ if (capacity.size > 0) {
   printCapacity(capacity)
 }
 if (collections.size > 0) {
-  console.log("Each runtime's full garbage collections over the run (--trace-gc):\n")
-  printFullCollections(collections)
+  console.log(
+    "Each runtime's garbage collections over the run, in the worker's isolate (--trace-gc):\n",
+  )
+  printCollections(collections)
   console.log()
 }
 printVerdicts(medians(results), counts, logic)
@@ -247,15 +250,15 @@ async function start(kind: Kind): Promise<Running> {
   return { session, processes, runs: 0 }
 }
 
-/** V8 prints each collection; the full ones are kept (they stop the isolate for tens of ms). */
+/** V8 prints each collection, and each stops its isolate (a full one for tens of ms). */
 function traceGc(kind: Kind): DevExtras {
-  const mine: FullCollection[] = []
+  const mine: Collection[] = []
   collections.set(kind, mine)
   return {
     v8Flags: ['--trace-gc'],
     onLine: (line) => {
-      const collection = fullCollection(line)
-      if (collection) mine.push(collection)
+      const gc = collection(line)
+      if (gc) mine.push(gc)
     },
   }
 }

@@ -86,21 +86,64 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? Number.NaN
 }
 
-/** One full garbage collection of V8's, as `--trace-gc` prints it. */
-export interface FullCollection {
+/** One garbage collection of V8's, as `--trace-gc` prints it. */
+export interface Collection {
+  /**
+   * The isolate that collected. `wrangler dev`'s workerd processes each hold several (the
+   * worker's, and wrangler's own small workers), and each prints its own collections.
+   */
+  isolate: string
+  kind: 'full' | 'scavenge'
   /** Heap in use before and after, in MB. */
   beforeMb: number
   afterMb: number
   pauseMs: number
 }
 
-const MARK_COMPACT =
-  /Mark-Compact ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
+// `[pid:isolate]  time ms: Mark-Compact 37.0 (46.0) -> 1.2 (19.8) MB, pooled: 26.2 MB, 106.21 / 0.00 ms ...`
+const TRACE_GC =
+  /\[\d+:(0x[\da-f]+)\]\s+[\d.]+ ms: (Mark-Compact|Scavenge)(?: \(reduce\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
 
-/** A `--trace-gc` line's full collection, if it is one (scavenges are left out). */
-export function fullCollection(line: string): FullCollection | undefined {
-  const match = MARK_COMPACT.exec(line)
+/** A `--trace-gc` line's collection, if it is a full one or a scavenge. */
+export function collection(line: string): Collection | undefined {
+  const match = TRACE_GC.exec(line)
   if (!match) return undefined
-  const [, before = '', after = '', pause = ''] = match
-  return { beforeMb: Number(before), afterMb: Number(after), pauseMs: Number(pause) }
+  const [, isolate = '', kind, before = '', after = '', pause = ''] = match
+  return {
+    isolate,
+    kind: kind === 'Scavenge' ? 'scavenge' : 'full',
+    beforeMb: Number(before),
+    afterMb: Number(after),
+    pauseMs: Number(pause),
+  }
+}
+
+/** What one isolate's collections came to over a run. */
+export interface CollectionSummary {
+  full: readonly Collection[]
+  scavenges: readonly Collection[]
+  /**
+   * For each scavenge, the MB allocated since the collection before it: under load, the
+   * size V8 has given the young generation (it grows it while much survives).
+   */
+  allocatedMb: readonly number[]
+}
+
+/**
+ * The collections of the isolate that collected most often: under load, the worker's own
+ * (the others are wrangler's asset and proxy workers, a few collections a window).
+ */
+export function busiestIsolate(collections: readonly Collection[]): CollectionSummary {
+  const counts = new Map<string, number>()
+  for (const { isolate } of collections) counts.set(isolate, (counts.get(isolate) ?? 0) + 1)
+  const [busiest] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? []
+  const mine = collections.filter(({ isolate }) => isolate === busiest)
+  return {
+    full: mine.filter(({ kind }) => kind === 'full'),
+    scavenges: mine.filter(({ kind }) => kind === 'scavenge'),
+    allocatedMb: mine.flatMap((gc, i) => {
+      const before = mine[i - 1]
+      return gc.kind === 'scavenge' && before ? [gc.beforeMb - before.afterMb] : []
+    }),
+  }
 }
