@@ -175,7 +175,7 @@ export class Roster {
     if (event === 'participant-speech-stop') p.speaking = false
   }
 
-  /** Applies a call progress callback (ringing, busy, no-answer…) for a participant we dialled. */
+  /** Applies a call progress callback (ringing, busy, no-answer, ...) for a participant we dialled. */
   applyCallEvent(params: Params, now: string): RosterNotice[] {
     const participant = params.CallSid ? this.find(params.CallSid) : undefined
     const sequence = seq(params.SequenceNumber)

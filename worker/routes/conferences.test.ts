@@ -113,6 +113,19 @@ describe('POST /api/twilio/start-conference', () => {
       error: { code: 'bad_request', message: expect.stringMatching(/^agentId/) },
     })
   })
+
+  it('says in English what is wrong with a field', async () => {
+    const res = await api('/api/twilio/start-conference', {
+      json: { agentId: 'a'.repeat(201) },
+    })
+    expect(res.status).toBe(400)
+    expect(await json(res)).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'agentId: Too big: expected string to have <=200 characters',
+      },
+    })
+  })
 })
 
 describe('adding and managing participants', () => {

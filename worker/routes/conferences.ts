@@ -4,7 +4,6 @@
  * a WebSocket, and end it. Twilio is called here; the room keeps the state.
  */
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { ApiError } from '../api-error.ts'
 import { isConferenceId, newConferenceId, roomFor } from '../conference/conference-id.ts'
 import { checkDialTarget } from '../conference/dialing.ts'
@@ -17,19 +16,25 @@ import {
   twilioApiBase,
   webhookBaseUrl,
 } from '../config.ts'
+import * as z from '../schema.ts'
 import { type CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import { validate } from './validation.ts'
 
 const startBody = z.object({
-  agentId: z.string().trim().min(1).max(200).optional(),
-  phoneNumber: z.string().max(64).optional(),
+  agentId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  phoneNumber: z.optional(z.string().check(z.maxLength(64))),
 })
-const dialBody = z.object({ phoneNumber: z.string().max(64) })
+const dialBody = z.object({ phoneNumber: z.string().check(z.maxLength(64)) })
 const updateBody = z
-  .object({ muted: z.boolean().optional(), hold: z.boolean().optional() })
-  .refine((body) => body.muted !== undefined || body.hold !== undefined, 'give muted and/or hold')
+  .object({ muted: z.optional(z.boolean()), hold: z.optional(z.boolean()) })
+  .check(
+    z.refine(
+      (body) => body.muted !== undefined || body.hold !== undefined,
+      'give muted and/or hold',
+    ),
+  )
 
 export const conferences = new Hono<{ Bindings: Env }>()
   .post('/start-conference', validate('json', startBody), async (c) => {

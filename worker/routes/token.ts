@@ -3,16 +3,15 @@
  * allowed to call the TwiML App (which puts the caller into a conference).
  */
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { accessTokenTtlSeconds, type Env, requireSettings } from '../config.ts'
+import * as z from '../schema.ts'
 import { createAccessToken, isValidIdentity, newIdentity } from '../twilio/access-token.ts'
 import { validate } from './validation.ts'
 
 const query = z.object({
-  identity: z
-    .string()
-    .refine(isValidIdentity, 'must be 1 to 121 letters, digits or underscores')
-    .optional(),
+  identity: z.optional(
+    z.string().check(z.refine(isValidIdentity, 'must be 1 to 121 letters, digits or underscores')),
+  ),
 })
 
 export const token = new Hono<{ Bindings: Env }>().get('/', validate('query', query), async (c) => {

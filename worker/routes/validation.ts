@@ -4,10 +4,10 @@
  */
 import { zValidator } from '@hono/zod-validator'
 import type { ValidationTargets } from 'hono'
-import type { ZodType } from 'zod'
 import { ApiError } from '../api-error.ts'
+import type * as z from '../schema.ts'
 
-export const validate = <T extends ZodType, Target extends keyof ValidationTargets>(
+export const validate = <T extends z.ZodMiniType, Target extends keyof ValidationTargets>(
   target: Target,
   schema: T,
 ) =>

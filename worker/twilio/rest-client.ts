@@ -11,7 +11,7 @@
  * const twilio = new TwilioRestClient({ baseUrl: twilioApiBase(env), accountSid, apiKey, apiSecret })
  * const agent = await twilio.createParticipant('conf-1', { from, to: `app:${appSid}`, label: 'agent' })
  */
-import { z } from 'zod'
+import * as z from '../schema.ts'
 
 export interface TwilioRestClientOptions {
   /** e.g. https://api.twilio.com, without a trailing path. */
@@ -144,14 +144,14 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 const twilioErrorJson = z.object({
-  code: z.number().optional(),
-  message: z.string().optional(),
-  more_info: z.string().optional(),
+  code: z.optional(z.number()),
+  message: z.optional(z.string()),
+  more_info: z.optional(z.string()),
 })
 const participantJson = z.object({
   call_sid: z.string(),
   conference_sid: z.string(),
-  label: z.string().nullish(),
+  label: z.nullish(z.string()),
   status: z.string(),
   muted: z.boolean(),
   hold: z.boolean(),
@@ -312,7 +312,7 @@ function safeJson(text: string): unknown {
 }
 
 /** A 2xx whose body is not what Twilio documents: the change may have happened, so "unknown". */
-function parse<T>(schema: z.ZodType<T>, json: unknown, path: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, json: unknown, path: string): T {
   const result = schema.safeParse(json)
   if (result.success) return result.data
   throw new TwilioApiError(
