@@ -1,7 +1,7 @@
 /**
  * Where the worker's JavaScript spends its time, or what it allocates, under
  * the bridge benchmark's load:
- * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc | --survivors]`
+ * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc | --survivors | --resting]`
  * runs one window (after a short warm-up) with V8's sampling profiler on
  * while the streams run (not while the calls are set up), through
  * wrangler's inspector proxy, and prints the functions with the most self
@@ -16,6 +16,10 @@
  * With --survivors, the same profiler leaves out what a scavenge freed: what is left
  * is what the young generation kept or promoted, which is what the full
  * collections have to clear (docs/bridge-bench.md, "The tail").
+ *
+ * With --resting, no load: a heap snapshot of the isolate after one request, which is
+ * what every isolate of the worker keeps for as long as it lives (docs/bridge-bench.md,
+ * "what sets the size of a heap").
  */
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -91,16 +95,28 @@ async function scriptSources(inspector: Inspector, nodes: ProfileNode[]) {
 class Inspector {
   readonly #socket: WebSocket
   readonly #pending = new Map<number, (result: unknown) => void>()
+  readonly #listeners = new Map<string, (params: unknown) => void>()
   #nextId = 0
 
   private constructor(socket: WebSocket) {
     this.#socket = socket
     socket.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { id?: number; result?: unknown }
+      const message = JSON.parse(data.toString()) as {
+        id?: number
+        result?: unknown
+        method?: string
+        params?: unknown
+      }
+      if (message.method !== undefined) this.#listeners.get(message.method)?.(message.params)
       if (message.id === undefined) return
       this.#pending.get(message.id)?.(message.result)
       this.#pending.delete(message.id)
     })
+  }
+
+  /** Hears the events of one method (one listener each). */
+  on(method: string, listener: (params: unknown) => void): void {
+    this.#listeners.set(method, listener)
   }
 
   /** Connects to the user worker's target (wrangler lists it at /json). */
@@ -128,6 +144,37 @@ class Inspector {
   }
 }
 
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
+  nodes: number[]
+}
+
+/** --resting: the isolate's heap after one request, from a heap snapshot. */
+async function printResting(inspector: Inspector, label: string): Promise<void> {
+  let chunks = ''
+  inspector.on('HeapProfiler.addHeapSnapshotChunk', (params) => {
+    chunks += (params as { chunk: string }).chunk
+  })
+  await inspector.call('HeapProfiler.enable')
+  await inspector.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+  const { snapshot, nodes } = JSON.parse(chunks) as HeapSnapshot
+  const fields = snapshot.meta.node_fields
+  const [types] = snapshot.meta.node_types
+  const [type, size] = [fields.indexOf('type'), fields.indexOf('self_size')]
+  let total = 0
+  let largestString = 0
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    const bytes = nodes[i + size] ?? 0
+    total += bytes
+    if (types[nodes[i + type] ?? -1] === 'string') largestString = Math.max(largestString, bytes)
+  }
+  console.log(
+    `\n${label} at rest: ${fixed(total / 1e6, 2)} MB in ${nodes.length / fields.length} objects;` +
+      ` its largest string (a worker's: its bundle's source) ${fixed(largestString / 1e6, 2)} MB\n`,
+  )
+}
+
+const resting = process.argv.includes('--resting')
 const survivors = process.argv.includes('--survivors')
 const alloc = survivors || process.argv.includes('--alloc')
 const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv
@@ -141,55 +188,60 @@ try {
   const processes = workerdProcesses(session.worker.pid, session.worker.port)
   const target = (tag: string) => session.target(tag, variant as FloorVariant | OurVariant)
   const inspector = await Inspector.open(session.worker.inspectorPort)
-  const [start, stop] = alloc
-    ? [
-        () =>
-          inspector.call('HeapProfiler.startSampling', {
-            samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
-            includeObjectsCollectedByMajorGC: true,
-            includeObjectsCollectedByMinorGC: !survivors,
-          }),
-        () => inspector.call('HeapProfiler.stopSampling'),
-      ]
-    : [() => inspector.call('Profiler.start'), () => inspector.call('Profiler.stop')]
-  if (!alloc) {
-    await inspector.call('Profiler.enable')
-    await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
-  }
-  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
-  let stopped: Promise<unknown> | undefined
-  const result = await runWindow(target('profiled'), agent, processes, {
-    streams: Number(streams),
-    seconds: Number(seconds),
-    onWindow: (phase) => {
-      if (phase === 'start') void start()
-      else stopped = stop()
-    },
-  })
-  const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
-  if (alloc) {
-    const { profile } = (await stopped) as { profile: { head: AllocationNode } }
-    const nodes = flatten(profile.head)
-    const frames = result.toAgent.sent
-    const total = nodes.reduce((sum, node) => sum + node.weight, 0)
-    const what = survivors ? 'kept past a scavenge' : 'allocated'
-    console.log(`${title}, ${fixed(total / frames, 0)} bytes ${what} per Twilio frame\n`)
-    await printSelf(inspector, nodes, [
-      ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
-      ['%', (bytes) => fixed((100 * bytes) / total, 1)],
-    ])
+  if (resting) {
+    await (await fetch(session.worker.url)).arrayBuffer()
+    await printResting(inspector, kind)
   } else {
-    const { profile } = (await stopped) as {
-      profile: { nodes: { callFrame: CallFrame; hitCount?: number }[]; samples: number[] }
+    const [start, stop] = alloc
+      ? [
+          () =>
+            inspector.call('HeapProfiler.startSampling', {
+              samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
+              includeObjectsCollectedByMajorGC: true,
+              includeObjectsCollectedByMinorGC: !survivors,
+            }),
+          () => inspector.call('HeapProfiler.stopSampling'),
+        ]
+      : [() => inspector.call('Profiler.start'), () => inspector.call('Profiler.stop')]
+    if (!alloc) {
+      await inspector.call('Profiler.enable')
+      await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
     }
-    const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
-      callFrame,
-      weight: hitCount,
-    }))
-    console.log(`${title}\n`)
-    await printSelf(inspector, nodes, [
-      ['self %', (hits) => fixed((100 * hits) / profile.samples.length, 1)],
-    ])
+    await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
+    let stopped: Promise<unknown> | undefined
+    const result = await runWindow(target('profiled'), agent, processes, {
+      streams: Number(streams),
+      seconds: Number(seconds),
+      onWindow: (phase) => {
+        if (phase === 'start') void start()
+        else stopped = stop()
+      },
+    })
+    const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
+    if (alloc) {
+      const { profile } = (await stopped) as { profile: { head: AllocationNode } }
+      const nodes = flatten(profile.head)
+      const frames = result.toAgent.sent
+      const total = nodes.reduce((sum, node) => sum + node.weight, 0)
+      const what = survivors ? 'kept past a scavenge' : 'allocated'
+      console.log(`${title}, ${fixed(total / frames, 0)} bytes ${what} per Twilio frame\n`)
+      await printSelf(inspector, nodes, [
+        ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
+        ['%', (bytes) => fixed((100 * bytes) / total, 1)],
+      ])
+    } else {
+      const { profile } = (await stopped) as {
+        profile: { nodes: { callFrame: CallFrame; hitCount?: number }[]; samples: number[] }
+      }
+      const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
+        callFrame,
+        weight: hitCount,
+      }))
+      console.log(`${title}\n`)
+      await printSelf(inspector, nodes, [
+        ['self %', (hits) => fixed((100 * hits) / profile.samples.length, 1)],
+      ])
+    }
   }
   inspector.close()
 } finally {
