@@ -545,7 +545,7 @@ export class MediaBridge {
     this.#out.push({ type: 'changed', part })
   }
 
-  /** Counts bad input; logs the 1st, 10th, 100th and so on of each kind so a flood cannot flood the log. */
+  /** Counts bad input; logs the 1st, 10th, 100th, ... of each kind so a flood cannot flood the log. */
   #invalid(kind: string, detail: string): void {
     const count = (this.stats.invalid[kind] ?? 0) + 1
     this.stats.invalid[kind] = count
