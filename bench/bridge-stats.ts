@@ -89,8 +89,9 @@ export function percentile(sorted: readonly number[], fraction: number): number 
 /** One garbage collection of V8's, as `--trace-gc` prints it. */
 export interface Collection {
   /**
-   * The isolate that collected. `wrangler dev`'s workerd processes each hold several (the
-   * worker's, and wrangler's own small workers), and each prints its own collections.
+   * The isolate that collected, as `pid:address`. `wrangler dev`'s workerd processes each
+   * hold several (the worker's, and wrangler's own small workers), and each prints its own
+   * collections.
    */
   isolate: string
   kind: 'full' | 'scavenge'
@@ -102,7 +103,7 @@ export interface Collection {
 
 // `[pid:isolate]  time ms: Mark-Compact 37.0 (46.0) -> 1.2 (19.8) MB, pooled: 26.2 MB, 106.21 / 0.00 ms ...`
 const TRACE_GC =
-  /\[\d+:(0x[\da-f]+)\]\s+[\d.]+ ms: (Mark-Compact|Scavenge)(?: \(reduce\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
+  /\[(\d+:0x[\da-f]+)\]\s+[\d.]+ ms: (Mark-Compact|Scavenge)(?: \(reduce\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
 
 /** A `--trace-gc` line's collection, if it is a full one or a scavenge. */
 export function collection(line: string): Collection | undefined {
