@@ -79,18 +79,15 @@ const schedule = (
   transcripts: boolean,
   offset: number,
   until: number,
-): ReplySchedule =>
-  interrupt
-    ? {
-        firstAt: offset,
-        everyMs: 1000,
-        replyMs: 1000,
-        chunkMs: 100,
-        until,
-        interruptAfterMs: 500,
-        transcripts,
-      }
-    : { firstAt: offset, everyMs: 4000, replyMs: 2000, chunkMs: 100, until, transcripts }
+): ReplySchedule => ({
+  firstAt: offset,
+  chunkMs: 100,
+  until,
+  transcripts,
+  ...(interrupt
+    ? { everyMs: 1000, replyMs: 1000, interruptAfterMs: 500 }
+    : { everyMs: 4000, replyMs: 2000 }),
+})
 
 /** A worker under load in a window: its target and the workerd processes to measure. */
 export interface Loaded {
