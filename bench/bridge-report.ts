@@ -283,7 +283,9 @@ export function printCapacity(capacity: ReadonlyMap<string, number | undefined>)
 /**
  * --trace-gc: each runtime's collections over the whole run (set-up and settling included),
  * in its busiest isolate. Full collections and scavenges both stop the isolate: every
- * message of every call waits for them.
+ * message of every call waits for them. A full collection's pause is mostly marking and
+ * clearing; V8 sets the next one's limit (`old limit`) from what was live after it plus
+ * the young generation's capacity at the time (`young gen`).
  */
 export function printCollections(byWorker: ReadonlyMap<string, readonly Collection[]>): void {
   // '–' where a runtime had none of a kind (a short run may have no full collection).
@@ -291,18 +293,23 @@ export function printCollections(byWorker: ReadonlyMap<string, readonly Collecti
     const sorted = collections.map((gc) => gc.pauseMs).sort((a, b) => a - b)
     return sorted.length === 0 ? '–' : fractions.map((f) => ms(percentile(sorted, f))).join(' / ')
   }
-  const mb = (values: number[]) => (values.length === 0 ? '–' : fixed(middle(values), 1))
+  const median = (values: number[], digits = 1) =>
+    values.length === 0 ? '–' : fixed(middle(values), digits)
   const row = (worker: string, collections: readonly Collection[]) => {
-    const { full, scavenges, allocatedMb } = busiestIsolate(collections)
+    const { full, scavenges } = busiestIsolate(collections)
     return [
       worker,
       String(full.length),
       pauses(full, 0.5, 1),
-      mb(full.map((gc) => gc.beforeMb)),
-      mb(full.map((gc) => gc.afterMb)),
+      `${median(full.map((gc) => gc.markMs))} / ${median(full.map((gc) => gc.clearMs))}`,
+      median(full.map((gc) => gc.beforeMb)),
+      median(full.map((gc) => gc.afterMb)),
+      median(full.map((gc) => gc.oldLimitMb)),
+      median(full.map((gc) => gc.youngMb)),
       String(scavenges.length),
       pauses(scavenges, 0.5, 0.9, 1),
-      allocatedMb.length === 0 ? '–' : fixed(Math.max(...allocatedMb), 1),
+      median(scavenges.map((gc) => gc.rootsMs)),
+      scavenges.length === 0 ? '–' : fixed(Math.max(...scavenges.map((gc) => gc.youngMb)), 1),
     ]
   }
   printTable(
@@ -310,10 +317,14 @@ export function printCollections(byWorker: ReadonlyMap<string, readonly Collecti
       'runtime',
       'full GCs',
       'pause p50 / max ms',
+      'mark / clear p50 ms',
       'heap before p50 MB',
       'live after p50 MB',
+      'old limit p50 MB',
+      'young gen p50 MB',
       'scavenges',
       'pause p50 / p90 / max ms',
+      'roots p50 ms',
       'young gen largest MB',
     ],
     [...byWorker].map(([worker, collections]) => row(worker, collections)),

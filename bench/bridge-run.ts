@@ -25,8 +25,9 @@
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
- * with the worker's isolate's full ones (count, pauses, heap before and after) and
- * scavenges (count, pauses, the young generation's size).
+ * with the worker's isolate's full ones (count, pauses and their marking and clearing,
+ * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
+ * roots, the young generation's size).
  * With --transcripts, the agent opens each reply as ElevenLabs opens a turn (a
  * `user_transcript`, then an `agent_response`, then the audio), and each window prints
  * how long the first audio of each reply took to reach Twilio.
@@ -255,7 +256,8 @@ function traceGc(kind: Kind): DevExtras {
   const mine: Collection[] = []
   collections.set(kind, mine)
   return {
-    v8Flags: ['--trace-gc'],
+    // One line per collection with its phases and V8's sizing (the plain --trace-gc has neither).
+    v8Flags: ['--trace-gc-nvp'],
     onLine: (line) => {
       const gc = collection(line)
       if (gc) mine.push(gc)

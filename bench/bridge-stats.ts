@@ -86,7 +86,7 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? Number.NaN
 }
 
-/** One garbage collection of V8's, as `--trace-gc` prints it. */
+/** One garbage collection of V8's, as `--trace-gc-nvp` prints it. */
 export interface Collection {
   /**
    * The isolate that collected, as `pid:address`. `wrangler dev`'s workerd processes each
@@ -99,23 +99,54 @@ export interface Collection {
   beforeMb: number
   afterMb: number
   pauseMs: number
+  /**
+   * Where a full collection's pause went: marking what is live, and clearing what died
+   * (weak references and handles, the runtime's among them).
+   */
+  markMs: number
+  clearMs: number
+  /** A scavenge's time finding its roots (the handles the runtime holds included). */
+  rootsMs: number
+  /** The young generation's capacity, MB. */
+  youngMb: number
+  /** Where V8 set the old generation's limit: the next full collection comes there. */
+  oldLimitMb: number
 }
 
-// `[pid:isolate]  time ms: Mark-Compact 37.0 (46.0) -> 1.2 (19.8) MB, pooled: 26.2 MB, 106.21 / 0.00 ms ...`
-const TRACE_GC =
-  /\[(\d+:0x[\da-f]+)\]\s+[\d.]+ ms: (Mark-Compact|Scavenge)(?: \(reduce\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /
+/**
+ * `[pid:isolate:n]  time ms: GC: {"pause":57.66,"gc":"mc",...}`: workerd's V8 prints
+ * `--trace-gc-nvp` as JSON, one line per collection, with the pause's phases (V8's
+ * src/heap/gc-tracer.cc names them); sizes are in bytes.
+ */
+const MB = 1024 * 1024
+const TRACE_GC_NVP = /\[(\d+:0x[\da-f]+)(?::\d+)?\].*? GC: (\{.*\})\s*$/
 
-/** A `--trace-gc` line's collection, if it is a full one or a scavenge. */
+/** A `--trace-gc-nvp` line's collection, if it is a full one or a scavenge. */
 export function collection(line: string): Collection | undefined {
-  const match = TRACE_GC.exec(line)
+  const match = TRACE_GC_NVP.exec(line)
   if (!match) return undefined
-  const [, isolate = '', kind, before = '', after = '', pause = ''] = match
+  const [, isolate = '', json = ''] = match
+  let fields: Record<string, unknown>
+  try {
+    fields = JSON.parse(json)
+  } catch {
+    return undefined
+  }
+  const kind = fields.gc === 's' ? 'scavenge' : fields.gc === 'mc' ? 'full' : undefined
+  if (!kind) return undefined
+  const n = (name: string) => (typeof fields[name] === 'number' ? fields[name] : 0)
+  const mb = (name: string) => n(name) / MB
   return {
     isolate,
-    kind: kind === 'Scavenge' ? 'scavenge' : 'full',
-    beforeMb: Number(before),
-    afterMb: Number(after),
-    pauseMs: Number(pause),
+    kind,
+    beforeMb: mb('start_object_size'),
+    afterMb: mb('end_object_size'),
+    pauseMs: n('pause'),
+    markMs: n('mark'),
+    clearMs: n('clear'),
+    rootsMs: n('scavenge.roots'),
+    youngMb: mb('new_space_capacity'),
+    oldLimitMb: mb('old_gen_allocation_limit'),
   }
 }
 
@@ -123,11 +154,6 @@ export function collection(line: string): Collection | undefined {
 export interface CollectionSummary {
   full: readonly Collection[]
   scavenges: readonly Collection[]
-  /**
-   * For each scavenge, the MB allocated since the collection before it: under load, the
-   * size V8 has given the young generation (it grows it while much survives).
-   */
-  allocatedMb: readonly number[]
 }
 
 /**
@@ -142,9 +168,5 @@ export function busiestIsolate(collections: readonly Collection[]): CollectionSu
   return {
     full: mine.filter(({ kind }) => kind === 'full'),
     scavenges: mine.filter(({ kind }) => kind === 'scavenge'),
-    allocatedMb: mine.flatMap((gc, i) => {
-      const before = mine[i - 1]
-      return gc.kind === 'scavenge' && before ? [gc.beforeMb - before.afterMb] : []
-    }),
   }
 }
