@@ -162,7 +162,7 @@ function oursFeeder(which: LogicCase, counts: LogicResult): Feeder {
   })
   const echoes: string[] = []
   // ConferenceRoom.#perform for what the bridge asks during a call.
-  const perform = (actions: BridgeAction[]) => {
+  const perform = (actions: readonly BridgeAction[]) => {
     for (const action of actions) {
       switch (action.type) {
         case 'agent_send':

@@ -92,15 +92,15 @@ function harness(options: Partial<BridgeOptions> = {}) {
   }
 }
 
-const sentToAgent = (actions: BridgeAction[]) =>
+const sentToAgent = (actions: readonly BridgeAction[]) =>
   actions.flatMap((a) => (a.type === 'agent_send' ? [JSON.parse(a.data)] : []))
-const sentToTwilio = (actions: BridgeAction[]) =>
+const sentToTwilio = (actions: readonly BridgeAction[]) =>
   actions.flatMap((a) => (a.type === 'twilio_send' ? [JSON.parse(a.data)] : []))
-const audioChunks = (actions: BridgeAction[]) =>
+const audioChunks = (actions: readonly BridgeAction[]) =>
   sentToAgent(actions).flatMap((m) =>
     m.user_audio_chunk ? [decodeBase64(m.user_audio_chunk)] : [],
   )
-const ofType = <T extends BridgeAction['type']>(actions: BridgeAction[], type: T) =>
+const ofType = <T extends BridgeAction['type']>(actions: readonly BridgeAction[], type: T) =>
   actions.filter((a): a is Extract<BridgeAction, { type: T }> => a.type === type)
 
 describe('starting the agent', () => {

@@ -46,19 +46,19 @@ export class CallerAudio {
   }
 
   /**
-   * Takes one Twilio frame's payload and returns the `user_audio_chunk` payloads to
-   * send now (none while buffering), or undefined when the payload is not base64.
+   * Takes one Twilio frame's payload and returns the `user_audio_chunk` payload to send
+   * now, '' when there is none (the agent is not ready: the frame is buffered), or
+   * undefined when the payload is not base64.
    */
-  frame(payload: string, timestamp: number): string[] | undefined {
+  frame(payload: string, timestamp: number): string | undefined {
     const frameBytes = decodedLength(payload)
     if (frameBytes < 0) return undefined
     const converter = this.#converter
     if (converter && !this.#wouldGap(timestamp)) {
       // The common case, allocation-free but for the result: no gap, agent ready.
       const chunk = converter.convertBase64(payload)
-      if (chunk === undefined) return undefined
-      this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
-      return [chunk]
+      if (chunk !== undefined) this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
+      return chunk
     }
     const mulaw = decodeBase64(payload)
     if (!mulaw) return undefined
@@ -67,11 +67,11 @@ export class CallerAudio {
     if (!converter) {
       if (gap > 0) this.#buffer(silence(gap))
       this.#buffer(mulaw)
-      return []
+      return ''
     }
-    if (gap === 0 && this.#passthrough) return [payload]
+    if (gap === 0 && this.#passthrough) return payload
     const audio = gap > 0 ? concat([silence(gap), mulaw]) : mulaw
-    return [encodeBase64(converter.convert(audio))]
+    return encodeBase64(converter.convert(audio))
   }
 
   /** Everything buffered while the agent was not ready, converted, in chunks of at most 500 ms. */

@@ -368,7 +368,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   /** Runs one event through the bridge; a bug there is logged, never thrown out of a socket handler. */
   #feed(event: BridgeEvent): void {
     if (!this.#bridge) return
-    let actions: BridgeAction[]
+    let actions: readonly BridgeAction[]
     try {
       actions = this.#bridge.handle(event, Date.now())
     } catch (error) {
