@@ -525,7 +525,7 @@ export class MediaBridge {
 
   /**
    * Most events ask for one action or none. An array made by its first push gets room
-   * for 17 (88 bytes in workerd, for every 20 ms frame of every call); this one is sized
+   * for 17 (about 90 bytes in workerd, for every 20 ms frame of every call); this one is sized
    * by what it holds, and an event that asks for nothing shares NO_ACTIONS.
    */
   #emit(action: BridgeAction): void {
