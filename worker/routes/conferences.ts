@@ -203,11 +203,11 @@ function legDefaults(
 }
 
 async function checkedNumber(env: Env, phoneNumber: string): Promise<string> {
-  // Loaded on the first dial, not with the worker: libphonenumber-js's metadata is
-  // 0.46 MB of live objects in every isolate that evaluates it, the Durable Objects'
-  // included, and each of them dials nothing, yet a full garbage collection marks
-  // it all while the calls' audio waits (docs/bridge-bench.md, "the size of a heap").
-  // The bundle stays one file: esbuild evaluates the module lazily in place.
+  // Loaded on the first dial, not with the worker. libphonenumber-js's metadata holds
+  // 0.46 MB of heap in every isolate that evaluates it, and the rooms' isolates never
+  // dial. What an isolate keeps raises the size V8 lets its heap reach before the next
+  // full collection, which stops every call in it (docs/bridge-bench.md, "The tail").
+  // The bundle stays one file: esbuild evaluates the module lazily, in place.
   const { checkDialTarget } = await import('../conference/dialing.ts')
   const check = checkDialTarget(phoneNumber, dialAllowlist(env))
   if (!check.ok)
