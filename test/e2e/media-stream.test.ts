@@ -18,6 +18,7 @@ import {
 } from '../../devtools/media-stream-simulator/call-setup.ts'
 import { silentPayloads, toPayloads } from '../../devtools/media-stream-simulator/framing.ts'
 import type { MediaStreamSimulator } from '../../devtools/media-stream-simulator/simulator.ts'
+import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { TEST_CREDENTIALS } from '../test-env.ts'
 import { matchSignals } from './signal-match.ts'
 import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
@@ -158,6 +159,28 @@ describe('a call through wrangler dev, with real speech in real time', () => {
     // pcm_16000 is 32 bytes per ms; mu-law at 8 kHz, 8.
     expect(reply.length).toBe(spoken.sent.audioBytes / 4)
     expect(levelDbfs(alawmulaw.mulaw.decode(reply))).toBeGreaterThan(-30)
+  })
+})
+
+describe('a phone participant added to the call through wrangler dev', () => {
+  // The number check is loaded on the first dial (worker/routes/conferences.ts): this runs it
+  // in the bundle wrangler builds, minified, as deployed.
+  it('dials a number as a person types it, in E.164, and refuses what is not a number', async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const dial = (phoneNumber: string) =>
+      fetch(`${worker.url}/api/twilio/conferences/${conferenceId}/participants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber }),
+      })
+    const added = await dial('+1 (415) 555-2671')
+    expect(added.status).toBe(201)
+    expect(await added.json()).toMatchObject({ participant: { phoneNumber: '+14155552671' } })
+    const conference = await new TwilioStandinControl(twilioApiBase).conference(conferenceId)
+    expect(conference?.participants.map((p) => p.to)).toContain('+14155552671')
+    const refused = await dial('call mom')
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_phone_number' } })
   })
 })
 
