@@ -204,9 +204,9 @@ function legDefaults(
 
 async function checkedNumber(env: Env, phoneNumber: string): Promise<string> {
   // Loaded on the first dial, not with the worker. libphonenumber-js's metadata holds
-  // 0.46 MB of heap in every isolate that evaluates it, and the rooms' isolates never
-  // dial. What an isolate keeps raises the size V8 lets its heap reach before the next
-  // full collection, which stops every call in it (docs/bridge-bench.md, "The tail").
+  // 0.46 MB of heap in every isolate that evaluates it, and an isolate that only carries
+  // rooms never dials. What an isolate keeps raises the size V8 lets its heap reach before
+  // the next full collection, which stops every call in it (docs/bridge-bench.md, "The tail").
   // The bundle stays one file: esbuild evaluates the module lazily, in place.
   const { checkDialTarget } = await import('../conference/dialing.ts')
   const check = checkDialTarget(phoneNumber, dialAllowlist(env))
