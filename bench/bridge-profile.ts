@@ -24,8 +24,8 @@
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
-import { workerdProcesses } from './bridge-cpu.ts'
-import { runWindow } from './bridge-load.ts'
+import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
+import { type BridgeTarget, runWindow } from './bridge-load.ts'
 import { type FloorVariant, type OurVariant, startFloor, startOurs } from './bridge-targets.ts'
 import { fixed, printTable } from './table.ts'
 
@@ -192,62 +192,71 @@ try {
     await (await fetch(session.worker.url)).arrayBuffer()
     await printResting(inspector, kind)
   } else {
-    const [start, stop] = alloc
-      ? [
-          () =>
-            inspector.call('HeapProfiler.startSampling', {
-              samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
-              includeObjectsCollectedByMajorGC: true,
-              includeObjectsCollectedByMinorGC: !survivors,
-            }),
-          () => inspector.call('HeapProfiler.stopSampling'),
-        ]
-      : [() => inspector.call('Profiler.start'), () => inspector.call('Profiler.stop')]
-    if (!alloc) {
-      await inspector.call('Profiler.enable')
-      await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
-    }
-    await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
-    let stopped: Promise<unknown> | undefined
-    const result = await runWindow(target('profiled'), agent, processes, {
-      streams: Number(streams),
-      seconds: Number(seconds),
-      onWindow: (phase) => {
-        if (phase === 'start') void start()
-        else stopped = stop()
-      },
-    })
-    const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
-    if (alloc) {
-      const { profile } = (await stopped) as { profile: { head: AllocationNode } }
-      const nodes = flatten(profile.head)
-      const frames = result.toAgent.sent
-      const total = nodes.reduce((sum, node) => sum + node.weight, 0)
-      const what = survivors ? 'kept past a scavenge' : 'allocated'
-      console.log(`${title}, ${fixed(total / frames, 0)} bytes ${what} per Twilio frame\n`)
-      await printSelf(inspector, nodes, [
-        ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
-        ['%', (bytes) => fixed((100 * bytes) / total, 1)],
-      ])
-    } else {
-      const { profile } = (await stopped) as {
-        profile: { nodes: { callFrame: CallFrame; hitCount?: number }[]; samples: number[] }
-      }
-      const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
-        callFrame,
-        weight: hitCount,
-      }))
-      console.log(`${title}\n`)
-      await printSelf(inspector, nodes, [
-        ['self %', (hits) => fixed((100 * hits) / profile.samples.length, 1)],
-      ])
-    }
+    await printUnderLoad(inspector, target, processes)
   }
   inspector.close()
 } finally {
   await session.worker.stop()
   await agent.close()
   await twilio.close()
+}
+
+/** The profiled window: the CPU profile, or with --alloc / --survivors the allocation one. */
+async function printUnderLoad(
+  inspector: Inspector,
+  target: (tag: string) => BridgeTarget,
+  processes: WorkerdProcesses,
+): Promise<void> {
+  const [start, stop] = alloc
+    ? [
+        () =>
+          inspector.call('HeapProfiler.startSampling', {
+            samplingInterval: SAMPLING_HEAP_INTERVAL_BYTES,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: !survivors,
+          }),
+        () => inspector.call('HeapProfiler.stopSampling'),
+      ]
+    : [() => inspector.call('Profiler.start'), () => inspector.call('Profiler.stop')]
+  if (!alloc) {
+    await inspector.call('Profiler.enable')
+    await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+  }
+  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
+  let stopped: Promise<unknown> | undefined
+  const result = await runWindow(target('profiled'), agent, processes, {
+    streams: Number(streams),
+    seconds: Number(seconds),
+    onWindow: (phase) => {
+      if (phase === 'start') void start()
+      else stopped = stop()
+    },
+  })
+  const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
+  if (alloc) {
+    const { profile } = (await stopped) as { profile: { head: AllocationNode } }
+    const nodes = flatten(profile.head)
+    const frames = result.toAgent.sent
+    const total = nodes.reduce((sum, node) => sum + node.weight, 0)
+    const what = survivors ? 'kept past a scavenge' : 'allocated'
+    console.log(`${title}, ${fixed(total / frames, 0)} bytes ${what} per Twilio frame\n`)
+    await printSelf(inspector, nodes, [
+      ['bytes/frame', (bytes) => fixed(bytes / frames, 0)],
+      ['%', (bytes) => fixed((100 * bytes) / total, 1)],
+    ])
+  } else {
+    const { profile } = (await stopped) as {
+      profile: { nodes: { callFrame: CallFrame; hitCount?: number }[]; samples: number[] }
+    }
+    const nodes = profile.nodes.map(({ callFrame, hitCount = 0 }) => ({
+      callFrame,
+      weight: hitCount,
+    }))
+    console.log(`${title}\n`)
+    await printSelf(inspector, nodes, [
+      ['self %', (hits) => fixed((100 * hits) / profile.samples.length, 1)],
+    ])
+  }
 }
 
 function flatten(node: AllocationNode, into: ProfileNode[] = []): ProfileNode[] {
