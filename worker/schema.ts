@@ -4,8 +4,8 @@
  *
  * The classic `zod` entry brings every schema method and every locale: 782 KB of a
  * 1.25 MB bundle, for ten small schemas. An isolate holds its bundle's source and what
- * its modules build at load for as long as it lives, and the conference's Durable Object
- * shares its isolate with the API (docs/bridge-bench.md, "what sets the size of a heap").
+ * its modules build at load for as long as it lives, the conference's Durable Objects'
+ * isolates included (docs/bridge-bench.md, "what sets the size of a heap").
  */
 import { en } from 'zod/locales'
 import { config } from 'zod/mini'
