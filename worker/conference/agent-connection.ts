@@ -24,9 +24,15 @@ export class AgentConnection {
     this.#feed = feed
   }
 
+  /**
+   * Starts an attempt. Its outcome reaches the bridge later, never from inside this
+   * call: the room is still performing the actions of the event that asked for the
+   * connection (the connect deadline's timer among them), and an outcome fed now would
+   * be handled before them. A missing API key fails without waiting on anything.
+   */
   connect(attempt: number): void {
     this.#connecting = attempt
-    void this.#open(attempt)
+    queueMicrotask(() => void this.#open(attempt))
   }
 
   send(data: string): void {
