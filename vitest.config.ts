@@ -1,8 +1,8 @@
 /**
  * Four test projects:
  * - worker: everything that runs in the worker, inside workerd (Workers vitest plugin);
- * - node: oracles that cannot run in workerd (the `twilio` package), the dev tools and
- *   the page's pure logic;
+ * - node: oracles that cannot run in workerd (the `twilio` package), the dev tools, the
+ *   page's pure logic and the benchmark's statistics;
  * - e2e: a real `wrangler dev` driven over HTTP and WebSockets;
  * - page: the built page in Debian's Chromium, driven by playwright-core.
  * Stand-ins for Twilio and ElevenLabs start once for all of them (test/global-setup.ts).
@@ -40,7 +40,12 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['worker/**/*.node.test.ts', 'devtools/**/*.test.ts', 'client/src/**/*.test.ts'],
+          include: [
+            'worker/**/*.node.test.ts',
+            'devtools/**/*.test.ts',
+            'client/src/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
         },
       },
       {

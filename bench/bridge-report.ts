@@ -7,7 +7,13 @@
  */
 import { SLOW_MS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
-import { busiestIsolate, type Collection, type Direction, percentile } from './bridge-stats.ts'
+import {
+  busiestIsolate,
+  type Collection,
+  type Direction,
+  medianInterval,
+  percentile,
+} from './bridge-stats.ts'
 import { fixed, printTable } from './table.ts'
 
 const CPU_RATIO_TARGET = 1.1
@@ -100,7 +106,7 @@ export function printClears(results: readonly WindowResult[]): void {
   )
 }
 
-const middle = (values: number[]) => {
+const middle = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN
 }
@@ -212,8 +218,28 @@ export function printVerdicts(
 }
 
 /**
+ * A ratio's verdict over shared windows: its median, and, from six windows on, the median's
+ * 95% interval (bench/bridge-stats.ts). Met or not met only when the whole interval lies on
+ * one side of the target; a window-to-window spread wider than the margin leaves it open,
+ * which is what a verdict from the median alone used to hide.
+ */
+function judged(ratios: readonly number[], target: number): string {
+  const median = `${fixed(middle(ratios), 2)}x`
+  const interval = medianInterval(ratios)
+  if (!interval) {
+    return `${median} (target ${target}x): not settled, too few windows for an interval (6 or more)`
+  }
+  const { low, high, coverage } = interval
+  const word = high <= target ? 'met' : low > target ? 'NOT MET' : 'not settled'
+  return (
+    `${median} (${Math.floor(coverage * 100)}% interval ${fixed(low, 2)}–${fixed(high, 2)}x, ` +
+    `target ${target}x): ${word}`
+  )
+}
+
+/**
  * Windows that loaded ours and its floor together (--together): each window's ratios of
- * ours to the floor, then their medians by pairing and stream count with the verdicts.
+ * ours to the floor, then, by pairing and stream count, their medians and verdicts.
  * Within a window both workers met the same machine, so the ratios vary far less than
  * those of separate windows do.
  */
@@ -258,13 +284,12 @@ export function printPairs(
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   for (const [key, group] of groups) {
-    const cpu = middle(group.map((r) => r.cpu))
-    const toAgent = middle(group.map((r) => r.toAgent))
-    const toTwilio = middle(group.map((r) => r.toTwilio))
+    const judge = (of: (r: (typeof group)[number]) => number, target: number) =>
+      judged(group.map(of), target)
     console.log(
-      `${key}, medians of ${group.length} shared windows: CPU ${times(cpu)} (target ${CPU_RATIO_TARGET}x): ` +
-        `${verdict(cpu <= CPU_RATIO_TARGET)}; p99 ${times(toAgent)} to the agent, ${times(toTwilio)} to Twilio ` +
-        `(target ${P99_RATIO_TARGET}x): ${verdict(toAgent <= P99_RATIO_TARGET && toTwilio <= P99_RATIO_TARGET)}`,
+      `${key}, ${group.length} shared windows: CPU ${judge((r) => r.cpu, CPU_RATIO_TARGET)}; ` +
+        `p99 to the agent ${judge((r) => r.toAgent, P99_RATIO_TARGET)}; ` +
+        `p99 to Twilio ${judge((r) => r.toTwilio, P99_RATIO_TARGET)}`,
     )
   }
   console.log()

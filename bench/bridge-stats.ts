@@ -170,3 +170,34 @@ export function busiestIsolate(collections: readonly Collection[]): CollectionSu
     scavenges: mine.filter(({ kind }) => kind === 'scavenge'),
   }
 }
+
+/**
+ * A confidence interval for the median of independent measurements that assumes nothing
+ * about their distribution: the k-th smallest and the k-th largest, with the largest k
+ * for which the interval holds the true median with probability at least `level`. That
+ * probability is 1 - 2 P(Binomial(n, 1/2) < k): the interval misses only when k or more
+ * measurements fall on the same side of the median. Undefined when there are too few
+ * measurements for `level` even with k = 1 (fewer than 6 for 95%).
+ */
+export function medianInterval(
+  values: readonly number[],
+  level = 0.95,
+): { low: number; high: number; coverage: number } | undefined {
+  const n = values.length
+  const sorted = [...values].sort((a, b) => a - b)
+  let best: { low: number; high: number; coverage: number } | undefined
+  let below = 0 // P(Binomial(n, 1/2) < k), summed one k at a time
+  for (let k = 1; 2 * k <= n + 1; k++) {
+    below += binomial(n, k - 1) / 2 ** n
+    const coverage = 1 - 2 * below
+    if (coverage < level) break
+    best = { low: sorted[k - 1] ?? Number.NaN, high: sorted[n - k] ?? Number.NaN, coverage }
+  }
+  return best
+}
+
+function binomial(n: number, k: number): number {
+  let result = 1
+  for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i
+  return result
+}

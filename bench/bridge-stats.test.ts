@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { medianInterval, percentile } from './bridge-stats.ts'
+
+describe('medianInterval', () => {
+  it('needs six measurements for 95%: with five, even the extremes miss 1 time in 16', () => {
+    expect(medianInterval([1, 2, 3, 4, 5])).toBeUndefined()
+    expect(medianInterval([6, 1, 5, 2, 4, 3])).toEqual({ low: 1, high: 6, coverage: 1 - 2 / 64 })
+  })
+
+  it('narrows to the second smallest and second largest at nine measurements', () => {
+    const interval = medianInterval([9, 1, 8, 2, 7, 3, 6, 4, 5])
+    // 1 - 2 (1 + 9) / 512
+    expect(interval).toEqual({ low: 2, high: 8, coverage: 1 - 20 / 512 })
+  })
+
+  it('takes the narrowest interval that still reaches the level', () => {
+    const values = Array.from({ length: 12 }, (_, i) => i + 1)
+    // k = 3: 1 - 2 (1 + 12 + 66) / 4096 = 0.961; k = 4 would be 0.854.
+    expect(medianInterval(values)).toMatchObject({ low: 3, high: 10 })
+    expect(medianInterval(values, 0.8)).toMatchObject({ low: 4, high: 9 })
+  })
+})
+
+describe('percentile', () => {
+  it('is the nearest rank, NaN when there is nothing', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1)
+    expect(percentile(sorted, 0.99)).toBe(99)
+    expect(percentile(sorted, 0.5)).toBe(50)
+    expect(percentile([], 0.99)).toBeNaN()
+  })
+})
