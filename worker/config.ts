@@ -81,6 +81,12 @@ export function dialAllowlist(env: Env): string[] {
     .filter(Boolean)
 }
 
+/**
+ * Whether the page may talk to the agent without Twilio: its microphone streamed to the
+ * room over `/api/local/media-stream`, which no Twilio signature guards. For development.
+ */
+export const localCallsEnabled = (env: Env): boolean => read(env, 'LOCAL_CALLS') === 'true'
+
 export const appAccessKey = (env: Env): string | undefined => read(env, 'APP_ACCESS_KEY')
 
 /** The JSON-object settings that shape the agent's initiation message, parsed. */

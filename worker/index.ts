@@ -10,6 +10,7 @@ import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
 import { conferences } from './routes/conferences.ts'
 import { health } from './routes/health.ts'
+import { localCalls } from './routes/local-calls.ts'
 import { mediaStream } from './routes/media-stream.ts'
 import { status } from './routes/status.ts'
 import { token } from './routes/token.ts'
@@ -20,7 +21,7 @@ export { ConferenceRoom } from './conference/room.ts'
 const app = new Hono<{ Bindings: Env }>()
 
 // Open: the health check. Twilio-signed: TwiML, status callbacks, the media stream.
-// Behind APP_ACCESS_KEY when it is set: the token and the conference API.
+// Behind APP_ACCESS_KEY when it is set: the token, the conference API and local calls.
 app.route('/api/health', health)
 app.route('/api/twilio/conference-elevenlabs', twiml)
 app.route('/api/twilio/status', status)
@@ -29,11 +30,13 @@ for (const path of [
   '/api/twilio/token',
   '/api/twilio/start-conference',
   '/api/twilio/conferences/*',
+  '/api/local/*',
 ]) {
   app.use(path, requireAccessKey)
 }
 app.route('/api/twilio/token', token)
 app.route('/api/twilio', conferences)
+app.route('/api/local', localCalls)
 
 app.notFound((c) =>
   errorResponse(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`)),

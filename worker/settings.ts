@@ -23,6 +23,7 @@ export type SettingName =
   | 'END_CONFERENCE_ON_HOST_EXIT'
   | 'ELEVENLABS_DYNAMIC_VARIABLES'
   | 'ELEVENLABS_CONVERSATION_OVERRIDE'
+  | 'LOCAL_CALLS'
 
 /** The settings as the worker receives them: strings, any of them missing. */
 export type Settings = { readonly [N in SettingName]?: string }
@@ -58,6 +59,9 @@ const integerIn = (min: number, max: number) => (value: string) =>
   /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
     ? undefined
     : `must be a whole number from ${min} to ${max}`
+
+const trueOrFalse = (value: string) =>
+  value === 'true' || value === 'false' ? undefined : 'must be true or false'
 
 const jsonObject = (value: string) => {
   try {
@@ -152,7 +156,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   END_CONFERENCE_ON_HOST_EXIT: {
     required: false,
     disables: 'nothing (defaults to true: the conference ends when the browser user leaves)',
-    check: (value) => (value === 'true' || value === 'false' ? undefined : 'must be true or false'),
+    check: trueOrFalse,
   },
   ELEVENLABS_DYNAMIC_VARIABLES: {
     required: false,
@@ -163,6 +167,12 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
     required: false,
     disables: 'nothing (no overrides are sent)',
     check: jsonObject,
+  },
+  LOCAL_CALLS: {
+    required: false,
+    disables:
+      'nothing (defaults to false: the page can only talk to the agent through Twilio; `npm run dev` turns it on when Twilio is not configured)',
+    check: trueOrFalse,
   },
 }
 

@@ -12,6 +12,8 @@ export interface RoomRecord {
   agentId: string
   createdAt: string
   endedAt?: string
+  /** A local call: the page streams its microphone to the room itself; Twilio has no part. */
+  local?: true
   /** One-time secret the agent leg's TwiML request must carry (a custom parameter of our REST call). */
   agentLegToken?: string
   /** One-time secret the agent's media stream must carry in its `start` message. */
@@ -32,6 +34,8 @@ export type ParticipantView = Omit<
 export interface RoomView {
   conferenceId: string
   status: ConferenceInfo['status']
+  /** A local call (no Twilio): the page is the only person, and its call is the stream. */
+  local?: true
   conferenceSid?: string
   endedReason?: string
   createdAt: string
@@ -67,6 +71,7 @@ export function toView(record: RoomRecord): RoomView {
   return {
     conferenceId: record.conferenceId,
     status: conference.status,
+    ...(record.local && { local: true }),
     ...(conference.conferenceSid && { conferenceSid: conference.conferenceSid }),
     ...(conference.endedReason && { endedReason: conference.endedReason }),
     createdAt: record.createdAt,

@@ -38,6 +38,14 @@ export const RETENTION_MS = 60 * 60 * 1000
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
 
+export interface RoomInit {
+  conferenceId: string
+  agentId: string
+}
+
+/** The page's own leg in a local call. */
+export const LOCAL_HOST_LABEL = 'web-local'
+
 export type RoomResult<T = object> =
   | ({ ok: true } & T)
   | {
@@ -65,19 +73,44 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   // --- RPC: lifecycle ------------------------------------------------------
 
-  async create(init: {
-    conferenceId: string
-    agentId: string
-  }): Promise<RoomResult<{ agentLegToken: string }>> {
+  async create(init: RoomInit): Promise<RoomResult<{ agentLegToken: string }>> {
+    return this.#open(init, (record) => {
+      record.agentLegToken = randomToken()
+      return { agentLegToken: record.agentLegToken }
+    })
+  }
+
+  /**
+   * A local call's room: the page is its host and plays Twilio's part itself, so it is
+   * in the call from the start and gets the stream's one-time token now.
+   */
+  async createLocal(init: RoomInit): Promise<RoomResult<{ streamToken: string }>> {
+    return this.#open(init, (record) => {
+      record.local = true
+      record.streamToken = randomToken()
+      this.#roster.conference.status = 'in-progress'
+      this.#roster.upsert({
+        label: LOCAL_HOST_LABEL,
+        kind: 'browser',
+        status: 'joined',
+        joinedAt: record.createdAt,
+      })
+      return { streamToken: record.streamToken }
+    })
+  }
+
+  async #open<T extends object>(
+    init: RoomInit,
+    prepare: (record: RoomRecord) => T,
+  ): Promise<RoomResult<T>> {
     if (this.#record)
       return { ok: false, code: 'conflict', message: 'This conference already exists.' }
     const record = newRecord(init.conferenceId, init.agentId, new Date().toISOString())
-    const agentLegToken = randomToken()
-    record.agentLegToken = agentLegToken
     this.#load(record)
+    const result = prepare(record)
     this.#save()
     await this.ctx.storage.setAlarm(Date.now() + UNUSED_ROOM_MS)
-    return { ok: true, agentLegToken }
+    return { ok: true, ...result }
   }
 
   view(): RoomView | undefined {
@@ -117,7 +150,9 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#roster = new Roster()
       return
     }
-    if (record.conference.status === 'created' && record.stream.status === 'awaiting') {
+    // A local call is in progress from the start, but it is unused until the page's stream comes.
+    const unused = record.conference.status === 'created' || record.local
+    if (unused && record.stream.status === 'awaiting') {
       await this.end('nobody joined within an hour')
       return
     }
@@ -259,9 +294,23 @@ export class ConferenceRoom extends DurableObject<Env> {
         { status: 404 },
       )
     }
-    return new URL(request.url).pathname.endsWith('/events')
-      ? this.#acceptEvents(request)
-      : this.#acceptMediaStream(this.#record)
+    const path = new URL(request.url).pathname
+    if (path.endsWith('/events')) return this.#acceptEvents(request)
+    // A local call's stream comes from the page, a Twilio call's from Twilio: never swapped.
+    if (path.startsWith('/api/local/') !== Boolean(this.#record.local)) {
+      return Response.json(
+        {
+          error: {
+            code: 'not_found',
+            message: this.#record.local
+              ? 'This conference is a local call: its stream comes from the page.'
+              : 'No local call with this id.',
+          },
+        },
+        { status: 404 },
+      )
+    }
+    return this.#acceptMediaStream(this.#record, request)
   }
 
   #acceptEvents(request: Request): Response {
@@ -275,18 +324,10 @@ export class ConferenceRoom extends DurableObject<Env> {
           room: toView(this.#snapshotRecord(record)),
         } satisfies RoomEventMessage),
       )
-    const protocols =
-      request.headers
-        .get('Sec-WebSocket-Protocol')
-        ?.split(',')
-        .map((p) => p.trim()) ?? []
-    const headers = protocols.includes('bridge.v1')
-      ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
-      : undefined
-    return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+    return upgraded(client, request)
   }
 
-  #acceptMediaStream(record: RoomRecord): Response {
+  #acceptMediaStream(record: RoomRecord, request: Request): Response {
     if (record.endedAt) {
       return Response.json(
         { error: { code: 'not_found', message: 'This conference has ended.' } },
@@ -313,7 +354,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     // Who joined before the stream existed: the agent hears it once it is ready.
     this.#feed({ type: 'context', text: this.#roster.summary(), contextId: 'roster' })
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
-    return new Response(null, { status: 101, webSocket: client })
+    return upgraded(client, request)
   }
 
   override webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): void {
@@ -339,6 +380,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
     if (this.ctx.getTags(socket).includes('twilio')) {
       this.#feed({ type: 'twilio_closed', code, reason })
+      this.#localStreamGone('the page hung up')
     }
     try {
       socket.close(code === 1005 || code === 1006 ? 1000 : code, reason)
@@ -358,9 +400,28 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record?.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
     if (start.customParameters.conferenceId !== record.conferenceId) return false
     record.streamToken = undefined
-    this.#roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
+    this.#roster.upsert({
+      label: 'agent',
+      kind: 'agent',
+      callSid: start.callSid,
+      // No Twilio callback will say so: in a local call the stream is the agent's presence.
+      ...(record.local && { status: 'joined', joinedAt: new Date().toISOString() }),
+    })
     this.#save()
     return true
+  }
+
+  /** A local call's page is its only person and carries its stream: without it the call is over. */
+  #localStreamGone(reason: string): void {
+    const record = this.#record
+    if (!record?.local || record.endedAt) return
+    const now = new Date().toISOString()
+    for (const participant of this.#roster.active) {
+      participant.status = 'left'
+      participant.speaking = false
+      participant.leftAt = now
+    }
+    void this.end(reason)
   }
 
   // --- Bridge wiring -----------------------------------------------------------
@@ -393,6 +454,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         return
       case 'twilio_close':
         this.#twilioSocket()?.close(action.code, action.reason)
+        this.#localStreamGone(action.reason)
         return
       case 'agent_connect':
         this.#agent?.connect(action.attempt)
@@ -514,6 +576,19 @@ const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message:
       ? 'No such conference, or it has ended.'
       : `No such ${what} in this conference.`,
 })
+
+/**
+ * The 101 answer for a socket the room accepted. The page offers the subprotocol
+ * `bridge.v1` (beside `bearer.<key>`, see routes/access.ts), and a browser drops a
+ * socket whose answer names none of those it offered; Twilio offers none.
+ */
+function upgraded(client: WebSocket, request: Request): Response {
+  const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',') ?? []
+  const headers = offered.some((protocol) => protocol.trim() === 'bridge.v1')
+    ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
+    : undefined
+  return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+}
 
 const describeError = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error)

@@ -2,25 +2,16 @@ import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
-import app from '../index.ts'
-import { api, registerAgent, startConference, twilio } from '../testing/conference-call.ts'
+import { api, apiWith, registerAgent, startConference, twilio } from '../testing/conference-call.ts'
 import { conferenceCallback } from '../testing/twilio-requests.ts'
 
 const json = (res: Response) => res.json() as Promise<Record<string, unknown>>
-
-/** The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars. */
-const withEnv = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
-  app.fetch(new Request(`http://worker.test${path}`, init), { ...env, ...overrides }, {
-    waitUntil: () => {},
-    passThroughOnException: () => {},
-    props: {},
-  } as unknown as ExecutionContext)
 
 /** Adds a phone participant; with `overrides`, through the worker with those settings. */
 const dial = (conferenceId: string, phoneNumber: string, overrides?: Partial<typeof env>) => {
   const path = `/api/twilio/conferences/${conferenceId}/participants`
   return overrides
-    ? withEnv(overrides, path, {
+    ? apiWith(overrides, path, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ phoneNumber }),
@@ -83,7 +74,7 @@ describe('POST /api/twilio/start-conference', () => {
   })
 
   it('names the missing setting when Twilio is not configured', async () => {
-    const res = await withEnv({ TWILIO_API_SECRET: undefined }, '/api/twilio/start-conference', {
+    const res = await apiWith({ TWILIO_API_SECRET: undefined }, '/api/twilio/start-conference', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
@@ -268,28 +259,28 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
   const locked = { APP_ACCESS_KEY: 'k3y-for-tests' }
 
   it('requires the bearer key when it is set', async () => {
-    const res = await withEnv(locked, '/api/twilio/token')
+    const res = await apiWith(locked, '/api/twilio/token')
     expect(res.status).toBe(401)
     expect(await json(res)).toMatchObject({ error: { code: 'unauthorized' } })
-    const wrong = await withEnv(locked, '/api/twilio/token', {
+    const wrong = await apiWith(locked, '/api/twilio/token', {
       headers: { Authorization: 'Bearer nope' },
     })
     expect(wrong.status).toBe(401)
-    const right = await withEnv(locked, '/api/twilio/token', {
+    const right = await apiWith(locked, '/api/twilio/token', {
       headers: { Authorization: 'Bearer k3y-for-tests' },
     })
     expect(right.status).toBe(200)
   })
 
   it('leaves the health check and the Twilio-signed routes to their own checks', async () => {
-    expect((await withEnv(locked, '/api/health')).status).toBe(200)
-    const unsigned = await withEnv(locked, '/api/twilio/status/conference', { method: 'POST' })
+    expect((await apiWith(locked, '/api/health')).status).toBe(200)
+    const unsigned = await apiWith(locked, '/api/twilio/status/conference', { method: 'POST' })
     expect(unsigned.status).toBe(403)
   })
 
   it('accepts the key as a WebSocket subprotocol for the events socket', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const res = await withEnv(locked, `/api/twilio/conferences/${conferenceId}/events`, {
+    const res = await apiWith(locked, `/api/twilio/conferences/${conferenceId}/events`, {
       headers: {
         Upgrade: 'websocket',
         'Sec-WebSocket-Protocol': 'bridge.v1, bearer.k3y-for-tests',

@@ -5,8 +5,8 @@
  */
 import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
-import { isConferenceId, newConferenceId, roomFor } from '../conference/conference-id.ts'
-import type { RoomResult } from '../conference/room.ts'
+import { newConferenceId, roomFor } from '../conference/conference-id.ts'
+import type { RoomView } from '../conference/room-record.ts'
 import {
   dialAllowlist,
   type Env,
@@ -18,11 +18,12 @@ import {
 import * as z from '../schema.ts'
 import { type CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
+import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import { validate } from './validation.ts'
 
 const startBody = z.object({
-  agentId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  agentId: agentIdField,
   phoneNumber: z.optional(z.string().check(z.maxLength(64))),
 })
 const dialBody = z.object({ phoneNumber: z.string().check(z.maxLength(64)) })
@@ -38,16 +39,8 @@ const updateBody = z
 export const conferences = new Hono<{ Bindings: Env }>()
   .post('/start-conference', validate('json', startBody), async (c) => {
     const twilio = twilioSettings(c.env)
-    requireSettings(c.env, ['ELEVENLABS_API_KEY'])
     const body = c.req.valid('json')
-    const agentId = body.agentId ?? c.env.ELEVENLABS_AGENT_ID?.trim()
-    if (!agentId) {
-      throw new ApiError(
-        503,
-        'not_configured',
-        'ELEVENLABS_AGENT_ID is not set: add it to .dev.vars, or pass agentId.',
-      )
-    }
+    const agentId = agentFor(c.env, body.agentId)
     const dial =
       body.phoneNumber === undefined ? undefined : await checkedNumber(c.env, body.phoneNumber)
     const conferenceId = newConferenceId()
@@ -80,9 +73,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     return c.json(view)
   })
   .get('/conferences/:id/events', (c) => {
-    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-      throw new ApiError(426, 'bad_request', 'This endpoint only accepts a WebSocket upgrade.')
-    }
+    requireUpgrade(c.req.header('Upgrade'))
     return roomFor(c.env, conferenceIdParam(c.req.param('id'))).fetch(c.req.raw)
   })
   .delete('/conferences/:id', async (c) => {
@@ -92,24 +83,8 @@ export const conferences = new Hono<{ Bindings: Env }>()
     if (!view)
       throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
     if (view.status === 'ended') return c.json(view)
-    let twilioError: ApiError | undefined
-    try {
-      const { rest } = twilioSettings(c.env)
-      if (view.conferenceSid) await rest.completeConference(view.conferenceSid)
-      else {
-        // Twilio has not reported the conference yet: end the legs we know instead.
-        for (const p of view.participants) {
-          if (p.callSid && ['dialing', 'ringing', 'joined'].includes(p.status)) {
-            await rest.updateCall(p.callSid, { status: 'completed' })
-          }
-        }
-      }
-    } catch (error) {
-      twilioError = fromTwilioError(
-        error,
-        'The room is closed and the agent disconnected, but ending the call on Twilio failed',
-      )
-    }
+    // A local call has nothing on Twilio to end.
+    const twilioError = view.local ? undefined : await endOnTwilio(c.env, view)
     await room.end('ended through the API')
     if (twilioError) throw twilioError
     return c.json(await room.view())
@@ -154,6 +129,28 @@ export const conferences = new Hono<{ Bindings: Env }>()
     await room.participantRemoved(callSid)
     return c.json({ participant: await room.participant(callSid) })
   })
+
+/** Completes the conference on Twilio; a failure is returned, for after the room is closed. */
+async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefined> {
+  try {
+    const { rest } = twilioSettings(env)
+    if (view.conferenceSid) await rest.completeConference(view.conferenceSid)
+    else {
+      // Twilio has not reported the conference yet: end the legs we know instead.
+      for (const p of view.participants) {
+        if (p.callSid && ['dialing', 'ringing', 'joined'].includes(p.status)) {
+          await rest.updateCall(p.callSid, { status: 'completed' })
+        }
+      }
+    }
+    return undefined
+  } catch (error) {
+    return fromTwilioError(
+      error,
+      'The room is closed and the agent disconnected, but ending the call on Twilio failed',
+    )
+  }
+}
 
 interface TwilioSettings {
   rest: TwilioRestClient
@@ -241,11 +238,6 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
   }
 }
 
-function conferenceIdParam(id: string): string {
-  if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${id}.`)
-  return id
-}
-
 /** A participant of a conference Twilio has started, addressed by its CallSid. */
 async function liveParticipant(env: Env, id: string, callSid: string) {
   const room = roomFor(env, conferenceIdParam(id))
@@ -263,15 +255,4 @@ async function liveParticipant(env: Env, id: string, callSid: string) {
     )
   }
   return { room, conferenceSid: view.conferenceSid, callSid }
-}
-
-const ROOM_ERROR_STATUS = {
-  not_found: 404,
-  conflict: 409,
-  forbidden: 403,
-  participant_limit: 409,
-} as const
-
-function roomError(result: Extract<RoomResult, { ok: false }>): ApiError {
-  return new ApiError(ROOM_ERROR_STATUS[result.code], result.code, result.message)
 }

@@ -1,9 +1,9 @@
 /**
  * `GET /api/health`: which settings are present, which are missing and what
- * each missing one disables. Never a value.
+ * each missing one disables, and whether local calls are on. Never a value.
  */
 import { Hono } from 'hono'
-import type { Env } from '../config.ts'
+import { type Env, localCallsEnabled } from '../config.ts'
 import { settingsStatus } from '../settings.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
@@ -20,6 +20,8 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
     status: missing.length === 0 ? 'ok' : 'incomplete',
     missing: missing.map((s) => ({ name: s.name, disables: s.disables })),
     warnings,
+    /** The page may talk to the agent without Twilio (routes/local-calls.ts). */
+    localCalls: localCallsEnabled(c.env),
     settings,
   })
 })

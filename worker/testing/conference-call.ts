@@ -9,6 +9,7 @@ import type { AgentConfigInput } from '../../devtools/elevenlabs-standin/agent-c
 import { StandinControl } from '../../devtools/elevenlabs-standin/control.ts'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { encodeBase64 } from '../audio/base64.ts'
+import app from '../index.ts'
 import { collect, eventually } from './eventually.ts'
 import { hostJoins, twilioPost, twilioUpgrade } from './twilio-requests.ts'
 
@@ -65,9 +66,32 @@ export async function answerAgentLeg(conferenceId: string) {
   return { twiml, streamToken, callSid: agent.callSid }
 }
 
+/** The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars. */
+export const apiWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
+  app.fetch(new Request(`http://worker.test${path}`, init), { ...env, ...overrides }, {
+    waitUntil: () => {},
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext)
+
 /** Opens the agent's media stream and sends `connected` and `start`, like Twilio. */
 export async function openStream(conferenceId: string, streamToken: string, callSid: string) {
   const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
+  return playTwilio(res, { conferenceId, streamToken, callSid })
+}
+
+/**
+ * Plays Twilio's side of an accepted media-stream upgrade: `connected` and `start` at
+ * once, then frames and the rest when the test says.
+ */
+export async function playTwilio(
+  res: Response,
+  {
+    conferenceId,
+    streamToken,
+    callSid,
+  }: { conferenceId: string; streamToken: string; callSid: string },
+) {
   const socket = res.webSocket
   if (!socket) throw new Error(`media stream upgrade answered ${res.status}: ${await res.text()}`)
   socket.accept()

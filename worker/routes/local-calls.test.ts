@@ -1,0 +1,225 @@
+import type { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import type { RoomView } from '../conference/room-record.ts'
+import {
+  api,
+  apiWith,
+  elevenLabs,
+  playTwilio,
+  registerAgent,
+  STREAM_SID,
+  startConference,
+  twilio,
+} from '../testing/conference-call.ts'
+import { eventually } from '../testing/eventually.ts'
+import { twilioUpgrade } from '../testing/twilio-requests.ts'
+
+const LOCAL = { LOCAL_CALLS: 'true' }
+/** `npm run dev` on a machine with no Twilio account. */
+const NO_TWILIO = {
+  ...LOCAL,
+  TWILIO_ACCOUNT_SID: undefined,
+  TWILIO_AUTH_TOKEN: undefined,
+  TWILIO_API_KEY: undefined,
+  TWILIO_API_SECRET: undefined,
+  TWILIO_TWIML_APP_SID: undefined,
+  TWILIO_PHONE_NUMBER: undefined,
+  WEBHOOK_BASE_URL: undefined,
+}
+const CALL_SID = `CA${'7'.repeat(32)}`
+
+interface Started {
+  conferenceId: string
+  streamToken: string
+  room: RoomView
+}
+
+async function startLocalCall(agentId: string, overrides: Partial<typeof env> = LOCAL) {
+  const res = await apiWith(overrides, '/api/local/conversations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ agentId }),
+  })
+  if (res.status !== 201) throw new Error(`start answered ${res.status}: ${await res.text()}`)
+  return (await res.json()) as Started
+}
+
+/** The page's side of a local call: its stream opened and started, as the page does it. */
+async function pageStream(call: Started, overrides: Partial<typeof env> = LOCAL) {
+  const res = await apiWith(overrides, `/api/local/media-stream/${call.conferenceId}`, {
+    headers: { Upgrade: 'websocket' },
+  })
+  return playTwilio(res, { ...call, callSid: CALL_SID })
+}
+
+const roomView = async (conferenceId: string) =>
+  (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+
+const activeConversation = (agentId: string) =>
+  eventually('the agent conversation to start', async () =>
+    (await elevenLabs().conversations({ agentId })).find((c) => c.status === 'active'),
+  )
+
+describe('local calls', () => {
+  it('are off unless LOCAL_CALLS=true, and say how to turn them on', async () => {
+    const res = await api('/api/local/conversations', { json: {} })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toMatchObject({
+      error: { code: 'not_found', message: expect.stringMatching(/LOCAL_CALLS=true/) },
+    })
+    const upgrade = await api('/api/local/media-stream/conf-cccccccccccccccccccc', {
+      headers: { Upgrade: 'websocket' },
+    })
+    expect(upgrade.status).toBe(404)
+    expect((await (await api('/api/health')).json()) as object).toMatchObject({
+      localCalls: false,
+    })
+    const on = await apiWith(LOCAL, '/api/health')
+    expect((await on.json()) as object).toMatchObject({ localCalls: true })
+  })
+
+  it('start with the page in the call and the stream token issued, without Twilio', async () => {
+    const agentId = await registerAgent()
+    const call = await startLocalCall(agentId, NO_TWILIO)
+    expect(call.streamToken).toMatch(/^[\w-]{43}$/)
+    expect(call.room).toMatchObject({ local: true, status: 'in-progress' })
+    expect(call.room.participants).toEqual([
+      expect.objectContaining({ label: 'web-local', kind: 'browser', status: 'joined' }),
+    ])
+    expect(await twilio().requests({ conference: call.conferenceId })).toEqual([])
+  })
+
+  it('need the agent configured', async () => {
+    const res = await apiWith(
+      { ...LOCAL, ELEVENLABS_API_KEY: undefined },
+      '/api/local/conversations',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      },
+    )
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({
+      error: { code: 'not_configured', message: expect.stringMatching(/ELEVENLABS_API_KEY/) },
+    })
+  })
+
+  it('bridge the page stream to the agent as a phone call is bridged', async () => {
+    const agentId = await registerAgent({
+      userInputAudioFormat: 'pcm_16000',
+      agentOutputAudioFormat: 'pcm_16000',
+    })
+    const call = await startLocalCall(agentId)
+    const stream = await pageStream(call)
+    const conversation = await activeConversation(agentId)
+    stream.sendFrames(10)
+    await eventually(
+      '200 ms of the page audio at the agent',
+      async () =>
+        (await elevenLabs().conversations({ agentId }))[0]?.received.audioBytes === 10 * 640,
+    )
+    await elevenLabs().sendAudio(conversation.conversationId, 'AAAAAA==', 1)
+    await eventually('agent audio on the page stream', () => stream.ofEvent('media').length > 0)
+    expect(stream.ofEvent('media')[0]).toMatchObject({ streamSid: STREAM_SID })
+    const room = await roomView(call.conferenceId)
+    expect(room.agent.status).toBe('ready')
+    expect(room.participants.find((p) => p.kind === 'agent')).toMatchObject({
+      status: 'joined',
+      callSid: CALL_SID,
+    })
+  })
+
+  it('end when the page hangs up, and close the agent conversation', async () => {
+    const agentId = await registerAgent()
+    const call = await startLocalCall(agentId)
+    const stream = await pageStream(call)
+    const conversation = await activeConversation(agentId)
+    stream.socket.send(JSON.stringify({ event: 'stop', streamSid: STREAM_SID, stop: {} }))
+    stream.socket.close(1000, 'hung up')
+    const ended = await eventually('the room to end', async () => {
+      const room = await roomView(call.conferenceId)
+      return room.status === 'ended' && room
+    })
+    expect(ended.endedReason).toBe('the page hung up')
+    expect(ended.participants.every((p) => p.status === 'left')).toBe(true)
+    const closed = await eventually('the conversation to close', async () => {
+      const [c] = await elevenLabs().conversations({ conversationId: conversation.conversationId })
+      return c?.status === 'closed' && c
+    })
+    expect(closed.close).toMatchObject({ code: 1000, by: 'client' })
+  })
+
+  it('end when the agent ends the conversation', async () => {
+    const agentId = await registerAgent()
+    const call = await startLocalCall(agentId)
+    const stream = await pageStream(call)
+    const conversation = await activeConversation(agentId)
+    await elevenLabs().close(conversation.conversationId, { code: 1000 })
+    const [close] = await eventually('the page stream to close', () =>
+      stream.closes.length > 0 ? stream.closes : undefined,
+    )
+    expect(close).toMatchObject({ code: 1000, reason: 'agent ended the call' })
+    const room = await roomView(call.conferenceId)
+    expect(room).toMatchObject({ status: 'ended', endedReason: 'agent ended the call' })
+  })
+
+  it('end through DELETE without touching Twilio', async () => {
+    const call = await startLocalCall(await registerAgent(), NO_TWILIO)
+    const res = await apiWith(NO_TWILIO, `/api/twilio/conferences/${call.conferenceId}`, {
+      method: 'DELETE',
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ status: 'ended', local: true })
+    expect(await twilio().requests({ conference: call.conferenceId })).toEqual([])
+  })
+
+  it('never swap streams: no page stream into a Twilio call, no Twilio stream into a local one', async () => {
+    const agentId = await registerAgent()
+    const twilioCall = await startConference(agentId)
+    const intoTwilio = await apiWith(LOCAL, `/api/local/media-stream/${twilioCall}`, {
+      headers: { Upgrade: 'websocket' },
+    })
+    expect(intoTwilio.status).toBe(404)
+    expect(await intoTwilio.json()).toMatchObject({
+      error: { message: 'No local call with this id.' },
+    })
+    const local = await startLocalCall(agentId)
+    const intoLocal = await twilioUpgrade(`/api/twilio/media-stream/${local.conferenceId}`)
+    expect(intoLocal.status).toBe(404)
+  })
+
+  it('refuse a page stream whose start lacks the one-time token', async () => {
+    const agentId = await registerAgent()
+    const call = await startLocalCall(agentId)
+    const stream = await pageStream({ ...call, streamToken: 'guessed' })
+    const [close] = await eventually('the refused stream to close', () =>
+      stream.closes.length > 0 ? stream.closes : undefined,
+    )
+    expect(close?.code).toBe(1008)
+    expect(await elevenLabs().conversations({ agentId })).toEqual([])
+  })
+
+  it('sit behind APP_ACCESS_KEY, which the page presents as a subprotocol', async () => {
+    const locked = { ...LOCAL, APP_ACCESS_KEY: 'k3y-for-tests' }
+    const open = await apiWith(locked, '/api/local/conversations', { method: 'POST' })
+    expect(open.status).toBe(401)
+    const res = await apiWith(locked, '/api/local/conversations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', Authorization: 'Bearer k3y-for-tests' },
+      body: '{}',
+    })
+    expect(res.status).toBe(201)
+    const started = (await res.json()) as Started
+    const upgrade = await apiWith(locked, `/api/local/media-stream/${started.conferenceId}`, {
+      headers: {
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Protocol': 'bridge.v1, bearer.k3y-for-tests',
+      },
+    })
+    expect(upgrade.status).toBe(101)
+    expect(upgrade.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
+    upgrade.webSocket?.accept()
+    upgrade.webSocket?.close()
+  })
+})

@@ -1,0 +1,50 @@
+/**
+ * What the routes share about reaching a conference's room: its id checked
+ * before a room is touched, the agent a request names, the WebSocket upgrades
+ * a room accepts, and the room's refusals as API errors.
+ */
+import { ApiError } from '../api-error.ts'
+import { isConferenceId } from '../conference/conference-id.ts'
+import type { RoomResult } from '../conference/room.ts'
+import { type Env, requireSettings } from '../config.ts'
+import * as z from '../schema.ts'
+
+/** `agentId` in a request that starts a conversation; the server's default agent otherwise. */
+export const agentIdField = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
+
+/** The agent a new conversation talks to; both need ElevenLabs configured. */
+export function agentFor(env: Env, requested: string | undefined): string {
+  requireSettings(env, ['ELEVENLABS_API_KEY'])
+  const agentId = requested ?? env.ELEVENLABS_AGENT_ID?.trim()
+  if (!agentId) {
+    throw new ApiError(
+      503,
+      'not_configured',
+      'ELEVENLABS_AGENT_ID is not set: add it to .dev.vars, or pass agentId.',
+    )
+  }
+  return agentId
+}
+
+export function conferenceIdParam(id: string): string {
+  if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${id}.`)
+  return id
+}
+
+/** Sockets only: a plain request to a socket's route is told what the route is for. */
+export function requireUpgrade(upgrade: string | undefined): void {
+  if (upgrade?.toLowerCase() !== 'websocket') {
+    throw new ApiError(426, 'bad_request', 'This endpoint only accepts a WebSocket upgrade.')
+  }
+}
+
+const ROOM_ERROR_STATUS = {
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  participant_limit: 409,
+} as const
+
+export function roomError(result: Extract<RoomResult, { ok: false }>): ApiError {
+  return new ApiError(ROOM_ERROR_STATUS[result.code], result.code, result.message)
+}
