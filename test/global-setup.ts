@@ -15,6 +15,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The Workers vitest plugin's miniflare would fetch Request.cf's data from
+  // workers.cloudflare.com; the worker never reads it.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
   const [twilio, elevenLabs] = await Promise.all([startTwilioStandin(), startElevenLabsStandin()])
   project.provide('twilioApiBase', twilio.url)
   project.provide('elevenLabsApiBase', elevenLabs.url)

@@ -141,6 +141,9 @@ function wranglerEnv(v8Flags: readonly string[] = []): NodeJS.ProcessEnv {
     // Wrangler's local observability (on by default) stores a trace of every event, each
     // WebSocket message included, in SQLite: several times the cost of the worker's own code.
     X_LOCAL_OBSERVABILITY: 'false',
+    // Nor may a run reach the internet: miniflare fetches Request.cf's data from
+    // workers.cloudflare.com at start unless told not to (it then uses a placeholder).
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   }
 }
 
