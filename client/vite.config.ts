@@ -6,4 +6,7 @@ export default defineConfig({
   root: import.meta.dirname,
   plugins: [preact()],
   build: { outDir: 'dist', emptyOutDir: true },
+  // The local call's AudioWorklet module (client/src/call/local-audio.worklet.ts) is
+  // bundled as a worker; addModule loads it as an ES module.
+  worker: { format: 'es' },
 })

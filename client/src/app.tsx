@@ -1,11 +1,11 @@
 /**
- * The page: which mode the server is in, the access-key prompt when the API
- * asks for it, and either the form that starts a conversation or the live
- * conference.
+ * The page: which mode the server is in (Twilio, local calls, or not
+ * configured), the access-key prompt when the API asks for it, and either the
+ * form that starts a conversation or the live conference.
  */
 import type { AccessKeyStore } from './api/access-key.ts'
 import type { ConferenceApi } from './api/conference-api.ts'
-import { useHealth } from './api/use-health.ts'
+import { callModeOf, useHealth } from './api/use-health.ts'
 import { useConversation } from './call/use-conversation.ts'
 import { AccessKeyForm } from './components/access-key-form.tsx'
 import { ConferenceView } from './components/conference-view.tsx'
@@ -14,7 +14,8 @@ import { StartForm } from './components/start-form.tsx'
 
 export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore }) {
   const health = useHealth(api)
-  const conversation = useConversation(api)
+  const mode = callModeOf(health)
+  const conversation = useConversation(api, mode)
   const { session } = conversation
   return (
     <main>
@@ -32,7 +33,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
           conversation={conversation}
         />
       ) : (
-        <StartForm onStart={conversation.start} />
+        <StartForm local={mode === 'local'} onStart={conversation.start} />
       )}
     </main>
   )

@@ -4,6 +4,7 @@
  * stream's start time, never accumulated from timer to timer, so a late
  * timer delays one frame but never shifts the ones after it.
  */
+import { encodeBase64 } from '../../worker/audio/base64.ts'
 
 export const FRAME_MS = 20
 export const FRAME_BYTES = 160
@@ -22,8 +23,7 @@ export function toFrames(mulaw: Uint8Array): Uint8Array[] {
 }
 
 /** The base64 payloads of `toFrames(mulaw)`, as `media` messages carry them. */
-export const toPayloads = (mulaw: Uint8Array): string[] =>
-  toFrames(mulaw).map((frame) => Buffer.from(frame).toString('base64'))
+export const toPayloads = (mulaw: Uint8Array): string[] => toFrames(mulaw).map(encodeBase64)
 
 /** `count` frames of silence. */
 export const silentPayloads = (count: number): string[] =>

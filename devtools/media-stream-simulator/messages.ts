@@ -5,7 +5,11 @@
  * Twilio reads them: anything else is a protocol error on Twilio's side
  * (31950 for a binary frame, 31951 for an invalid message or a wrong
  * streamSid). Source: https://www.twilio.com/docs/voice/media-streams/websocket-messages
+ *
+ * No Node APIs: the page plays Twilio with these too, in a local call
+ * (client/src/call/local-stream.ts), so the simulator and the page cannot drift apart.
  */
+import { decodedLength } from '../../worker/audio/base64.ts'
 import { FRAME_MS } from './framing.ts'
 
 export interface StreamIdentity {
@@ -119,7 +123,7 @@ export function readServerCommand(data: string, streamSid: string): ServerComman
       if (typeof payload !== 'string' || payload.length % 4 !== 0 || !BASE64.test(payload)) {
         return { event: 'invalid', reason: 'media payload is not base64' }
       }
-      return { event: 'media', payload, bytes: Buffer.byteLength(payload, 'base64') }
+      return { event: 'media', payload, bytes: decodedLength(payload) }
     }
     case 'mark': {
       const name = (mark as { name?: unknown } | undefined)?.name

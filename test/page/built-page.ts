@@ -1,5 +1,6 @@
 /**
- * The built page for the browser tests, served by a tiny static server. Uses
+ * The built page for the browser tests, served by a tiny static server (or
+ * handed to `wrangler dev` as its assets, see test/e2e/local-call.test.ts). Uses
  * client/dist when it is newer than every client source (as after
  * `npm run build:client`); otherwise builds into a private temporary folder,
  * so parallel test files and a concurrent build never write the same files.
@@ -30,10 +31,22 @@ export interface ServedPage {
   close(): Promise<void>
 }
 
+export interface BuiltPage {
+  dir: string
+  /** Removes a private build; client/dist stays. */
+  dispose(): void
+}
+
+/** The built page's folder: client/dist when it is fresh, a private build otherwise. */
+export function builtPage(): BuiltPage {
+  if (isFresh()) return { dir: DIST, dispose: () => {} }
+  const dir = mkdtempSync(join(tmpdir(), 'conference-page-'))
+  build(dir)
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
 export async function serveBuiltPage(): Promise<ServedPage> {
-  const fresh = isFresh()
-  const dir = fresh ? DIST : mkdtempSync(join(tmpdir(), 'conference-page-'))
-  if (!fresh) build(dir)
+  const { dir, dispose } = builtPage()
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname))
     const file = join(dir, path)
@@ -52,7 +65,7 @@ export async function serveBuiltPage(): Promise<ServedPage> {
     assets: () => readdirSync(join(dir, 'assets')).map((name) => `/assets/${name}`),
     close: async () => {
       await new Promise((done) => server.close(done))
-      if (!fresh) rmSync(dir, { recursive: true, force: true })
+      dispose()
     },
   }
 }
@@ -64,6 +77,9 @@ function isFresh(): boolean {
     join(CLIENT, 'index.html'),
     join(CLIENT, 'vite.config.ts'),
     ...files(join(CLIENT, 'src')),
+    // What a local call bundles from outside client/ (client/src/call/local-stream.ts).
+    ...files(join(ROOT, 'worker/audio')),
+    ...files(join(ROOT, 'devtools/media-stream-simulator')),
   ]
   const builtAt = statSync(built).mtimeMs
   return sources.every((source) => statSync(source).mtimeMs <= builtAt)

@@ -22,12 +22,13 @@ export interface Browser {
   close(): Promise<void>
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more switches, such as a fake microphone's (see test/e2e/local-call.test.ts). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'conference-page-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
   })
   return {
     context,

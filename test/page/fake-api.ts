@@ -28,7 +28,13 @@ export const apiError = (status: number, code: string, message: string): Reply =
   body: { error: { code, message } },
 })
 
-export const READY: Health = { status: 'ok', missing: [], warnings: [] }
+export const READY: Health = {
+  status: 'ok',
+  missing: [],
+  warnings: [],
+  localCalls: false,
+  settings: [],
+}
 export const IDENTITY = 'host_1'
 export const CONFERENCE_PATH = `/api/twilio/conferences/${CONFERENCE_ID}`
 

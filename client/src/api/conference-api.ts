@@ -9,6 +9,7 @@ import type {
   ParticipantView,
   RoomView,
   StartedConference,
+  StartedLocalCall,
   StartRequest,
   VoiceToken,
 } from './wire.ts'
@@ -19,6 +20,13 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
   const conference = (id: string) => `/api/twilio/conferences/${encodeURIComponent(id)}`
   const participant = (id: string, callSid: string) =>
     `${conference(id)}/participants/${encodeURIComponent(callSid)}`
+  const socket = (path: string) => {
+    const key = keys.current()
+    return {
+      url: `${origin.replace(/^http/, 'ws')}${path}`,
+      protocols: key ? ['bridge.v1', `bearer.${key}`] : ['bridge.v1'],
+    }
+  }
   return {
     health: () => client.request<Health>('GET', '/api/health'),
     token: (identity?: string) =>
@@ -37,13 +45,16 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
       client.request<{ participant: ParticipantView }>('POST', participant(id, callSid), change),
     remove: (id: string, callSid: string) =>
       client.request<{ participant: ParticipantView }>('DELETE', participant(id, callSid)),
+    /** A local call: the page streams its microphone to the room itself (no Twilio). */
+    startLocal: (request: Pick<StartRequest, 'agentId'>) =>
+      client.request<StartedLocalCall>('POST', '/api/local/conversations', request),
     /** The event socket's URL and subprotocols; a browser cannot set headers on a WebSocket. */
-    events: (id: string) => {
-      const key = keys.current()
-      return {
-        url: `${origin.replace(/^http/, 'ws')}${conference(id)}/events`,
-        protocols: key ? ['bridge.v1', `bearer.${key}`] : ['bridge.v1'],
-      }
-    },
+    events: (id: string) => socket(`${conference(id)}/events`),
+    /** Where a local call's page opens its media stream, with the token its `start` carries. */
+    localStream: (id: string, streamToken: string) => ({
+      ...socket(`/api/local/media-stream/${encodeURIComponent(id)}`),
+      conferenceId: id,
+      streamToken,
+    }),
   }
 }

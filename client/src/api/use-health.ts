@@ -1,5 +1,6 @@
-/** Reads `GET /api/health` once, for the banner that says which mode the page is in. */
+/** Reads `GET /api/health` once: which mode the page is in, and what the banner says. */
 import { useEffect, useState } from 'preact/hooks'
+import type { CallMode } from '../call/use-conversation.ts'
 import type { ConferenceApi } from './conference-api.ts'
 import type { Health } from './wire.ts'
 
@@ -18,3 +19,12 @@ export function useHealth(api: ConferenceApi): HealthState {
   }, [api])
   return state
 }
+
+/**
+ * How the page calls: through Twilio, unless Twilio is not configured and the server
+ * allows local calls (the page streams its microphone to the room itself).
+ */
+export const callModeOf = (state: HealthState): CallMode =>
+  state.kind === 'loaded' && state.health.status !== 'ok' && state.health.localCalls
+    ? 'local'
+    : 'twilio'

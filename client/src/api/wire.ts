@@ -19,6 +19,9 @@ export interface Health {
   status: 'ok' | 'incomplete'
   missing: { name: string; disables: string }[]
   warnings: string[]
+  /** The page may talk to the agent without Twilio (worker/routes/local-calls.ts). */
+  localCalls: boolean
+  settings: { name: string; present: boolean }[]
 }
 
 /** `GET /api/twilio/token` (worker/routes/token.ts). */
@@ -38,6 +41,14 @@ export interface StartedConference {
   conferenceId: string
   room: RoomView
   warnings: string[]
+}
+
+/** `POST /api/local/conversations` (worker/routes/local-calls.ts). */
+export interface StartedLocalCall {
+  conferenceId: string
+  /** The one-time token the page's stream carries in its `start`. */
+  streamToken: string
+  room: RoomView
 }
 
 /** `POST /api/twilio/conferences/:id/participants/:callSid`. */

@@ -1,17 +1,19 @@
 /**
- * The hook that owns the Voice SDK device and call for the page: joins a
- * conference, renews the access token when the SDK asks, mutes the
- * microphone and hangs up. Its state comes from `callReducer`.
+ * The hook that owns the page's device and call (the Voice SDK's, or a local
+ * call's): joins a conference, renews the access token when the SDK asks,
+ * mutes the microphone and hangs up. Its state comes from `callReducer`.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'preact/hooks'
 import { type CallState, callReducer, IDLE_CALL } from './call-state.ts'
-import { createVoiceDevice, type VoiceCall, type VoiceDevice } from './voice-device.ts'
+import type { DeviceHooks, VoiceCall, VoiceDevice } from './voice-device.ts'
 
 export interface JoinRequest {
-  token: string
-  conferenceId: string
+  /** The device the call goes through: Twilio's Voice SDK, or the page itself for a local call. */
+  createDevice(hooks: DeviceHooks): Promise<VoiceDevice>
+  /** What the call carries (for Twilio, the Voice URL's form fields). */
+  params: Record<string, string>
   /** A fresh token for the same identity, when the current one is about to expire. */
-  renewToken(): Promise<string>
+  renewToken?(): Promise<string>
 }
 
 export interface CallControls {
@@ -43,15 +45,15 @@ export function useCall(): CallControls {
   useEffect(() => release, [release])
 
   const join = useCallback(
-    async ({ token, conferenceId, renewToken }: JoinRequest) => {
+    async ({ createDevice, params, renewToken }: JoinRequest) => {
       release()
       const mine: Leg = { released: false }
       leg.current = mine
       dispatch({ type: 'joining' })
       try {
-        const device = await createVoiceDevice(token, {
+        const device = await createDevice({
           tokenWillExpire: () => {
-            renewToken()
+            renewToken?.()
               .then((next) => mine.released || device.updateToken(next))
               .catch((error: unknown) => dispatch({ type: 'error', message: messageOf(error) }))
           },
@@ -59,7 +61,7 @@ export function useCall(): CallControls {
         })
         mine.device = device
         if (mine.released) return device.destroy()
-        const call = await device.connect({ conferenceId })
+        const call = await device.connect(params)
         mine.call = call
         if (mine.released) return call.hangUp()
         call.onEvent((event) => {

@@ -2,16 +2,26 @@
  * One conversation from the page's point of view: start a conference (the
  * agent joins it), put the person's own call into it, rejoin after leaving,
  * and start over once it has ended.
+ *
+ * Two ways in: through Twilio (the Voice SDK calls the TwiML App, which puts
+ * the person into the conference), or, when Twilio is not configured and the
+ * server allows it, a local call: the page streams its microphone to the room
+ * itself (local-device.ts), the person and the agent alone.
  */
 import { useCallback, useState } from 'preact/hooks'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
 import { type CallControls, useCall } from './use-call.ts'
+import { createVoiceDevice } from './voice-device.ts'
+
+export type CallMode = 'twilio' | 'local'
 
 export interface Session {
   conferenceId: string
-  /** The person's Voice identity; their leg shows up in the room as `web-<identity>`. */
-  identity: string
+  /** The label of the person's own leg in the room: `web-<identity>`, or a local call's. */
+  you: string
+  /** Set for a Twilio call: the person's Voice identity, kept when the token is renewed. */
+  identity?: string
   room: RoomView
   warnings: string[]
 }
@@ -20,11 +30,12 @@ export interface Conversation {
   session: Session | undefined
   call: CallControls
   start(request: StartRequest): Promise<void>
-  rejoin(): Promise<void>
+  /** Undefined for a local call: its stream was the call, and the call ends with it. */
+  rejoin: (() => Promise<void>) | undefined
   startOver(): void
 }
 
-export function useConversation(api: ConferenceApi): Conversation {
+export function useConversation(api: ConferenceApi, mode: CallMode): Conversation {
   const call = useCall()
   const { join, reset } = call
   const [session, setSession] = useState<Session>()
@@ -32,20 +43,21 @@ export function useConversation(api: ConferenceApi): Conversation {
   const joinWith = useCallback(
     (voice: VoiceToken, conferenceId: string) =>
       join({
-        token: voice.token,
-        conferenceId,
+        createDevice: (hooks) => createVoiceDevice(voice.token, hooks),
+        params: { conferenceId },
         renewToken: async () => (await api.token(voice.identity)).token,
       }),
     [api, join],
   )
 
-  const start = useCallback(
+  const startTwilio = useCallback(
     async (request: StartRequest) => {
       // The token first: if the browser cannot call, no conference is left waiting for it.
       const voice = await api.token()
       const started = await api.start(request)
       setSession({
         conferenceId: started.conferenceId,
+        you: `web-${voice.identity}`,
         identity: voice.identity,
         room: started.room,
         warnings: started.warnings,
@@ -55,15 +67,41 @@ export function useConversation(api: ConferenceApi): Conversation {
     [api, joinWith],
   )
 
+  const startLocal = useCallback(
+    async ({ agentId }: StartRequest) => {
+      const started = await api.startLocal(agentId === undefined ? {} : { agentId })
+      const { conferenceId, room } = started
+      const you = room.participants.find((p) => p.kind === 'browser')?.label ?? ''
+      setSession({ conferenceId, you, room, warnings: [] })
+      void join({
+        // Loaded when needed, with the audio engine it brings, as the Voice SDK is.
+        createDevice: async (hooks) =>
+          (await import('./local-device.ts')).createLocalDevice(
+            api.localStream(conferenceId, started.streamToken),
+            hooks,
+          ),
+        params: {},
+      })
+    },
+    [api, join],
+  )
+
+  const identity = session?.identity
   const rejoin = useCallback(async () => {
-    if (!session) return
-    void joinWith(await api.token(session.identity), session.conferenceId)
-  }, [api, joinWith, session])
+    if (!session || identity === undefined) return
+    void joinWith(await api.token(identity), session.conferenceId)
+  }, [api, joinWith, session, identity])
 
   const startOver = useCallback(() => {
     reset()
     setSession(undefined)
   }, [reset])
 
-  return { session, call, start, rejoin, startOver }
+  return {
+    session,
+    call,
+    start: mode === 'local' ? startLocal : startTwilio,
+    rejoin: session && identity === undefined ? undefined : rejoin,
+    startOver,
+  }
 }

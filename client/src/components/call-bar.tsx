@@ -15,7 +15,8 @@ export interface CallBarProps {
   onMute(muted: boolean): void
   onHangUp(): void
   onEndForEveryone(): Promise<void>
-  onRejoin(): Promise<void>
+  /** Absent when the call cannot be rejoined (a local call ends when the page hangs up). */
+  onRejoin?: () => Promise<void>
   onNewConversation(): void
 }
 
@@ -24,7 +25,7 @@ export function CallBar(props: CallBarProps) {
   const ended = room.status === 'ended'
   const onCall = isOnCall(call) && !ended
   const end = useAction(props.onEndForEveryone)
-  const rejoin = useAction(props.onRejoin)
+  const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
   return (
     <section class="card call-bar" aria-label="Your call">
@@ -55,7 +56,7 @@ export function CallBar(props: CallBarProps) {
             Hang up
           </button>
         )}
-        {!onCall && !ended && (
+        {!onCall && !ended && props.onRejoin && (
           <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
             Rejoin
           </button>
@@ -100,6 +101,6 @@ function callStatus(call: CallState, room: RoomView): string {
     case 'failed':
       return 'Could not connect your call.'
     case 'ended':
-      return 'You left; the conference goes on without you.'
+      return room.local ? 'Hanging up…' : 'You left; the conference goes on without you.'
   }
 }

@@ -72,10 +72,16 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
           <AgentPanel agent={room.agent} />
           <ParticipantList
             participants={room.participants}
-            identity={session.identity}
+            you={session.you}
             onRequest={onRequest}
           />
-          {live && <AddParticipantForm onDial={onDial} />}
+          {live && !room.local && <AddParticipantForm onDial={onDial} />}
+          {live && room.local && (
+            <p class="card hint">
+              A local call is you and the agent alone: adding someone by phone needs Twilio
+              configured.
+            </p>
+          )}
         </div>
         <TranscriptLog entries={room.transcript} />
       </div>

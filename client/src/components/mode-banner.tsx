@@ -1,8 +1,11 @@
 /**
- * Says plainly which mode the page is in: ready, or not configured with each
- * missing setting and what it disables (from `/api/health`), plus warnings.
+ * Says plainly which mode the page is in: ready; local calls (no Twilio: the
+ * page talks to the agent directly, and what is missing for phone calls); or
+ * not configured, with each missing setting and what it disables (from
+ * `/api/health`), plus warnings.
  */
-import type { HealthState } from '../api/use-health.ts'
+import { callModeOf, type HealthState } from '../api/use-health.ts'
+import type { Health } from '../api/wire.ts'
 
 export function ModeBanner({ state }: { state: HealthState }) {
   if (state.kind === 'loading') {
@@ -21,19 +24,25 @@ export function ModeBanner({ state }: { state: HealthState }) {
   }
   const { health } = state
   const ready = health.status === 'ok'
+  const local = callModeOf(state) === 'local'
+  const title = ready ? 'Ready' : local ? 'Local calls' : 'Not configured'
   return (
     <section
-      class={`banner ${ready ? 'banner-ready' : 'banner-problem'}`}
+      class={`banner ${ready ? 'banner-ready' : local ? 'banner-local' : 'banner-problem'}`}
       aria-labelledby="mode-title"
     >
-      <h2 id="mode-title">{ready ? 'Ready' : 'Not configured'}</h2>
-      {ready ? (
+      <h2 id="mode-title">{title}</h2>
+      {ready && (
         <p>Twilio and the ElevenLabs agent are configured: you can start a conversation.</p>
-      ) : (
+      )}
+      {local && <LocalCalls health={health} />}
+      {!ready && (
         <>
           <p>
-            Conversations will not work until these settings are added (in <code>.dev.vars</code>{' '}
-            locally, or as Worker secrets):
+            {local
+              ? 'Phone calls need Twilio. Add these settings'
+              : 'Conversations will not work until these settings are added'}{' '}
+            (in <code>.dev.vars</code> locally, or as Worker secrets):
           </p>
           <ul class="missing">
             {health.missing.map((setting) => (
@@ -52,5 +61,19 @@ export function ModeBanner({ state }: { state: HealthState }) {
         </ul>
       )}
     </section>
+  )
+}
+
+function LocalCalls({ health }: { health: Health }) {
+  const customAgent = health.settings.some((s) => s.name === 'ELEVENLABS_API_BASE' && s.present)
+  return (
+    <p>
+      Twilio is not configured, so this page talks to the agent directly: your microphone is
+      streamed to the conference's room as Twilio would stream a caller, and the agent's voice plays
+      here.{' '}
+      {customAgent
+        ? 'The agent is the one at ELEVENLABS_API_BASE (npm run dev starts a local one when no ElevenLabs key is set: it says back what you said).'
+        : 'The agent is your ElevenLabs agent.'}
+    </p>
   )
 }

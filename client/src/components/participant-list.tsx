@@ -4,12 +4,12 @@ import { ParticipantItem, type ParticipantRequest } from './participant-item.tsx
 
 export interface ParticipantListProps {
   participants: ParticipantView[]
-  /** The person's own Voice identity, to mark their own leg as "You". */
-  identity: string
+  /** The label of the person's own leg, to mark it as "You". */
+  you: string
   onRequest(callSid: string, request: ParticipantRequest): Promise<void>
 }
 
-export function ParticipantList({ participants, identity, onRequest }: ParticipantListProps) {
+export function ParticipantList({ participants, you, onRequest }: ParticipantListProps) {
   return (
     <section class="card participants" aria-labelledby="participants-title">
       <h2 id="participants-title">Participants</h2>
@@ -19,7 +19,7 @@ export function ParticipantList({ participants, identity, onRequest }: Participa
           <ParticipantItem
             key={participant.label}
             participant={participant}
-            isYou={participant.kind === 'browser' && participant.identity === identity}
+            isYou={participant.label === you}
             onRequest={onRequest}
           />
         ))}

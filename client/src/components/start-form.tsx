@@ -1,12 +1,19 @@
 /**
  * Starts a conversation: an optional agent id (the server's default agent
- * otherwise) and an optional phone number to dial as soon as it starts.
+ * otherwise) and an optional phone number to dial as soon as it starts. A
+ * local call (no Twilio) dials nobody, so it asks for no number.
  */
 import { useState } from 'preact/hooks'
 import type { StartRequest } from '../api/wire.ts'
 import { useAction } from './use-action.ts'
 
-export function StartForm({ onStart }: { onStart(request: StartRequest): Promise<void> }) {
+export interface StartFormProps {
+  /** A local call: the page talks to the agent directly, with nobody to dial. */
+  local: boolean
+  onStart(request: StartRequest): Promise<void>
+}
+
+export function StartForm({ local, onStart }: StartFormProps) {
   const [agentId, setAgentId] = useState('')
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
@@ -15,13 +22,17 @@ export function StartForm({ onStart }: { onStart(request: StartRequest): Promise
     event.preventDefault()
     void start.run({
       ...(agentId.trim() && { agentId: agentId.trim() }),
-      ...(phoneNumber.trim() && { phoneNumber: phoneNumber.trim() }),
+      ...(!local && phoneNumber.trim() && { phoneNumber: phoneNumber.trim() }),
     })
   }
   return (
     <form class="card start" onSubmit={submit} aria-labelledby="start-title">
       <h2 id="start-title">Start a conversation</h2>
-      <p>You talk with the AI agent from this page; anyone you add joins by phone.</p>
+      <p>
+        {local
+          ? 'You talk with the AI agent from this page, your microphone streamed straight to it. Headphones keep it from hearing itself.'
+          : 'You talk with the AI agent from this page; anyone you add joins by phone.'}
+      </p>
       <label for="agent-id">
         Agent id <span class="hint">(optional: the server's default agent otherwise)</span>
       </label>
@@ -32,17 +43,21 @@ export function StartForm({ onStart }: { onStart(request: StartRequest): Promise
         value={agentId}
         onInput={(event) => setAgentId(event.currentTarget.value)}
       />
-      <label for="dial-at-start">
-        Phone number to call right away <span class="hint">(optional)</span>
-      </label>
-      <input
-        id="dial-at-start"
-        type="tel"
-        autocomplete="tel"
-        placeholder="+1 415 555 0100"
-        value={phoneNumber}
-        onInput={(event) => setPhoneNumber(event.currentTarget.value)}
-      />
+      {!local && (
+        <>
+          <label for="dial-at-start">
+            Phone number to call right away <span class="hint">(optional)</span>
+          </label>
+          <input
+            id="dial-at-start"
+            type="tel"
+            autocomplete="tel"
+            placeholder="+1 415 555 0100"
+            value={phoneNumber}
+            onInput={(event) => setPhoneNumber(event.currentTarget.value)}
+          />
+        </>
+      )}
       <button type="submit" class="primary" disabled={start.pending}>
         {start.pending ? 'Starting…' : 'Start conversation'}
       </button>

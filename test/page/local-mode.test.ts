@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import type { Health } from '../../client/src/api/wire.ts'
+import { aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
+import { FakeApi, ok } from './fake-api.ts'
+import { pageHarness } from './harness.ts'
+
+const harness = pageHarness()
+
+/** `npm run dev` without Twilio, with the local agent. */
+const LOCAL: Health = {
+  status: 'incomplete',
+  missing: [{ name: 'TWILIO_AUTH_TOKEN', disables: 'checking Twilio signatures' }],
+  warnings: [],
+  localCalls: true,
+  settings: [{ name: 'ELEVENLABS_API_BASE', present: true }],
+}
+
+const localRoom = aRoom({
+  local: true,
+  status: 'in-progress',
+  participants: [
+    {
+      label: 'web-local',
+      kind: 'browser',
+      status: 'joined',
+      muted: false,
+      hold: false,
+      speaking: false,
+    },
+  ],
+})
+
+function localApi(): FakeApi {
+  const api = new FakeApi()
+  api.on('GET', '/api/health', ok(LOCAL))
+  api.on(
+    'POST',
+    '/api/local/conversations',
+    ok({ conferenceId: CONFERENCE_ID, streamToken: 'one-time', room: localRoom }, 201),
+  )
+  return api
+}
+
+describe('local calls (no Twilio)', () => {
+  it('say so, name what phone calls still need, and ask for no phone number', async () => {
+    const { page } = await harness.open(localApi())
+    const banner = page.getByRole('region', { name: 'Local calls' })
+    await banner.waitFor()
+    expect(await banner.textContent()).toMatch(/your microphone is streamed to the conference/)
+    expect(await banner.textContent()).toMatch(/The agent is the one at ELEVENLABS_API_BASE/)
+    expect(await banner.locator('.missing li').allTextContents()).toEqual([
+      expect.stringMatching(/^TWILIO_AUTH_TOKEN/),
+    ])
+    expect(await page.getByLabel('Phone number to call right away').count()).toBe(0)
+  })
+
+  it('start without Twilio, and say plainly when the microphone is unavailable', async () => {
+    const api = localApi()
+    const { page } = await harness.open(api)
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    await page.getByLabel('Agent id').fill('agent_mine')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    // This Chromium has no microphone: the call fails, and the page says why.
+    await page.getByRole('status').filter({ hasText: 'Could not connect your call.' }).waitFor()
+    expect(await page.getByRole('alert').textContent()).toMatch(/The microphone is not available/)
+    expect(api.to('POST', '/api/local/conversations')[0]?.body).toEqual({ agentId: 'agent_mine' })
+    expect(api.to('GET', '/api/twilio/token')).toEqual([])
+    expect(api.to('POST', '/api/twilio/start-conference')).toEqual([])
+    expect(await page.getByRole('listitem').filter({ hasText: 'You' }).count()).toBe(1)
+    expect(await page.getByRole('form', { name: 'Add someone by phone' }).count()).toBe(0)
+    expect(await page.getByText('adding someone by phone needs Twilio').count()).toBe(1)
+  })
+})
