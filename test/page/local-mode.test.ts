@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Health } from '../../client/src/api/wire.ts'
-import { aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
+import { anAgent, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
 import { FakeApi, ok } from './fake-api.ts'
 import { pageHarness } from './harness.ts'
 
@@ -69,5 +69,24 @@ describe('local calls (no Twilio)', () => {
     expect(await page.getByRole('listitem').filter({ hasText: 'You' }).count()).toBe(1)
     expect(await page.getByRole('form', { name: 'Add someone by phone' }).count()).toBe(0)
     expect(await page.getByText('adding someone by phone needs Twilio').count()).toBe(1)
+  })
+
+  it('offer no Twilio controls for the agent: muting or removing it needs Twilio', async () => {
+    const api = localApi()
+    const withAgent = aRoom({
+      ...localRoom,
+      participants: [...localRoom.participants, anAgent()],
+    })
+    api.on(
+      'POST',
+      '/api/local/conversations',
+      ok({ conferenceId: CONFERENCE_ID, streamToken: 't', room: withAgent }, 201),
+    )
+    const { page } = await harness.open(api)
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('listitem').filter({ hasText: 'AI agent' }).waitFor()
+    const agent = page.getByRole('listitem').filter({ hasText: 'AI agent' })
+    expect(await agent.getByRole('button').count()).toBe(0)
   })
 })

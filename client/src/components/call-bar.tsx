@@ -61,7 +61,8 @@ export function CallBar(props: CallBarProps) {
             Rejoin
           </button>
         )}
-        {!ended && (
+        {/* In a local call, hanging up ends it: one button is enough. */}
+        {!ended && !(room.local && onCall) && (
           <button
             type="button"
             class="danger secondary"

@@ -73,7 +73,7 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
           <ParticipantList
             participants={room.participants}
             you={session.you}
-            onRequest={onRequest}
+            {...(!room.local && { onRequest })}
           />
           {live && !room.local && <AddParticipantForm onDial={onDial} />}
           {live && room.local && (

@@ -12,7 +12,8 @@ export type ParticipantRequest = { type: 'change'; change: ParticipantChange } |
 export interface ParticipantItemProps {
   participant: ParticipantView
   isYou: boolean
-  onRequest(callSid: string, request: ParticipantRequest): Promise<void>
+  /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
+  onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
 }
 
 const STATUS: Record<ParticipantView['status'], string> = {
@@ -24,9 +25,10 @@ const STATUS: Record<ParticipantView['status'], string> = {
 }
 
 export function ParticipantItem({ participant: p, isYou, onRequest }: ParticipantItemProps) {
-  const request = useAction(async (r: ParticipantRequest) => p.callSid && onRequest(p.callSid, r))
+  const request = useAction(async (r: ParticipantRequest) => p.callSid && onRequest?.(p.callSid, r))
   const name = displayName(p, isYou)
-  const controllable = !isYou && p.callSid !== undefined && p.status === 'joined'
+  const controllable =
+    onRequest !== undefined && !isYou && p.callSid !== undefined && p.status === 'joined'
   return (
     <li class={`participant status-${p.status}`}>
       <ParticipantIcon kind={p.kind} />

@@ -6,7 +6,8 @@ export interface ParticipantListProps {
   participants: ParticipantView[]
   /** The label of the person's own leg, to mark it as "You". */
   you: string
-  onRequest(callSid: string, request: ParticipantRequest): Promise<void>
+  /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
+  onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
 }
 
 export function ParticipantList({ participants, you, onRequest }: ParticipantListProps) {
