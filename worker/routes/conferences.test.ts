@@ -2,7 +2,14 @@ import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
-import { api, apiWith, registerAgent, startConference, twilio } from '../testing/conference-call.ts'
+import {
+  api,
+  apiWith,
+  pageUpgrade,
+  registerAgent,
+  startConference,
+  twilio,
+} from '../testing/conference-call.ts'
 import { conferenceCallback } from '../testing/twilio-requests.ts'
 
 const json = (res: Response) => res.json() as Promise<Record<string, unknown>>
@@ -280,12 +287,11 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
 
   it('accepts the key as a WebSocket subprotocol for the events socket', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const res = await apiWith(locked, `/api/twilio/conferences/${conferenceId}/events`, {
-      headers: {
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Protocol': 'bridge.v1, bearer.k3y-for-tests',
-      },
-    })
+    const res = await pageUpgrade(
+      locked,
+      `/api/twilio/conferences/${conferenceId}/events`,
+      'k3y-for-tests',
+    )
     expect(res.status).toBe(101)
     expect(res.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
     res.webSocket?.accept()

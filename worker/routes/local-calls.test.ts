@@ -5,6 +5,7 @@ import {
   api,
   apiWith,
   elevenLabs,
+  pageUpgrade,
   playTwilio,
   registerAgent,
   STREAM_SID,
@@ -75,7 +76,10 @@ describe('local calls', () => {
       localCalls: false,
     })
     const on = await apiWith(LOCAL, '/api/health')
-    expect((await on.json()) as object).toMatchObject({ localCalls: true })
+    expect((await on.json()) as object).toMatchObject({
+      localCalls: true,
+      warnings: expect.arrayContaining([expect.stringMatching(/^LOCAL_CALLS is on: .* unsigned/)]),
+    })
   })
 
   it('start with the page in the call and the stream token issued, without Twilio', async () => {
@@ -211,12 +215,11 @@ describe('local calls', () => {
     })
     expect(res.status).toBe(201)
     const started = (await res.json()) as Started
-    const upgrade = await apiWith(locked, `/api/local/media-stream/${started.conferenceId}`, {
-      headers: {
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Protocol': 'bridge.v1, bearer.k3y-for-tests',
-      },
-    })
+    const upgrade = await pageUpgrade(
+      locked,
+      `/api/local/media-stream/${started.conferenceId}`,
+      'k3y-for-tests',
+    )
     expect(upgrade.status).toBe(101)
     expect(upgrade.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
     upgrade.webSocket?.accept()

@@ -74,6 +74,12 @@ export const apiWith = (overrides: Partial<typeof env>, path: string, init?: Req
     props: {},
   } as unknown as ExecutionContext)
 
+/** A WebSocket upgrade as the page sends one, the access key beside `bridge.v1` (routes/access.ts). */
+export const pageUpgrade = (overrides: Partial<typeof env>, path: string, key: string) =>
+  apiWith(overrides, path, {
+    headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': `bridge.v1, bearer.${key}` },
+  })
+
 /** Opens the agent's media stream and sends `connected` and `start`, like Twilio. */
 export async function openStream(conferenceId: string, streamToken: string, callSid: string) {
   const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
