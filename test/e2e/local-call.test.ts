@@ -17,6 +17,7 @@ import {
 import { decodeMulaw } from '../../worker/audio/mulaw.ts'
 import { createResampler } from '../../worker/audio/resampler.ts'
 import type { RoomView } from '../../worker/conference/room-record.ts'
+import { eventually } from '../../worker/testing/eventually.ts'
 import { type BuiltPage, builtPage } from '../page/built-page.ts'
 import { type Browser, launchChromium } from '../page/chromium.ts'
 import { TEST_CREDENTIALS } from '../test-env.ts'
@@ -87,16 +88,6 @@ async function openPage(): Promise<Page> {
 const room = async (conferenceId: string) =>
   (await (await fetch(`${worker.url}/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 describe('a local call from the page', () => {
   it("carries the microphone's speech to the agent and plays the agent's reply", async () => {
     const tab = await openPage()
@@ -108,10 +99,11 @@ describe('a local call from the page', () => {
     await tab.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
 
     // The agent hears a whole turn of the fixture's speech, at its length.
-    const turn = await until('a user turn at the agent', async () =>
-      (await conversation())?.recentSent.some((m) => m.type === 'user_transcript'),
+    await eventually(
+      'a user turn at the agent',
+      async () => (await conversation())?.recentSent.some((m) => m.type === 'user_transcript'),
+      20_000,
     )
-    expect(turn).toBe(true)
     const line = await tab.locator('.transcript li', { hasText: 'heard' }).first().textContent()
     const seconds = Number(line?.match(/heard ([\d.]+) s/)?.[1])
     expect(seconds).toBeGreaterThan(3.5)
@@ -119,10 +111,14 @@ describe('a local call from the page', () => {
 
     // Its echo plays on the page: the room counts audio as played only from the marks
     // the page's speaker reports once it has played what came before them.
-    const played = await until('the reply to be played on the page', async () => {
-      const view = await room(conferenceId)
-      return (view.stats?.playedMs ?? 0) > 1000 && view
-    })
+    const played = await eventually(
+      'the reply to be played on the page',
+      async () => {
+        const view = await room(conferenceId)
+        return (view.stats?.playedMs ?? 0) > 1000 && view
+      },
+      20_000,
+    )
     expect(played.agent.status).toBe('ready')
     expect(played.stats?.twilioFrames).toBeGreaterThan(200)
 
@@ -130,7 +126,7 @@ describe('a local call from the page', () => {
     await tab.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     const ended = await room(conferenceId)
     expect(ended).toMatchObject({ status: 'ended', endedReason: 'the page hung up' })
-    const closed = await until('the agent conversation to close', async () => {
+    const closed = await eventually('the agent conversation to close', async () => {
       const record = await conversation()
       return record?.status === 'closed' && record
     })
