@@ -21,7 +21,14 @@ import {
   toParticipantView,
   toView,
 } from './room-record.ts'
-import { noticeText, type Params, type Participant, Roster, type RosterNotice } from './roster.ts'
+import {
+  leave,
+  noticeText,
+  type Params,
+  type Participant,
+  Roster,
+  type RosterNotice,
+} from './roster.ts'
 import { randomToken, tokensEqual } from './tokens.ts'
 import { Transcript } from './transcript.ts'
 
@@ -231,9 +238,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   participantRemoved(callSidOrLabel: string): void {
     const participant = this.#roster.find(callSidOrLabel)
     if (!participant || participant.status === 'left') return
-    participant.status = 'left'
-    participant.speaking = false
-    participant.leftAt = new Date().toISOString()
+    leave(participant, new Date().toISOString())
     this.#afterRosterChange([{ kind: 'left', participant }])
   }
 
@@ -416,11 +421,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     const record = this.#record
     if (!record?.local || record.endedAt) return
     const now = new Date().toISOString()
-    for (const participant of this.#roster.active) {
-      participant.status = 'left'
-      participant.speaking = false
-      participant.leftAt = now
-    }
+    for (const participant of this.#roster.active) leave(participant, now)
     void this.end(reason)
   }
 

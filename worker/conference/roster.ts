@@ -55,6 +55,13 @@ const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 
 export const isActive = (participant: Participant): boolean => ACTIVE.includes(participant.status)
 
+/** A participant who has left: not speaking any more, since `now`. */
+export function leave(p: Participant, now: string): void {
+  p.status = 'left'
+  p.speaking = false
+  p.leftAt = now
+}
+
 export const describe = (p: Participant): string =>
   p.kind === 'agent'
     ? 'the AI agent'
@@ -161,9 +168,7 @@ export class Roster {
       return [{ kind: 'joined', participant: p }]
     }
     if (p.status === 'left') return []
-    p.status = 'left'
-    p.speaking = false
-    p.leftAt = now
+    leave(p, now)
     return [{ kind: 'left', participant: p }]
   }
 
