@@ -6,6 +6,7 @@
  * which makes every decision. Routes talk to it through the RPC methods below.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { ApiError, errorResponse } from '../api-error.ts'
 import { agentInitiation, type Env } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
@@ -288,32 +289,19 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-      return Response.json(
-        { error: { code: 'bad_request', message: 'Expected a WebSocket upgrade.' } },
-        { status: 426 },
-      )
+      return errorResponse(new ApiError(426, 'bad_request', 'Expected a WebSocket upgrade.'))
     }
     if (!this.#record) {
-      return Response.json(
-        { error: { code: 'not_found', message: 'No such conference.' } },
-        { status: 404 },
-      )
+      return errorResponse(new ApiError(404, 'not_found', 'No such conference.'))
     }
     const path = new URL(request.url).pathname
     if (path.endsWith('/events')) return this.#acceptEvents(request)
     // A local call's stream comes from the page, a Twilio call's from Twilio: never swapped.
     if (path.startsWith('/api/local/') !== Boolean(this.#record.local)) {
-      return Response.json(
-        {
-          error: {
-            code: 'not_found',
-            message: this.#record.local
-              ? 'This conference is a local call: its stream comes from the page.'
-              : 'No local call with this id.',
-          },
-        },
-        { status: 404 },
-      )
+      const message = this.#record.local
+        ? 'This conference is a local call: its stream comes from the page.'
+        : 'No local call with this id.'
+      return errorResponse(new ApiError(404, 'not_found', message))
     }
     return this.#acceptMediaStream(this.#record, request)
   }
@@ -334,15 +322,11 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   #acceptMediaStream(record: RoomRecord, request: Request): Response {
     if (record.endedAt) {
-      return Response.json(
-        { error: { code: 'not_found', message: 'This conference has ended.' } },
-        { status: 410 },
-      )
+      return errorResponse(new ApiError(410, 'not_found', 'This conference has ended.'))
     }
     if (this.ctx.getWebSockets('twilio').length > 0 || this.#bridge) {
-      return Response.json(
-        { error: { code: 'conflict', message: 'This conference already has an agent stream.' } },
-        { status: 409 },
+      return errorResponse(
+        new ApiError(409, 'conflict', 'This conference already has an agent stream.'),
       )
     }
     const { 0: client, 1: server } = new WebSocketPair()
