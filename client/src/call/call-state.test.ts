@@ -28,6 +28,14 @@ describe('callReducer', () => {
     expect(callReducer(state, { type: 'disconnected' }).phase).toBe('failed')
   })
 
+  it('fails a call that ends before it connects, then says why when the error follows', () => {
+    // The SDK's order for a refused microphone: disconnect, then error.
+    const ended = run({ type: 'joining' }, { type: 'disconnected' })
+    expect(ended).toMatchObject({ phase: 'failed', error: 'The call ended before it connected.' })
+    const explained = callReducer(ended, { type: 'error', message: 'Permission denied' })
+    expect(explained).toMatchObject({ phase: 'failed', error: 'Permission denied' })
+  })
+
   it('keeps a connected call connected on a passing error, and shows it', () => {
     const state = run(
       { type: 'joining' },

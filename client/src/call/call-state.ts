@@ -37,6 +37,13 @@ export function callReducer(state: CallState, action: CallAction): CallState {
     case 'muted':
       return { ...state, muted: action.muted }
     case 'disconnected':
+      // A call that ends before it was ever accepted did not connect. The Voice SDK
+      // reports a refused microphone that way: `disconnect` first, then the `error`
+      // that says why (the getUserMedia failure path in @twilio/voice-sdk 2.x,
+      // lib/twilio/call.ts), whose message then replaces this one.
+      if (state.phase === 'connecting') {
+        return { ...state, phase: 'failed', error: 'The call ended before it connected.' }
+      }
       return state.phase === 'failed' ? state : { ...state, phase: 'ended', muted: false }
     case 'error':
       return state.phase === 'connecting'
