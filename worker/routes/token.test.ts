@@ -7,7 +7,7 @@ const claims = (token: string) =>
   JSON.parse(atob(token.split('.')[1]?.replaceAll('-', '+').replaceAll('_', '/') ?? ''))
 
 describe('GET /api/twilio/token', () => {
-  it('issues a Voice token for a fresh identity that may call the TwiML App', async () => {
+  it('issues a Voice token for a fresh identity that may call the TwiML App, and only that', async () => {
     const res = await api('/api/twilio/token')
     expect(res.status).toBe(200)
     const body = (await res.json()) as { token: string; identity: string; expiresAt: string }
@@ -18,12 +18,11 @@ describe('GET /api/twilio/token', () => {
       sub: env.TWILIO_ACCOUNT_SID,
       grants: {
         identity: body.identity,
-        voice: {
-          outgoing: { application_sid: env.TWILIO_TWIML_APP_SID },
-          incoming: { allow: true },
-        },
+        voice: { outgoing: { application_sid: env.TWILIO_TWIML_APP_SID } },
       },
     })
+    // Only what the page needs: it never registers to receive calls.
+    expect(payload.grants.voice.incoming).toBeUndefined()
     expect(payload.exp - payload.iat).toBe(3600)
     expect(new Date(body.expiresAt).getTime()).toBe(payload.exp * 1000)
   })

@@ -1,6 +1,7 @@
 /**
  * `GET /api/twilio/token`: a Twilio Voice access token for the page's Device,
- * allowed to call the TwiML App (which puts the caller into a conference).
+ * allowed to call the TwiML App (which puts the caller into a conference) and
+ * nothing more: no incoming grant, since the page never receives calls.
  */
 import { Hono } from 'hono'
 import { accessTokenTtlSeconds, type Env, requireSettings } from '../config.ts'
@@ -29,6 +30,8 @@ export const token = new Hono<{ Bindings: Env }>().get('/', validate('query', qu
     identity,
     ttlSeconds: accessTokenTtlSeconds(c.env),
     outgoingApplicationSid: settings.TWILIO_TWIML_APP_SID,
+    // The page only places calls (Device.connect) and never registers to receive one.
+    incomingAllow: false,
   })
   return c.json({ token, identity, expiresAt })
 })
