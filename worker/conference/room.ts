@@ -23,6 +23,7 @@ import {
   toView,
 } from './room-record.ts'
 import {
+  isActive,
   leave,
   noticeText,
   type Params,
@@ -33,8 +34,12 @@ import {
 import { randomToken, tokensEqual } from './tokens.ts'
 import { Transcript } from './transcript.ts'
 
-/** A room nobody ever joined is closed after this long. */
-const UNUSED_ROOM_MS = 60 * 60 * 1000
+/**
+ * A conference with no person in it (nobody joined yet, or everyone left) is ended after
+ * this long. The agent's leg is in it from the start, so without this it would talk to an
+ * empty room, both vendors billing, until its own limits ended it.
+ */
+export const EMPTY_ROOM_MS = 10 * 60 * 1000
 /** An ended conference's record stays readable this long, then the room frees it. */
 export const RETENTION_MS = 60 * 60 * 1000
 /**
@@ -117,7 +122,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#load(record)
     const result = prepare(record)
     this.#save()
-    await this.ctx.storage.setAlarm(Date.now() + UNUSED_ROOM_MS)
+    await this.ctx.storage.setAlarm(Date.now() + EMPTY_ROOM_MS)
     return { ok: true, ...result }
   }
 
@@ -158,13 +163,27 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#roster = new Roster()
       return
     }
-    // A local call is in progress from the start, but it is unused until the page's stream comes.
-    const unused = record.conference.status === 'created' || record.local
-    if (unused && record.stream.status === 'awaiting') {
-      await this.end('nobody joined within an hour')
+    const emptySince = this.#emptySince(record)
+    const now = Date.now()
+    if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
+      await this.end(`nobody on the call for ${EMPTY_ROOM_MS / 60_000} minutes`)
       return
     }
-    await this.ctx.storage.setAlarm(Date.now() + UNUSED_ROOM_MS)
+    await this.ctx.storage.setAlarm((emptySince ?? now) + EMPTY_ROOM_MS)
+  }
+
+  /** Since when (ms) no person has been on the call or on their way in; undefined while one is. */
+  #emptySince(record: RoomRecord): number | undefined {
+    // A local call's page is in it from the start, with its stream: it is empty until that comes.
+    if (record.local) {
+      const stream = this.#bridge?.stream ?? record.stream
+      return stream.status === 'awaiting' ? Date.parse(record.createdAt) : undefined
+    }
+    const people = this.#roster.participants.filter((p) => p.kind !== 'agent')
+    // Joined, being dialled or ringing: someone is there or on the way.
+    if (people.some(isActive)) return undefined
+    const lastLeft = Math.max(0, ...people.map((p) => Date.parse(p.leftAt ?? '') || 0))
+    return lastLeft || Date.parse(record.createdAt)
   }
 
   // --- RPC: legs and participants -------------------------------------------

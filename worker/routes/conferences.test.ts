@@ -2,7 +2,9 @@ import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
+import { EMPTY_ROOM_MS } from '../conference/room.ts'
 import {
+  alarmAfter,
   api,
   apiWith,
   pageUpgrade,
@@ -10,7 +12,7 @@ import {
   startConference,
   twilio,
 } from '../testing/conference-call.ts'
-import { conferenceCallback } from '../testing/twilio-requests.ts'
+import { conferenceCallback, hostJoins, participantJoins } from '../testing/twilio-requests.ts'
 
 const json = (res: Response) => res.json() as Promise<Record<string, unknown>>
 
@@ -253,6 +255,41 @@ describe('the end of a conference', () => {
     })
     expect(await runDurableObjectAlarm(roomFor(env, conferenceId))).toBe(true)
     expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(404)
+  })
+
+  describe('a conference with nobody in it', () => {
+    const agentJoins = (conferenceId: string) =>
+      participantJoins(conferenceId, 1, 'agent', `CA${'a'.repeat(32)}`)
+
+    it('is ended when nobody joined in time, though the agent is in it', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
+        status: 'in-progress',
+      })
+      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({
+        status: 'ended',
+        endedReason: 'nobody on the call for 10 minutes',
+      })
+    })
+
+    it('is ended that long after the last person left, and kept while someone is there', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      await hostJoins(conferenceId, 2)
+      expect(await alarmAfter(conferenceId, 2 * EMPTY_ROOM_MS)).toMatchObject({
+        status: 'in-progress',
+      })
+      await conferenceCallback(conferenceId, 3, {
+        StatusCallbackEvent: 'participant-leave',
+        CallSid: `CA${'1'.repeat(32)}`,
+        ParticipantLabel: 'web-web_host',
+      })
+      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
+        status: 'in-progress',
+      })
+      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
+    })
   })
 
   it('answers 404 when ending a conference that does not exist', async () => {

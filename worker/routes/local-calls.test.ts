@@ -1,7 +1,9 @@
 import type { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { EMPTY_ROOM_MS } from '../conference/room.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import {
+  alarmAfter,
   api,
   apiWith,
   elevenLabs,
@@ -191,6 +193,23 @@ describe('local calls', () => {
     const local = await startLocalCall(agentId)
     const intoLocal = await twilioUpgrade(`/api/twilio/media-stream/${local.conferenceId}`)
     expect(intoLocal.status).toBe(404)
+  })
+
+  it('end when the page never streams, ten minutes on', async () => {
+    const waiting = await startLocalCall(await registerAgent())
+    expect(await alarmAfter(waiting.conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
+      status: 'in-progress',
+    })
+    expect(await alarmAfter(waiting.conferenceId, EMPTY_ROOM_MS)).toMatchObject({
+      status: 'ended',
+      endedReason: 'nobody on the call for 10 minutes',
+    })
+    const talking = await startLocalCall(await registerAgent())
+    await pageStream(talking)
+    await activeConversation(talking.room.agent.agentId)
+    expect(await alarmAfter(talking.conferenceId, 2 * EMPTY_ROOM_MS)).toMatchObject({
+      status: 'in-progress',
+    })
   })
 
   it('refuse a page stream whose start lacks the one-time token', async () => {

@@ -4,11 +4,15 @@
  * would, and open its media stream. Tests then play Twilio (the socket) and
  * the agent (the ElevenLabs stand-in's control API).
  */
+import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import { vi } from 'vitest'
 import type { AgentConfigInput } from '../../devtools/elevenlabs-standin/agent-config.ts'
 import { StandinControl } from '../../devtools/elevenlabs-standin/control.ts'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { encodeBase64 } from '../audio/base64.ts'
+import { roomFor } from '../conference/conference-id.ts'
+import type { RoomView } from '../conference/room-record.ts'
 import app from '../index.ts'
 import { collect, eventually } from './eventually.ts'
 import { hostJoins, twilioPost, twilioUpgrade } from './twilio-requests.ts'
@@ -17,6 +21,21 @@ export const elevenLabs = () => new StandinControl(env.ELEVENLABS_API_BASE ?? ''
 export const twilio = () => new TwilioStandinControl(env.TWILIO_API_BASE ?? '')
 
 export const STREAM_SID = `MZ${'5'.repeat(32)}`
+
+/**
+ * Runs a room's alarm as if `ms` had passed, and answers the room as the API shows it.
+ * Only Date moves (the room runs in the tests' isolate); timers stay real.
+ */
+export async function alarmAfter(conferenceId: string, ms: number): Promise<RoomView> {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  try {
+    vi.setSystemTime(Date.now() + ms)
+    await runDurableObjectAlarm(roomFor(env, conferenceId))
+  } finally {
+    vi.useRealTimers()
+  }
+  return (await api(`/api/twilio/conferences/${conferenceId}`)).json() as Promise<RoomView>
+}
 
 export async function api(path: string, init?: RequestInit & { json?: unknown }) {
   const { json, ...rest } = init ?? {}
