@@ -159,6 +159,24 @@ describe('the media bridge in a conference room', () => {
     expect(closed.close).toMatchObject({ code: 1000, by: 'client' })
   })
 
+  it('takes a failed stream socket for the end of the stream, and closes the agent conversation', async () => {
+    const call = await liveCall()
+    // workerd drops a socket that fails with webSocketError alone, no webSocketClose after it.
+    await runInDurableObject(roomFor(env, call.conferenceId), (room, state) => {
+      const [stream] = state.getWebSockets('twilio')
+      if (stream) room.webSocketError(stream, new Error('connection reset'))
+    })
+    const closed = await eventually('the conversation to close', async () => {
+      const c = await conversationOf(call.conversation.conversationId)
+      return c?.status === 'closed' && c
+    })
+    expect(closed.close).toMatchObject({ code: 1000, by: 'client' })
+    const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
+      stream: { status: string }
+    }
+    expect(room.stream.status).toBe('stopped')
+  })
+
   it('keeps the call up through bad input and closes cleanly on framing violations', async () => {
     const call = await liveCall()
     call.stream.socket.send(JSON.stringify({ event: 'surprise' }))

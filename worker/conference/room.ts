@@ -386,10 +386,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
-    if (this.ctx.getTags(socket).includes('twilio')) {
-      this.#feed({ type: 'twilio_closed', code, reason })
-      this.#localStreamGone('the page hung up')
-    }
+    this.#streamGone(socket, code, reason)
     try {
       socket.close(code === 1005 || code === 1006 ? 1000 : code, reason)
     } catch {
@@ -397,8 +394,19 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
+  /**
+   * A socket that fails is dropped with no webSocketClose after this (workerd's hibernation
+   * manager, handleSocketTermination), so for the stream this is its end too.
+   */
   override webSocketError(socket: WebSocket, error: unknown): void {
     this.#log('warn', `socket error (${this.ctx.getTags(socket).join(',')}): ${String(error)}`)
+    this.#streamGone(socket, 1006, 'socket error')
+  }
+
+  #streamGone(socket: WebSocket, code: number, reason: string): void {
+    if (!this.ctx.getTags(socket).includes('twilio')) return
+    this.#feed({ type: 'twilio_closed', code, reason })
+    this.#localStreamGone('the page hung up')
   }
 
   /** The stream must carry the one-time token issued with its TwiML, and name this conference. */
