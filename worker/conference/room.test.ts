@@ -115,6 +115,13 @@ describe('the media bridge in a conference room', () => {
     // What the API tells a caller is still written before it is answered.
     await participantJoins(call.conferenceId, 3, 'phone-1', `CA${'3'.repeat(32)}`)
     expect(writes.at(-1)).toEqual({ key: 'room', options: undefined })
+    // Who is speaking changes with every turn: not worth holding the audio for.
+    await conferenceCallback(call.conferenceId, 4, {
+      StatusCallbackEvent: 'participant-speech-start',
+      CallSid: `CA${'3'.repeat(32)}`,
+      ParticipantLabel: 'phone-1',
+    })
+    expect(writes.at(-1)).toEqual({ key: 'room', options: { allowUnconfirmed: true } })
   })
 
   it('ends the agent leg when the agent ends the conversation', async () => {

@@ -301,7 +301,9 @@ export class ConferenceRoom extends DurableObject<Env> {
       })
     }
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
-    this.#changed()
+    // Who is in the call is written before anyone hears of it. Flags (speaking, mute, hold)
+    // are not worth holding the call's audio for: speech callbacks come with every turn.
+    this.#changed(notices.length === 0 ? LIVE : undefined)
   }
 
   // --- WebSockets ------------------------------------------------------------
