@@ -201,15 +201,24 @@ export class ConferenceRoom extends DurableObject<Env> {
     return { ok: true, streamToken: record.streamToken }
   }
 
-  /** Whether a person may join by TwiML now. */
+  /** Whether a person may join by TwiML now: not into a local call, which has no Twilio conference. */
   humanLeg(): RoomResult {
-    return this.#record && !this.#record.endedAt ? { ok: true } : notFound()
+    const record = this.#record
+    return record && !record.endedAt && !record.local ? { ok: true } : notFound()
   }
 
   /** Holds a place for a phone participant before the REST call, so the cap holds under concurrency. */
   reserveDial(phoneNumber: string, maxParticipants: number): RoomResult<{ label: string }> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
+    if (record.local) {
+      // Its agent is not in any Twilio conference: the callee would be billed into an empty one.
+      return {
+        ok: false,
+        code: 'conflict',
+        message: 'A local call cannot add a phone participant.',
+      }
+    }
     const active = this.#roster.active
     if (active.some((p) => p.phoneNumber === phoneNumber)) {
       return { ok: false, code: 'conflict', message: `${phoneNumber} is already on this call.` }

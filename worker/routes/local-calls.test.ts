@@ -15,7 +15,7 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
-import { twilioUpgrade } from '../testing/twilio-requests.ts'
+import { twilioPost, twilioUpgrade } from '../testing/twilio-requests.ts'
 
 const LOCAL = { LOCAL_CALLS: 'true' }
 /** `npm run dev` on a machine with no Twilio account. */
@@ -193,6 +193,30 @@ describe('local calls', () => {
     const local = await startLocalCall(agentId)
     const intoLocal = await twilioUpgrade(`/api/twilio/media-stream/${local.conferenceId}`)
     expect(intoLocal.status).toBe(404)
+  })
+
+  it('take no Twilio leg: no phone dialled in, no Voice SDK caller let in', async () => {
+    const call = await startLocalCall(await registerAgent())
+    const dialled = await apiWith(
+      LOCAL,
+      `/api/twilio/conferences/${call.conferenceId}/participants`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber: '+14155552671' }),
+      },
+    )
+    expect(dialled.status).toBe(409)
+    expect(await dialled.json()).toMatchObject({
+      error: { code: 'conflict', message: 'A local call cannot add a phone participant.' },
+    })
+    const joined = await twilioPost('/api/twilio/conference-elevenlabs', {
+      CallSid: CALL_SID,
+      From: 'client:web_guest',
+      conferenceId: call.conferenceId,
+    })
+    expect(await joined.text()).toContain('<Hangup/>')
+    expect(await twilio().requests({ conference: call.conferenceId })).toEqual([])
   })
 
   it('end when the page never streams, ten minutes on', async () => {
