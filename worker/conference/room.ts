@@ -287,9 +287,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
-  callEvent(params: Params): void {
+  callEvent(params: Params, label?: string): void {
     if (!this.#record) return
-    this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString()))
+    this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString(), label))
   }
 
   streamEvent(params: Params): void {

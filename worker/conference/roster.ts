@@ -180,12 +180,16 @@ export class Roster {
     if (event === 'participant-speech-stop') p.speaking = false
   }
 
-  /** Applies a call progress callback (ringing, busy, no-answer, ...) for a participant we dialled. */
-  applyCallEvent(params: Params, now: string): RosterNotice[] {
-    const participant = params.CallSid ? this.find(params.CallSid) : undefined
+  /**
+   * Applies a call progress callback (ringing, busy, no-answer, ...) for a participant we
+   * dialled; `label` (from the callback's URL) finds one whose CallSid we do not know yet.
+   */
+  applyCallEvent(params: Params, now: string, label?: string): RosterNotice[] {
+    const participant = params.CallSid ? this.#forCall(params.CallSid, label) : undefined
     const sequence = seq(params.SequenceNumber)
     if (!participant || !(sequence > participant.callSequence)) return []
     participant.callSequence = sequence
+    participant.callSid = params.CallSid
     const status = params.CallStatus ?? ''
     if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
       participant.status = 'ringing'
@@ -199,13 +203,20 @@ export class Roster {
       return [{ kind: 'failed', participant }]
     }
     if (status === 'completed' && isActive(participant)) {
-      const joined = participant.status === 'joined'
-      participant.status = joined ? 'left' : 'failed'
-      if (joined) participant.leftAt = now
-      else participant.error = 'the call ended before joining'
-      return [{ kind: joined ? 'left' : 'failed', participant }]
+      if (participant.status === 'joined') {
+        leave(participant, now)
+        return [{ kind: 'left', participant }]
+      }
+      participant.status = 'failed'
+      participant.error = 'the call ended before joining'
+      return [{ kind: 'failed', participant }]
     }
     return []
+  }
+
+  #forCall(callSid: string, label: string | undefined): Participant | undefined {
+    const byLabel = label === undefined ? undefined : this.find(label)
+    return this.find(callSid) ?? (byLabel && !byLabel.callSid ? byLabel : undefined)
   }
 
   /** Everyone still on the call, for the agent. */

@@ -145,8 +145,9 @@ describe('adding and managing participants', () => {
     expect(created?.form).toMatchObject({
       To: ['+972526722216'],
       From: [env.TWILIO_PHONE_NUMBER],
+      // The label too: a call's first callbacks may beat the REST answer with its CallSid.
       StatusCallback: [
-        `${env.WEBHOOK_BASE_URL}/api/twilio/status/call?conferenceId=${conferenceId}`,
+        `${env.WEBHOOK_BASE_URL}/api/twilio/status/call?conferenceId=${conferenceId}&label=phone-1`,
       ],
     })
   })

@@ -49,7 +49,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     if (!created.ok) throw roomError(created)
     try {
       const agent = await twilio.rest.createParticipant(conferenceId, {
-        ...legDefaults(twilio, conferenceId),
+        ...legDefaults(twilio, conferenceId, 'agent'),
         to: `app:${twilio.appSid}`,
         customParameters: { conferenceId, role: 'agent', legToken: created.agentLegToken },
         label: 'agent',
@@ -185,14 +185,18 @@ function twilioSettings(env: Env): TwilioSettings {
 function legDefaults(
   twilio: TwilioSettings,
   conferenceId: string,
+  label: string,
 ): Omit<CreateParticipantParams, 'to'> {
+  // The label rides on the call's callbacks: the first may come before the REST answer
+  // that tells the room the leg's CallSid.
+  const callStatus = new URLSearchParams({ conferenceId, label })
   return {
     from: twilio.phoneNumber,
     beep: false,
     waitUrl: '',
     startConferenceOnEnter: true,
     endConferenceOnExit: false,
-    statusCallback: `${twilio.webhookBase}/api/twilio/status/call?conferenceId=${conferenceId}`,
+    statusCallback: `${twilio.webhookBase}/api/twilio/status/call?${callStatus}`,
     statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
     conferenceStatusCallback: `${twilio.webhookBase}/api/twilio/status/conference`,
     conferenceStatusCallbackEvent: CONFERENCE_STATUS_EVENTS,
@@ -219,7 +223,7 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
   if (!reserved.ok) return { ok: false as const, error: roomError(reserved) }
   try {
     const created = await twilio.rest.createParticipant(conferenceId, {
-      ...legDefaults(twilio, conferenceId),
+      ...legDefaults(twilio, conferenceId, reserved.label),
       to: e164,
       label: reserved.label,
       timeout: 30,

@@ -22,7 +22,8 @@ export const status = new Hono<TwilioWebhookEnv>()
   .post('/call', async (c) => {
     const conferenceId = c.req.query('conferenceId')
     if (isConferenceId(conferenceId)) {
-      await roomFor(c.env, conferenceId).callEvent(Object.fromEntries(c.get('twilioParams')))
+      const params = Object.fromEntries(c.get('twilioParams'))
+      await roomFor(c.env, conferenceId).callEvent(params, c.req.query('label'))
     }
     return c.body(null, 204)
   })

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { Roster } from './roster.ts'
+
+const NOW = '2026-12-06T10:00:00.000Z'
+
+/** A roster with one phone participant being dialled, its CallSid not known yet. */
+function dialling() {
+  const roster = new Roster()
+  const phone = roster.upsert({ label: 'phone-1', kind: 'phone', phoneNumber: '+14155552671' })
+  return { roster, phone }
+}
+
+describe('Roster call progress', () => {
+  it("applies a dialled call's callback that came before its CallSid was known, by its label", async () => {
+    const { roster, phone } = dialling()
+    const call = { CallSid: 'CA9', CallStatus: 'busy', SequenceNumber: '0' }
+    expect(roster.applyCallEvent(call, NOW)).toEqual([])
+    expect(phone.status).toBe('dialing')
+    expect(roster.applyCallEvent(call, NOW, 'phone-1')).toEqual([
+      { kind: 'failed', participant: phone },
+    ])
+    expect(phone).toMatchObject({ status: 'failed', error: 'busy', callSid: 'CA9' })
+  })
+
+  it("never takes another call's callback for a participant whose CallSid it knows", async () => {
+    const { roster, phone } = dialling()
+    phone.callSid = 'CA1'
+    roster.applyCallEvent(
+      { CallSid: 'CA2', CallStatus: 'failed', SequenceNumber: '0' },
+      NOW,
+      'phone-1',
+    )
+    expect(phone).toMatchObject({ status: 'dialing', callSid: 'CA1' })
+  })
+
+  it('lets a call that ends mid-sentence leave, no longer speaking', async () => {
+    const { roster, phone } = dialling()
+    phone.callSid = 'CA1'
+    Object.assign(phone, { status: 'joined', speaking: true })
+    const notices = roster.applyCallEvent(
+      { CallSid: 'CA1', CallStatus: 'completed', SequenceNumber: '3' },
+      NOW,
+    )
+    expect(notices).toEqual([{ kind: 'left', participant: phone }])
+    expect(phone).toMatchObject({ status: 'left', speaking: false, leftAt: NOW })
+  })
+})
