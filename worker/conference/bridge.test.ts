@@ -395,6 +395,80 @@ describe('lifecycle', () => {
     expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
   })
 
+  it("lets the agent's goodbye play before ending its leg, then closes on Twilio's mark", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(7, new Uint8Array(64_000)) // 2 s at 16 kHz, sent faster than it plays
+    const closed = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(ofType(closed, 'twilio_close')).toEqual([])
+    const [mark] = sentToTwilio(closed)
+    expect(mark).toMatchObject({ event: 'mark', streamSid: STREAM })
+    expect(h.bridge.agent.status).toBe('ended')
+    expect(h.bridge.stream.status).toBe('live')
+    const echoed = h.twilio({ event: 'mark', streamSid: STREAM, mark: mark.mark })
+    expect(ofType(echoed, 'twilio_close')).toEqual([
+      { type: 'twilio_close', code: 1000, reason: 'agent ended the call' },
+    ])
+    expect(h.bridge.stream.status).toBe('stopped')
+  })
+
+  it('waits for a mark already on its way rather than sending another', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(7, new Uint8Array(640))
+    const [mark] = sentToTwilio(h.advance(1000))
+    const closed = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(sentToTwilio(closed)).toEqual([])
+    expect(ofType(closed, 'twilio_close')).toEqual([])
+    const echoed = h.twilio({ event: 'mark', streamSid: STREAM, mark: mark.mark })
+    expect(ofType(echoed, 'twilio_close')).toHaveLength(1)
+  })
+
+  it('ends the leg about a second after its last words should have played if no mark comes back', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(7, new Uint8Array(64_000))
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(ofType(h.advance(2999), 'twilio_close')).toEqual([])
+    expect(ofType(h.advance(1), 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+  })
+
+  it('neither reconnects nor sends caller audio while the goodbye plays', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(7, new Uint8Array(64_000))
+    const closed = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(ofType(closed, 'agent_connect')).toEqual([])
+    const during = [...h.media(), ...h.advance(1000), ...h.media()]
+    expect(ofType(during, 'agent_connect')).toEqual([])
+    expect(ofType(during, 'agent_send')).toEqual([])
+  })
+
+  it('finishes the goodbye at once when Twilio stops or the conference ends', () => {
+    const stopped = harness()
+    stopped.start()
+    stopped.ready()
+    stopped.audio(7, new Uint8Array(64_000))
+    stopped.feed({ type: 'agent_closed', attempt: stopped.attempt, code: 1000, reason: '' })
+    stopped.twilio({ event: 'stop', streamSid: STREAM, stop: {} })
+    expect(stopped.bridge.stream.status).toBe('stopped')
+    expect(ofType(stopped.advance(60_000), 'twilio_close')).toEqual([])
+
+    const ended = harness()
+    ended.start()
+    ended.ready()
+    ended.audio(7, new Uint8Array(64_000))
+    ended.feed({ type: 'agent_closed', attempt: ended.attempt, code: 1000, reason: '' })
+    expect(ofType(ended.feed({ type: 'end', reason: 'hung up' }), 'twilio_close')).toEqual([
+      expect.objectContaining({ code: 1000, reason: 'conference ended' }),
+    ])
+    expect(ofType(ended.advance(60_000), 'twilio_close')).toEqual([])
+  })
+
   it('reconnects after a failure, keeps the Twilio stream, and replays the transcript', () => {
     const h = harness()
     h.start()

@@ -52,6 +52,14 @@ const DEFAULTS = {
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
 const MARK_FALLBACK_MS = 750
 
+/**
+ * After the agent hangs up, how long past its unplayed audio to wait for Twilio's mark
+ * before ending the leg anyway, and the longest wait at all: a goodbye is seconds long,
+ * and a leg whose marks never come back must still end.
+ */
+const DRAIN_MARGIN_MS = 1000
+const MAX_DRAIN_MS = 30_000
+
 /** What `handle` returns for an event that asks for nothing; `#emit` never pushes to it. */
 const NO_ACTIONS: BridgeAction[] = []
 
@@ -81,6 +89,8 @@ export class MediaBridge {
   #lastAgentMessageAt = 0
   /** When the queued agent audio gets its mark, unless more of the same response comes first. */
   #markDueAt: number | undefined
+  /** Set while the agent has hung up and its last words still play: when to end the leg anyway. */
+  #drainUntil: number | undefined
   #timerAt: number | undefined
 
   readonly stats: BridgeStats = {
@@ -179,9 +189,7 @@ export class MediaBridge {
         this.#onStart(message.streamSid, message.callSid)
         return
       case 'mark':
-        if (this.#playback.echoed(message.name) === 'played' && !this.#playback.speaking) {
-          this.#changed('speaking')
-        }
+        this.#onMarkEchoed(message.name)
         return
       case 'dtmf':
         this.#log('info', `caller pressed ${message.digit}`)
@@ -228,6 +236,8 @@ export class MediaBridge {
       this.#invalid('twilio:wrong_stream', streamSid)
       return
     }
+    // The agent has hung up and only its goodbye is still playing: nobody to hear the caller.
+    if (this.#drainUntil !== undefined) return
     const chunk = this.#caller.frame(payload, timestamp)
     if (chunk === undefined) {
       this.#invalid('twilio:invalid_base64', `payload of ${payload.length} chars`)
@@ -239,6 +249,12 @@ export class MediaBridge {
     if (this.#markDueAt !== undefined && this.#now >= this.#markDueAt) this.#sendMark()
   }
 
+  #onMarkEchoed(name: string): void {
+    if (this.#playback.echoed(name) !== 'played' || this.#playback.speaking) return
+    this.#changed('speaking')
+    if (this.#drainUntil !== undefined) this.#endAgentLeg()
+  }
+
   #endStream(reason: string): void {
     if (this.#stream.status !== 'stopped') {
       this.#stream = { ...this.#stream, status: 'stopped' }
@@ -247,6 +263,7 @@ export class MediaBridge {
     // Nothing may reconnect, time out or mark for a call that is over.
     this.#releaseAudio()
     this.#markDueAt = undefined
+    this.#drainUntil = undefined
     this.#startWaitUntil = undefined
     this.#reconnectAt = undefined
     this.#connectDeadline = undefined
@@ -411,15 +428,36 @@ export class MediaBridge {
     const outcome = classifyAgentClose(code)
     if (outcome === 'ended') {
       this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
-      this.#setAgent({ status: 'ended' })
-      this.#releaseAudio()
-      this.#emit({ type: 'twilio_close', code: 1000, reason: 'agent ended the call' })
-      this.#stream = { ...this.#stream, status: 'stopped' }
-      this.#changed('stream')
+      this.#agentHungUp()
       return
     }
     const why = `agent socket closed (${code}${reason ? `: ${reason}` : ''})`
     this.#agentFailed(why, outcome === 'retry')
+  }
+
+  /**
+   * The agent ended the call (its end_call tool, or the conversation's maximum duration).
+   * ElevenLabs sends audio faster than real time, so Twilio may still hold seconds of the
+   * goodbye, and closing the stream would cut it off: the leg ends when the mark after
+   * that audio comes back, or when it should long have.
+   */
+  #agentHungUp(): void {
+    this.#setAgent({ status: 'ended' })
+    this.#releaseAudio()
+    if (!this.#playback.speaking) {
+      this.#endAgentLeg()
+      return
+    }
+    this.#sendMark()
+    const waitMs = Math.min(this.#playback.unplayedMs + DRAIN_MARGIN_MS, MAX_DRAIN_MS)
+    this.#drainUntil = this.#now + waitMs
+  }
+
+  #endAgentLeg(): void {
+    if (this.#stream.status === 'live') {
+      this.#emit({ type: 'twilio_close', code: 1000, reason: 'agent ended the call' })
+    }
+    this.#endStream('the agent ended the call')
   }
 
   #agentFailed(reason: string, retryable: boolean): void {
@@ -449,6 +487,10 @@ export class MediaBridge {
   #onTick(): void {
     const now = this.#now
     if (this.#markDueAt !== undefined && now >= this.#markDueAt) this.#sendMark()
+    if (this.#drainUntil !== undefined && now >= this.#drainUntil) {
+      this.#log('warn', "Twilio did not confirm the agent's last words in time; ending its leg")
+      this.#endAgentLeg()
+    }
     if (this.#startWaitUntil !== undefined && now >= this.#startWaitUntil) this.#connect()
     if (this.#reconnectAt !== undefined && now >= this.#reconnectAt) {
       this.#reconnectAt = undefined
@@ -475,6 +517,7 @@ export class MediaBridge {
     const at = Math.min(
       this.#markDueAt === undefined ? Number.POSITIVE_INFINITY : this.#markDueAt + MARK_FALLBACK_MS,
       this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
+      this.#drainUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,
       this.#keepaliveDeadline(),

@@ -39,6 +39,16 @@ export class Playback {
     return this.#playedMs
   }
 
+  /**
+   * Milliseconds of agent audio sent and not yet known to have played: what Twilio may
+   * still hold, at most (some of it may have played since its mark went out).
+   */
+  get unplayedMs(): number {
+    let ms = this.#unmarked?.ms ?? 0
+    for (const mark of this.#pending) ms += mark.ms
+    return ms
+  }
+
   /** The response whose audio has been sent but not yet followed by a mark. */
   get unmarkedEventId(): number | undefined {
     return this.#unmarked?.eventId
