@@ -6,6 +6,8 @@ import { api, elevenLabs, liveCall, STREAM_SID, twilio } from '../testing/confer
 import { collect, eventually } from '../testing/eventually.ts'
 import { conferenceCallback, participantJoins } from '../testing/twilio-requests.ts'
 import { roomFor } from './conference-id.ts'
+import { ConferenceRoom } from './room.ts'
+import type { RoomRecord } from './room-record.ts'
 
 const conversationOf = async (conversationId: string) =>
   (await elevenLabs().conversations({ conversationId }))[0]
@@ -182,6 +184,31 @@ describe('the media bridge in a conference room', () => {
       stream: { status: string }
     }
     expect(room.stream.status).toBe('stopped')
+  })
+
+  it('says the agent left when the room restarts mid-call, its stream gone with it', async () => {
+    const call = await liveCall()
+    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
+      await eventually('the live stream to be saved', async () => {
+        const saved = await state.storage.get<RoomRecord>('room')
+        return saved?.stream.status === 'live'
+      })
+      // A new instance over the same storage, as after a deploy: no stream socket survives.
+      const sockets = state.getWebSockets
+      state.getWebSockets = () => []
+      try {
+        const room = new ConferenceRoom(state, env)
+        await state.blockConcurrencyWhile(async () => {})
+        return room.view()
+      } finally {
+        state.getWebSockets = sockets
+      }
+    })
+    expect(view).toMatchObject({
+      status: 'in-progress',
+      stream: { status: 'stopped' },
+      agent: { status: 'ended', speaking: false, error: expect.stringMatching(/restarted/) },
+    })
   })
 
   it('keeps the call up through bad input and closes cleanly on framing violations', async () => {

@@ -81,6 +81,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     super(ctx, env)
     void ctx.blockConcurrencyWhile(async () => {
       this.#load(await ctx.storage.get<RoomRecord>('room'))
+      if (ctx.getWebSockets('twilio').length === 0) this.#bridgeLost()
     })
   }
 
@@ -381,6 +382,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (socket !== this.#twilio && !this.ctx.getTags(socket).includes('twilio')) return
     if (!this.#bridge) {
       socket.close(1011, 'bridge state lost')
+      this.#bridgeLost()
       return
     }
     const message = parseStreamMessage(data)
@@ -436,6 +438,26 @@ export class ConferenceRoom extends DurableObject<Env> {
     })
     this.#save()
     return true
+  }
+
+  /**
+   * The room restarted (a deploy, the runtime moving it) in the middle of a call: the bridge
+   * and the agent socket went with the old instance, and Twilio's end of the stream was
+   * dropped, so the agent has left the call. A record still saying otherwise is corrected.
+   */
+  #bridgeLost(): void {
+    const record = this.#record
+    if (!record || record.endedAt || record.stream.status !== 'live') return
+    this.#log('warn', 'the room restarted during the call; its agent stream is gone')
+    record.stream = { ...record.stream, status: 'stopped' }
+    record.agent = {
+      ...record.agent,
+      status: 'ended',
+      speaking: false,
+      error: 'The call service restarted and the agent left the call.',
+    }
+    if (record.local) this.#localStreamGone('the call service restarted')
+    else this.#save()
   }
 
   /** A local call's page is its only person and carries its stream: without it the call is over. */
