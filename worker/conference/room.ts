@@ -159,9 +159,12 @@ export class ConferenceRoom extends DurableObject<Env> {
         }
       }
       this.#cancelTranscriptSave()
+      if (this.#timer !== undefined) clearTimeout(this.#timer)
       await this.ctx.storage.deleteAll()
+      // The call's objects too (transcript, converters, stats), not only its record.
       this.#record = undefined
       this.#roster = new Roster()
+      this.#bridge = this.#agent = this.#twilio = this.#timer = undefined
       return
     }
     const emptySince = this.#emptySince(record)
