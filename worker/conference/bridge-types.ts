@@ -71,6 +71,8 @@ export interface BridgeStats {
   twilioMediaSent: number
   staleAudioDropped: number
   paddedMs: number
+  /** Milliseconds of timestamp gaps beyond `maxGapFillMs`, not filled with silence. */
+  unpaddedMs: number
   bufferedMsDropped: number
   playedMs: number
   clears: number
@@ -93,7 +95,7 @@ export interface BridgeOptions {
   connectTimeoutMs?: number
   /** Delay before each reconnection attempt; its length is the number of attempts. */
   reconnectDelaysMs?: number[]
-  /** The longest timestamp gap filled with silence at once. */
+  /** The longest timestamp gap filled with silence; the rest of a longer one is left out. */
   maxGapFillMs?: number
   /**
    * A response's audio counts as complete (and gets its mark) after this long without more;

@@ -192,6 +192,40 @@ describe('caller audio to the agent', () => {
     expect(h.bridge.stats.paddedMs).toBe(100)
   })
 
+  it('fills a gap of seconds in full, in chunks of at most 500 ms', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.media(undefined, 0)
+    const chunks = audioChunks(h.media(new Uint8Array(160).fill(0x55), 5020)) // 5 s missing
+    expect(chunks.map((c) => c?.length)).toEqual([...Array(10).fill(4000), 160])
+    expect(chunks.slice(0, -1).every((c) => c?.every((b) => b === 0xff))).toBe(true)
+    expect(h.bridge.stats).toMatchObject({ paddedMs: 5000, unpaddedMs: 0 })
+  })
+
+  it('keeps each padded chunk small in the agent format too', () => {
+    const h = harness()
+    h.start()
+    h.ready('pcm_16000')
+    h.media(undefined, 0)
+    const chunks = audioChunks(h.media(undefined, 5020))
+    expect(Math.max(...chunks.map((c) => c?.length ?? 0))).toBe(500 * 32) // 500 ms, 16 kHz, 16-bit
+    expect(chunks.reduce((sum, c) => sum + (c?.length ?? 0), 0)).toBe(5020 * 32)
+  })
+
+  it('fills at most 10 s of a longer gap and counts the rest as unpadded', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.media(undefined, 0)
+    const bytes = audioChunks(h.media(undefined, 15_020)).reduce(
+      (sum, c) => sum + (c?.length ?? 0),
+      0,
+    )
+    expect(bytes).toBe(10_000 * 8 + 160)
+    expect(h.bridge.stats).toMatchObject({ paddedMs: 10_000, unpaddedMs: 5000 })
+  })
+
   it('does not pad normal jitter of a few milliseconds', () => {
     const h = harness()
     h.start()

@@ -45,7 +45,10 @@ const DEFAULTS = {
   keepaliveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
   reconnectDelaysMs: [500, 2000, 5000],
-  maxGapFillMs: 1000,
+  // Up to 10 s of missing frames is filled, so the agent's turn detection and ElevenLabs'
+  // inactivity handling see real time; a longer gap means something else is wrong (the
+  // excess is counted as unpaddedMs rather than sent as minutes of silence).
+  maxGapFillMs: 10_000,
   markAfterIdleMs: 250,
 }
 
@@ -68,6 +71,8 @@ export class MediaBridge {
   readonly transcript: Transcript
   readonly #caller: CallerAudio
   readonly #playback = new Playback()
+  /** Made once: the caller's audio goes out through it for every frame. */
+  readonly #sendChunk = (chunk: string): void => this.#sendAudio(chunk)
   #out: BridgeAction[] = NO_ACTIONS
   #now = 0
 
@@ -100,6 +105,7 @@ export class MediaBridge {
     twilioMediaSent: 0,
     staleAudioDropped: 0,
     paddedMs: 0,
+    unpaddedMs: 0,
     bufferedMsDropped: 0,
     playedMs: 0,
     clears: 0,
@@ -173,6 +179,7 @@ export class MediaBridge {
     }
     this.#scheduleTimer()
     this.stats.paddedMs = this.#caller.paddedMs
+    this.stats.unpaddedMs = this.#caller.unpaddedMs
     this.stats.bufferedMsDropped = this.#caller.droppedMs
     this.stats.playedMs = this.#playback.playedMs
     return this.#out
@@ -238,13 +245,11 @@ export class MediaBridge {
     }
     // The agent has hung up and only its goodbye is still playing: nobody to hear the caller.
     if (this.#drainUntil !== undefined) return
-    const chunk = this.#caller.frame(payload, timestamp)
-    if (chunk === undefined) {
+    if (!this.#caller.frame(payload, timestamp, this.#sendChunk)) {
       this.#invalid('twilio:invalid_base64', `payload of ${payload.length} chars`)
       return
     }
     this.stats.twilioFrames++
-    if (chunk) this.#sendAudio(chunk)
     // Twilio's frames are the clock for marks, so no timer runs while both sides talk.
     if (this.#markDueAt !== undefined && this.#now >= this.#markDueAt) this.#sendMark()
   }
@@ -368,7 +373,7 @@ export class MediaBridge {
     }
     for (const [contextId, text] of this.#contexts) this.#send(contextualUpdate(text, contextId))
     for (const text of this.#queuedContexts.splice(0)) this.#send(contextualUpdate(text))
-    for (const chunk of this.#caller.flush()) this.#sendAudio(chunk)
+    this.#caller.flush(this.#sendChunk)
   }
 
   #onAgentAudio(audioBase64: string, eventId: number): void {

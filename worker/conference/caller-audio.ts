@@ -5,7 +5,10 @@
  * the agent is not ready, and converted to the agent's input format.
  *
  * Framing: one Twilio frame (20 ms) becomes one `user_audio_chunk`, so this
- * adds no latency; a filled gap travels in the same chunk as the frame after it.
+ * adds no latency; a filled gap travels with the frame after it, in chunks of
+ * at most 500 ms. No timer makes silence while frames are missing: Twilio sends
+ * inbound frames continuously for as long as the stream lives, so a gap shows
+ * in the next frame's timestamp and is filled then.
  */
 import { decodeBase64, decodedLength, encodeBase64 } from '../audio/base64.ts'
 import { type AudioConverter, twilioToAgent } from '../audio/converters.ts'
@@ -13,16 +16,19 @@ import type { AgentAudioFormat } from '../audio/formats.ts'
 import { MULAW_SILENCE } from '../audio/mulaw.ts'
 
 const BYTES_PER_MS = 8
+/** The most audio in one chunk of a flush or a filled gap: seconds go as several messages. */
+const MAX_CHUNK_BYTES = 500 * BYTES_PER_MS
 
 export class CallerAudio {
   #converter: AudioConverter | undefined
-  #passthrough = false
   #pending: Uint8Array[] = []
   #pendingBytes = 0
   #nextTimestamp: number | undefined
   readonly #maxBufferBytes: number
   readonly #maxGapFillBytes: number
   paddedMs = 0
+  /** Milliseconds of timestamp gaps beyond the longest fill, left out of the agent's timeline. */
+  unpaddedMs = 0
   droppedMs = 0
 
   constructor(options: { maxBufferMs: number; maxGapFillMs: number }) {
@@ -37,7 +43,6 @@ export class CallerAudio {
   /** Starts converting to `format` (a new agent connection: fresh filter state). */
   connect(format: AgentAudioFormat): void {
     this.#converter = twilioToAgent(format)
-    this.#passthrough = format === 'ulaw_8000'
   }
 
   /** Stops converting; frames are buffered again until the next `connect`. */
@@ -46,46 +51,50 @@ export class CallerAudio {
   }
 
   /**
-   * Takes one Twilio frame's payload and returns the `user_audio_chunk` payload to send
-   * now, '' when there is none (the agent is not ready: the frame is buffered), or
-   * undefined when the payload is not base64.
+   * Takes one Twilio frame's payload and hands `send` the `user_audio_chunk` payloads for
+   * it: none while the agent is not ready (the frame is buffered), several after a long
+   * gap. Returns false, sending nothing, when the payload is not base64.
    */
-  frame(payload: string, timestamp: number): string | undefined {
+  frame(payload: string, timestamp: number, send: (chunk: string) => void): boolean {
     const frameBytes = decodedLength(payload)
-    if (frameBytes < 0) return undefined
+    if (frameBytes < 0) return false
     const converter = this.#converter
     if (converter && !this.#wouldGap(timestamp)) {
-      // The common case, allocation-free but for the result: no gap, agent ready.
+      // The common case, allocation-free but for the chunk: no gap, agent ready.
       const chunk = converter.convertBase64(payload)
-      if (chunk !== undefined) this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
-      return chunk
+      if (chunk === undefined) return false
+      this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
+      if (chunk) send(chunk)
+      return true
     }
     const mulaw = decodeBase64(payload)
-    if (!mulaw) return undefined
+    if (!mulaw) return false
     const gap = this.#gapBytes(timestamp)
     this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
     if (!converter) {
       if (gap > 0) this.#buffer(silence(gap))
       this.#buffer(mulaw)
-      return ''
+      return true
     }
-    if (gap === 0 && this.#passthrough) return payload
-    const audio = gap > 0 ? concat([silence(gap), mulaw]) : mulaw
-    return encodeBase64(converter.convert(audio))
+    this.#sendInChunks(converter, gap > 0 ? concat([silence(gap), mulaw]) : mulaw, send)
+    return true
   }
 
-  /** Everything buffered while the agent was not ready, converted, in chunks of at most 500 ms. */
-  flush(): string[] {
-    if (!this.#converter || this.#pendingBytes === 0) return []
+  /** Sends everything buffered while the agent was not ready, converted. */
+  flush(send: (chunk: string) => void): void {
+    if (!this.#converter || this.#pendingBytes === 0) return
     const all = concat(this.#pending)
     this.#pending = []
     this.#pendingBytes = 0
-    const chunks: string[] = []
-    for (let offset = 0; offset < all.length; offset += 500 * BYTES_PER_MS) {
-      const slice = all.subarray(offset, offset + 500 * BYTES_PER_MS)
-      chunks.push(encodeBase64(this.#converter.convert(slice)))
+    this.#sendInChunks(this.#converter, all, send)
+  }
+
+  #sendInChunks(converter: AudioConverter, mulaw: Uint8Array, send: (chunk: string) => void): void {
+    for (let offset = 0; offset < mulaw.length; offset += MAX_CHUNK_BYTES) {
+      const slice = mulaw.subarray(offset, offset + MAX_CHUNK_BYTES)
+      const chunk = encodeBase64(converter.convert(slice))
+      if (chunk) send(chunk)
     }
-    return chunks
   }
 
   /** Twilio's clock has 1 ms resolution; only a whole missing frame (20 ms) is a gap. */
@@ -96,9 +105,10 @@ export class CallerAudio {
 
   #gapBytes(timestamp: number): number {
     if (!this.#wouldGap(timestamp) || this.#nextTimestamp === undefined) return 0
-    const gapMs = timestamp - this.#nextTimestamp
-    const bytes = Math.min(Math.round(gapMs) * BYTES_PER_MS, this.#maxGapFillBytes)
+    const gapBytes = Math.round(timestamp - this.#nextTimestamp) * BYTES_PER_MS
+    const bytes = Math.min(gapBytes, this.#maxGapFillBytes)
     this.paddedMs += bytes / BYTES_PER_MS
+    this.unpaddedMs += (gapBytes - bytes) / BYTES_PER_MS
     return bytes
   }
 
