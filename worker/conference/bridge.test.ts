@@ -83,6 +83,17 @@ function harness(options: Partial<BridgeOptions> = {}) {
         },
       })
     },
+    /** Lets the clock run in 100 ms steps until the bridge opens a new agent connection. */
+    untilConnect() {
+      for (let waited = 100; waited <= 60_000; waited += 100) {
+        if (ofType(this.advance(100), 'agent_connect').length > 0) return waited
+      }
+      throw new Error('the bridge did not reconnect within 60 s')
+    },
+    /** The live agent connection closes with `code`. */
+    agentCloses(code: number) {
+      return feed({ type: 'agent_closed', attempt, code, reason: '' })
+    },
     audio(eventId: number, bytes: Uint8Array) {
       return agent({
         type: 'audio',
@@ -548,6 +559,40 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
     expect(ofType(h.advance(60_000), 'agent_connect')).toEqual([])
+  })
+
+  it('gives up on an agent that fails right after every greeting, keeping the Twilio stream', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      h.agentCloses(1011)
+      h.untilConnect()
+      h.ready()
+    }
+    const last = h.agentCloses(1011)
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
+    expect(ofType(last, 'twilio_close')).toEqual([])
+    expect(h.bridge.stream.status).toBe('live')
+  })
+
+  it('forgives earlier failures once a connection has carried the call for 30 s', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      h.agentCloses(1011)
+      h.untilConnect()
+      h.ready()
+    }
+    for (let second = 1; second <= 30; second++) {
+      h.advance(1000)
+      h.agent({ type: 'ping', ping_event: { event_id: second } })
+    }
+    h.agentCloses(1011)
+    expect(h.bridge.agent.status).toBe('reconnecting')
+    expect(h.untilConnect()).toBe(500)
   })
 
   it('does not reconnect once the call has ended during the wait', () => {

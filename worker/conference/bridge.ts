@@ -63,6 +63,15 @@ const MARK_FALLBACK_MS = 750
 const DRAIN_MARGIN_MS = 1000
 const MAX_DRAIN_MS = 30_000
 
+/**
+ * A connection that has carried the conversation this long (to its last message) has
+ * proved the agent works, and its failure starts afresh with all its reconnection tries.
+ * One that fails sooner keeps counting, so an agent that fails right after every greeting
+ * is given up after its tries instead of being reconnected forever. Several times the
+ * few seconds a greeting and a reply take.
+ */
+const HEALTHY_CONNECTION_MS = 30_000
+
 /** What `handle` returns for an event that asks for nothing; `#emit` never pushes to it. */
 const NO_ACTIONS: BridgeAction[] = []
 
@@ -81,7 +90,10 @@ export class MediaBridge {
   #attempt = 0
   /** The connection whose events count; undefined once we closed it or it closed. */
   #liveAttempt: number | undefined
+  /** Failures since the last healthy connection; once reconnectDelaysMs runs out, it gives up. */
   #failures = 0
+  /** When the current connection became ready. */
+  #readyAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
   #lastInterruptId = -1
   #humansPresent = false
@@ -357,7 +369,7 @@ export class MediaBridge {
       return
     }
     const reconnected = this.#failures > 0 || this.#agent.reconnects > 0
-    this.#failures = 0
+    this.#readyAt = this.#now
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
     this.#lastInterruptId = -1
@@ -470,6 +482,8 @@ export class MediaBridge {
     this.#closeAgent(1000, 'reconnecting')
     this.#releaseAudio()
     this.#connectDeadline = undefined
+    if (this.#provedHealthy()) this.#failures = 0
+    this.#readyAt = undefined
     this.#failures++
     const delay = this.#options.reconnectDelaysMs[this.#failures - 1]
     if (!retryable || delay === undefined) {
@@ -487,6 +501,13 @@ export class MediaBridge {
       error: reason,
       reconnects: this.#agent.reconnects + 1,
     })
+  }
+
+  #provedHealthy(): boolean {
+    return (
+      this.#readyAt !== undefined &&
+      this.#lastAgentMessageAt - this.#readyAt >= HEALTHY_CONNECTION_MS
+    )
   }
 
   #onTick(): void {
