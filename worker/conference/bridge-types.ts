@@ -91,9 +91,12 @@ export interface BridgeOptions {
   maxBufferMs?: number
   /** Silence from the agent's socket (not even a ping) after which it counts as dead. */
   keepaliveTimeoutMs?: number
-  /** How long a connection attempt may take to reach `conversation_initiation_metadata`. */
+  /**
+   * How long a connection attempt may take to reach `conversation_initiation_metadata`; a
+   * reconnection gets at most what is left of the bridge's 10 s reconnection window.
+   */
   connectTimeoutMs?: number
-  /** Delay before each reconnection attempt; its length is the number of attempts. */
+  /** Delay before each reconnection attempt; its length is the most attempts, all in the window. */
   reconnectDelaysMs?: number[]
   /** The longest timestamp gap filled with silence; the rest of a longer one is left out. */
   maxGapFillMs?: number

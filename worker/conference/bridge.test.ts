@@ -542,13 +542,14 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.reconnects).toBe(1)
   })
 
-  it('gives up after three failed attempts and reports the agent unavailable', () => {
+  it('gives up after three failed attempts within 10 s and reports the agent unavailable', () => {
     const h = harness()
     h.start()
     h.ready()
-    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1002, reason: '' })
-    for (const delay of [500, 2000, 5000]) {
-      h.advance(delay)
+    h.agentCloses(1002)
+    let elapsed = 0
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      elapsed += h.untilConnect()
       h.feed({
         type: 'agent_failed',
         attempt: h.attempt,
@@ -556,9 +557,35 @@ describe('lifecycle', () => {
         retryable: true,
       })
     }
+    expect(elapsed).toBeLessThan(10_000)
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
     expect(ofType(h.advance(60_000), 'agent_connect')).toEqual([])
+  })
+
+  it('declares the agent unavailable about 10 s after it failed, even when every attempt hangs', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agentCloses(1011)
+    let elapsed = 0
+    while (h.bridge.agent.status !== 'unavailable' && elapsed < 60_000) {
+      h.advance(100)
+      elapsed += 100
+    }
+    expect(elapsed).toBeGreaterThanOrEqual(9000)
+    expect(elapsed).toBeLessThanOrEqual(10_000)
+    expect(h.bridge.stream.status).toBe('live')
+  })
+
+  it('gives the first connection of a call its full connect timeout', () => {
+    const h = harness({ connectTimeoutMs: 15_000 })
+    h.start()
+    h.feed({ type: 'humans_present' })
+    h.advance(14_999)
+    expect(h.bridge.agent.status).toBe('connecting')
+    h.advance(1)
+    expect(h.bridge.agent.status).toBe('reconnecting')
   })
 
   it('gives up on an agent that fails right after every greeting, keeping the Twilio stream', () => {

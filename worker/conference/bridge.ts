@@ -44,7 +44,9 @@ const DEFAULTS = {
   // 60 s after which it gives up on a conversation itself.
   keepaliveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
-  reconnectDelaysMs: [500, 2000, 5000],
+  // Three tries whose delays (5.5 s in all) leave room for the attempts themselves inside
+  // RECONNECT_WINDOW_MS.
+  reconnectDelaysMs: [500, 1500, 3500],
   // Up to 10 s of missing frames is filled, so the agent's turn detection and ElevenLabs'
   // inactivity handling see real time; a longer gap means something else is wrong (the
   // excess is counted as unpaddedMs rather than sent as minutes of silence).
@@ -62,6 +64,19 @@ const MARK_FALLBACK_MS = 750
  */
 const DRAIN_MARGIN_MS = 1000
 const MAX_DRAIN_MS = 30_000
+
+/**
+ * How long after a failure the agent may take to be ready again before it is declared
+ * unavailable: issue #3 asks for "at most 3 tries in about 10 s". Reconnection attempts
+ * get what is left of it as their connect timeout.
+ */
+const RECONNECT_WINDOW_MS = 10_000
+
+/**
+ * An attempt is not started with less of the window left than this: it needs a signed
+ * URL, a WebSocket handshake and the agent's metadata, each a round trip to ElevenLabs.
+ */
+const MIN_ATTEMPT_MS = 1000
 
 /**
  * A connection that has carried the conversation this long (to its last message) has
@@ -94,6 +109,8 @@ export class MediaBridge {
   #failures = 0
   /** When the current connection became ready. */
   #readyAt: number | undefined
+  /** While the agent is down: the end of its RECONNECT_WINDOW_MS, from the failure that began it. */
+  #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
   #lastInterruptId = -1
   #humansPresent = false
@@ -296,7 +313,10 @@ export class MediaBridge {
     this.#startWaitUntil = undefined
     this.#attempt++
     this.#liveAttempt = this.#attempt
-    this.#connectDeadline = this.#now + this.#options.connectTimeoutMs
+    this.#connectDeadline = Math.min(
+      this.#now + this.#options.connectTimeoutMs,
+      this.#giveUpAt ?? Number.POSITIVE_INFINITY,
+    )
     this.#emit({ type: 'agent_connect', attempt: this.#attempt })
     this.#setAgent({ status: this.#failures > 0 ? 'reconnecting' : 'connecting' })
   }
@@ -370,6 +390,7 @@ export class MediaBridge {
     }
     const reconnected = this.#failures > 0 || this.#agent.reconnects > 0
     this.#readyAt = this.#now
+    this.#giveUpAt = undefined
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
     this.#lastInterruptId = -1
@@ -485,12 +506,12 @@ export class MediaBridge {
     if (this.#provedHealthy()) this.#failures = 0
     this.#readyAt = undefined
     this.#failures++
-    const delay = this.#options.reconnectDelaysMs[this.#failures - 1]
-    if (!retryable || delay === undefined) {
-      const error = retryable
-        ? `${reason}; gave up after ${this.#failures - 1} reconnection attempts`
-        : `${reason}; the agent rejected this conversation (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)`
+    this.#giveUpAt ??= this.#now + RECONNECT_WINDOW_MS
+    const delay = retryable ? this.#nextDelay() : undefined
+    if (delay === undefined) {
+      const error = `${reason}; ${this.#whyGiveUp(retryable)}`
       this.#log('error', error)
+      this.#giveUpAt = undefined
       this.#setAgent({ status: 'unavailable', error })
       return
     }
@@ -501,6 +522,25 @@ export class MediaBridge {
       error: reason,
       reconnects: this.#agent.reconnects + 1,
     })
+  }
+
+  /** The wait before the next attempt, if the tries and the window leave one. */
+  #nextDelay(): number | undefined {
+    const delay = this.#options.reconnectDelaysMs[this.#failures - 1]
+    const giveUpAt = this.#giveUpAt ?? Number.POSITIVE_INFINITY
+    return delay !== undefined && this.#now + delay + MIN_ATTEMPT_MS <= giveUpAt ? delay : undefined
+  }
+
+  /** Why this failure ends the tries, for the log and the room's state. */
+  #whyGiveUp(retryable: boolean): string {
+    if (!retryable) {
+      return "the agent rejected this conversation (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)"
+    }
+    const attempts = this.#failures - 1
+    const gaveUp = `gave up after ${attempts} reconnection ${attempts === 1 ? 'attempt' : 'attempts'}`
+    return attempts < this.#options.reconnectDelaysMs.length
+      ? `${gaveUp}: the agent was not back within ${RECONNECT_WINDOW_MS / 1000} s`
+      : gaveUp
   }
 
   #provedHealthy(): boolean {
