@@ -348,6 +348,18 @@ describe('interruptions', () => {
     expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
   })
 
+  it('clears Twilio even when the interruption has no usable event id, dropping no audio', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(3, new Uint8Array(640))
+    const actions = h.agent({ type: 'interruption', interruption_event: { event_id: null } })
+    expect(sentToTwilio(actions)).toEqual([{ event: 'clear', streamSid: STREAM }])
+    expect(h.bridge.agent.speaking).toBe(false)
+    expect(h.bridge.stats.invalid).toEqual({ 'agent:interruption_without_event_id': 1 })
+    expect(sentToTwilio(h.audio(3, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
+  })
+
   it('treats marks echoed by the clear as not played', () => {
     const h = harness()
     h.start()
@@ -410,6 +422,20 @@ describe('transcript and tools', () => {
     expect(sentToAgent(actions)).toEqual([
       expect.objectContaining({ type: 'client_tool_result', tool_call_id: 't1', is_error: true }),
     ])
+  })
+
+  it('answers a tool call whose parameters are not an object with an error result', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const actions = h.agent({
+      type: 'client_tool_call',
+      client_tool_call: { tool_name: 'open_door', tool_call_id: 't2', parameters: [] },
+    })
+    expect(sentToAgent(actions)).toEqual([
+      expect.objectContaining({ type: 'client_tool_result', tool_call_id: 't2', is_error: true }),
+    ])
+    expect(h.bridge.stats.invalid).toEqual({ 'agent:malformed_tool_call': 1 })
   })
 })
 

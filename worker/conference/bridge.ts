@@ -362,6 +362,10 @@ export class MediaBridge {
           ),
         )
         return
+      case 'malformed_tool_call':
+        this.#invalid('agent:malformed_tool_call', event.reason)
+        this.#send(clientToolResult(event.toolCallId, 'The tool call was malformed.', true))
+        return
       case 'error':
         this.#log(
           'warn',
@@ -445,18 +449,19 @@ export class MediaBridge {
     }
   }
 
-  #onInterruption(eventId: number): void {
-    this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId)
+  #onInterruption(eventId: number | undefined): void {
     const streamSid = this.#stream.streamSid
     if (this.#stream.status === 'live' && streamSid) {
       this.#emit({ type: 'twilio_send', data: clearMessage(streamSid) })
       this.stats.clears++
     }
+    if (eventId !== undefined) this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId)
+    else this.#invalid('agent:interruption_without_event_id', 'no audio can be dropped as stale')
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
     this.#markDueAt = undefined
     this.#agentToTwilio?.reset()
-    const entry = this.transcript.markInterrupted(eventId)
+    const entry = eventId === undefined ? undefined : this.transcript.markInterrupted(eventId)
     if (entry) this.#emit({ type: 'transcript', entry })
     if (wasSpeaking) this.#changed('speaking')
   }

@@ -67,6 +67,17 @@ describe('parseAgentEvent: the events a bridge acts on', () => {
     })
   })
 
+  it('reads an interruption without a usable event id, which must still clear Twilio', () => {
+    for (const message of [
+      { type: 'interruption', interruption_event: {} },
+      { type: 'interruption', interruption_event: { event_id: null } },
+      { type: 'interruption', interruption_event: { event_id: '9' } },
+      { type: 'interruption' },
+    ]) {
+      expect(parse(message), JSON.stringify(message)).toEqual({ type: 'interruption' })
+    }
+  })
+
   it('reads ping with ping_ms when the server has measured one', () => {
     expect(parse({ type: 'ping', ping_event: { event_id: 3, ping_ms: 42 } })).toEqual({
       type: 'ping',
@@ -156,6 +167,26 @@ describe('parseAgentEvent: the events a bridge acts on', () => {
     })
   })
 
+  it('reads a client_tool_call it cannot run as malformed, keeping the id it must be answered with', () => {
+    expect(
+      parse({
+        type: 'client_tool_call',
+        client_tool_call: { tool_name: 'open_door', tool_call_id: 'call_2', parameters: [] },
+      }),
+    ).toEqual({
+      type: 'malformed_tool_call',
+      toolCallId: 'call_2',
+      reason: 'open_door with parameters that are not an object',
+    })
+    expect(
+      parse({ type: 'client_tool_call', client_tool_call: { tool_call_id: 'call_3' } }),
+    ).toEqual({
+      type: 'malformed_tool_call',
+      toolCallId: 'call_3',
+      reason: 'client_tool_call without a tool_name',
+    })
+  })
+
   it('reads error with whatever of code, error_type and message it carries', () => {
     expect(
       parse({
@@ -228,8 +259,6 @@ describe('parseAgentEvent: input it refuses without throwing', () => {
       { type: 'audio', audio_event: { event_id: 1 } },
       { type: 'audio', audio_event: { audio_base_64: 'AAA=' } },
       { type: 'audio', audio_event: 'AAA=' },
-      { type: 'interruption', interruption_event: {} },
-      { type: 'interruption' },
       { type: 'ping', ping_event: { ping_ms: 5 } },
       { type: 'agent_response', agent_response_event: { event_id: 1 } },
       {
@@ -240,7 +269,7 @@ describe('parseAgentEvent: input it refuses without throwing', () => {
       { type: 'tentative_user_transcript' },
       { type: 'vad_score', vad_score_event: {} },
       { type: 'client_tool_call', client_tool_call: { tool_name: 'x' } },
-      { type: 'client_tool_call', client_tool_call: { tool_call_id: 'x' } },
+      { type: 'client_tool_call', client_tool_call: { tool_name: 'x', tool_call_id: 7 } },
     ]
     for (const message of broken) {
       expect(reasonOf(parse(message)), JSON.stringify(message)).toMatch(
@@ -254,13 +283,8 @@ describe('parseAgentEvent: input it refuses without throwing', () => {
       { type: 'audio', audio_event: { audio_base_64: 'AAA=', event_id: '7' } },
       { type: 'audio', audio_event: { audio_base_64: 'AAA=', event_id: 7.5 } },
       { type: 'audio', audio_event: { audio_base_64: 42, event_id: 7 } },
-      { type: 'interruption', interruption_event: { event_id: null } },
       { type: 'ping', ping_event: { event_id: '1' } },
       { type: 'vad_score', vad_score_event: { vad_score: '0.5' } },
-      {
-        type: 'client_tool_call',
-        client_tool_call: { tool_name: 'x', tool_call_id: 'y', parameters: [] },
-      },
       {
         type: 'conversation_initiation_metadata',
         conversation_initiation_metadata_event: {

@@ -30,7 +30,11 @@ export type AgentEvent =
       agentOutputAudioFormat: string
     }
   | { type: 'audio'; audioBase64: string; eventId: number }
-  | { type: 'interruption'; eventId: number }
+  /**
+   * Without a usable event id it still means "stop playing": the bridge clears Twilio, and
+   * only cannot tell which later audio is stale.
+   */
+  | { type: 'interruption'; eventId?: number }
   | { type: 'ping'; eventId: number; pingMs?: number }
   | { type: 'agent_response'; text: string; eventId?: number }
   | { type: 'agent_response_correction'; original: string; corrected: string; eventId?: number }
@@ -44,6 +48,8 @@ export type AgentEvent =
       parameters: Record<string, unknown>
       eventId?: number
     }
+  /** A client_tool_call that cannot be run but names its call, so it can still be answered. */
+  | { type: 'malformed_tool_call'; toolCallId: string; reason: string }
   | { type: 'error'; code?: number; errorType?: string; message?: string }
   /** A server message the contract knows and the bridge may ignore. */
   | { type: 'other'; name: OtherEventName }
@@ -101,7 +107,7 @@ const PARSERS: { [T in ParsedMessage['type']]: Parser<Extract<ParsedMessage, { t
   },
   interruption: (message) => {
     const { event_id } = part<Interruption['interruption_event']>(message.interruption_event)
-    return isEventId(event_id) ? { type: 'interruption', eventId: event_id } : undefined
+    return { type: 'interruption', ...optionalEventId(event_id) }
   },
   ping: (message) => {
     const { event_id, ping_ms } = part<Ping['ping_event']>(message.ping_event)
@@ -155,8 +161,17 @@ const PARSERS: { [T in ParsedMessage['type']]: Parser<Extract<ParsedMessage, { t
   client_tool_call: (message) => {
     const data = part<ClientToolCallMessage['client_tool_call']>(message.client_tool_call)
     const { tool_name, tool_call_id, parameters } = data
-    if (!isString(tool_name) || !isString(tool_call_id)) return undefined
-    if (parameters !== undefined && !isRecord(parameters)) return undefined
+    if (!isString(tool_call_id)) return undefined
+    // The agent waits for the result of any call it named, so a malformed one is still answered.
+    const malformed = (reason: string): AgentEvent => ({
+      type: 'malformed_tool_call',
+      toolCallId: tool_call_id,
+      reason,
+    })
+    if (!isString(tool_name)) return malformed('client_tool_call without a tool_name')
+    if (parameters !== undefined && !isRecord(parameters)) {
+      return malformed(`${tool_name} with parameters that are not an object`)
+    }
     return {
       type: 'client_tool_call',
       toolName: tool_name,
