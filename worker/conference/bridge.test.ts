@@ -124,7 +124,7 @@ describe('starting the agent', () => {
     ])
   })
 
-  it('closes a refused stream with 1008, counts it, and never opens the agent', () => {
+  it('closes a refused stream with 1008, counts it, and never opens the agent for it', () => {
     const h = harness()
     h.feed({ type: 'humans_present' })
     const actions = h.feed({ type: 'start_refused', reason: 'wrong stream token' })
@@ -133,6 +133,9 @@ describe('starting the agent', () => {
     ])
     expect(h.bridge.stats.invalid).toEqual({ 'twilio:start_refused': 1 })
     expect(ofType(h.advance(10_000), 'agent_connect')).toEqual([])
+    // It still awaits the stream the token was issued for.
+    expect(h.bridge.stream.status).toBe('awaiting')
+    expect(ofType(h.start(), 'agent_connect')).toHaveLength(1)
   })
 
   it('connects anyway when nobody has joined within the wait', () => {

@@ -167,9 +167,9 @@ export class MediaBridge {
         this.#endStream(`Twilio stream closed (${event.code})`)
         break
       case 'start_refused':
+        // Only that socket is refused: the stream the token was issued for may still come.
         this.#invalid('twilio:start_refused', event.reason)
         this.#emit({ type: 'twilio_close', code: 1008, reason: 'invalid stream token' })
-        this.#endStream(`refused the stream: ${event.reason}`)
         break
       case 'agent_opened':
         if (event.attempt === this.#liveAttempt) this.#send(this.#options.initiation)

@@ -151,13 +151,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     const record = this.#record
     if (!record) return
     if (record.endedAt) {
-      for (const socket of this.ctx.getWebSockets()) {
-        try {
-          socket.close(1000, 'conference record freed')
-        } catch {
-          // Already closing: nothing to free.
-        }
-      }
+      for (const socket of this.ctx.getWebSockets())
+        closeQuietly(socket, 1000, 'conference record freed')
       this.#cancelTranscriptSave()
       if (this.#timer !== undefined) clearTimeout(this.#timer)
       await this.ctx.storage.deleteAll()
@@ -358,7 +353,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (record.endedAt) {
       return errorResponse(new ApiError(410, 'not_found', 'This conference has ended.'))
     }
-    if (this.ctx.getWebSockets('twilio').length > 0 || this.#bridge) {
+    // One stream a conference. A refused one was let go; a socket alive with no bridge
+    // outlived it (a restart).
+    const taken = this.#bridge
+      ? this.#twilio !== undefined
+      : this.ctx.getWebSockets('twilio').length > 0
+    if (taken) {
       return errorResponse(
         new ApiError(409, 'conflict', 'This conference already has an agent stream.'),
       )
@@ -366,6 +366,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server, ['twilio'])
     this.#twilio = server
+    // After a refused stream the bridge, still awaiting its start, takes this one.
+    if (!this.#bridge) this.#openBridge(record)
+    return upgraded(client, request)
+  }
+
+  #openBridge(record: RoomRecord): void {
     this.#bridge = new MediaBridge(
       {
         conferenceId: record.conferenceId,
@@ -377,15 +383,17 @@ export class ConferenceRoom extends DurableObject<Env> {
     // Who joined before the stream existed: the agent hears it once it is ready.
     this.#feed({ type: 'context', text: this.#roster.summary(), contextId: 'roster' })
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
-    return upgraded(client, request)
   }
 
   override webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): void {
     // Identity first: this runs for every 20 ms frame, and getTags allocates.
-    if (socket !== this.#twilio && !this.ctx.getTags(socket).includes('twilio')) return
-    if (!this.#bridge) {
-      socket.close(1011, 'bridge state lost')
-      this.#bridgeLost()
+    if (socket !== this.#twilio || !this.#bridge) {
+      // Not the stream being bridged: a page's events socket, a refused stream on its way
+      // out (never to be heard again), or a stream that outlived its bridge (a restart).
+      if (!this.#bridge && this.ctx.getTags(socket).includes('twilio')) {
+        closeQuietly(socket, 1011, 'bridge state lost')
+        this.#bridgeLost()
+      }
       return
     }
     const message = parseStreamMessage(data)
@@ -396,6 +404,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       !this.#acceptStart(message)
     ) {
       this.#feed({ type: 'start_refused', reason: 'missing or wrong stream token' })
+      // Closed and let go: the bridge still awaits the stream its token was issued for.
+      this.#twilio = undefined
       return
     }
     this.#feed({ type: 'twilio', message })
@@ -403,11 +413,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
     this.#streamGone(socket, code, reason)
-    try {
-      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason)
-    } catch {
-      // Already closed: nothing to answer.
-    }
+    closeQuietly(socket, code === 1005 || code === 1006 ? 1000 : code, reason)
   }
 
   /**
@@ -421,8 +427,12 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   #streamGone(socket: WebSocket, code: number, reason: string): void {
     if (!this.ctx.getTags(socket).includes('twilio')) return
-    this.#feed({ type: 'twilio_closed', code, reason })
-    this.#localStreamGone('the page hung up')
+    if (socket === this.#twilio) {
+      this.#feed({ type: 'twilio_closed', code, reason })
+      this.#localStreamGone('the page hung up')
+    } else if (!this.#bridge) {
+      this.#bridgeLost()
+    }
   }
 
   /** The stream must carry the one-time token issued with its TwiML, and name this conference. */
@@ -463,10 +473,13 @@ export class ConferenceRoom extends DurableObject<Env> {
     else this.#save()
   }
 
-  /** A local call's page is its only person and carries its stream: without it the call is over. */
+  /**
+   * A local call's page is its only person and carries its stream: without it the call is
+   * over. Not before the stream began (its token unspent): a refused one is not the page's.
+   */
   #localStreamGone(reason: string): void {
     const record = this.#record
-    if (!record?.local || record.endedAt) return
+    if (!record?.local || record.endedAt || record.streamToken) return
     const now = new Date().toISOString()
     for (const participant of this.#roster.active) leave(participant, now)
     void this.end(reason)
@@ -636,6 +649,14 @@ function upgraded(client: WebSocket, request: Request): Response {
     ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
     : undefined
   return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+}
+
+function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  try {
+    socket.close(code, reason)
+  } catch {
+    // Already closing or closed: nothing to answer.
+  }
 }
 
 const describeError = (error: unknown) =>

@@ -236,7 +236,7 @@ describe('local calls', () => {
     })
   })
 
-  it('refuse a page stream whose start lacks the one-time token', async () => {
+  it('refuse a page stream whose start lacks the one-time token, and still take the right one', async () => {
     const agentId = await registerAgent()
     const call = await startLocalCall(agentId)
     const stream = await pageStream({ ...call, streamToken: 'guessed' })
@@ -245,6 +245,10 @@ describe('local calls', () => {
     )
     expect(close?.code).toBe(1008)
     expect(await elevenLabs().conversations({ agentId })).toEqual([])
+    // The refused stream holds no place: the page's own, with the token, still gets in.
+    await pageStream(call)
+    await activeConversation(agentId)
+    expect(await roomView(call.conferenceId)).toMatchObject({ status: 'in-progress' })
   })
 
   it('sit behind APP_ACCESS_KEY, which the page presents as a subprotocol', async () => {

@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest'
 import {
   answerAgentLeg,
   api,
+  elevenLabs,
+  liveCall,
+  openStream,
   registerAgent,
   startConference,
   twilio,
 } from '../testing/conference-call.ts'
-import { twilioPost, twilioUpgrade } from '../testing/twilio-requests.ts'
+import { eventually } from '../testing/eventually.ts'
+import { hostJoins, twilioPost, twilioUpgrade } from '../testing/twilio-requests.ts'
 
 const VOICE_URL = '/api/twilio/conference-elevenlabs'
 
@@ -75,9 +79,10 @@ describe('the media stream upgrade', () => {
     expect(res.status).toBe(404)
   })
 
-  it('closes a stream whose start carries the wrong token with 1008', async () => {
-    const conferenceId = await startConference(await registerAgent())
-    await answerAgentLeg(conferenceId)
+  it('closes a stream whose start carries the wrong token with 1008, and still takes the right one', async () => {
+    const agentId = await registerAgent()
+    const conferenceId = await startConference(agentId)
+    const leg = await answerAgentLeg(conferenceId)
     const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
     const socket = res.webSocket
     if (!socket) throw new Error('no socket')
@@ -104,5 +109,20 @@ describe('the media stream upgrade', () => {
     const conference = await twilio().conference(conferenceId)
     expect(conference?.participants.find((p) => p.label === 'agent')).toBeDefined()
     expect(env.WEBHOOK_BASE_URL).toBe('https://bridge.example.test')
+
+    // The refused socket held no place: Twilio's own stream, with the token, is bridged.
+    await hostJoins(conferenceId)
+    await openStream(conferenceId, leg.streamToken ?? '', leg.callSid)
+    await eventually('the agent conversation to start', async () =>
+      (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
+    )
+  })
+
+  it('takes one stream a conference: a second upgrade is refused with 409', async () => {
+    const call = await liveCall()
+    const second = await twilioUpgrade(`/api/twilio/media-stream/${call.conferenceId}`)
+    expect(second.status).toBe(409)
+    expect(await second.json()).toMatchObject({ error: { code: 'conflict' } })
+    expect(call.stream.closes).toEqual([])
   })
 })
