@@ -543,6 +543,14 @@ describe('lifecycle', () => {
     expect(ofType(ended.advance(60_000), 'twilio_close')).toEqual([])
   })
 
+  it('closes a stream socket whose start has not come when the conference ends', () => {
+    const h = harness()
+    expect(
+      ofType(h.feed({ type: 'end', reason: 'ended through the API' }), 'twilio_close'),
+    ).toEqual([{ type: 'twilio_close', code: 1000, reason: 'conference ended' }])
+    expect(h.bridge.stream.status).toBe('stopped')
+  })
+
   it('reconnects after a failure, keeps the Twilio stream, and replays the transcript', () => {
     const h = harness()
     h.start()

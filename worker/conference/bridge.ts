@@ -200,7 +200,8 @@ export class MediaBridge {
         this.#onTick()
         break
       case 'end':
-        if (this.#stream.status === 'live') {
+        // An open socket whose start has not come yet is closed too, not left for the alarm.
+        if (this.#stream.status !== 'stopped') {
           this.#emit({ type: 'twilio_close', code: 1000, reason: 'conference ended' })
         }
         this.#endStream(event.reason)
