@@ -94,6 +94,14 @@ function harness(options: Partial<BridgeOptions> = {}) {
     agentCloses(code: number) {
       return feed({ type: 'agent_closed', attempt, code, reason: '' })
     },
+    /** The agent fails (1011) right after each greeting, `times` times, and is reconnected. */
+    failsAfterGreeting(times: number) {
+      for (let failure = 1; failure <= times; failure++) {
+        this.agentCloses(1011)
+        this.untilConnect()
+        this.ready()
+      }
+    },
     audio(eventId: number, bytes: Uint8Array) {
       return agent({
         type: 'audio',
@@ -629,11 +637,7 @@ describe('lifecycle', () => {
     const h = harness()
     h.start()
     h.ready()
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      h.agentCloses(1011)
-      h.untilConnect()
-      h.ready()
-    }
+    h.failsAfterGreeting(3)
     const last = h.agentCloses(1011)
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
@@ -645,11 +649,7 @@ describe('lifecycle', () => {
     const h = harness()
     h.start()
     h.ready()
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      h.agentCloses(1011)
-      h.untilConnect()
-      h.ready()
-    }
+    h.failsAfterGreeting(3)
     for (let second = 1; second <= 30; second++) {
       h.advance(1000)
       h.agent({ type: 'ping', ping_event: { event_id: second } })
