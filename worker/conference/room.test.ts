@@ -139,6 +139,31 @@ describe('the media bridge in a conference room', () => {
     expect(close?.code).toBe(1000)
   })
 
+  it("plays the agent's last words out before its leg leaves: the close waits for the mark", async () => {
+    const call = await liveCall({
+      userInputAudioFormat: 'ulaw_8000',
+      agentOutputAudioFormat: 'ulaw_8000',
+    })
+    const id = call.conversation.conversationId
+    await elevenLabs().sendAudio(id, encodeBase64(new Uint8Array(8000).fill(0x55)), 1)
+    await eventually('the goodbye at Twilio', () => call.stream.ofEvent('media').length === 1)
+    await elevenLabs().close(id, { code: 1000, reason: 'end_call tool' })
+    const [mark] = await eventually('the mark after the goodbye', () => {
+      const marks = call.stream.ofEvent('mark')
+      return marks.length > 0 && marks
+    })
+    expect(call.stream.closes).toEqual([])
+    // Twilio echoes the mark once it has played everything before it.
+    call.stream.socket.send(
+      JSON.stringify({ event: 'mark', streamSid: STREAM_SID, mark: mark?.mark as object }),
+    )
+    const [close] = await eventually(
+      'the Twilio stream to close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close).toMatchObject({ code: 1000, reason: 'agent ended the call' })
+  })
+
   it('reconnects after the agent socket fails, without dropping the Twilio stream', async () => {
     const call = await liveCall()
     await elevenLabs().close(call.conversation.conversationId, {
