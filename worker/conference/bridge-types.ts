@@ -70,6 +70,8 @@ export interface BridgeStats {
   agentAudioEvents: number
   twilioMediaSent: number
   staleAudioDropped: number
+  /** Agent audio events of its first message, not played again after a reconnection. */
+  repeatedGreetingDropped: number
   paddedMs: number
   /** Milliseconds of timestamp gaps beyond `maxGapFillMs`, not filled with silence. */
   unpaddedMs: number

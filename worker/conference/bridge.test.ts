@@ -587,6 +587,56 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.reconnects).toBe(1)
   })
 
+  it("does not play the agent's first message again after a reconnection, nor record it", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const greet = (eventId: number) => {
+      h.agent({
+        type: 'agent_response',
+        agent_response_event: { agent_response: 'Welcome', event_id: eventId },
+      })
+      return sentToTwilio(h.audio(eventId, new Uint8Array(640)))
+    }
+    expect(greet(1).map((m) => m.event)).toEqual(['media'])
+    h.agentCloses(1011)
+    h.untilConnect()
+    h.ready()
+    // The new conversation opens with the same first message: the call has heard it.
+    expect(greet(1)).toEqual([])
+    expect(sentToTwilio(h.audio(1, new Uint8Array(640)))).toEqual([])
+    expect(h.bridge.stats.repeatedGreetingDropped).toBe(2)
+    expect(h.bridge.transcript.entries.map((e) => e.text)).toEqual(['Welcome'])
+    // Once someone speaks, every response plays.
+    h.agent({
+      type: 'user_transcript',
+      user_transcription_event: { user_transcript: 'Are you there?', event_id: 2 },
+    })
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'I am.', event_id: 2 },
+    })
+    expect(sentToTwilio(h.audio(2, new Uint8Array(640))).map((m) => m.event)).toContain('media')
+    expect(h.bridge.transcript.entries.map((e) => e.text)).toEqual([
+      'Welcome',
+      'Are you there?',
+      'I am.',
+    ])
+  })
+
+  it('plays what follows a reconnection when the first response is not a greeting', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agentCloses(1011)
+    h.untilConnect()
+    h.ready()
+    // The caller spoke over it (an agent with no first message answers only then).
+    h.agent({ type: 'interruption', interruption_event: { event_id: 3 } })
+    expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toContain('media')
+    expect(h.bridge.stats.repeatedGreetingDropped).toBe(0)
+  })
+
   it('gives up after three failed attempts within 10 s and reports the agent unavailable', () => {
     const h = harness()
     h.start()

@@ -113,6 +113,11 @@ export class MediaBridge {
   #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
   #lastInterruptId = -1
+  /**
+   * After a reconnection, until someone speaks: the agent's first message is not played
+   * again. 'first' until its first response comes, then that response's event id.
+   */
+  #repeatedGreeting: 'first' | number | undefined
   #humansPresent = false
   #contexts = new Map<string, string>()
   #queuedContexts: string[] = []
@@ -133,6 +138,7 @@ export class MediaBridge {
     agentAudioEvents: 0,
     twilioMediaSent: 0,
     staleAudioDropped: 0,
+    repeatedGreetingDropped: 0,
     paddedMs: 0,
     unpaddedMs: 0,
     bufferedMsDropped: 0,
@@ -343,9 +349,11 @@ export class MediaBridge {
         )
         return
       case 'agent_response':
+        if (this.#isRepeatedGreeting(event.eventId)) return
         this.#addTranscript('agent', event.text, event.eventId)
         return
       case 'user_transcript':
+        this.#repeatedGreeting = undefined
         this.#addTranscript('user', event.text, event.eventId)
         return
       case 'agent_response_correction': {
@@ -402,6 +410,8 @@ export class MediaBridge {
     const { error: _cleared, ...rest } = this.#agent
     this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
     this.#changed('agent')
+    // Each new conversation opens with the agent's first message, which the call has heard.
+    this.#repeatedGreeting = reconnected ? 'first' : undefined
     if (reconnected && this.transcript.entries.length > 0) {
       this.#send(
         contextualUpdate(
@@ -418,6 +428,10 @@ export class MediaBridge {
     this.stats.agentAudioEvents++
     if (eventId <= this.#lastInterruptId) {
       this.stats.staleAudioDropped++
+      return
+    }
+    if (this.#isRepeatedGreeting(eventId)) {
+      this.stats.repeatedGreetingDropped++
       return
     }
     const converter = this.#agentToTwilio
@@ -450,7 +464,23 @@ export class MediaBridge {
     }
   }
 
+  /**
+   * Whether this agent event belongs to the first message of a conversation opened by a
+   * reconnection: the agent's first response there, before anyone has spoken
+   * (`user_transcript` or an `interruption` ends the wait). ElevenLabs opens every
+   * conversation with the agent's `first_message`, unless it is empty; overriding it
+   * needs the agent's permission (close 1008 otherwise), so it is dropped here.
+   */
+  #isRepeatedGreeting(eventId: number | undefined): boolean {
+    if (this.#repeatedGreeting === undefined || eventId === undefined) return false
+    if (this.#repeatedGreeting === 'first') this.#repeatedGreeting = eventId
+    if (eventId === this.#repeatedGreeting) return true
+    this.#repeatedGreeting = undefined
+    return false
+  }
+
   #onInterruption(eventId: number | undefined): void {
+    this.#repeatedGreeting = undefined
     const streamSid = this.#stream.streamSid
     if (this.#stream.status === 'live' && streamSid) {
       this.#emit({ type: 'twilio_send', data: clearMessage(streamSid) })
