@@ -9,7 +9,7 @@ import {
   CONFERENCE_ID,
 } from '../../client/src/room/room-fixtures.ts'
 import { CONFERENCE_PATH, IDENTITY } from './fake-api.ts'
-import { expireToken, voiceRecord } from './fake-voice.ts'
+import { expireToken, holdAccept, voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -122,6 +122,17 @@ describe('a conversation', () => {
     expect((await voiceRecord(page))?.hangUps).toBe(1)
     await page.getByRole('button', { name: 'New conversation' }).click()
     await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+  })
+
+  it('ends, and does not fail, a call hung up while it is still connecting', async () => {
+    const { page } = await harness.open()
+    await holdAccept(page)
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connecting' }).waitFor()
+    await page.getByRole('button', { name: 'Hang up' }).click()
+    await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
+    expect(await page.getByText('Could not connect').count()).toBe(0)
+    expect((await voiceRecord(page))?.hangUps).toBe(1)
   })
 
   it('hangs up, leaving the conference going, and rejoins it with a fresh token', async () => {

@@ -21,6 +21,8 @@ interface FakeVoiceHost extends VoiceSeam {
     record: VoiceRecord
     emit(event: CallEvent): void
     expireToken(): void
+    /** Set: calls stay connecting until a test plays `accepted`. */
+    holdAccept?: boolean
   }
 }
 
@@ -37,11 +39,12 @@ function fakeVoiceScript(): void {
   }
   let listener: ((event: CallEvent) => void) | undefined
   let tokenWillExpire: (() => void) | undefined
-  host.__fakeVoice = {
+  const fake: NonNullable<FakeVoiceHost['__fakeVoice']> = {
     record,
     emit: (event) => listener?.(event),
     expireToken: () => tokenWillExpire?.(),
   }
+  host.__fakeVoice = fake
   host.__voiceDeviceFactory = (token, hooks) => {
     record.tokens.push(token)
     tokenWillExpire = hooks.tokenWillExpire
@@ -51,7 +54,7 @@ function fakeVoiceScript(): void {
         return {
           onEvent: (next) => {
             listener = next
-            setTimeout(() => next({ type: 'accepted' }), 0)
+            if (!fake.holdAccept) setTimeout(() => next({ type: 'accepted' }), 0)
           },
           setMuted: (muted) => {
             record.mutes.push(muted)
@@ -74,6 +77,13 @@ export const installFakeVoice = (page: Page) => page.addInitScript(fakeVoiceScri
 
 export const voiceRecord = (page: Page) =>
   page.evaluate(() => (globalThis as FakeVoiceHost).__fakeVoice?.record)
+
+/** From now on, calls stay connecting (the SDK waiting on the microphone or the network). */
+export const holdAccept = (page: Page) =>
+  page.evaluate(() => {
+    const fake = (globalThis as FakeVoiceHost).__fakeVoice
+    if (fake) fake.holdAccept = true
+  })
 
 export const playCallEvent = (page: Page, event: CallEvent) =>
   page.evaluate((e) => (globalThis as FakeVoiceHost).__fakeVoice?.emit(e), event)

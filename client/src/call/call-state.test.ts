@@ -36,6 +36,12 @@ describe('callReducer', () => {
     expect(explained).toMatchObject({ phase: 'failed', error: 'Permission denied' })
   })
 
+  it('ends, not fails, a call the person hangs up while it is still connecting', () => {
+    const state = run({ type: 'joining' }, { type: 'hung_up' })
+    expect(state.phase).toBe('ended')
+    expect(state.error).toBeUndefined()
+  })
+
   it('keeps a connected call connected on a passing error, and shows it', () => {
     const state = run(
       { type: 'joining' },

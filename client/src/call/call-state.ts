@@ -20,6 +20,8 @@ export type CallAction =
   | { type: 'accepted'; at: number }
   | { type: 'joining' }
   | { type: 'failed'; message: string }
+  /** The person hung up (or the page did, the conference being over): never a failure. */
+  | { type: 'hung_up' }
   | { type: 'reset' }
 
 export const IDLE_CALL: CallState = { phase: 'idle', muted: false }
@@ -45,6 +47,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
         return { ...state, phase: 'failed', error: 'The call ended before it connected.' }
       }
       return state.phase === 'failed' ? state : { ...state, phase: 'ended', muted: false }
+    case 'hung_up':
+      return { ...state, phase: 'ended', muted: false }
     case 'error':
       return state.phase === 'connecting'
         ? { ...state, phase: 'failed', error: action.message }

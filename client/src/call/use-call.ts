@@ -78,7 +78,7 @@ export function useCall(): CallControls {
   const setMuted = useCallback((muted: boolean) => leg.current.call?.setMuted(muted), [])
   const hangUp = useCallback(() => {
     release()
-    dispatch({ type: 'disconnected' })
+    dispatch({ type: 'hung_up' })
   }, [release])
   const reset = useCallback(() => {
     release()
