@@ -624,6 +624,34 @@ describe('lifecycle', () => {
     ])
   })
 
+  it('plays the first message of a call whose earlier attempts never reached the caller', () => {
+    const greeting = (h: ReturnType<typeof harness>) =>
+      sentToTwilio(h.audio(1, new Uint8Array(640))).map((m) => m.event)
+    // The first attempt failed before it was ready: nobody has been greeted.
+    const late = harness()
+    late.start()
+    late.feed({ type: 'humans_present' })
+    late.feed({
+      type: 'agent_failed',
+      attempt: late.attempt,
+      reason: 'signed URL 503',
+      retryable: true,
+    })
+    late.untilConnect()
+    late.ready()
+    expect(greeting(late)).toContain('media')
+    // A reconnection that failed before its greeting: the call still heard the first one.
+    const twice = harness()
+    twice.start()
+    twice.ready()
+    expect(greeting(twice)).toContain('media')
+    twice.failsAfterGreeting(1)
+    twice.agentCloses(1011)
+    twice.untilConnect()
+    twice.ready()
+    expect(greeting(twice)).toEqual([])
+  })
+
   it('plays what follows a reconnection when the first response is not a greeting', () => {
     const h = harness()
     h.start()

@@ -410,8 +410,9 @@ export class MediaBridge {
     const { error: _cleared, ...rest } = this.#agent
     this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
     this.#changed('agent')
-    // Each new conversation opens with the agent's first message, which the call has heard.
-    this.#repeatedGreeting = reconnected ? 'first' : undefined
+    // Each new conversation opens with the agent's first message: a repeat once the call
+    // has heard the agent (a first attempt that failed before speaking greeted nobody).
+    this.#repeatedGreeting = reconnected && this.stats.twilioMediaSent > 0 ? 'first' : undefined
     if (reconnected && this.transcript.entries.length > 0) {
       this.#send(
         contextualUpdate(
