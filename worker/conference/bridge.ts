@@ -113,6 +113,8 @@ export class MediaBridge {
   #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
   #lastInterruptId = -1
+  /** The newest agent audio event's id: what an interruption without one reaches. */
+  #lastAudioId = -1
   /**
    * After a reconnection, until someone speaks: the agent's first message is not played
    * again. 'first' until its first response comes, then that response's event id.
@@ -407,6 +409,7 @@ export class MediaBridge {
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
     this.#lastInterruptId = -1
+    this.#lastAudioId = -1
     const { error: _cleared, ...rest } = this.#agent
     this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
     this.#changed('agent')
@@ -427,6 +430,7 @@ export class MediaBridge {
 
   #onAgentAudio(audioBase64: string, eventId: number): void {
     this.stats.agentAudioEvents++
+    if (eventId > this.#lastAudioId) this.#lastAudioId = eventId
     if (eventId <= this.#lastInterruptId) {
       this.stats.staleAudioDropped++
       return
@@ -487,8 +491,11 @@ export class MediaBridge {
       this.#emit({ type: 'twilio_send', data: clearMessage(streamSid) })
       this.stats.clears++
     }
-    if (eventId !== undefined) this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId)
-    else this.#invalid('agent:interruption_without_event_id', 'no audio can be dropped as stale')
+    if (eventId === undefined) {
+      this.#invalid('agent:interruption_without_event_id', 'taken to reach the newest audio')
+    }
+    // Without an id, the response being played is the one interrupted.
+    this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId ?? this.#lastAudioId)
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
     this.#markDueAt = undefined

@@ -31,8 +31,8 @@ export type AgentEvent =
     }
   | { type: 'audio'; audioBase64: string; eventId: number }
   /**
-   * Without a usable event id it still means "stop playing": the bridge clears Twilio, and
-   * only cannot tell which later audio is stale.
+   * Without a usable event id it still means "stop playing": the bridge clears Twilio and
+   * takes it to reach the newest audio it has had.
    */
   | { type: 'interruption'; eventId?: number }
   | { type: 'ping'; eventId: number; pingMs?: number }

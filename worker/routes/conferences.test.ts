@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
@@ -286,9 +286,16 @@ describe('the end of a conference', () => {
         CallSid: `CA${'1'.repeat(32)}`,
         ParticipantLabel: 'web-web_host',
       })
+      const left = Date.now()
       expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
         status: 'in-progress',
       })
+      // Next time: ten minutes after the leave, not ten after this early check.
+      const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+        state.storage.getAlarm(),
+      )
+      expect(next).toBeGreaterThanOrEqual(left + EMPTY_ROOM_MS - 1000)
+      expect(next).toBeLessThanOrEqual(Date.now() + EMPTY_ROOM_MS)
       expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
     })
   })
