@@ -53,7 +53,9 @@ export type Params = Record<string, string | undefined>
 
 const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 
-export const isActive = (participant: Participant): boolean => ACTIVE.includes(participant.status)
+/** Joined, or being dialled or ringing: on the call or on the way. */
+export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
+  ACTIVE.includes(participant.status)
 
 /** A participant who has left: not speaking any more, since `now`. */
 export function leave(p: Participant, now: string): void {

@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
+import { isActive } from '../conference/roster.ts'
 import {
   dialAllowlist,
   type Env,
@@ -138,7 +139,7 @@ async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefin
     else {
       // Twilio has not reported the conference yet: end the legs we know instead.
       for (const p of view.participants) {
-        if (p.callSid && ['dialing', 'ringing', 'joined'].includes(p.status)) {
+        if (p.callSid && isActive(p)) {
           await rest.updateCall(p.callSid, { status: 'completed' })
         }
       }
