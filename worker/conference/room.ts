@@ -72,7 +72,10 @@ export class ConferenceRoom extends DurableObject<Env> {
   #roster = new Roster()
   #bridge: MediaBridge | undefined
   #agent: AgentConnection | undefined
-  /** The agent leg's stream; kept in memory because every agent audio chunk goes to it. */
+  /**
+   * The stream being bridged, set with its bridge: the only socket the bridge hears from and
+   * sends to (a refused one is let go; one that outlived its bridge is closed).
+   */
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
@@ -511,10 +514,10 @@ export class ConferenceRoom extends DurableObject<Env> {
   #perform(action: BridgeAction): void {
     switch (action.type) {
       case 'twilio_send':
-        this.#twilioSocket()?.send(action.data)
+        this.#twilio?.send(action.data)
         return
       case 'twilio_close':
-        this.#twilioSocket()?.close(action.code, action.reason)
+        this.#twilio?.close(action.code, action.reason)
         this.#localStreamGone(action.reason)
         return
       case 'agent_connect':
@@ -545,11 +548,6 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#broadcast({ type: 'transcript', entry: action.entry })
         return
     }
-  }
-
-  #twilioSocket(): WebSocket | undefined {
-    this.#twilio ??= this.ctx.getWebSockets('twilio')[0]
-    return this.#twilio
   }
 
   // --- State -------------------------------------------------------------------
