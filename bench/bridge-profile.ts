@@ -34,6 +34,7 @@ interface CallFrame {
   scriptId: string
   url: string
   lineNumber: number
+  columnNumber: number
 }
 
 /** A function's samples (CPU: hits; --alloc: bytes), from either profiler. */
@@ -62,8 +63,12 @@ async function printSelf(
   const sources = await scriptSources(inspector, nodes)
   const self = new Map<string, number>()
   for (const { callFrame, weight } of nodes) {
-    const line = sources.get(callFrame.scriptId)?.[callFrame.lineNumber]?.trim().slice(0, 70)
-    const name = callFrame.functionName || `(anonymous) ${line ?? ''}`
+    const line = sources.get(callFrame.scriptId)?.[callFrame.lineNumber]
+    const name = !callFrame.functionName
+      ? `(anonymous) ${line?.trim().slice(0, 70) ?? ''}`
+      : isMangled(callFrame.functionName)
+        ? `${callFrame.functionName} ${line?.slice(callFrame.columnNumber, callFrame.columnNumber + 60) ?? ''}`
+        : callFrame.functionName
     self.set(name, (self.get(name) ?? 0) + weight)
   }
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, SHOWN)
@@ -73,11 +78,21 @@ async function printSelf(
   )
 }
 
-/** The lines of each script with anonymous functions in the profile (read after profiling). */
+/**
+ * A name the minifier made up: private methods are renamed (`#R`), and a short name is
+ * ambiguous across the bundle; such functions are shown with their source.
+ */
+const isMangled = (name: string) => name.startsWith('#') || name.length <= 3
+
+/** The lines of each script with anonymous or mangled functions in the profile (read after profiling). */
 async function scriptSources(inspector: Inspector, nodes: ProfileNode[]) {
   const ids = new Set(
     nodes
-      .filter((node) => !node.callFrame.functionName && node.callFrame.url)
+      .filter(
+        (node) =>
+          (!node.callFrame.functionName || isMangled(node.callFrame.functionName)) &&
+          node.callFrame.url,
+      )
       .map((node) => node.callFrame.scriptId),
   )
   await inspector.call('Debugger.enable')
