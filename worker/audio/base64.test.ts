@@ -4,6 +4,7 @@ import {
   decodeBase64,
   decodedLength,
   encodeBase64,
+  isBase64,
   nativeCodec,
   tableCodec,
 } from './base64.ts'
@@ -23,6 +24,40 @@ it('uses the runtime’s native base64 in workerd', () => {
   expect(nativeCodec).toBeDefined()
   expect(encodeBase64(new Uint8Array([0, 1, 2]))).toBe('AAEC')
   expect(decodeBase64('AAEC')).toEqual(new Uint8Array([0, 1, 2]))
+})
+
+const NOT_BASE64: [string, string][] = [
+  ['a length that is not a multiple of 4', 'AAE'],
+  ['missing padding', 'AAECAw'],
+  ['a character outside the alphabet', 'AA-C'],
+  ['URL-safe characters', 'AA_C'],
+  ['whitespace', 'AAEC AAEC'],
+  ['trailing whitespace', 'AAECAAE '],
+  ['a line break before the padding', 'AAEC\nAA='],
+  ['padding in the middle', 'AA==AAEC'],
+  ['three padding characters', 'A==='],
+  ['padding only', '===='],
+  ['a character above ASCII', 'AAE\u0143'],
+  ['a character whose low byte is in the alphabet', 'AA\u0141C'],
+  ['a character above ASCII in the padded quad', 'AAECA\u0141=='],
+]
+
+describe('isBase64', () => {
+  it('accepts what btoa encodes, for every length from 0 to 700', () => {
+    for (let length = 0; length <= 700; length++) {
+      const text = platformEncode(randomBytes(length, length + 1))
+      if (!isBase64(text)) throw new Error(`rejected ${length} bytes: ${text}`)
+    }
+  })
+
+  it('accepts unused bits in the last character, as the decoders do', () => {
+    expect(isBase64('AAF=')).toBe(true)
+  })
+
+  it.each(NOT_BASE64)('rejects %s, as the decoders do', (_, text) => {
+    expect(isBase64(text)).toBe(false)
+    expect(decodeBase64(text)).toBeUndefined()
+  })
 })
 
 const codecs: [string, Base64Codec | undefined][] = [
@@ -69,20 +104,7 @@ describe.each(codecs)('base64, %s codec', (_, codec) => {
     expect(decode('AAE=')).toEqual(decode('AAF='))
   })
 
-  it.each([
-    ['a length that is not a multiple of 4', 'AAE'],
-    ['missing padding', 'AAECAw'],
-    ['a character outside the alphabet', 'AA-C'],
-    ['URL-safe characters', 'AA_C'],
-    ['whitespace', 'AAEC AAEC'],
-    ['trailing whitespace', 'AAECAAE '],
-    ['a line break before the padding', 'AAEC\nAA='],
-    ['padding in the middle', 'AA==AAEC'],
-    ['three padding characters', 'A==='],
-    ['padding only', '===='],
-    ['a character above ASCII', 'AAE\u0143'],
-    ['a character whose low byte is in the alphabet', 'AA\u0141C'],
-  ])('rejects %s', (_, text) => {
+  it.each(NOT_BASE64)('rejects %s', (_, text) => {
     expect(decode(text)).toBeUndefined()
     expect(codec.decodeInto(text, new Uint8Array(64))).toBe(-1)
   })

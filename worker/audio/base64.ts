@@ -38,6 +38,22 @@ export function decodedLength(text: string): number {
 }
 
 /**
+ * Whether `text` is base64 that the decoders accept, without decoding it or allocating:
+ * what a pass-through checks for every frame it forwards unchanged.
+ */
+export function isBase64(text: string): boolean {
+  const byteLength = decodedLength(text)
+  if (byteLength < 0) return false
+  const end = text.length - ((text.length / 4) * 3 - byteLength)
+  let check = 0
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i)
+    check |= c | (SEXTETS[c & 0x7f] ?? INVALID)
+  }
+  return (check & ~0x7f) === 0
+}
+
+/**
  * Decodes into `target` (at least `decodedLength(text)` bytes), so a caller on
  * a hot path can reuse one buffer. Returns the byte count, or -1 when `text`
  * is not valid base64.

@@ -132,7 +132,11 @@ export class MediaBridge {
   #markDueAt: number | undefined
   /** Set while the agent has hung up and its last words still play: when to end the leg anyway. */
   #drainUntil: number | undefined
-  #timerAt: number | undefined
+  /**
+   * When the timer the room holds fires; Infinity while it is off. Always a number, so the
+   * check after every frame keeps it as a plain double instead of boxing a new one.
+   */
+  #timerAt = Number.POSITIVE_INFINITY
 
   readonly stats: BridgeStats = {
     twilioFrames: 0,
@@ -632,19 +636,12 @@ export class MediaBridge {
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,
       this.#keepaliveDeadline(),
     )
-    const next = Number.isFinite(at) ? at : undefined
     // The keepalive deadline moves with every agent message; only reschedule when it gets earlier
     // or the timer is off, and let a tick that fires early reschedule itself.
-    if (next === this.#timerAt) return
-    if (
-      next !== undefined &&
-      this.#timerAt !== undefined &&
-      next > this.#timerAt &&
-      this.#timerAt > this.#now
-    )
-      return
-    this.#timerAt = next
-    this.#emit({ type: 'timer', at: next })
+    if (at === this.#timerAt) return
+    if (at !== Number.POSITIVE_INFINITY && at > this.#timerAt && this.#timerAt > this.#now) return
+    this.#timerAt = at
+    this.#emit({ type: 'timer', at: Number.isFinite(at) ? at : undefined })
   }
 
   // --- Shared ----------------------------------------------------------------

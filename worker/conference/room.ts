@@ -502,7 +502,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     // One failed action (a send on a socket that is closing) must not cost the rest,
     // least of all the timer the bridge now believes is set.
-    for (const action of actions) {
+    // Indexed: this runs for every frame, and a for-of iterator may be allocated for it.
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i] as BridgeAction
       try {
         this.#perform(action)
       } catch (error) {
