@@ -269,6 +269,15 @@ describe('TwilioRestClient updates and deletes', () => {
     expect(error).toMatchObject({ status: 404, code: 20404, outcome: 'rejected' })
   })
 
+  it('fetches a call’s status', async () => {
+    const { callSid } = await conferenceWithAgent()
+    expect(await client().fetchCall(callSid)).toEqual({ sid: callSid, status: 'in-progress' })
+    await client().updateCall(callSid, { status: 'completed' })
+    expect(await client().fetchCall(callSid)).toEqual({ sid: callSid, status: 'completed' })
+    const missing = await failureOf(client().fetchCall(`CA${'9'.repeat(32)}`))
+    expect(missing).toMatchObject({ status: 404, code: 20404, outcome: 'rejected' })
+  })
+
   it('hangs up a call', async () => {
     const { conference, callSid } = await conferenceWithAgent()
     expect(await client().updateCall(callSid, { status: 'completed' })).toEqual({

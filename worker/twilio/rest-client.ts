@@ -216,6 +216,17 @@ export class TwilioRestClient {
     return { sid, friendlyName: friendly_name, status }
   }
 
+  /** A call's status, e.g. to learn what became of a leg whose callbacks never came. */
+  async fetchCall(callSid: string): Promise<Call> {
+    const path = `Calls/${encodeURIComponent(callSid)}.json`
+    const { sid, status } = parse(
+      callJson,
+      await this.#request('GET', path, undefined, 'once'),
+      path,
+    )
+    return { sid, status }
+  }
+
   async updateCall(callSid: string, params: UpdateCallParams): Promise<Call> {
     const path = `Calls/${encodeURIComponent(callSid)}.json`
     const form = formOf({ Status: params.status, Twiml: params.twiml, Url: params.url })
