@@ -7,9 +7,10 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { ApiError, errorResponse } from '../api-error.ts'
-import { agentInitiation, type Env } from '../config.ts'
+import { agentInitiation, type Env, twilioRestClient } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
+import type { TwilioRestClient } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
@@ -24,6 +25,7 @@ import {
 } from './room-record.ts'
 import {
   isActive,
+  isDialPending,
   leave,
   noticeText,
   type Params,
@@ -40,6 +42,19 @@ import { Transcript } from './transcript.ts'
  * empty room, both vendors billing, until its own limits ended it.
  */
 export const EMPTY_ROOM_MS = 10 * 60 * 1000
+/** How long Twilio lets a dialled phone ring (the participant create's `Timeout`). */
+export const RING_TIMEOUT_S = 30
+/**
+ * A dialled phone still dialling or ringing this long after the dial has had its
+ * callbacks lost (Twilio does not retry a status callback): the room asks Twilio about
+ * the call. It would otherwise count as on its way in for ever, so the conference would
+ * never count as empty and the number could not be dialled again.
+ */
+export const DIAL_CHECK_MS = RING_TIMEOUT_S * 1000 + 30_000
+/** Asked again this often while Twilio says it is still queued or ringing, or does not answer. */
+export const DIAL_RECHECK_MS = 30_000
+/** No call rings this long: with still no word of it, the dial counts as failed. */
+export const DIAL_GIVE_UP_MS = 5 * 60_000
 /** An ended conference's record stays readable this long, then the room frees it. */
 export const RETENTION_MS = 60 * 60 * 1000
 /**
@@ -165,13 +180,75 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#bridge = this.#agent = this.#twilio = this.#timer = undefined
       return
     }
-    const emptySince = this.#emptySince(record)
     const now = Date.now()
+    await this.#checkDials(now)
+    // Asking Twilio let other events in: the conference may have ended meanwhile.
+    if (this.#record !== record || record.endedAt) return
+    const emptySince = this.#emptySince(record)
     if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
       await this.end(`nobody on the call for ${EMPTY_ROOM_MS / 60_000} minutes`)
       return
     }
-    await this.ctx.storage.setAlarm((emptySince ?? now) + EMPTY_ROOM_MS)
+    await this.ctx.storage.setAlarm(
+      Math.min((emptySince ?? now) + EMPTY_ROOM_MS, this.#nextDialCheck(now)),
+    )
+  }
+
+  /** Dialled phones with no word of them for DIAL_CHECK_MS: what Twilio says became of each call. */
+  async #checkDials(now: number): Promise<void> {
+    const overdue = this.#roster.participants.filter((p) => this.#dialCheckDue(p) <= now)
+    if (overdue.length === 0) return
+    let rest: TwilioRestClient | undefined
+    try {
+      rest = twilioRestClient(this.env)
+    } catch (error) {
+      this.#log('warn', `cannot ask Twilio about dialled calls: ${describeError(error)}`)
+    }
+    for (const participant of overdue) {
+      let status: string | undefined
+      if (rest && participant.callSid) {
+        try {
+          status = (await rest.fetchCall(participant.callSid)).status
+        } catch (error) {
+          this.#log('warn', `asking Twilio about ${participant.label}: ${describeError(error)}`)
+        }
+      }
+      // A callback may have settled it while Twilio was being asked.
+      if (!isDialPending(participant)) continue
+      const at = new Date(now).toISOString()
+      const notices = status ? this.#roster.applyCallStatus(participant, status, at) : []
+      if (isDialPending(participant) && now - this.#dialedAt(participant) >= DIAL_GIVE_UP_MS) {
+        participant.status = 'failed'
+        participant.error = 'Twilio never said how the call went'
+        notices.push({ kind: 'failed', participant })
+      }
+      this.#log(
+        'info',
+        `${participant.label}: Twilio says ${status ?? 'nothing'}, now ${participant.status}`,
+      )
+      this.#afterRosterChange(notices)
+    }
+  }
+
+  /** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
+  #dialCheckDue(participant: Participant): number {
+    return isDialPending(participant)
+      ? this.#dialedAt(participant) + DIAL_CHECK_MS
+      : Number.POSITIVE_INFINITY
+  }
+
+  #dialedAt(participant: Participant): number {
+    return Date.parse(participant.dialedAt ?? this.#record?.createdAt ?? '') || 0
+  }
+
+  /** When the alarm must next look at the dialled phones (just looked at: DIAL_RECHECK_MS on). */
+  #nextDialCheck(now: number): number {
+    let next = Number.POSITIVE_INFINITY
+    for (const participant of this.#roster.participants) {
+      const due = this.#dialCheckDue(participant)
+      next = Math.min(next, due > now ? due : now + DIAL_RECHECK_MS)
+    }
+    return next
   }
 
   /** Since when (ms) no person has been on the call or on their way in; undefined while one is. */
@@ -210,7 +287,10 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /** Holds a place for a phone participant before the REST call, so the cap holds under concurrency. */
-  reserveDial(phoneNumber: string, maxParticipants: number): RoomResult<{ label: string }> {
+  async reserveDial(
+    phoneNumber: string,
+    maxParticipants: number,
+  ): Promise<RoomResult<{ label: string }>> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
     if (record.local) {
@@ -234,9 +314,23 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     const phones = record.participants.filter((p) => p.kind === 'phone').length
     const label = `phone-${phones + 1}`
-    this.#roster.upsert({ label, kind: 'phone', phoneNumber, status: 'dialing' })
+    const now = Date.now()
+    this.#roster.upsert({
+      label,
+      kind: 'phone',
+      phoneNumber,
+      status: 'dialing',
+      dialedAt: new Date(now).toISOString(),
+    })
     this.#changed()
+    await this.#alarmNoLaterThan(now + DIAL_CHECK_MS)
     return { ok: true, label }
+  }
+
+  /** Brings the alarm forward to `at` unless it is due sooner already. */
+  async #alarmNoLaterThan(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
   /** Records the outcome of a REST participant create (or the agent leg's). */

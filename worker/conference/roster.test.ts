@@ -44,4 +44,23 @@ describe('Roster call progress', () => {
     expect(notices).toEqual([{ kind: 'left', participant: phone }])
     expect(phone).toMatchObject({ status: 'left', speaking: false, leftAt: NOW })
   })
+
+  it('takes an answered call for a join whose conference callback was lost, once', async () => {
+    const { roster, phone } = dialling()
+    phone.callSid = 'CA1'
+    const answered = { CallSid: 'CA1', CallStatus: 'in-progress', SequenceNumber: '2' }
+    expect(roster.applyCallEvent(answered, NOW)).toEqual([{ kind: 'joined', participant: phone }])
+    expect(phone).toMatchObject({ status: 'joined', joinedAt: NOW })
+    const join = { StatusCallbackEvent: 'participant-join', CallSid: 'CA1', SequenceNumber: '4' }
+    expect(roster.applyConferenceEvent(join, '2026-12-06T10:00:01.000Z')).toEqual([])
+    expect(phone.joinedAt).toBe(NOW)
+  })
+
+  it('does not bring back a participant who left when a late answered callback comes', async () => {
+    const { roster, phone } = dialling()
+    phone.callSid = 'CA1'
+    Object.assign(phone, { status: 'left', leftAt: NOW })
+    expect(roster.applyCallStatus(phone, 'in-progress', NOW)).toEqual([])
+    expect(phone.status).toBe('left')
+  })
 })

@@ -25,6 +25,8 @@ export interface Participant {
   muted: boolean
   hold: boolean
   speaking: boolean
+  /** When we asked Twilio to dial this participant (phones only). */
+  dialedAt?: string
   joinedAt?: string
   leftAt?: string
   error?: string
@@ -56,6 +58,11 @@ const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 /** Joined, or being dialled or ringing: on the call or on the way. */
 export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
   ACTIVE.includes(participant.status)
+
+/** A phone we dialled that has not answered or failed yet. */
+export const isDialPending = (participant: Participant): boolean =>
+  participant.kind === 'phone' &&
+  (participant.status === 'dialing' || participant.status === 'ringing')
 
 /** A participant who has left: not speaking any more, since `now`. */
 export function leave(p: Participant, now: string): void {
@@ -192,9 +199,26 @@ export class Roster {
     if (!participant || !(sequence > participant.callSequence)) return []
     participant.callSequence = sequence
     participant.callSid = params.CallSid
-    const status = params.CallStatus ?? ''
+    return this.applyCallStatus(participant, params.CallStatus ?? '', now)
+  }
+
+  /**
+   * Applies a call's status, from its progress callbacks or from asking Twilio about the
+   * call (`GET Calls/{CallSid}.json`, whose statuses are the same but for `initiated`).
+   */
+  applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {
     if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
       participant.status = 'ringing'
+    }
+    // Answered: a leg dialled into a conference is in it. The participant-join callback
+    // normally says so first; this is for when it was lost.
+    if (
+      status === 'in-progress' &&
+      (participant.status === 'dialing' || participant.status === 'ringing')
+    ) {
+      participant.status = 'joined'
+      participant.joinedAt = now
+      return [{ kind: 'joined', participant }]
     }
     if (
       ['busy', 'failed', 'no-answer', 'canceled'].includes(status) &&

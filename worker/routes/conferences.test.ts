@@ -2,7 +2,14 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
-import { EMPTY_ROOM_MS } from '../conference/room.ts'
+import {
+  DIAL_CHECK_MS,
+  DIAL_GIVE_UP_MS,
+  DIAL_RECHECK_MS,
+  EMPTY_ROOM_MS,
+} from '../conference/room.ts'
+import type { RoomView } from '../conference/room-record.ts'
+import { twilioRestClient } from '../config.ts'
 import {
   alarmAfter,
   api,
@@ -242,6 +249,74 @@ describe('adding and managing participants', () => {
     const conferenceId = await startConference(await registerAgent())
     const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA1`, { json: {} })
     expect(res.status).toBe(400)
+  })
+})
+
+describe('a dialled phone whose callbacks never come', () => {
+  /** Dials a phone and sends none of its callbacks, as if Twilio's never arrived. */
+  async function dialQuietly(conferenceId: string, phoneNumber: string) {
+    const res = await dial(conferenceId, phoneNumber)
+    expect(res.status).toBe(201)
+    return ((await json(res)) as { participant: { callSid: string; dialedAt: string } }).participant
+  }
+  const phone = (view: RoomView, phoneNumber: string) =>
+    view.participants.find((p) => p.phoneNumber === phoneNumber)
+  const callLookups = async (callSid: string) =>
+    (await twilio().requests({ pathContains: `/Calls/${callSid}.json`, method: 'GET' })).length
+
+  it('is looked up on Twilio a minute after the dial, and shown joined when Twilio says it answered', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await dialQuietly(conferenceId, '+14155552671')
+    expect(Date.parse(dialled.dialedAt)).toBeGreaterThan(Date.now() - 60_000)
+    const alarm = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+      state.storage.getAlarm(),
+    )
+    expect(alarm).toBeLessThanOrEqual(Date.parse(dialled.dialedAt) + DIAL_CHECK_MS)
+    const early = await alarmAfter(conferenceId, DIAL_CHECK_MS - 5_000)
+    expect(phone(early, '+14155552671')).toMatchObject({ status: 'dialing' })
+    expect(await callLookups(dialled.callSid)).toBe(0)
+    // The stand-in answers every dialled phone at once: Twilio says the call is in progress.
+    const due = await alarmAfter(conferenceId, DIAL_CHECK_MS)
+    expect(phone(due, '+14155552671')).toMatchObject({ status: 'joined' })
+    expect(await callLookups(dialled.callSid)).toBe(1)
+  })
+
+  it('is shown failed when Twilio says the call ended, so the room can empty and the number be dialled again', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await dialQuietly(conferenceId, '+14155552672')
+    await twilioRestClient(env).updateCall(dialled.callSid, { status: 'completed' })
+    const due = await alarmAfter(conferenceId, DIAL_CHECK_MS)
+    expect(phone(due, '+14155552672')).toMatchObject({
+      status: 'failed',
+      error: 'the call ended before joining',
+    })
+    expect((await dial(conferenceId, '+14155552672')).status).toBe(201)
+  })
+
+  it('counts as failed after five minutes when Twilio cannot say, and the room is not kept for it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await dialQuietly(conferenceId, '+14155552673')
+    await twilio().injectFault({
+      pathContains: `/Calls/${dialled.callSid}.json`,
+      method: 'GET',
+      status: 503,
+      times: 100,
+    })
+    const unanswered = await alarmAfter(conferenceId, DIAL_CHECK_MS)
+    expect(phone(unanswered, '+14155552673')).toMatchObject({ status: 'dialing' })
+    expect(await callLookups(dialled.callSid)).toBeGreaterThan(0)
+    const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+      state.storage.getAlarm(),
+    )
+    // Asked again half a minute after that alarm (which ran a minute ahead), not in ten.
+    expect(next).toBeLessThanOrEqual(Date.now() + DIAL_CHECK_MS + DIAL_RECHECK_MS)
+    const givenUp = await alarmAfter(conferenceId, DIAL_GIVE_UP_MS)
+    expect(phone(givenUp, '+14155552673')).toMatchObject({
+      status: 'failed',
+      error: 'Twilio never said how the call went',
+    })
+    expect(givenUp.status).not.toBe('ended')
+    expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
   })
 })
 

@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
+import { RING_TIMEOUT_S } from '../conference/room.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { isActive } from '../conference/roster.ts'
 import {
@@ -13,11 +14,11 @@ import {
   type Env,
   maxParticipants,
   requireSettings,
-  twilioApiBase,
+  twilioRestClient,
   webhookBaseUrl,
 } from '../config.ts'
 import * as z from '../schema.ts'
-import { type CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
+import type { CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
@@ -170,12 +171,7 @@ function twilioSettings(env: Env): TwilioSettings {
     'WEBHOOK_BASE_URL',
   ])
   return {
-    rest: new TwilioRestClient({
-      baseUrl: twilioApiBase(env),
-      accountSid: s.TWILIO_ACCOUNT_SID,
-      apiKey: s.TWILIO_API_KEY,
-      apiSecret: s.TWILIO_API_SECRET,
-    }),
+    rest: twilioRestClient(env),
     appSid: s.TWILIO_TWIML_APP_SID,
     phoneNumber: s.TWILIO_PHONE_NUMBER,
     webhookBase: webhookBaseUrl(env),
@@ -227,7 +223,7 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
       ...legDefaults(twilio, conferenceId, reserved.label),
       to: e164,
       label: reserved.label,
-      timeout: 30,
+      timeout: RING_TIMEOUT_S,
     })
     await room.participantCreated({
       label: reserved.label,
