@@ -50,8 +50,11 @@ export interface Fault {
   times?: number
   /** Answer with this status instead of handling the request; omit to only delay it. */
   status?: number
-  /** Twilio error body to send with `status`; one is made up from the status if omitted. */
-  body?: TwilioErrorBody
+  /**
+   * The body to answer with: Twilio's error body for an error `status` (one is made up from
+   * the status if omitted), or a resource for a scripted success, e.g. a call still queued.
+   */
+  body?: TwilioErrorBody | Record<string, unknown>
   headers?: Record<string, string>
   /** Wait this long before answering, e.g. longer than the client's timeout. */
   delayMs?: number

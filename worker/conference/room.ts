@@ -46,8 +46,9 @@ export const EMPTY_ROOM_MS = 10 * 60 * 1000
 export const RING_TIMEOUT_S = 30
 /**
  * A dialled phone still dialling or ringing this long after the dial has had its
- * callbacks lost (Twilio does not retry a status callback): the room asks Twilio about
- * the call. It would otherwise count as on its way in for ever, so the conference would
+ * callbacks lost (Twilio retries a callback only when it cannot connect, and then at once:
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the room
+ * asks Twilio about the call. It would otherwise count as on its way in for ever, so the conference would
  * never count as empty and the number could not be dialled again.
  */
 export const DIAL_CHECK_MS = RING_TIMEOUT_S * 1000 + 30_000
@@ -81,6 +82,12 @@ export type RoomResult<T = object> =
       code: 'not_found' | 'conflict' | 'forbidden' | 'participant_limit'
       message: string
     }
+
+const dialedAt = (participant: Participant): number => Date.parse(participant.dialedAt ?? '')
+
+/** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
+const dialCheckDue = (participant: Participant): number =>
+  isDialPending(participant) ? dialedAt(participant) + DIAL_CHECK_MS : Number.POSITIVE_INFINITY
 
 export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined
@@ -181,7 +188,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     const now = Date.now()
-    await this.#checkDials(now)
+    await this.#checkDials(record, now)
     // Asking Twilio let other events in: the conference may have ended meanwhile.
     if (this.#record !== record || record.endedAt) return
     const emptySince = this.#emptySince(record)
@@ -195,8 +202,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /** Dialled phones with no word of them for DIAL_CHECK_MS: what Twilio says became of each call. */
-  async #checkDials(now: number): Promise<void> {
-    const overdue = this.#roster.participants.filter((p) => this.#dialCheckDue(p) <= now)
+  async #checkDials(record: RoomRecord, now: number): Promise<void> {
+    const overdue = this.#roster.participants.filter((p) => dialCheckDue(p) <= now)
     if (overdue.length === 0) return
     let rest: TwilioRestClient | undefined
     try {
@@ -205,47 +212,44 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('warn', `cannot ask Twilio about dialled calls: ${describeError(error)}`)
     }
     for (const participant of overdue) {
+      const callSid = participant.callSid
       let status: string | undefined
-      if (rest && participant.callSid) {
+      if (rest && callSid) {
         try {
-          status = (await rest.fetchCall(participant.callSid)).status
+          status = (await rest.fetchCall(callSid)).status
         } catch (error) {
           this.#log('warn', `asking Twilio about ${participant.label}: ${describeError(error)}`)
         }
       }
-      // A callback may have settled it while Twilio was being asked.
+      // The conference may have ended, or a callback settled the call, while Twilio was asked.
+      if (this.#record !== record || record.endedAt) return
       if (!isDialPending(participant)) continue
-      const at = new Date(now).toISOString()
-      const notices = status ? this.#roster.applyCallStatus(participant, status, at) : []
-      if (isDialPending(participant) && now - this.#dialedAt(participant) >= DIAL_GIVE_UP_MS) {
+      const notices = status
+        ? this.#roster.applyLookedUpCall(participant, status, new Date(now).toISOString())
+        : []
+      this.#log('info', `${participant.label}: Twilio says ${status ?? 'nothing'}`)
+      // Only silence counts against a dial: a call Twilio says is queued or ringing is on its way.
+      const givenUp = status === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
+      if (givenUp) {
         participant.status = 'failed'
         participant.error = 'Twilio never said how the call went'
         notices.push({ kind: 'failed', participant })
       }
-      this.#log(
-        'info',
-        `${participant.label}: Twilio says ${status ?? 'nothing'}, now ${participant.status}`,
-      )
       this.#afterRosterChange(notices)
+      // Shown failed, it may be dialled again: the call, if it exists, must not ring on too.
+      if (givenUp && rest && callSid) {
+        await rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
+          this.#log('warn', `hanging up ${participant.label}: ${describeError(error)}`)
+        })
+      }
     }
-  }
-
-  /** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
-  #dialCheckDue(participant: Participant): number {
-    return isDialPending(participant)
-      ? this.#dialedAt(participant) + DIAL_CHECK_MS
-      : Number.POSITIVE_INFINITY
-  }
-
-  #dialedAt(participant: Participant): number {
-    return Date.parse(participant.dialedAt ?? this.#record?.createdAt ?? '') || 0
   }
 
   /** When the alarm must next look at the dialled phones (just looked at: DIAL_RECHECK_MS on). */
   #nextDialCheck(now: number): number {
     let next = Number.POSITIVE_INFINITY
     for (const participant of this.#roster.participants) {
-      const due = this.#dialCheckDue(participant)
+      const due = dialCheckDue(participant)
       next = Math.min(next, due > now ? due : now + DIAL_RECHECK_MS)
     }
     return next

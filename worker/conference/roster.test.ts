@@ -45,22 +45,26 @@ describe('Roster call progress', () => {
     expect(phone).toMatchObject({ status: 'left', speaking: false, leftAt: NOW })
   })
 
-  it('takes an answered call for a join whose conference callback was lost, once', async () => {
+  it('leaves joining to the join callback, but takes an answered call for one when Twilio is asked', async () => {
     const { roster, phone } = dialling()
-    phone.callSid = 'CA1'
+    Object.assign(phone, { callSid: 'CA1', dialedAt: NOW })
     const answered = { CallSid: 'CA1', CallStatus: 'in-progress', SequenceNumber: '2' }
-    expect(roster.applyCallEvent(answered, NOW)).toEqual([{ kind: 'joined', participant: phone }])
+    expect(roster.applyCallEvent(answered, NOW)).toEqual([])
+    expect(phone.status).toBe('dialing')
+    expect(roster.applyLookedUpCall(phone, 'in-progress', NOW)).toEqual([
+      { kind: 'joined', participant: phone },
+    ])
     expect(phone).toMatchObject({ status: 'joined', joinedAt: NOW })
     const join = { StatusCallbackEvent: 'participant-join', CallSid: 'CA1', SequenceNumber: '4' }
     expect(roster.applyConferenceEvent(join, '2026-12-06T10:00:01.000Z')).toEqual([])
     expect(phone.joinedAt).toBe(NOW)
   })
 
-  it('does not bring back a participant who left when a late answered callback comes', async () => {
+  it('does not fail a participant twice when a late callback comes after it was failed', async () => {
     const { roster, phone } = dialling()
-    phone.callSid = 'CA1'
-    Object.assign(phone, { status: 'left', leftAt: NOW })
-    expect(roster.applyCallStatus(phone, 'in-progress', NOW)).toEqual([])
-    expect(phone.status).toBe('left')
+    Object.assign(phone, { callSid: 'CA1', status: 'failed', error: 'Twilio never said' })
+    const busy = { CallSid: 'CA1', CallStatus: 'busy', SequenceNumber: '3' }
+    expect(roster.applyCallEvent(busy, NOW)).toEqual([])
+    expect(phone).toMatchObject({ status: 'failed', error: 'Twilio never said' })
   })
 })

@@ -59,9 +59,10 @@ const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
   ACTIVE.includes(participant.status)
 
-/** A phone we dialled that has not answered or failed yet. */
+/** A phone we dialled (not one Twilio told us about) that has not answered or failed yet. */
 export const isDialPending = (participant: Participant): boolean =>
   participant.kind === 'phone' &&
+  participant.dialedAt !== undefined &&
   (participant.status === 'dialing' || participant.status === 'ringing')
 
 /** A participant who has left: not speaking any more, since `now`. */
@@ -199,30 +200,32 @@ export class Roster {
     if (!participant || !(sequence > participant.callSequence)) return []
     participant.callSequence = sequence
     participant.callSid = params.CallSid
-    return this.applyCallStatus(participant, params.CallStatus ?? '', now)
+    return this.#applyCallStatus(participant, params.CallStatus ?? '', now)
   }
 
   /**
-   * Applies a call's status, from its progress callbacks or from asking Twilio about the
-   * call (`GET Calls/{CallSid}.json`, whose statuses are the same but for `initiated`).
+   * Applies what Twilio answered when asked about a dialled call whose callbacks never came
+   * (`GET Calls/{CallSid}.json`). Its statuses are the callbacks' but for `initiated`; an
+   * answered call (`in-progress`) has been put into the conference, so it counts as joined
+   * here, where its join callback was lost. Callbacks leave joining to that join callback.
    */
-  applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {
-    if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
-      participant.status = 'ringing'
-    }
-    // Answered: a leg dialled into a conference is in it. The participant-join callback
-    // normally says so first; this is for when it was lost.
-    if (
-      status === 'in-progress' &&
-      (participant.status === 'dialing' || participant.status === 'ringing')
-    ) {
+  applyLookedUpCall(participant: Participant, status: string, now: string): RosterNotice[] {
+    if (status === 'in-progress' && isDialPending(participant)) {
       participant.status = 'joined'
       participant.joinedAt = now
       return [{ kind: 'joined', participant }]
     }
+    return this.#applyCallStatus(participant, status, now)
+  }
+
+  #applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {
+    if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
+      participant.status = 'ringing'
+    }
     if (
       ['busy', 'failed', 'no-answer', 'canceled'].includes(status) &&
-      participant.status !== 'left'
+      participant.status !== 'left' &&
+      participant.status !== 'failed'
     ) {
       participant.status = 'failed'
       participant.error = status === 'no-answer' ? 'no answer' : status

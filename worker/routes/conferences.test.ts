@@ -19,7 +19,13 @@ import {
   startConference,
   twilio,
 } from '../testing/conference-call.ts'
-import { conferenceCallback, hostJoins, participantJoins } from '../testing/twilio-requests.ts'
+import { eventually } from '../testing/eventually.ts'
+import {
+  conferenceCallback,
+  hostJoins,
+  participantJoins,
+  twilioPost,
+} from '../testing/twilio-requests.ts'
 
 const json = (res: Response) => res.json() as Promise<Record<string, unknown>>
 
@@ -310,13 +316,59 @@ describe('a dialled phone whose callbacks never come', () => {
     )
     // Asked again half a minute after that alarm (which ran a minute ahead), not in ten.
     expect(next).toBeLessThanOrEqual(Date.now() + DIAL_CHECK_MS + DIAL_RECHECK_MS)
+    expect(next).toBeGreaterThanOrEqual(Date.now() + DIAL_CHECK_MS + DIAL_RECHECK_MS - 5_000)
     const givenUp = await alarmAfter(conferenceId, DIAL_GIVE_UP_MS)
     expect(phone(givenUp, '+14155552673')).toMatchObject({
       status: 'failed',
       error: 'Twilio never said how the call went',
     })
+    // Shown failed, it may be dialled again, so the call, if it rings on somewhere, is ended.
+    const hangUp = await twilio().requests({
+      pathContains: `/Calls/${dialled.callSid}.json`,
+      method: 'POST',
+    })
+    expect(hangUp.at(-1)?.form).toMatchObject({ Status: ['completed'] })
     expect(givenUp.status).not.toBe('ended')
     expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
+  })
+
+  it('is waited for while Twilio says the call is still queued', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await dialQuietly(conferenceId, '+14155552674')
+    // Twilio queues calls beyond the account's calls-per-second rate.
+    await twilio().injectFault({
+      pathContains: `/Calls/${dialled.callSid}.json`,
+      method: 'GET',
+      status: 200,
+      body: { sid: dialled.callSid, status: 'queued' },
+      times: 100,
+    })
+    const queued = await alarmAfter(conferenceId, DIAL_GIVE_UP_MS + DIAL_CHECK_MS)
+    expect(phone(queued, '+14155552674')).toMatchObject({ status: 'dialing' })
+    expect(await callLookups(dialled.callSid)).toBe(1)
+  })
+
+  it('takes a callback that comes while Twilio is being asked over the older answer', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const dialled = await dialQuietly(conferenceId, '+14155552675')
+    // The lookup answers late (the stand-in answered the call: "in-progress")...
+    await twilio().injectFault({
+      pathContains: `/Calls/${dialled.callSid}.json`,
+      method: 'GET',
+      delayMs: 500,
+    })
+    const lookup = alarmAfter(conferenceId, DIAL_CHECK_MS)
+    await eventually('the lookup', async () => (await callLookups(dialled.callSid)) === 1)
+    // ...after the call's last callback: the person did not pick up.
+    await twilioPost(`/api/twilio/status/call?conferenceId=${conferenceId}&label=phone-1`, {
+      CallSid: dialled.callSid,
+      CallStatus: 'no-answer',
+      SequenceNumber: '2',
+    })
+    expect(phone(await lookup, '+14155552675')).toMatchObject({
+      status: 'failed',
+      error: 'no answer',
+    })
   })
 })
 
