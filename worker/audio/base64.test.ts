@@ -54,6 +54,21 @@ describe('isBase64', () => {
     expect(isBase64('AAF=')).toBe(true)
   })
 
+  it('agrees with both decoders on every short string of likely mistakes', () => {
+    const random = seededRandom(7)
+    const pieces = ['A', 'g', '+', '/', '=', '-', ' ', '\u0141']
+    for (let n = 0; n < 20_000; n++) {
+      const length = Math.floor(random() * 13)
+      const text = Array.from({ length }, () => pieces[Math.floor(random() * 8)]).join('')
+      for (const codec of [tableCodec, nativeCodec]) {
+        if (!codec) continue
+        const decodes = codec.decodeInto(text, new Uint8Array(16)) >= 0
+        if (isBase64(text) !== decodes)
+          throw new Error(`isBase64 disagrees on ${JSON.stringify(text)}`)
+      }
+    }
+  })
+
   it.each(NOT_BASE64)('rejects %s, as the decoders do', (_, text) => {
     expect(isBase64(text)).toBe(false)
     expect(decodeBase64(text)).toBeUndefined()
