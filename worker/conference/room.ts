@@ -48,8 +48,8 @@ export const RING_TIMEOUT_S = 30
  * A dialled phone still dialling or ringing this long after the dial has had its
  * callbacks lost (Twilio retries a callback only when it cannot connect, and then at once:
  * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the room
- * asks Twilio about the call. It would otherwise count as on its way in for ever, so the conference would
- * never count as empty and the number could not be dialled again.
+ * asks Twilio about the call. It would otherwise count as on its way in for ever, so the
+ * conference would never count as empty and the number could not be dialled again.
  */
 export const DIAL_CHECK_MS = RING_TIMEOUT_S * 1000 + 30_000
 /** Asked again this often while Twilio says it is still queued or ringing, or does not answer. */

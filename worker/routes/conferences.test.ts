@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import type { Fault } from '../../devtools/twilio-standin/control.ts'
 import { roomFor } from '../conference/conference-id.ts'
 import {
   DIAL_CHECK_MS,
@@ -267,8 +268,12 @@ describe('a dialled phone whose callbacks never come', () => {
   }
   const phone = (view: RoomView, phoneNumber: string) =>
     view.participants.find((p) => p.phoneNumber === phoneNumber)
+  const callPath = (callSid: string) => `/Calls/${callSid}.json`
   const callLookups = async (callSid: string) =>
-    (await twilio().requests({ pathContains: `/Calls/${callSid}.json`, method: 'GET' })).length
+    (await twilio().requests({ pathContains: callPath(callSid), method: 'GET' })).length
+  /** Scripts how Twilio answers the room's lookups of a call (the next `times`, 1 unless given). */
+  const lookupsAnswer = (callSid: string, answer: Omit<Fault, 'pathContains' | 'method'>) =>
+    twilio().injectFault({ pathContains: callPath(callSid), method: 'GET', ...answer })
 
   it('is looked up on Twilio a minute after the dial, and shown joined when Twilio says it answered', async () => {
     const conferenceId = await startConference(await registerAgent())
@@ -302,12 +307,7 @@ describe('a dialled phone whose callbacks never come', () => {
   it('counts as failed after five minutes when Twilio cannot say, and the room is not kept for it', async () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await dialQuietly(conferenceId, '+14155552673')
-    await twilio().injectFault({
-      pathContains: `/Calls/${dialled.callSid}.json`,
-      method: 'GET',
-      status: 503,
-      times: 100,
-    })
+    await lookupsAnswer(dialled.callSid, { status: 503, times: 100 })
     const unanswered = await alarmAfter(conferenceId, DIAL_CHECK_MS)
     expect(phone(unanswered, '+14155552673')).toMatchObject({ status: 'dialing' })
     expect(await callLookups(dialled.callSid)).toBeGreaterThan(0)
@@ -324,7 +324,7 @@ describe('a dialled phone whose callbacks never come', () => {
     })
     // Shown failed, it may be dialled again, so the call, if it rings on somewhere, is ended.
     const hangUp = await twilio().requests({
-      pathContains: `/Calls/${dialled.callSid}.json`,
+      pathContains: callPath(dialled.callSid),
       method: 'POST',
     })
     expect(hangUp.at(-1)?.form).toMatchObject({ Status: ['completed'] })
@@ -336,9 +336,7 @@ describe('a dialled phone whose callbacks never come', () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await dialQuietly(conferenceId, '+14155552674')
     // Twilio queues calls beyond the account's calls-per-second rate.
-    await twilio().injectFault({
-      pathContains: `/Calls/${dialled.callSid}.json`,
-      method: 'GET',
+    await lookupsAnswer(dialled.callSid, {
       status: 200,
       body: { sid: dialled.callSid, status: 'queued' },
       times: 100,
@@ -352,11 +350,7 @@ describe('a dialled phone whose callbacks never come', () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await dialQuietly(conferenceId, '+14155552675')
     // The lookup answers late (the stand-in answered the call: "in-progress")...
-    await twilio().injectFault({
-      pathContains: `/Calls/${dialled.callSid}.json`,
-      method: 'GET',
-      delayMs: 500,
-    })
+    await lookupsAnswer(dialled.callSid, { delayMs: 500 })
     const lookup = alarmAfter(conferenceId, DIAL_CHECK_MS)
     await eventually('the lookup', async () => (await callLookups(dialled.callSid)) === 1)
     // ...after the call's last callback: the person did not pick up.
