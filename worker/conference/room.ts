@@ -56,6 +56,11 @@ export const DIAL_CHECK_MS = RING_TIMEOUT_S * 1000 + 30_000
 export const DIAL_RECHECK_MS = 30_000
 /** No call rings this long: with still no word of it, the dial counts as failed. */
 export const DIAL_GIVE_UP_MS = 5 * 60_000
+/**
+ * How often the people shown on the call are checked against Twilio: one whose leave
+ * callback was lost would otherwise keep the conference from ever counting as empty.
+ */
+export const PRESENCE_CHECK_MS = EMPTY_ROOM_MS
 /** An ended conference's record stays readable this long, then the room frees it. */
 export const RETENTION_MS = 60 * 60 * 1000
 /**
@@ -91,6 +96,8 @@ const dialCheckDue = (participant: Participant): number =>
 
 export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined
+  /** When the people on the call were last checked against Twilio (in memory: 0 after a restart). */
+  #presenceCheckedAt = 0
   #roster = new Roster()
   #bridge: MediaBridge | undefined
   #agent: AgentConnection | undefined
@@ -188,7 +195,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     const now = Date.now()
-    await this.#checkDials(record, now)
+    await this.#checkCalls(record, now)
     // Asking Twilio let other events in: the conference may have ended meanwhile.
     if (this.#record !== record || record.endedAt) return
     const emptySince = this.#emptySince(record)
@@ -201,17 +208,27 @@ export class ConferenceRoom extends DurableObject<Env> {
     )
   }
 
-  /** Dialled phones with no word of them for DIAL_CHECK_MS: what Twilio says became of each call. */
-  async #checkDials(record: RoomRecord, now: number): Promise<void> {
-    const overdue = this.#roster.participants.filter((p) => dialCheckDue(p) <= now)
-    if (overdue.length === 0) return
+  /**
+   * Asks Twilio about the calls whose callbacks may have been lost: dialled phones with no
+   * word of them for DIAL_CHECK_MS, and every PRESENCE_CHECK_MS the people shown on the call.
+   */
+  async #checkCalls(record: RoomRecord, now: number): Promise<void> {
+    const checkPresence = now - this.#presenceCheckedAt >= PRESENCE_CHECK_MS
+    if (checkPresence) this.#presenceCheckedAt = now
+    const due = this.#roster.participants.filter(
+      (p) =>
+        dialCheckDue(p) <= now ||
+        (checkPresence && p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined),
+    )
+    if (due.length === 0) return
     let rest: TwilioRestClient | undefined
     try {
       rest = twilioRestClient(this.env)
     } catch (error) {
-      this.#log('warn', `cannot ask Twilio about dialled calls: ${describeError(error)}`)
+      this.#log('warn', `cannot ask Twilio about calls: ${describeError(error)}`)
     }
-    for (const participant of overdue) {
+    for (const participant of due) {
+      const dialing = isDialPending(participant)
       const callSid = participant.callSid
       let status: string | undefined
       if (rest && callSid) {
@@ -223,19 +240,22 @@ export class ConferenceRoom extends DurableObject<Env> {
       }
       // The conference may have ended, or a callback settled the call, while Twilio was asked.
       if (this.#record !== record || record.endedAt) return
-      if (!isDialPending(participant)) continue
+      if (dialing ? !isDialPending(participant) : participant.status !== 'joined') continue
       const notices = status
         ? this.#roster.applyLookedUpCall(participant, status, new Date(now).toISOString())
         : []
-      this.#log('info', `${participant.label}: Twilio says ${status ?? 'nothing'}`)
+      if (dialing || notices.length > 0) {
+        this.#log('info', `${participant.label}: Twilio says ${status ?? 'nothing'}`)
+      }
       // Only silence counts against a dial: a call Twilio says is queued or ringing is on its way.
-      const givenUp = status === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
+      const givenUp =
+        dialing && status === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
       if (givenUp) {
         participant.status = 'failed'
         participant.error = 'Twilio never said how the call went'
         notices.push({ kind: 'failed', participant })
       }
-      this.#afterRosterChange(notices)
+      if (dialing || notices.length > 0) this.#afterRosterChange(notices)
       // Shown failed, it may be dialled again: the call, if it exists, must not ring on too.
       if (givenUp && rest && callSid) {
         await rest.updateCall(callSid, { status: 'completed' }).catch((error) => {

@@ -395,6 +395,25 @@ describe('the end of a conference', () => {
       })
     })
 
+    it('takes a person Twilio says hung up for gone, when the leave callback was lost', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      const res = await dial(conferenceId, '+14155552676')
+      const { callSid } = ((await json(res)) as { participant: { callSid: string } }).participant
+      await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      // The phone hangs up; Twilio's participant-leave and completed callbacks never come.
+      await twilioRestClient(env).updateCall(callSid, { status: 'completed' })
+      const checked = await alarmAfter(conferenceId, DIAL_CHECK_MS)
+      expect(checked.participants.find((p) => p.label === 'phone-1')).toMatchObject({
+        status: 'left',
+      })
+      expect(checked.status).not.toBe('ended')
+      expect(await alarmAfter(conferenceId, DIAL_CHECK_MS + EMPTY_ROOM_MS)).toMatchObject({
+        status: 'ended',
+        endedReason: 'nobody on the call for 10 minutes',
+      })
+    })
+
     it('is ended that long after the last person left, and kept while someone is there', async () => {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
