@@ -10,7 +10,7 @@ import { ApiError, errorResponse } from '../api-error.ts'
 import { agentInitiation, type Env, twilioRestClient } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
-import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
@@ -89,6 +89,10 @@ export type RoomResult<T = object> =
     }
 
 const dialedAt = (participant: Participant): number => Date.parse(participant.dialedAt ?? '')
+
+/** A person shown on the call whose call Twilio can be asked about. */
+const isPresenceChecked = (p: Participant): boolean =>
+  p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined
 
 /** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
 const dialCheckDue = (participant: Participant): number =>
@@ -204,7 +208,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     await this.ctx.storage.setAlarm(
-      Math.min((emptySince ?? now) + EMPTY_ROOM_MS, this.#nextDialCheck(now)),
+      Math.min(
+        (emptySince ?? now) + EMPTY_ROOM_MS,
+        this.#nextDialCheck(now),
+        this.#nextPresenceCheck(),
+      ),
     )
   }
 
@@ -213,12 +221,10 @@ export class ConferenceRoom extends DurableObject<Env> {
    * word of them for DIAL_CHECK_MS, and every PRESENCE_CHECK_MS the people shown on the call.
    */
   async #checkCalls(record: RoomRecord, now: number): Promise<void> {
-    const checkPresence = now - this.#presenceCheckedAt >= PRESENCE_CHECK_MS
+    const checkPresence = this.#nextPresenceCheck() <= now
     if (checkPresence) this.#presenceCheckedAt = now
     const due = this.#roster.participants.filter(
-      (p) =>
-        dialCheckDue(p) <= now ||
-        (checkPresence && p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined),
+      (p) => dialCheckDue(p) <= now || (checkPresence && isPresenceChecked(p)),
     )
     if (due.length === 0) return
     let rest: TwilioRestClient | undefined
@@ -230,26 +236,28 @@ export class ConferenceRoom extends DurableObject<Env> {
     for (const participant of due) {
       const dialing = isDialPending(participant)
       const callSid = participant.callSid
-      let status: string | undefined
+      let call: Call | undefined
       if (rest && callSid) {
         try {
-          status = (await rest.fetchCall(callSid)).status
+          call = await rest.fetchCall(callSid)
         } catch (error) {
           this.#log('warn', `asking Twilio about ${participant.label}: ${describeError(error)}`)
         }
       }
-      // The conference may have ended, or a callback settled the call, while Twilio was asked.
+      // The conference may have ended, or a callback settled the call or brought a new one
+      // (a rejoin under the same label), while Twilio was asked.
       if (this.#record !== record || record.endedAt) return
+      if (participant.callSid !== callSid) continue
       if (dialing ? !isDialPending(participant) : participant.status !== 'joined') continue
-      const notices = status
-        ? this.#roster.applyLookedUpCall(participant, status, new Date(now).toISOString())
+      const notices = call
+        ? this.#roster.applyLookedUpCall(participant, call, new Date(now).toISOString())
         : []
       if (dialing || notices.length > 0) {
-        this.#log('info', `${participant.label}: Twilio says ${status ?? 'nothing'}`)
+        this.#log('info', `${participant.label}: Twilio says ${call?.status ?? 'nothing'}`)
       }
       // Only silence counts against a dial: a call Twilio says is queued or ringing is on its way.
       const givenUp =
-        dialing && status === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
+        dialing && call === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
       if (givenUp) {
         participant.status = 'failed'
         participant.error = 'Twilio never said how the call went'
@@ -263,6 +271,13 @@ export class ConferenceRoom extends DurableObject<Env> {
         })
       }
     }
+  }
+
+  /** When the people on the call are next due to be checked; Infinity while nobody is. */
+  #nextPresenceCheck(): number {
+    return this.#roster.participants.some(isPresenceChecked)
+      ? this.#presenceCheckedAt + PRESENCE_CHECK_MS
+      : Number.POSITIVE_INFINITY
   }
 
   /** When the alarm must next look at the dialled phones (just looked at: DIAL_RECHECK_MS on). */

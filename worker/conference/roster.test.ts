@@ -51,7 +51,7 @@ describe('Roster call progress', () => {
     const answered = { CallSid: 'CA1', CallStatus: 'in-progress', SequenceNumber: '2' }
     expect(roster.applyCallEvent(answered, NOW)).toEqual([])
     expect(phone.status).toBe('dialing')
-    expect(roster.applyLookedUpCall(phone, 'in-progress', NOW)).toEqual([
+    expect(roster.applyLookedUpCall(phone, { status: 'in-progress' }, NOW)).toEqual([
       { kind: 'joined', participant: phone },
     ])
     expect(phone).toMatchObject({ status: 'joined', joinedAt: NOW })
@@ -66,5 +66,37 @@ describe('Roster call progress', () => {
     const busy = { CallSid: 'CA1', CallStatus: 'busy', SequenceNumber: '3' }
     expect(roster.applyCallEvent(busy, NOW)).toEqual([])
     expect(phone).toMatchObject({ status: 'failed', error: 'Twilio never said' })
+  })
+
+  it("keeps a rejoin's call when the old call's leave comes late", async () => {
+    const roster = new Roster()
+    const join = (callSid: string, sequence: number) => ({
+      StatusCallbackEvent: 'participant-join',
+      CallSid: callSid,
+      ParticipantLabel: 'web-ada',
+      SequenceNumber: String(sequence),
+    })
+    roster.applyConferenceEvent(join('CA1', 1), NOW)
+    roster.applyConferenceEvent(
+      { ...join('CA1', 2), StatusCallbackEvent: 'participant-leave' },
+      NOW,
+    )
+    roster.applyConferenceEvent(join('CA2', 4), NOW)
+    // The old call's speech-stop, sent before the rejoin, arrives after it.
+    roster.applyConferenceEvent(
+      { ...join('CA1', 3), StatusCallbackEvent: 'participant-speech-stop' },
+      NOW,
+    )
+    expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
+  })
+
+  it('dates the leave of a call found ended by when it ended', async () => {
+    const { roster, phone } = dialling()
+    Object.assign(phone, { callSid: 'CA1', status: 'joined' })
+    const endTime = '2026-12-06T09:55:00.000Z'
+    expect(roster.applyLookedUpCall(phone, { status: 'completed', endTime }, NOW)).toEqual([
+      { kind: 'left', participant: phone },
+    ])
+    expect(phone.leftAt).toBe(endTime)
   })
 })

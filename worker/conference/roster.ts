@@ -156,9 +156,13 @@ export class Roster {
       this.find(params.CallSid) ??
       (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined) ??
       this.upsert(guessParticipant(params))
-    participant.callSid = params.CallSid
-    const notices: RosterNotice[] = []
     const membership = event === 'participant-join' || event === 'participant-leave'
+    // A rejoin under the same label brings a new call: only the newest join or leave says
+    // which call is the participant's now, not a late callback of the old one.
+    if (!participant.callSid || (membership && sequence > participant.membershipSequence)) {
+      participant.callSid = params.CallSid
+    }
+    const notices: RosterNotice[] = []
     if (membership && sequence > participant.membershipSequence) {
       participant.membershipSequence = sequence
       notices.push(...this.#applyMembership(participant, event, now))
@@ -209,13 +213,18 @@ export class Roster {
    * answered call (`in-progress`) has been put into the conference, so it counts as joined
    * here, where its join callback was lost. Callbacks leave joining to that join callback.
    */
-  applyLookedUpCall(participant: Participant, status: string, now: string): RosterNotice[] {
-    if (status === 'in-progress' && isDialPending(participant)) {
+  applyLookedUpCall(
+    participant: Participant,
+    call: { status: string; endTime?: string },
+    now: string,
+  ): RosterNotice[] {
+    if (call.status === 'in-progress' && isDialPending(participant)) {
       participant.status = 'joined'
       participant.joinedAt = now
       return [{ kind: 'joined', participant }]
     }
-    return this.#applyCallStatus(participant, status, now)
+    // Someone found gone left when their call ended, not when we noticed.
+    return this.#applyCallStatus(participant, call.status, call.endTime ?? now)
   }
 
   #applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {

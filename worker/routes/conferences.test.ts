@@ -8,6 +8,7 @@ import {
   DIAL_GIVE_UP_MS,
   DIAL_RECHECK_MS,
   EMPTY_ROOM_MS,
+  PRESENCE_CHECK_MS,
 } from '../conference/room.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { twilioRestClient } from '../config.ts'
@@ -403,14 +404,87 @@ describe('the end of a conference', () => {
       await participantJoins(conferenceId, 2, 'phone-1', callSid)
       // The phone hangs up; Twilio's participant-leave and completed callbacks never come.
       await twilioRestClient(env).updateCall(callSid, { status: 'completed' })
+      const hungUp = Date.now()
       const checked = await alarmAfter(conferenceId, DIAL_CHECK_MS)
-      expect(checked.participants.find((p) => p.label === 'phone-1')).toMatchObject({
-        status: 'left',
-      })
+      const phone = checked.participants.find((p) => p.label === 'phone-1')
+      expect(phone).toMatchObject({ status: 'left' })
+      // Gone since the call ended (Twilio's end_time, to the second), not since the check.
+      expect(Date.parse(phone?.leftAt ?? '')).toBeLessThanOrEqual(hungUp)
       expect(checked.status).not.toBe('ended')
-      expect(await alarmAfter(conferenceId, DIAL_CHECK_MS + EMPTY_ROOM_MS)).toMatchObject({
+      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS + 1_000)).toMatchObject({
         status: 'ended',
         endedReason: 'nobody on the call for 10 minutes',
+      })
+    })
+
+    it('checks the people on the call every ten minutes, however often the alarm runs', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      const onCall = await dial(conferenceId, '+14155552677')
+      const { callSid } = ((await json(onCall)) as { participant: { callSid: string } }).participant
+      await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      // A second phone Twilio keeps queued has the alarm come every half minute.
+      const queued = await dial(conferenceId, '+14155552678')
+      const other = ((await json(queued)) as { participant: { callSid: string } }).participant
+      await twilio().injectFault({
+        pathContains: `/Calls/${other.callSid}.json`,
+        method: 'GET',
+        status: 200,
+        body: { sid: other.callSid, status: 'queued' },
+        times: 100,
+      })
+      const lookups = async (sid: string) =>
+        (await twilio().requests({ pathContains: `/Calls/${sid}.json`, method: 'GET' })).length
+      await alarmAfter(conferenceId, DIAL_CHECK_MS)
+      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([1, 1])
+      await alarmAfter(conferenceId, DIAL_CHECK_MS + DIAL_RECHECK_MS)
+      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([1, 2])
+      // The queued call ends busy; the alarm after that is set for the next check of the
+      // people on the call, ten minutes after the last one, not ten after itself.
+      await twilioPost(`/api/twilio/status/call?conferenceId=${conferenceId}`, {
+        CallSid: other.callSid,
+        CallStatus: 'busy',
+        SequenceNumber: '3',
+      })
+      await alarmAfter(conferenceId, DIAL_CHECK_MS + 2 * DIAL_RECHECK_MS)
+      const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+        state.storage.getAlarm(),
+      )
+      expect(next).toBeLessThanOrEqual(Date.now() + DIAL_CHECK_MS + PRESENCE_CHECK_MS)
+      const view = await alarmAfter(conferenceId, DIAL_CHECK_MS + PRESENCE_CHECK_MS)
+      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([2, 2])
+      expect(view.participants.find((p) => p.label === 'phone-1')).toMatchObject({
+        status: 'joined',
+      })
+    })
+
+    it('does not take a rejoin for gone when the old call is found ended', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      const res = await dial(conferenceId, '+14155552679')
+      const { callSid } = ((await json(res)) as { participant: { callSid: string } }).participant
+      await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      await twilioRestClient(env).updateCall(callSid, { status: 'completed' })
+      const lookups = async () =>
+        (await twilio().requests({ pathContains: `/Calls/${callSid}.json`, method: 'GET' })).length
+      await twilio().injectFault({
+        pathContains: `/Calls/${callSid}.json`,
+        method: 'GET',
+        delayMs: 500,
+      })
+      const checked = alarmAfter(conferenceId, DIAL_CHECK_MS)
+      await eventually('the lookup', async () => (await lookups()) === 1)
+      // While Twilio is asked, the old call leaves and a new one joins under the same label.
+      await conferenceCallback(conferenceId, 3, {
+        StatusCallbackEvent: 'participant-leave',
+        CallSid: callSid,
+        ParticipantLabel: 'phone-1',
+      })
+      const rejoined = `CA${'b'.repeat(32)}`
+      await participantJoins(conferenceId, 4, 'phone-1', rejoined)
+      expect((await checked).participants.find((p) => p.label === 'phone-1')).toMatchObject({
+        status: 'joined',
+        callSid: rejoined,
       })
     })
 

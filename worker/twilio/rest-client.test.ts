@@ -273,14 +273,16 @@ describe('TwilioRestClient updates and deletes', () => {
     const { callSid } = await conferenceWithAgent()
     expect(await client().fetchCall(callSid)).toEqual({ sid: callSid, status: 'in-progress' })
     await client().updateCall(callSid, { status: 'completed' })
-    expect(await client().fetchCall(callSid)).toEqual({ sid: callSid, status: 'completed' })
+    const ended = await client().fetchCall(callSid)
+    expect(ended).toMatchObject({ sid: callSid, status: 'completed' })
+    expect(Date.now() - Date.parse(ended.endTime ?? '')).toBeLessThan(60_000)
     const missing = await failureOf(client().fetchCall(`CA${'9'.repeat(32)}`))
     expect(missing).toMatchObject({ status: 404, code: 20404, outcome: 'rejected' })
   })
 
   it('hangs up a call', async () => {
     const { conference, callSid } = await conferenceWithAgent()
-    expect(await client().updateCall(callSid, { status: 'completed' })).toEqual({
+    expect(await client().updateCall(callSid, { status: 'completed' })).toMatchObject({
       sid: callSid,
       status: 'completed',
     })

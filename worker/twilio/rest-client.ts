@@ -104,6 +104,8 @@ export interface Call {
   sid: string
   /** queued, ringing, in-progress, completed, busy, failed, no-answer or canceled. */
   status: string
+  /** When the call ended (ISO 8601); undefined while it has not. */
+  endTime?: string
 }
 
 /**
@@ -157,7 +159,11 @@ const participantJson = z.object({
   hold: z.boolean(),
 })
 const conferenceJson = z.object({ sid: z.string(), friendly_name: z.string(), status: z.string() })
-const callJson = z.object({ sid: z.string(), status: z.string() })
+const callJson = z.object({
+  sid: z.string(),
+  status: z.string(),
+  end_time: z.optional(z.nullable(z.string())),
+})
 
 type Retry = 'never' | 'once'
 
@@ -219,19 +225,13 @@ export class TwilioRestClient {
   /** A call's status, e.g. to learn what became of a leg whose callbacks never came. */
   async fetchCall(callSid: string): Promise<Call> {
     const path = `Calls/${encodeURIComponent(callSid)}.json`
-    const { sid, status } = parse(
-      callJson,
-      await this.#request('GET', path, undefined, 'once'),
-      path,
-    )
-    return { sid, status }
+    return toCall(parse(callJson, await this.#request('GET', path, undefined, 'once'), path))
   }
 
   async updateCall(callSid: string, params: UpdateCallParams): Promise<Call> {
     const path = `Calls/${encodeURIComponent(callSid)}.json`
     const form = formOf({ Status: params.status, Twiml: params.twiml, Url: params.url })
-    const { sid, status } = parse(callJson, await this.#request('POST', path, form, 'once'), path)
-    return { sid, status }
+    return toCall(parse(callJson, await this.#request('POST', path, form, 'once'), path))
   }
 
   async #request(method: string, path: string, form: URLSearchParams | undefined, retry: Retry) {
@@ -337,6 +337,14 @@ function parse<T>(schema: z.ZodMiniType<T>, json: unknown, path: string): T {
 
 const participantPath = (conferenceSid: string, callSidOrLabel: string) =>
   `Conferences/${encodeURIComponent(conferenceSid)}/Participants/${encodeURIComponent(callSidOrLabel)}.json`
+
+/** Twilio's dates are RFC 2822 (`Tue, 05 May 2026 10:00:00 +0000`); ours are ISO 8601. */
+function toCall({ sid, status, end_time }: z.infer<typeof callJson>): Call {
+  const ended = end_time ? Date.parse(end_time) : Number.NaN
+  return Number.isFinite(ended)
+    ? { sid, status, endTime: new Date(ended).toISOString() }
+    : { sid, status }
+}
 
 const toParticipant = (json: z.infer<typeof participantJson>): Participant => ({
   callSid: json.call_sid,
