@@ -260,22 +260,23 @@ describe('adding and managing participants', () => {
   })
 })
 
-describe('a dialled phone whose callbacks never come', () => {
-  /** Dials a phone and sends none of its callbacks, as if Twilio's never arrived. */
-  async function dialQuietly(conferenceId: string, phoneNumber: string) {
-    const res = await dial(conferenceId, phoneNumber)
-    expect(res.status).toBe(201)
-    return ((await json(res)) as { participant: { callSid: string; dialedAt: string } }).participant
-  }
-  const phone = (view: RoomView, phoneNumber: string) =>
-    view.participants.find((p) => p.phoneNumber === phoneNumber)
-  const callPath = (callSid: string) => `/Calls/${callSid}.json`
-  const callLookups = async (callSid: string) =>
-    (await twilio().requests({ pathContains: callPath(callSid), method: 'GET' })).length
-  /** Scripts how Twilio answers the room's lookups of a call (the next `times`, 1 unless given). */
-  const lookupsAnswer = (callSid: string, answer: Omit<Fault, 'pathContains' | 'method'>) =>
-    twilio().injectFault({ pathContains: callPath(callSid), method: 'GET', ...answer })
+/** Dials a phone and sends none of its callbacks, as if Twilio's never arrived. */
+async function dialQuietly(conferenceId: string, phoneNumber: string) {
+  const res = await dial(conferenceId, phoneNumber)
+  expect(res.status).toBe(201)
+  return ((await json(res)) as { participant: { callSid: string; dialedAt: string } }).participant
+}
+const phone = (view: RoomView, phoneNumber: string) =>
+  view.participants.find((p) => p.phoneNumber === phoneNumber)
+const callPath = (callSid: string) => `/Calls/${callSid}.json`
+/** How often the room has asked Twilio about a call. */
+const callLookups = async (callSid: string) =>
+  (await twilio().requests({ pathContains: callPath(callSid), method: 'GET' })).length
+/** Scripts how Twilio answers the room's lookups of a call (the next `times`, 1 unless given). */
+const lookupsAnswer = (callSid: string, answer: Omit<Fault, 'pathContains' | 'method'>) =>
+  twilio().injectFault({ pathContains: callPath(callSid), method: 'GET', ...answer })
 
+describe('a dialled phone whose callbacks never come', () => {
   it('is looked up on Twilio a minute after the dial, and shown joined when Twilio says it answered', async () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await dialQuietly(conferenceId, '+14155552671')
@@ -396,20 +397,25 @@ describe('the end of a conference', () => {
       })
     })
 
-    it('takes a person Twilio says hung up for gone, when the leave callback was lost', async () => {
+    /** A conference with the agent and one phone in it, as the callbacks said. */
+    async function phoneOnCall(phoneNumber: string) {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
-      const res = await dial(conferenceId, '+14155552676')
-      const { callSid } = ((await json(res)) as { participant: { callSid: string } }).participant
+      const { callSid } = await dialQuietly(conferenceId, phoneNumber)
       await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      return { conferenceId, callSid }
+    }
+
+    it('takes a person Twilio says hung up for gone, when the leave callback was lost', async () => {
+      const { conferenceId, callSid } = await phoneOnCall('+14155552676')
       // The phone hangs up; Twilio's participant-leave and completed callbacks never come.
       await twilioRestClient(env).updateCall(callSid, { status: 'completed' })
       const hungUp = Date.now()
       const checked = await alarmAfter(conferenceId, DIAL_CHECK_MS)
-      const phone = checked.participants.find((p) => p.label === 'phone-1')
-      expect(phone).toMatchObject({ status: 'left' })
+      const gone = phone(checked, '+14155552676')
+      expect(gone).toMatchObject({ status: 'left' })
       // Gone since the call ended (Twilio's end_time, to the second), not since the check.
-      expect(Date.parse(phone?.leftAt ?? '')).toBeLessThanOrEqual(hungUp)
+      expect(Date.parse(gone?.leftAt ?? '')).toBeLessThanOrEqual(hungUp)
       expect(checked.status).not.toBe('ended')
       expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS + 1_000)).toMatchObject({
         status: 'ended',
@@ -418,27 +424,18 @@ describe('the end of a conference', () => {
     })
 
     it('checks the people on the call every ten minutes, however often the alarm runs', async () => {
-      const conferenceId = await startConference(await registerAgent())
-      await agentJoins(conferenceId)
-      const onCall = await dial(conferenceId, '+14155552677')
-      const { callSid } = ((await json(onCall)) as { participant: { callSid: string } }).participant
-      await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      const { conferenceId, callSid } = await phoneOnCall('+14155552677')
       // A second phone Twilio keeps queued has the alarm come every half minute.
-      const queued = await dial(conferenceId, '+14155552678')
-      const other = ((await json(queued)) as { participant: { callSid: string } }).participant
-      await twilio().injectFault({
-        pathContains: `/Calls/${other.callSid}.json`,
-        method: 'GET',
+      const other = await dialQuietly(conferenceId, '+14155552678')
+      await lookupsAnswer(other.callSid, {
         status: 200,
         body: { sid: other.callSid, status: 'queued' },
         times: 100,
       })
-      const lookups = async (sid: string) =>
-        (await twilio().requests({ pathContains: `/Calls/${sid}.json`, method: 'GET' })).length
       await alarmAfter(conferenceId, DIAL_CHECK_MS)
-      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([1, 1])
+      expect([await callLookups(callSid), await callLookups(other.callSid)]).toEqual([1, 1])
       await alarmAfter(conferenceId, DIAL_CHECK_MS + DIAL_RECHECK_MS)
-      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([1, 2])
+      expect([await callLookups(callSid), await callLookups(other.callSid)]).toEqual([1, 2])
       // The queued call ends busy; the alarm after that is set for the next check of the
       // people on the call, ten minutes after the last one, not ten after itself.
       await twilioPost(`/api/twilio/status/call?conferenceId=${conferenceId}`, {
@@ -452,28 +449,18 @@ describe('the end of a conference', () => {
       )
       expect(next).toBeLessThanOrEqual(Date.now() + DIAL_CHECK_MS + PRESENCE_CHECK_MS)
       const view = await alarmAfter(conferenceId, DIAL_CHECK_MS + PRESENCE_CHECK_MS)
-      expect([await lookups(callSid), await lookups(other.callSid)]).toEqual([2, 2])
+      expect([await callLookups(callSid), await callLookups(other.callSid)]).toEqual([2, 2])
       expect(view.participants.find((p) => p.label === 'phone-1')).toMatchObject({
         status: 'joined',
       })
     })
 
     it('does not take a rejoin for gone when the old call is found ended', async () => {
-      const conferenceId = await startConference(await registerAgent())
-      await agentJoins(conferenceId)
-      const res = await dial(conferenceId, '+14155552679')
-      const { callSid } = ((await json(res)) as { participant: { callSid: string } }).participant
-      await participantJoins(conferenceId, 2, 'phone-1', callSid)
+      const { conferenceId, callSid } = await phoneOnCall('+14155552679')
       await twilioRestClient(env).updateCall(callSid, { status: 'completed' })
-      const lookups = async () =>
-        (await twilio().requests({ pathContains: `/Calls/${callSid}.json`, method: 'GET' })).length
-      await twilio().injectFault({
-        pathContains: `/Calls/${callSid}.json`,
-        method: 'GET',
-        delayMs: 500,
-      })
+      await lookupsAnswer(callSid, { delayMs: 500 })
       const checked = alarmAfter(conferenceId, DIAL_CHECK_MS)
-      await eventually('the lookup', async () => (await lookups()) === 1)
+      await eventually('the lookup', async () => (await callLookups(callSid)) === 1)
       // While Twilio is asked, the old call leaves and a new one joins under the same label.
       await conferenceCallback(conferenceId, 3, {
         StatusCallbackEvent: 'participant-leave',
