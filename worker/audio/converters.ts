@@ -51,20 +51,17 @@ abstract class BufferedConverter implements AudioConverter {
   }
 
   convertBase64(payload: string): string | undefined {
-    const length = this.decode(payload)
+    // Decoded into the reused buffer: -1 when the payload is not base64.
+    this.#payload = atLeast(this.#payload, decodedLength(payload), bytes)
+    const length = decodeBase64Into(payload, this.#payload)
     if (length < 0) return undefined
     return encodeBase64(this.convertInto(this.#payload.subarray(0, length)))
   }
-
-  /** Decodes `payload` into the reused buffer: its byte count, or -1 when it is not base64. */
-  protected decode(payload: string): number {
-    this.#payload = atLeast(this.#payload, decodedLength(payload), bytes)
-    return decodeBase64Into(payload, this.#payload)
-  }
 }
 
-class PassThrough extends BufferedConverter {
-  override convert(input: Uint8Array): Uint8Array {
+/** Needs no buffer: its bytes are the input's, and its payloads go out as they came. */
+class PassThrough implements AudioConverter {
+  convert(input: Uint8Array): Uint8Array {
     return input
   }
 
@@ -74,12 +71,8 @@ class PassThrough extends BufferedConverter {
    * the most our bridge allocated beyond a plain relay (docs/bridge-bench.md). Only
    * checked, not decoded: the native decoder's result object was the rest of it.
    */
-  override convertBase64(payload: string): string | undefined {
+  convertBase64(payload: string): string | undefined {
     return isBase64(payload) ? payload : undefined
-  }
-
-  protected convertInto(input: Uint8Array): Uint8Array {
-    return input
   }
 
   reset(): void {}
