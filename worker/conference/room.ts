@@ -24,6 +24,7 @@ import {
   toView,
 } from './room-record.ts'
 import {
+  fail,
   isActive,
   isDialPending,
   leave,
@@ -259,8 +260,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       const givenUp =
         dialing && call === undefined && now - dialedAt(participant) >= DIAL_GIVE_UP_MS
       if (givenUp) {
-        participant.status = 'failed'
-        participant.error = 'Twilio never said how the call went'
+        fail(participant, 'Twilio never said how the call went')
         notices.push({ kind: 'failed', participant })
       }
       if (dialing || notices.length > 0) this.#afterRosterChange(notices)
@@ -382,8 +382,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   participantFailed(label: string, error: string): void {
     const participant = this.#roster.find(label)
     if (!participant) return
-    participant.status = 'failed'
-    participant.error = error
+    fail(participant, error)
     this.#changed()
   }
 

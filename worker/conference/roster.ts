@@ -65,6 +65,12 @@ export const isDialPending = (participant: Participant): boolean =>
   participant.dialedAt !== undefined &&
   (participant.status === 'dialing' || participant.status === 'ringing')
 
+/** A participant whose call did not work out, and why. */
+export function fail(p: Participant, error: string): void {
+  p.status = 'failed'
+  p.error = error
+}
+
 /** A participant who has left: not speaking any more, since `now`. */
 export function leave(p: Participant, now: string): void {
   p.status = 'left'
@@ -236,8 +242,7 @@ export class Roster {
       participant.status !== 'left' &&
       participant.status !== 'failed'
     ) {
-      participant.status = 'failed'
-      participant.error = status === 'no-answer' ? 'no answer' : status
+      fail(participant, status === 'no-answer' ? 'no answer' : status)
       return [{ kind: 'failed', participant }]
     }
     if (status === 'completed' && isActive(participant)) {
@@ -245,8 +250,7 @@ export class Roster {
         leave(participant, now)
         return [{ kind: 'left', participant }]
       }
-      participant.status = 'failed'
-      participant.error = 'the call ended before joining'
+      fail(participant, 'the call ended before joining')
       return [{ kind: 'failed', participant }]
     }
     return []
