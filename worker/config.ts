@@ -12,7 +12,7 @@ import { ApiError } from './api-error.ts'
 import type { ConferenceRoom } from './conference/room.ts'
 import type { AgentInitiation } from './elevenlabs/client-messages.ts'
 import { SETTINGS, type SettingName, type Settings } from './settings.ts'
-import { TwilioRestClient } from './twilio/rest-client.ts'
+import { TwilioRestClient, type TwilioRestClientOptions } from './twilio/rest-client.ts'
 
 /** Bindings and variables, as wrangler.toml and .dev.vars provide them. */
 export interface Env extends Settings {
@@ -59,9 +59,13 @@ export const twilioApiBase = (env: Env): string =>
   stripSlash(read(env, 'TWILIO_API_BASE') ?? 'https://api.twilio.com')
 
 /** Twilio's REST API with the account's API key; throws `not_configured` without one. */
-export function twilioRestClient(env: Env): TwilioRestClient {
+export function twilioRestClient(
+  env: Env,
+  options: Pick<TwilioRestClientOptions, 'timeoutMs'> = {},
+): TwilioRestClient {
   const s = requireSettings(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET'])
   return new TwilioRestClient({
+    ...options,
     baseUrl: twilioApiBase(env),
     accountSid: s.TWILIO_ACCOUNT_SID,
     apiKey: s.TWILIO_API_KEY,

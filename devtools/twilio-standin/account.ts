@@ -118,6 +118,11 @@ export class StandinAccount {
     const { conference, participant } = found
     participant.muted = flag(form, 'Muted', participant.muted)
     participant.hold = flag(form, 'Hold', participant.hold)
+    participant.endConferenceOnExit = flag(
+      form,
+      'EndConferenceOnExit',
+      participant.endConferenceOnExit,
+    )
     participant.updated = new Date()
     return { status: 200, body: participantJson(this.sid, conference, participant) }
   }

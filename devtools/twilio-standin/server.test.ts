@@ -158,6 +158,20 @@ describe('Twilio stand-in: participants', () => {
     expect(await res.json()).toMatchObject({ label: 'agent', muted: true, hold: true })
   })
 
+  it('lets a participant leave without ending the conference once told so', async () => {
+    const name = uniqueConference()
+    const host = await addParticipant(name, { ...agentForm('host'), EndConferenceOnExit: 'true' })
+    await addParticipant(name, { ...agentForm('agent') })
+    const path = `Conferences/${host.conference_sid}/Participants/host.json`
+    const res = await twilio('POST', path, { EndConferenceOnExit: 'false' })
+    expect(await res.json()).toMatchObject({ label: 'host', end_conference_on_exit: false })
+    await twilio('DELETE', path)
+    expect(await control.conference(host.conference_sid)).toMatchObject({
+      status: 'in-progress',
+      participants: [{ label: 'agent' }],
+    })
+  })
+
   it('removes a participant with 204, then no longer knows it (404, 20404)', async () => {
     const { conference_sid, call_sid } = await addParticipant(uniqueConference())
     const path = `Conferences/${conference_sid}/Participants/${call_sid}.json`

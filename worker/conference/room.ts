@@ -7,10 +7,10 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { ApiError, errorResponse } from '../api-error.ts'
-import { agentInitiation, type Env, twilioRestClient } from '../config.ts'
+import { agentInitiation, type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
-import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
+import { type Call, TwilioApiError, type TwilioRestClient } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
@@ -72,6 +72,11 @@ export const RETENTION_MS = 60 * 60 * 1000
  * API and the page are served from memory.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
+/**
+ * Per attempt, when a rejoining page's old leg is removed before its TwiML is answered:
+ * two requests, each tried at most twice, stay within the 15 s Twilio waits for TwiML.
+ */
+const FREE_LABEL_TIMEOUT_MS = 3000
 
 export interface RoomInit {
   conferenceId: string
@@ -319,10 +324,43 @@ export class ConferenceRoom extends DurableObject<Env> {
     return { ok: true, streamToken: record.streamToken }
   }
 
-  /** Whether a person may join by TwiML now: not into a local call, which has no Twilio conference. */
-  humanLeg(): RoomResult {
+  /**
+   * Whether a person may join by TwiML now (not into a local call, which has no Twilio
+   * conference), and with a page's `web-<identity>` label, room for them under it.
+   */
+  async humanLeg(leg?: { label: string; callSid: string }): Promise<RoomResult> {
     const record = this.#record
-    return record && !record.endedAt && !record.local ? { ok: true } : notFound()
+    if (!record || record.endedAt || record.local) return notFound()
+    const holder = leg && this.#roster.find(leg.label)
+    if (leg && holder?.label === leg.label && holder.callSid !== leg.callSid && isActive(holder)) {
+      await this.#freeLabel(leg.label)
+    }
+    return { ok: true }
+  }
+
+  /**
+   * Twilio leaves a call out of the conference if another participant holds its label
+   * (error 16025: https://www.twilio.com/docs/api/errors/16025). A page that rejoins after
+   * its call dropped brings the same label while Twilio may still hold the dropped leg, so
+   * the person would be refused. That leg is theirs and dead: it is removed first, told
+   * beforehand not to end the conference on its way out, as a host's would. Bounded, as
+   * Twilio waits at most 15 s for the TwiML; if it fails, the join goes ahead as before.
+   */
+  async #freeLabel(label: string): Promise<void> {
+    const conferenceSid = this.#roster.conference.conferenceSid
+    if (!conferenceSid) return
+    try {
+      const rest = twilioRestClient(this.env, { timeoutMs: FREE_LABEL_TIMEOUT_MS })
+      if (endConferenceOnHostExit(this.env)) {
+        await rest.updateParticipant(conferenceSid, label, { endConferenceOnExit: false })
+      }
+      await rest.removeParticipant(conferenceSid, label)
+      this.#log('info', `${label}: its earlier call was still in the conference; removed it`)
+    } catch (error) {
+      // Gone already (404): the label is free.
+      if (error instanceof TwilioApiError && error.status === 404) return
+      this.#log('warn', `${label}: could not remove its earlier call: ${describeError(error)}`)
+    }
   }
 
   /** Holds a place for a phone participant before the REST call, so the cap holds under concurrency. */

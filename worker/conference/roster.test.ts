@@ -90,6 +90,22 @@ describe('Roster call progress', () => {
     expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
   })
 
+  it("keeps a rejoin's call when the old call's leave arrives after the new join", async () => {
+    const roster = new Roster()
+    const event = (event: string, callSid: string, sequence: number) => ({
+      StatusCallbackEvent: `participant-${event}`,
+      CallSid: callSid,
+      ParticipantLabel: 'web-ada',
+      SequenceNumber: String(sequence),
+    })
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    // Twilio lets the new call in only once the old one has left the label (error 16025),
+    // so the old leave always comes first in Twilio's order, whatever order they arrive in.
+    expect(roster.applyConferenceEvent(event('join', 'CA2', 3), NOW)).toEqual([])
+    expect(roster.applyConferenceEvent(event('leave', 'CA1', 2), NOW)).toEqual([])
+    expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
+  })
+
   it('dates the leave of a call found ended by when it ended', async () => {
     const { roster, phone } = dialling()
     Object.assign(phone, { callSid: 'CA1', status: 'joined' })

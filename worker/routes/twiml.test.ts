@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { twilioRestClient } from '../config.ts'
 import {
   answerAgentLeg,
   api,
@@ -11,7 +12,12 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
-import { hostJoins, twilioPost, twilioUpgrade } from '../testing/twilio-requests.ts'
+import {
+  conferenceCallback,
+  hostJoins,
+  twilioPost,
+  twilioUpgrade,
+} from '../testing/twilio-requests.ts'
 
 const VOICE_URL = '/api/twilio/conference-elevenlabs'
 
@@ -48,6 +54,62 @@ describe('the TwiML App Voice URL', () => {
     expect(twiml).toContain('participantLabel="web-web_dana"')
     expect(twiml).toContain('endConferenceOnExit="true"')
     expect(twiml).toContain('statusCallbackEvent="start end join leave mute hold speaker"')
+  })
+
+  describe('a page rejoining under the label its dropped call still holds', () => {
+    const OLD_LEG = 'web-web_host'
+    const rejoin = (conferenceId: string, callSid: string) =>
+      twilioPost(VOICE_URL, { CallSid: callSid, From: 'client:web_host', To: '', conferenceId })
+    const labelRequests = (conferenceSid: string) =>
+      twilio().requests({ pathContains: `${conferenceSid}/Participants/${OLD_LEG}` })
+
+    /** The host on the call, on Twilio (the stand-in) as in the room, ending it on exit. */
+    async function hostOnCall() {
+      const conferenceId = await startConference(await registerAgent())
+      const { callSid } = await twilioRestClient(env).createParticipant(conferenceId, {
+        from: 'client:web_host',
+        to: 'client:web_host',
+        label: OLD_LEG,
+        endConferenceOnExit: true,
+      })
+      await hostJoins(conferenceId, 1, callSid)
+      const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
+      return { conferenceId, conferenceSid, oldCallSid: callSid }
+    }
+
+    it('removes the dropped leg first, without ending the conference', async () => {
+      const { conferenceId, conferenceSid } = await hostOnCall()
+      const twiml = await (await rejoin(conferenceId, `CA${'2'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      expect((await labelRequests(conferenceSid)).map((r) => [r.method, r.form])).toEqual([
+        ['POST', { EndConferenceOnExit: ['false'] }],
+        ['DELETE', {}],
+      ])
+      expect(await twilio().conference(conferenceSid)).toMatchObject({
+        status: 'in-progress',
+        participants: [{ label: 'agent' }],
+      })
+    })
+
+    it('leaves Twilio alone when the label is free or the same call asks again', async () => {
+      const { conferenceId, conferenceSid, oldCallSid } = await hostOnCall()
+      await rejoin(conferenceId, oldCallSid)
+      await conferenceCallback(conferenceId, 2, {
+        StatusCallbackEvent: 'participant-leave',
+        CallSid: oldCallSid,
+        ParticipantLabel: OLD_LEG,
+      })
+      await rejoin(conferenceId, `CA${'3'.repeat(32)}`)
+      expect(await labelRequests(conferenceSid)).toEqual([])
+    })
+
+    it('lets the join go ahead when Twilio cannot remove the dropped leg', async () => {
+      const { conferenceId, conferenceSid } = await hostOnCall()
+      await twilio().injectFault({ pathContains: `${conferenceSid}/Participants/`, status: 400 })
+      const twiml = await (await rejoin(conferenceId, `CA${'4'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      expect((await labelRequests(conferenceSid)).map((r) => r.status)).toEqual([400])
+    })
   })
 
   it('says the conference is gone and hangs up for an unknown one', async () => {

@@ -37,8 +37,12 @@ export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignatur
       }),
     )
   }
-  if (!(await room.humanLeg()).ok) return xml(sayAndHangUpTwiml(ENDED))
-  return xml(joinConferenceTwiml(humanLeg(c.env, conferenceId, params, base)))
+  const leg = humanLeg(c.env, conferenceId, params, base)
+  const callSid = params.get('CallSid') ?? ''
+  if (!(await room.humanLeg({ label: leg.participantLabel, callSid })).ok) {
+    return xml(sayAndHangUpTwiml(ENDED))
+  }
+  return xml(joinConferenceTwiml(leg))
 })
 
 function humanLeg(env: Env, conferenceId: string, params: URLSearchParams, base: string) {

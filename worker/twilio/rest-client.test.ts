@@ -210,6 +210,23 @@ describe('TwilioRestClient updates and deletes', () => {
     })
   })
 
+  it('stops a participant from ending the conference when it leaves', async () => {
+    const conference = newConference()
+    const { conferenceSid } = await client().createParticipant(
+      conference,
+      agent({ label: 'host', endConferenceOnExit: true }),
+    )
+    const updated = await client().updateParticipant(conferenceSid, 'host', {
+      endConferenceOnExit: false,
+    })
+    expect(updated).toMatchObject({ label: 'host' })
+    const [request] = await standin.requests({ pathContains: `${conferenceSid}/Participants/host` })
+    expect(request?.form).toEqual({ EndConferenceOnExit: ['false'] })
+    expect((await standin.conference(conference))?.participants[0]).toMatchObject({
+      endConferenceOnExit: false,
+    })
+  })
+
   it('retries an update once after a 5xx', async () => {
     const { conference, conferenceSid } = await conferenceWithAgent()
     await standin.injectFault({ pathContains: `${conferenceSid}/Participants/agent`, status: 503 })

@@ -75,6 +75,7 @@ export interface UpdateParticipantParams {
   muted?: boolean
   hold?: boolean
   holdUrl?: string
+  endConferenceOnExit?: boolean
 }
 
 export interface UpdateCallParams {
@@ -198,7 +199,12 @@ export class TwilioRestClient {
     callSidOrLabel: string,
     params: UpdateParticipantParams,
   ): Promise<Participant> {
-    const form = formOf({ Muted: params.muted, Hold: params.hold, HoldUrl: params.holdUrl })
+    const form = formOf({
+      Muted: params.muted,
+      Hold: params.hold,
+      HoldUrl: params.holdUrl,
+      EndConferenceOnExit: params.endConferenceOnExit,
+    })
     const path = participantPath(conferenceSid, callSidOrLabel)
     const json = await this.#request('POST', path, form, 'once')
     return toParticipant(parse(participantJson, json, path))
