@@ -1,7 +1,7 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant NAME ...] [--together] [--trace-gc] [--transcripts] [--search
+ * [--interruptions 10] [--variants | --variant NAME ...] [--together [--calibrate]] [--trace-gc] [--transcripts] [--search
  * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -23,7 +23,9 @@
  * With --together, each of ours' runs shares its windows with the floor's run it
  * is judged against (ours(ulaw) with the floor, ours with floor+convert): N
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
- * slow spell of the machine cannot fall on one and not the other.
+ * slow spell of the machine cannot fall on one and not the other. --calibrate puts a
+ * second floor in ours' place: two identical runtimes, to show how far apart the
+ * harness measures what does not differ.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
  * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
@@ -57,6 +59,7 @@ import { type Collection, collection } from './bridge-stats.ts'
 import {
   type DevExtras,
   type FloorVariant,
+  floorInOursPlace,
   type OurVariant,
   type Session,
   startFloor,
@@ -102,6 +105,7 @@ const { values: flags } = parseArgs({
     variants: { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true, default: [] },
     together: { type: 'boolean', default: false },
+    calibrate: { type: 'boolean', default: false },
     'trace-gc': { type: 'boolean', default: false },
     transcripts: { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
@@ -120,6 +124,10 @@ const seconds = Number(flags.seconds)
 const kinds = (['floor', 'ours'] as const).filter(
   (kind) => (!flags.only || flags.only === kind) && (!flags['logic-only'] || kind === 'floor'),
 )
+if (flags.calibrate && !flags.together) {
+  console.error('--calibrate compares two floors side by side: add --together.')
+  process.exit(2)
+}
 if (flags.together && kinds.length < 2) {
   console.error('--together needs both workers: drop --only and --logic-only.')
   process.exit(2)
@@ -241,9 +249,11 @@ function pin(): void {
 async function start(kind: Kind): Promise<Running> {
   const extras = flags['trace-gc'] ? traceGc(kind) : {}
   const session =
-    kind === 'ours'
-      ? await startOurs(agent.url, twilio.url, extras)
-      : await startFloor(agent.url, extras)
+    kind === 'floor'
+      ? await startFloor(agent.url, extras)
+      : flags.calibrate
+        ? floorInOursPlace(await startFloor(agent.url, extras))
+        : await startOurs(agent.url, twilio.url, extras)
   const processes = workerdProcesses(session.worker.pid, session.worker.port)
   console.log(
     `${kind}: wrangler pid ${session.worker.pid}, workerd runtime ${processes.runtime.join(',')}, proxy ${processes.proxy.join(',')}`,

@@ -98,6 +98,22 @@ export async function startFloor(agentUrl: string, extras: DevExtras = {}): Prom
   }
 }
 
+/**
+ * --calibrate: the floor again, in ours' place, so that a side-by-side run compares two
+ * identical runtimes and shows how far apart the harness measures them. Ours' ulaw_8000
+ * runs become the plain relay, its pcm_16000 runs the converting floor; labels keep the
+ * `ours` prefix the report pairs windows by.
+ */
+export function floorInOursPlace(floor: Session): Session {
+  return {
+    worker: floor.worker,
+    target: (tag, variant) => {
+      const target = floor.target(tag, variant === 'ulaw' ? 'relay' : 'convert')
+      return { ...target, label: `ours=${target.label}` }
+    },
+  }
+}
+
 /** The floor has no conferences: its stream goes straight to a room named like one. */
 async function openRelayStream(
   target: WorkerUnderTest,
