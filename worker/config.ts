@@ -61,7 +61,7 @@ export const twilioApiBase = (env: Env): string =>
 /** Twilio's REST API with the account's API key; throws `not_configured` without one. */
 export function twilioRestClient(
   env: Env,
-  options: Pick<TwilioRestClientOptions, 'timeoutMs'> = {},
+  options: Pick<TwilioRestClientOptions, 'timeoutMs' | 'maxRetries'> = {},
 ): TwilioRestClient {
   const s = requireSettings(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET'])
   return new TwilioRestClient({

@@ -73,10 +73,11 @@ export const RETENTION_MS = 60 * 60 * 1000
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
 /**
- * Per attempt, when a rejoining page's old leg is removed before its TwiML is answered:
- * two requests, each tried at most twice, stay within the 15 s Twilio waits for TwiML.
+ * The requests that remove a rejoining page's old leg before its TwiML is answered: two,
+ * each tried at most twice (an unanswered one once more) and never after a 429, stay
+ * within the 15 s Twilio waits for TwiML (8 s at worst).
  */
-const FREE_LABEL_TIMEOUT_MS = 3000
+const FREE_LABEL_REQUESTS = { timeoutMs: 2000, maxRetries: 0 } as const
 
 export interface RoomInit {
   conferenceId: string
@@ -326,40 +327,75 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /**
    * Whether a person may join by TwiML now (not into a local call, which has no Twilio
-   * conference), and with a page's `web-<identity>` label, room for them under it.
+   * conference), after making room for them under their label.
    */
-  async humanLeg(leg?: { label: string; callSid: string }): Promise<RoomResult> {
+  async humanLeg(leg: { label: string; callSid: string }): Promise<RoomResult> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
-    const holder = leg && this.#roster.find(leg.label)
-    if (leg && holder?.label === leg.label && holder.callSid !== leg.callSid && isActive(holder)) {
-      await this.#freeLabel(leg.label)
+    const holder = this.#roster.find(leg.label)
+    if (holder?.label === leg.label && holder.callSid !== leg.callSid && isActive(holder)) {
+      await this.#freeLabel(holder)
+      // Asking Twilio let other events in: the conference may have ended meanwhile, and a
+      // join now would start a new, empty one under its name.
+      if (this.#record !== record || record.endedAt) return notFound()
     }
     return { ok: true }
   }
 
   /**
    * Twilio leaves a call out of the conference if another participant holds its label
-   * (error 16025: https://www.twilio.com/docs/api/errors/16025). A page that rejoins after
-   * its call dropped brings the same label while Twilio may still hold the dropped leg, so
-   * the person would be refused. That leg is theirs and dead: it is removed first, told
-   * beforehand not to end the conference on its way out, as a host's would. Bounded, as
-   * Twilio waits at most 15 s for the TwiML; if it fails, the join goes ahead as before.
+   * (error 16025: https://www.twilio.com/docs/api/errors/16025). A page that rejoins keeps
+   * its identity, so its `web-<identity>` label, and after a dropped connection Twilio may
+   * still hold the old leg; the person would be refused. The newest call of an identity
+   * wins: the old leg is removed (by its CallSid, so that two rejoins at once cannot remove
+   * each other), told first not to end the conference on its way out, as a host's would.
+   * Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join goes ahead
+   * as before.
    */
-  async #freeLabel(label: string): Promise<void> {
+  async #freeLabel(holder: Participant): Promise<void> {
     const conferenceSid = this.#roster.conference.conferenceSid
     if (!conferenceSid) return
+    const leg = holder.callSid ?? holder.label
+    let rest: TwilioRestClient
     try {
-      const rest = twilioRestClient(this.env, { timeoutMs: FREE_LABEL_TIMEOUT_MS })
-      if (endConferenceOnHostExit(this.env)) {
-        await rest.updateParticipant(conferenceSid, label, { endConferenceOnExit: false })
-      }
-      await rest.removeParticipant(conferenceSid, label)
-      this.#log('info', `${label}: its earlier call was still in the conference; removed it`)
+      rest = twilioRestClient(this.env, FREE_LABEL_REQUESTS)
     } catch (error) {
-      // Gone already (404): the label is free.
+      this.#log('warn', `${holder.label}: cannot remove its earlier call: ${describeError(error)}`)
+      return
+    }
+    const endsConference = endConferenceOnHostExit(this.env)
+    try {
+      if (endsConference) {
+        await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
+      }
+    } catch (error) {
+      // Not found: the leg has gone already, and the label with it.
       if (error instanceof TwilioApiError && error.status === 404) return
-      this.#log('warn', `${label}: could not remove its earlier call: ${describeError(error)}`)
+      this.#log(
+        'warn',
+        `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
+      )
+      return
+    }
+    try {
+      await rest.removeParticipant(conferenceSid, leg)
+      this.#log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
+    } catch (error) {
+      this.#log(
+        'warn',
+        `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
+      )
+      // Still in, perhaps alive after all: its leaving must end the conference again.
+      if (endsConference) {
+        void rest
+          .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
+          .catch((error) =>
+            this.#log(
+              'warn',
+              `${holder.label}: its earlier call may no longer end the conference: ${describeError(error)}`,
+            ),
+          )
+      }
     }
   }
 

@@ -60,8 +60,6 @@ describe('the TwiML App Voice URL', () => {
     const OLD_LEG = 'web-web_host'
     const rejoin = (conferenceId: string, callSid: string) =>
       twilioPost(VOICE_URL, { CallSid: callSid, From: 'client:web_host', To: '', conferenceId })
-    const labelRequests = (conferenceSid: string) =>
-      twilio().requests({ pathContains: `${conferenceSid}/Participants/${OLD_LEG}` })
 
     /** The host on the call, on Twilio (the stand-in) as in the room, ending it on exit. */
     async function hostOnCall() {
@@ -74,16 +72,23 @@ describe('the TwiML App Voice URL', () => {
       })
       await hostJoins(conferenceId, 1, callSid)
       const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
-      return { conferenceId, conferenceSid, oldCallSid: callSid }
+      const legPath = `${conferenceSid}/Participants/${callSid}`
+      const legRequests = async () =>
+        (await twilio().requests({ pathContains: legPath })).map((r) => [
+          r.method,
+          r.form.EndConferenceOnExit?.[0],
+          r.status,
+        ])
+      return { conferenceId, conferenceSid, oldCallSid: callSid, legPath, legRequests }
     }
 
     it('removes the dropped leg first, without ending the conference', async () => {
-      const { conferenceId, conferenceSid } = await hostOnCall()
+      const { conferenceId, conferenceSid, legRequests } = await hostOnCall()
       const twiml = await (await rejoin(conferenceId, `CA${'2'.repeat(32)}`)).text()
       expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
-      expect((await labelRequests(conferenceSid)).map((r) => [r.method, r.form])).toEqual([
-        ['POST', { EndConferenceOnExit: ['false'] }],
-        ['DELETE', {}],
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 204],
       ])
       expect(await twilio().conference(conferenceSid)).toMatchObject({
         status: 'in-progress',
@@ -92,7 +97,7 @@ describe('the TwiML App Voice URL', () => {
     })
 
     it('leaves Twilio alone when the label is free or the same call asks again', async () => {
-      const { conferenceId, conferenceSid, oldCallSid } = await hostOnCall()
+      const { conferenceId, oldCallSid, legRequests } = await hostOnCall()
       await rejoin(conferenceId, oldCallSid)
       await conferenceCallback(conferenceId, 2, {
         StatusCallbackEvent: 'participant-leave',
@@ -100,15 +105,42 @@ describe('the TwiML App Voice URL', () => {
         ParticipantLabel: OLD_LEG,
       })
       await rejoin(conferenceId, `CA${'3'.repeat(32)}`)
-      expect(await labelRequests(conferenceSid)).toEqual([])
+      expect(await legRequests()).toEqual([])
     })
 
-    it('lets the join go ahead when Twilio cannot remove the dropped leg', async () => {
-      const { conferenceId, conferenceSid } = await hostOnCall()
-      await twilio().injectFault({ pathContains: `${conferenceSid}/Participants/`, status: 400 })
+    it('lets the join go ahead when Twilio refuses to change the dropped leg', async () => {
+      const { conferenceId, legPath, legRequests } = await hostOnCall()
+      await twilio().injectFault({ pathContains: legPath, status: 400 })
       const twiml = await (await rejoin(conferenceId, `CA${'4'.repeat(32)}`)).text()
       expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
-      expect((await labelRequests(conferenceSid)).map((r) => r.status)).toEqual([400])
+      expect(await legRequests()).toEqual([['POST', 'false', 400]])
+    })
+
+    it('has a leg it could not remove end the conference on exit again', async () => {
+      const { conferenceId, conferenceSid, legPath, legRequests } = await hostOnCall()
+      await twilio().injectFault({ pathContains: legPath, method: 'DELETE', status: 400 })
+      await rejoin(conferenceId, `CA${'5'.repeat(32)}`)
+      await eventually('the leg restored', async () => (await legRequests()).length === 3)
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 400],
+        ['POST', 'true', 200],
+      ])
+      const conference = await twilio().conference(conferenceSid)
+      expect(conference?.participants.find((p) => p.label === OLD_LEG)).toMatchObject({
+        endConferenceOnExit: true,
+      })
+    })
+
+    it('hangs up if the conference ends while Twilio is asked', async () => {
+      const { conferenceId, legPath, legRequests } = await hostOnCall()
+      await twilio().injectFault({ pathContains: legPath, delayMs: 300 })
+      const answer = rejoin(conferenceId, `CA${'6'.repeat(32)}`)
+      await eventually('the request to Twilio', async () => (await legRequests()).length === 1)
+      expect((await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })).ok).toBe(
+        true,
+      )
+      expect(await (await answer).text()).toMatch(/<Say>.+<\/Say><Hangup\/>/)
     })
   })
 
