@@ -236,6 +236,33 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it('closes a stream that outlived its bridge, as after hibernation, and says the agent left', async () => {
+    const call = await liveCall()
+    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
+      await eventually('the live stream to be saved', async () => {
+        const saved = await state.storage.get<RoomRecord>('room')
+        return saved?.stream.status === 'live'
+      })
+      // Hibernation keeps the socket but not the instance: a new one, over the same storage,
+      // gets the stream's next frame without the bridge or the agent socket it belonged to.
+      const room = new ConferenceRoom(state, env)
+      await state.blockConcurrencyWhile(async () => {})
+      const [stream] = state.getWebSockets('twilio')
+      if (!stream) throw new Error('the stream socket is gone')
+      room.webSocketMessage(stream, JSON.stringify({ event: 'media', streamSid: STREAM_SID }))
+      return room.view()
+    })
+    expect(view).toMatchObject({
+      stream: { status: 'stopped' },
+      agent: { status: 'ended', error: expect.stringMatching(/restarted/) },
+    })
+    const [close] = await eventually(
+      'the Twilio stream to close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close).toMatchObject({ code: 1011, reason: 'bridge state lost' })
+  })
+
   it('keeps the call up through bad input and closes cleanly on framing violations', async () => {
     const call = await liveCall()
     call.stream.socket.send(JSON.stringify({ event: 'surprise' }))
