@@ -1,5 +1,8 @@
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { roomFor } from '../conference/conference-id.ts'
+import { ConferenceRoom } from '../conference/room.ts'
 import { twilioRestClient } from '../config.ts'
 import {
   answerAgentLeg,
@@ -130,6 +133,18 @@ describe('the TwiML App Voice URL', () => {
       expect(conference?.participants.find((p) => p.label === OLD_LEG)).toMatchObject({
         endConferenceOnExit: true,
       })
+    })
+
+    it('only removes the leg when the host leaving does not end the conference', async () => {
+      const { conferenceId, legRequests } = await hostOnCall()
+      const result = await runInDurableObject(roomFor(env, conferenceId), async (_room, state) => {
+        // The same room as configured with END_CONFERENCE_ON_HOST_EXIT=false.
+        const room = new ConferenceRoom(state, { ...env, END_CONFERENCE_ON_HOST_EXIT: 'false' })
+        await state.blockConcurrencyWhile(async () => {})
+        return room.humanLeg({ label: OLD_LEG, callSid: `CA${'7'.repeat(32)}` })
+      })
+      expect(result).toEqual({ ok: true })
+      expect(await legRequests()).toEqual([['DELETE', undefined, 204]])
     })
 
     it('hangs up if the conference ends while Twilio is asked', async () => {
