@@ -356,39 +356,27 @@ export class ConferenceRoom extends DurableObject<Env> {
     const conferenceSid = this.#roster.conference.conferenceSid
     if (!conferenceSid) return
     const leg = holder.callSid ?? holder.label
-    let rest: TwilioRestClient
+    let rest: TwilioRestClient | undefined
+    let endOnExitTurnedOff = false
     try {
       rest = twilioRestClient(this.env, FREE_LABEL_REQUESTS)
-    } catch (error) {
-      this.#log('warn', `${holder.label}: cannot remove its earlier call: ${describeError(error)}`)
-      return
-    }
-    const endsConference = endConferenceOnHostExit(this.env)
-    try {
-      if (endsConference) {
+      if (endConferenceOnHostExit(this.env)) {
         await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
+        endOnExitTurnedOff = true
       }
+      await rest.removeParticipant(conferenceSid, leg)
+      this.#log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
     } catch (error) {
-      // Not found: the leg has gone already, and the label with it.
+      // Not found (only the update throws it): the leg has gone already, and the label with it.
       if (error instanceof TwilioApiError && error.status === 404) return
       this.#log(
         'warn',
         `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
       )
-      return
-    }
-    try {
-      await rest.removeParticipant(conferenceSid, leg)
-      this.#log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
-    } catch (error) {
-      this.#log(
-        'warn',
-        `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
-      )
       // Still in, perhaps alive after all: its leaving must end the conference again.
-      if (endsConference) {
+      if (endOnExitTurnedOff) {
         void rest
-          .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
+          ?.updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
           .catch((error) =>
             this.#log(
               'warn',
