@@ -213,22 +213,10 @@ describe('the media bridge in a conference room', () => {
 
   it('says the agent left when the room restarts mid-call, its stream gone with it', async () => {
     const call = await liveCall()
-    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
-      await eventually('the live stream to be saved', async () => {
-        const saved = await state.storage.get<RoomRecord>('room')
-        return saved?.stream.status === 'live'
-      })
-      // A new instance over the same storage, as after a deploy: no stream socket survives.
-      const sockets = state.getWebSockets
-      state.getWebSockets = () => []
-      try {
-        const room = new ConferenceRoom(state, env)
-        await state.blockConcurrencyWhile(async () => {})
-        return room.view()
-      } finally {
-        state.getWebSockets = sockets
-      }
-    })
+    // As after a deploy: no stream socket survives.
+    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) =>
+      (await roomOverLiveCall(state, { socketsKept: false })).view(),
+    )
     expect(view).toMatchObject({
       status: 'in-progress',
       stream: { status: 'stopped' },
@@ -239,14 +227,9 @@ describe('the media bridge in a conference room', () => {
   it('closes a stream that outlived its bridge, as after hibernation, and says the agent left', async () => {
     const call = await liveCall()
     const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
-      await eventually('the live stream to be saved', async () => {
-        const saved = await state.storage.get<RoomRecord>('room')
-        return saved?.stream.status === 'live'
-      })
-      // Hibernation keeps the socket but not the instance: a new one, over the same storage,
-      // gets the stream's next frame without the bridge or the agent socket it belonged to.
-      const room = new ConferenceRoom(state, env)
-      await state.blockConcurrencyWhile(async () => {})
+      // Hibernation keeps the socket but not the instance: the new one gets the stream's
+      // next frame without the bridge or the agent socket it belonged to.
+      const room = await roomOverLiveCall(state, { socketsKept: true })
       const [stream] = state.getWebSockets('twilio')
       if (!stream) throw new Error('the stream socket is gone')
       room.webSocketMessage(stream, JSON.stringify({ event: 'media', streamSid: STREAM_SID }))
@@ -363,3 +346,26 @@ describe('the media bridge in a conference room', () => {
     await eventually('the Twilio stream to close', () => call.stream.closes.length > 0)
   })
 })
+
+/**
+ * A new room instance over a live call's storage, once the call is saved as live: what the
+ * runtime makes after a deploy (the sockets gone) or after hibernation (the sockets kept).
+ */
+async function roomOverLiveCall(
+  state: DurableObjectState,
+  { socketsKept }: { socketsKept: boolean },
+): Promise<ConferenceRoom> {
+  await eventually('the live stream to be saved', async () => {
+    const saved = await state.storage.get<RoomRecord>('room')
+    return saved?.stream.status === 'live'
+  })
+  const sockets = state.getWebSockets
+  if (!socketsKept) state.getWebSockets = () => []
+  try {
+    const room = new ConferenceRoom(state, env)
+    await state.blockConcurrencyWhile(async () => {})
+    return room
+  } finally {
+    state.getWebSockets = sockets
+  }
+}
