@@ -207,8 +207,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     const now = Date.now()
     await this.#checkCalls(record, now)
-    // Asking Twilio let other events in: the conference may have ended meanwhile.
-    if (this.#record !== record || record.endedAt) return
+    if (this.#endedMeanwhile(record)) return
     const emptySince = this.#emptySince(record)
     if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
       await this.end(`nobody on the call for ${EMPTY_ROOM_MS / 60_000} minutes`)
@@ -251,9 +250,9 @@ export class ConferenceRoom extends DurableObject<Env> {
           this.#log('warn', `asking Twilio about ${participant.label}: ${describeError(error)}`)
         }
       }
-      // The conference may have ended, or a callback settled the call or brought a new one
-      // (a rejoin under the same label), while Twilio was asked.
-      if (this.#record !== record || record.endedAt) return
+      // A callback may also have settled the call or brought a new one (a rejoin under the
+      // same label) while Twilio was asked.
+      if (this.#endedMeanwhile(record)) return
       if (participant.callSid !== callSid) continue
       if (dialing ? !isDialPending(participant) : participant.status !== 'joined') continue
       const notices = call
@@ -277,6 +276,14 @@ export class ConferenceRoom extends DurableObject<Env> {
         })
       }
     }
+  }
+
+  /**
+   * After asking Twilio, which lets other events in: whether the conference ended (or its
+   * record was freed) meanwhile.
+   */
+  #endedMeanwhile(record: RoomRecord): boolean {
+    return this.#record !== record || Boolean(record.endedAt)
   }
 
   /** When the people on the call are next due to be checked; Infinity while nobody is. */
@@ -335,9 +342,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     const holder = this.#roster.find(leg.label)
     if (holder?.label === leg.label && holder.callSid !== leg.callSid && isActive(holder)) {
       await this.#freeLabel(holder)
-      // Asking Twilio let other events in: the conference may have ended meanwhile, and a
-      // join now would start a new, empty one under its name.
-      if (this.#record !== record || record.endedAt) return notFound()
+      // A join into an ended conference would start a new, empty one under its name.
+      if (this.#endedMeanwhile(record)) return notFound()
     }
     return { ok: true }
   }
