@@ -26,6 +26,8 @@ export const lostNothing = (result: WindowResult): boolean =>
   ) && result.violations === 0
 
 const ms = (value: number) => fixed(value, 1)
+/** Where a p99 sits: the p98 and the p99.5 around it. */
+const tail = (flow: Direction) => `${ms(flow.p98)}–${ms(flow.p995)}`
 
 export function printWindows(results: readonly WindowResult[]): void {
   printTable(
@@ -118,7 +120,9 @@ function medianDirection(flows: readonly Direction[]): Direction {
     sent: sum((flow) => flow.sent),
     received: sum((flow) => flow.received),
     p50: middle(flows.map((flow) => flow.p50)),
+    p98: middle(flows.map((flow) => flow.p98)),
     p99: middle(flows.map((flow) => flow.p99)),
+    p995: middle(flows.map((flow) => flow.p995)),
     max: Math.max(...flows.map((flow) => flow.max)),
   }
 }
@@ -266,6 +270,7 @@ export function printPairs(
       'ratio',
       'p99 to Twilio ms',
       'ratio',
+      'p98–p99.5 to agent ms',
     ],
     ratios.map((r) => [
       r.key,
@@ -276,6 +281,7 @@ export function printPairs(
       times(r.toAgent),
       `${ms(r.ours.toTwilio.p99)} / ${ms(r.floor.toTwilio.p99)}`,
       times(r.toTwilio),
+      `${tail(r.ours.toAgent)} / ${tail(r.floor.toAgent)}`,
     ]),
   )
   const groups = new Map<string, typeof ratios>()

@@ -1,7 +1,8 @@
 /**
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
- * [--interruptions 10] [--variants | --variant NAME ...] [--together [--calibrate]] [--trace-gc] [--transcripts] [--search
+ * [--interruptions 10] [--variants | --variant NAME ...] [--ulaw-only]
+ * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--transcripts] [--search
  * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -25,7 +26,10 @@
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other. --calibrate puts a
  * second floor in ours' place: two identical runtimes, to show how far apart the
- * harness measures what does not differ.
+ * harness measures what does not differ; --calibrate-with spin4000 makes that second
+ * floor one that only spends more CPU per message, to show what that alone does to the
+ * tail. --ulaw-only leaves out ours' pcm_16000 runs (and the floor's converting ones
+ * beside them), so that both runtimes carry the same messages all run long.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
  * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
@@ -60,6 +64,7 @@ import {
   type DevExtras,
   type FloorVariant,
   floorInOursPlace,
+  isFloorVariant,
   type OurVariant,
   type Session,
   startFloor,
@@ -106,6 +111,8 @@ const { values: flags } = parseArgs({
     variant: { type: 'string', multiple: true, default: [] },
     together: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
+    'calibrate-with': { type: 'string', default: 'relay' },
+    'ulaw-only': { type: 'boolean', default: false },
     'trace-gc': { type: 'boolean', default: false },
     transcripts: { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
@@ -128,15 +135,29 @@ if (flags.calibrate && !flags.together) {
   console.error('--calibrate compares two floors side by side: add --together.')
   process.exit(2)
 }
+if (flags['calibrate-with'] !== 'relay' && !flags.calibrate) {
+  console.error(
+    "--calibrate-with chooses the floor that --calibrate puts in ours' place: add --calibrate.",
+  )
+  process.exit(2)
+}
+const standIn = floorVariant(flags['calibrate-with'])
 if (flags.together && kinds.length < 2) {
   console.error('--together needs both workers: drop --only and --logic-only.')
   process.exit(2)
 }
 const logicRounds = Number(flags['logic-rounds'])
-const picked = flags.variant.length > 0 ? flags.variant : ['ulaw', 'convert']
+const picked = flags['ulaw-only']
+  ? ['ulaw']
+  : flags.variant.length > 0
+    ? flags.variant
+    : ['ulaw', 'convert']
 const chosen = (variant: string) => flags.variants || picked.includes(variant)
 /** What each worker runs, in this order: its chosen variants, then itself (undefined). */
-const runsOf = (kind: Kind): Variant[] => [...VARIANTS[kind].filter(chosen), undefined]
+const runsOf = (kind: Kind): Variant[] => [
+  ...VARIANTS[kind].filter(chosen),
+  ...(flags['ulaw-only'] && kind === 'ours' ? [] : [undefined]),
+]
 /** --together: each of ours' runs beside the floor's run it is judged against. */
 const pairs = (): Run[][] =>
   runsOf('ours').map((variant) => [
@@ -252,13 +273,20 @@ async function start(kind: Kind): Promise<Running> {
     kind === 'floor'
       ? await startFloor(agent.url, extras)
       : flags.calibrate
-        ? floorInOursPlace(await startFloor(agent.url, extras))
+        ? floorInOursPlace(await startFloor(agent.url, extras), standIn)
         : await startOurs(agent.url, twilio.url, extras)
   const processes = workerdProcesses(session.worker.pid, session.worker.port)
   console.log(
     `${kind}: wrangler pid ${session.worker.pid}, workerd runtime ${processes.runtime.join(',')}, proxy ${processes.proxy.join(',')}`,
   )
   return { session, processes, runs: 0 }
+}
+
+/** --calibrate-with's floor variant; a name that is none ends the run. */
+function floorVariant(name: string): FloorVariant {
+  if (isFloorVariant(name)) return name
+  console.error(`--calibrate-with takes a floor variant (relay, spin4000, …), not ${name}.`)
+  process.exit(2)
 }
 
 /** V8 prints each collection, and each stops its isolate (a full one for tens of ms). */

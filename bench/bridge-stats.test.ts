@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { medianInterval, percentile } from './bridge-stats.ts'
+import { direction, medianInterval, percentile } from './bridge-stats.ts'
 
 describe('medianInterval', () => {
   it('needs six measurements for 95%: with five, even the extremes miss 1 time in 16', () => {
@@ -27,5 +27,21 @@ describe('percentile', () => {
     expect(percentile(sorted, 0.99)).toBe(99)
     expect(percentile(sorted, 0.5)).toBe(50)
     expect(percentile([], 0.99)).toBeNaN()
+  })
+})
+
+describe('direction', () => {
+  it('counts every message, and takes latencies only of those sent inside the window', () => {
+    // 1000 frames sent 10 ms apart from t = 0, the k-th taking k / 100 ms; one more, sent
+    // before the window, that took far longer, and one sent that never arrived.
+    const sentAt = Array.from({ length: 1002 }, (_, k) => (k - 1) * 10)
+    const receivedAt = sentAt.slice(0, 1001).map((at, k) => at + (k === 0 ? 500 : (k - 1) / 100))
+    const flow = direction([{ sentAt, receivedAt }], 0, 10_000)
+    expect(flow).toMatchObject({ sent: 1002, received: 1001 })
+    expect(flow.max).toBeCloseTo(9.99)
+    expect(flow.p50).toBeCloseTo(4.99)
+    expect(flow.p98).toBeCloseTo(9.79)
+    expect(flow.p99).toBeCloseTo(9.89)
+    expect(flow.p995).toBeCloseTo(9.94)
   })
 })

@@ -8,7 +8,14 @@ export interface Direction {
   sent: number
   received: number
   p50: number
+  /**
+   * p98 and p99.5 show where the p99 sits: at N = 50 on a knee between the frames that
+   * met no stall (p98 a few ms) and those that did (p99.5 tens of ms), where a little
+   * more stalled time moves the p99 a long way (docs/bridge-bench.md, "Calibration").
+   */
+  p98: number
   p99: number
+  p995: number
   max: number
 }
 
@@ -32,7 +39,9 @@ export function direction(timelines: readonly Timeline[], from: number, to: numb
     sent,
     received,
     p50: percentile(latencies, 0.5),
+    p98: percentile(latencies, 0.98),
     p99: percentile(latencies, 0.99),
+    p995: percentile(latencies, 0.995),
     max: latencies.at(-1) ?? Number.NaN,
   }
 }

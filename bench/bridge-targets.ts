@@ -25,7 +25,18 @@ import { TEST_CREDENTIALS } from '../test/test-env.ts'
 import type { BridgeTarget } from './bridge-load.ts'
 
 /** What the floor adds of our bridge (relay-room.ts). */
-export type FloorVariant = 'relay' | 'repack' | 'convert' | 'marks' | 'convert+marks' | 'batch2'
+export type FloorVariant =
+  | 'relay'
+  | 'repack'
+  | 'convert'
+  | 'marks'
+  | 'convert+marks'
+  | 'batch2'
+  | `spin${number}`
+
+/** A floor variant's name, as --calibrate-with takes it. */
+export const isFloorVariant = (name: string): name is FloorVariant =>
+  /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+)$/.test(name)
 /** Our worker with ulaw_8000 agents: the bridge's logic without the conversion. */
 export type OurVariant = 'pcm' | 'ulaw'
 
@@ -101,14 +112,15 @@ export async function startFloor(agentUrl: string, extras: DevExtras = {}): Prom
 /**
  * --calibrate: the floor again, in ours' place, so that a side-by-side run compares two
  * identical runtimes and shows how far apart the harness measures them. Ours' ulaw_8000
- * runs become the plain relay, its pcm_16000 runs the converting floor; labels keep the
- * `ours` prefix the report pairs windows by.
+ * runs become `standIn` (the plain relay, or with --calibrate-with a variant such as
+ * `spin4000`: the floor with only more CPU), its pcm_16000 runs the converting floor;
+ * labels keep the `ours` prefix the report pairs windows by.
  */
-export function floorInOursPlace(floor: Session): Session {
+export function floorInOursPlace(floor: Session, standIn: FloorVariant = 'relay'): Session {
   return {
     worker: floor.worker,
     target: (tag, variant) => {
-      const target = floor.target(tag, variant === 'ulaw' ? 'relay' : 'convert')
+      const target = floor.target(tag, variant === 'ulaw' ? standIn : 'convert')
       return { ...target, label: `ours=${target.label}` }
     },
   }

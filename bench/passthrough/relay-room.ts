@@ -11,7 +11,10 @@
  * converters (pcm_16000 both ways), `repack` makes messages of the same sizes
  * without filtering (repacking.ts), `marks` sends a mark after each media,
  * `batch2` sends two Twilio frames per `user_audio_chunk` (the framing we did
- * not choose: half the sends to the agent, 20 ms more delay).
+ * not choose: half the sends to the agent, 20 ms more delay). `spin<N>` (as
+ * `spin4000`) runs N steps of integer arithmetic before each message: more CPU
+ * and nothing else (no allocation, no logic), to show what a few percent more
+ * CPU alone does to the latency tail (docs/bridge-bench.md, "Calibration").
  */
 import { decodeBase64, encodeBase64 } from '../../worker/audio/base64.ts'
 import { type AudioConverter, agentToTwilio, twilioToAgent } from '../../worker/audio/converters.ts'
@@ -55,6 +58,10 @@ export class Relay {
   /** batch2: the frame waiting for its partner. */
   #held: string | undefined
   #markCount = 0
+  /** spin<N>: steps of busy work per message. */
+  readonly #spin: number
+  /** Where the busy work's result goes, so that the compiler cannot drop it. */
+  #spun = 0
 
   constructor(sinks: RelaySinks, streamSid: string, variant: string) {
     this.#sinks = sinks
@@ -70,10 +77,19 @@ export class Relay {
     }
     this.#marks = variant.includes('marks')
     this.#batch = variant.includes('batch2')
+    this.#spin = Number(/spin(\d+)/.exec(variant)?.[1] ?? 0)
+  }
+
+  /** Integer steps that allocate nothing: CPU time, and only that. */
+  #work(): void {
+    let x = this.#spun | 1
+    for (let i = 0; i < this.#spin; i++) x = (x ^ (x << 13) ^ (x >>> 17) ^ (x << 5)) | 0
+    this.#spun = x
   }
 
   /** A Twilio `media` payload. */
   toAgent(payload: string): void {
+    if (this.#spin) this.#work()
     if (this.#batch) {
       if (this.#held === undefined) {
         this.#held = payload
@@ -88,6 +104,7 @@ export class Relay {
 
   /** One message from the agent's socket. */
   fromAgent(data: string): void {
+    if (this.#spin) this.#work()
     const message = JSON.parse(data)
     switch (message.type) {
       case 'audio':
