@@ -12,7 +12,8 @@
  * CPU to themselves while the load generator, the agent, wrangler and its
  * proxies share the rest. First the logic benchmark (bridge-logic.ts: each
  * worker's JavaScript, timed in workerd without sockets), then an
- * interruption window at N = 1 for each worker (which also warms them up),
+ * interruption window at N = 1 for each worker, a short warm-up window of each
+ * variant (not counted: V8 has yet to optimize each variant's own code),
  * then, for each repeat and stream count, the floor's windows, then ours:
  * alternating, so a slow spell of the machine falls on both; a runtime's next
  * window waits until its last one's calls have been gone SETTLE_MS. Variants: by
@@ -26,9 +27,9 @@
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other. --calibrate puts a
  * second floor in ours' place: two identical runtimes, to show how far apart the
- * harness measures what does not differ; --calibrate-with spin4000 makes that second
- * floor one that only spends more CPU per message, to show what that alone does to the
- * tail. --ulaw-only leaves out ours' pcm_16000 runs (and the floor's converting ones
+ * harness measures what does not differ; --calibrate-with spin4000 (or alloc300) makes
+ * that second floor one that only spends more CPU (or makes more garbage) per message,
+ * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs (and the floor's converting ones
  * beside them), so that both runtimes carry the same messages all run long.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
@@ -82,6 +83,12 @@ const SEARCH_P99_MS = 50
  * Calls do not end 50 at a time in life.
  */
 const SETTLE_MS = 15_000
+/**
+ * Before the measured windows, a short one of each variant (or pair), not reported. Without
+ * it the first window of a floor whose busy loop had never run measured 1.15–1.27x the
+ * CPU of the later ones, once with a 2 s backlog (docs/bridge-bench.md, "Stand-ins").
+ */
+const WARM_UP = { streams: 5, seconds: 5 }
 const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
   floor: ['repack', 'convert', 'marks', 'convert+marks', 'batch2'],
   ours: ['ulaw'],
@@ -133,6 +140,10 @@ const kinds = (['floor', 'ours'] as const).filter(
 )
 if (flags.calibrate && !flags.together) {
   console.error('--calibrate compares two floors side by side: add --together.')
+  process.exit(2)
+}
+if (flags['ulaw-only'] && (flags.variants || flags.variant.length > 0)) {
+  console.error('--ulaw-only picks the variants itself: drop --variant and --variants.')
   process.exit(2)
 }
 if (flags['calibrate-with'] !== 'relay' && !flags.calibrate) {
@@ -226,6 +237,14 @@ async function runWindows(): Promise<void> {
   for (const kind of kinds) {
     results.push(...(await window([[kind, undefined]], 1, Number(flags.interruptions), true)))
   }
+  // Each variant's own code (the ulaw_8000 pass-through, a stand-in's busy loop) has not
+  // run yet: unwarmed, V8 runs it unoptimized through much of the first window.
+  const warmUps = flags.together
+    ? pairs()
+    : kinds.flatMap((kind) => runsOf(kind).map((variant) => [[kind, variant] as const]))
+  console.log(`Warm-up: ${WARM_UP.streams} streams for ${WARM_UP.seconds} s of each, not counted`)
+  for (const runs of warmUps) await window(runs, WARM_UP.streams, WARM_UP.seconds)
+  console.log('Measured windows:')
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
       if (flags.together) {
@@ -285,7 +304,9 @@ async function start(kind: Kind): Promise<Running> {
 /** --calibrate-with's floor variant; a name that is none ends the run. */
 function floorVariant(name: string): FloorVariant {
   if (isFloorVariant(name)) return name
-  console.error(`--calibrate-with takes a floor variant (relay, spin4000, …), not ${name}.`)
+  console.error(
+    `--calibrate-with takes a floor variant (relay, spin4000, alloc300, …), not ${name}.`,
+  )
   process.exit(2)
 }
 

@@ -33,10 +33,11 @@ export type FloorVariant =
   | 'convert+marks'
   | 'batch2'
   | `spin${number}`
+  | `alloc${number}`
 
 /** A floor variant's name, as --calibrate-with takes it. */
 export const isFloorVariant = (name: string): name is FloorVariant =>
-  /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+)$/.test(name)
+  /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+|alloc\d+)$/.test(name)
 /** Our worker with ulaw_8000 agents: the bridge's logic without the conversion. */
 export type OurVariant = 'pcm' | 'ulaw'
 

@@ -14,7 +14,10 @@
  * not choose: half the sends to the agent, 20 ms more delay). `spin<N>` (as
  * `spin4000`) runs N steps of integer arithmetic before each message: more CPU
  * and nothing else (no allocation, no logic), to show what a few percent more
- * CPU alone does to the latency tail (docs/bridge-bench.md, "Calibration").
+ * CPU alone does to the latency tail; `alloc<N>` (as `alloc300`) allocates about
+ * N bytes of small objects before each message, garbage by the next one: the
+ * collector's share of a bridge's work without its logic (docs/bridge-bench.md,
+ * "Stand-ins").
  */
 import { decodeBase64, encodeBase64 } from '../../worker/audio/base64.ts'
 import { type AudioConverter, agentToTwilio, twilioToAgent } from '../../worker/audio/converters.ts'
@@ -62,6 +65,10 @@ export class Relay {
   readonly #spin: number
   /** Where the busy work's result goes, so that the compiler cannot drop it. */
   #spun = 0
+  /** alloc<N>: small objects per message (about 32 bytes each, with its slot in the array). */
+  readonly #allocObjects: number
+  /** The last message's objects: reachable, so never optimized away, and garbage at the next. */
+  #allocated: { at: number; next: unknown }[] = []
 
   constructor(sinks: RelaySinks, streamSid: string, variant: string) {
     this.#sinks = sinks
@@ -78,6 +85,15 @@ export class Relay {
     this.#marks = variant.includes('marks')
     this.#batch = variant.includes('batch2')
     this.#spin = Number(/spin(\d+)/.exec(variant)?.[1] ?? 0)
+    this.#allocObjects = Math.round(Number(/alloc(\d+)/.exec(variant)?.[1] ?? 0) / 32)
+  }
+
+  /** Short-lived garbage, as a bridge's events, actions and parsed messages are. */
+  #allocate(): void {
+    this.#spun += this.#allocated.length
+    const objects: { at: number; next: unknown }[] = []
+    for (let i = 0; i < this.#allocObjects; i++) objects.push({ at: i, next: objects.at(-1) })
+    this.#allocated = objects
   }
 
   /** Integer steps that allocate nothing: CPU time, and only that. */
@@ -90,6 +106,7 @@ export class Relay {
   /** A Twilio `media` payload. */
   toAgent(payload: string): void {
     if (this.#spin) this.#work()
+    if (this.#allocObjects) this.#allocate()
     if (this.#batch) {
       if (this.#held === undefined) {
         this.#held = payload
@@ -105,6 +122,7 @@ export class Relay {
   /** One message from the agent's socket. */
   fromAgent(data: string): void {
     if (this.#spin) this.#work()
+    if (this.#allocObjects) this.#allocate()
     const message = JSON.parse(data)
     switch (message.type) {
       case 'audio':
