@@ -175,6 +175,11 @@ const pairs = (): Run[][] =>
     ['floor', variant === 'ulaw' || !chosen('convert') ? undefined : 'convert'],
     ['ours', variant],
   ])
+/** The runs of each measured window: each pair with --together, else each run alone. */
+const measured = (): (readonly Run[])[] =>
+  flags.together
+    ? pairs()
+    : kinds.flatMap((kind) => runsOf(kind).map((variant): Run[] => [[kind, variant]]))
 
 console.log(
   `\nBridge: ${counts.join(', ')} streams in real time for ${seconds} s, ${flags.repeat} time(s) each, through wrangler dev on loopback` +
@@ -239,29 +244,18 @@ async function runWindows(): Promise<void> {
   }
   // Each variant's own code (the ulaw_8000 pass-through, a stand-in's busy loop) has not
   // run yet: unwarmed, V8 runs it unoptimized through much of the first window.
-  const warmUps = flags.together
-    ? pairs()
-    : kinds.flatMap((kind) => runsOf(kind).map((variant) => [[kind, variant] as const]))
   console.log(`Warm-up: ${WARM_UP.streams} streams for ${WARM_UP.seconds} s of each, not counted`)
-  for (const runs of warmUps) await window(runs, WARM_UP.streams, WARM_UP.seconds)
+  for (const runs of measured()) await window(runs, WARM_UP.streams, WARM_UP.seconds)
   console.log('Measured windows:')
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
-      if (flags.together) {
-        // Which worker's calls come first alternates from one repeat to the next.
-        for (const pair of pairs()) {
-          const both = await window(repeat % 2 ? pair.toReversed() : pair, streams, seconds)
-          results.push(...both)
-          const ours = both.find((r) => r.label.startsWith('ours'))
-          const floor = both.find((r) => r.label.startsWith('floor'))
-          if (ours && floor) shared.push([ours, floor])
-        }
-        continue
-      }
-      for (const kind of kinds) {
-        for (const variant of runsOf(kind)) {
-          results.push(...(await window([[kind, variant]], streams, seconds)))
-        }
+      for (const runs of measured()) {
+        // Side by side, which worker's calls come first alternates from one repeat to the next.
+        const windowResults = await window(repeat % 2 ? runs.toReversed() : runs, streams, seconds)
+        results.push(...windowResults)
+        const ours = windowResults.find((r) => r.label.startsWith('ours'))
+        const floor = windowResults.find((r) => r.label.startsWith('floor'))
+        if (ours && floor) shared.push([ours, floor])
       }
     }
   }

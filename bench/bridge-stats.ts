@@ -10,8 +10,8 @@ export interface Direction {
   p50: number
   /**
    * p98 and p99.5 show where the p99 sits: at N = 50 on a knee between the frames that
-   * met no stall (p98 a few ms) and those that did (p99.5 tens of ms), where a little
-   * more stalled time moves the p99 a long way (docs/bridge-bench.md, "Calibration").
+   * met no stall and the few that did (p99.5 tens of ms), where a little more stalled
+   * time moves the p99 a long way (docs/bridge-bench.md, "Stand-ins").
    */
   p98: number
   p99: number

@@ -38,6 +38,7 @@ export type FloorVariant =
 /** A floor variant's name, as --calibrate-with takes it. */
 export const isFloorVariant = (name: string): name is FloorVariant =>
   /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+|alloc\d+)$/.test(name)
+
 /** Our worker with ulaw_8000 agents: the bridge's logic without the conversion. */
 export type OurVariant = 'pcm' | 'ulaw'
 
@@ -114,8 +115,9 @@ export async function startFloor(agentUrl: string, extras: DevExtras = {}): Prom
  * --calibrate: the floor again, in ours' place, so that a side-by-side run compares two
  * identical runtimes and shows how far apart the harness measures them. Ours' ulaw_8000
  * runs become `standIn` (the plain relay, or with --calibrate-with a variant such as
- * `spin4000`: the floor with only more CPU), its pcm_16000 runs the converting floor;
- * labels keep the `ours` prefix the report pairs windows by.
+ * `spin4000`, the floor with only more CPU, or `alloc300`, with only more garbage), its
+ * pcm_16000 runs the converting floor; labels keep the `ours` prefix the report pairs
+ * windows by.
  */
 export function floorInOursPlace(floor: Session, standIn: FloorVariant = 'relay'): Session {
   return {
