@@ -29,8 +29,9 @@
  * second floor in ours' place: two identical runtimes, to show how far apart the
  * harness measures what does not differ; --calibrate-with spin4000 (or alloc300) makes
  * that second floor one that only spends more CPU (or makes more garbage) per message,
- * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs (and the floor's converting ones
- * beside them), so that both runtimes carry the same messages all run long.
+ * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
+ * (and the floor's converting ones beside them), so that both runtimes carry the same
+ * messages all run long.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
  * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
@@ -84,9 +85,10 @@ const SEARCH_P99_MS = 50
  */
 const SETTLE_MS = 15_000
 /**
- * Before the measured windows, a short one of each variant (or pair), not reported. Without
- * it the first window of a floor whose busy loop had never run measured 1.15–1.27x the
- * CPU of the later ones, once with a 2 s backlog (docs/bridge-bench.md, "Stand-ins").
+ * Before the measured windows, a short one of each variant (or pair), printed but counted
+ * in no figure. Without it the first window of a floor whose busy loop had never run
+ * measured 1.15–1.27x the CPU of the later ones, once with a 2 s backlog
+ * (docs/bridge-bench.md, "Stand-ins").
  */
 const WARM_UP = { streams: 5, seconds: 5 }
 const VARIANTS: Record<Kind, (FloorVariant | OurVariant)[]> = {
