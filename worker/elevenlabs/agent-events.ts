@@ -20,6 +20,7 @@ import type {
   UserTranscript,
   VadScore,
 } from '@elevenlabs/types'
+import { ShapeKeeper } from '../json-shapes.ts'
 
 export type AgentEvent =
   | {
@@ -213,6 +214,9 @@ const OTHER_EVENTS: Record<OtherEventName, true> = {
 
 const invalid = (reason: string): AgentEvent => ({ type: 'invalid', reason })
 
+/** Every kind the bridge reads, audio and pings above all (json-shapes.ts). */
+export const agentMessageShapes = new ShapeKeeper<ParsedMessage['type']>()
+
 /** Parses one WebSocket message from the agent; anything unusable becomes `{ type: 'invalid' }`. */
 export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
   if (typeof data !== 'string') return invalid('binary frame')
@@ -227,7 +231,10 @@ export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
   if (!isString(type)) return invalid('no type')
   if (Object.hasOwn(PARSERS, type)) {
     const parse = PARSERS[type as ParsedMessage['type']] as Parser<ParsedMessage>
-    return parse(message) ?? invalid(`${type} without its required fields`)
+    const event = parse(message)
+    if (!event) return invalid(`${type} without its required fields`)
+    agentMessageShapes.keep(type as ParsedMessage['type'], message)
+    return event
   }
   if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
   return invalid(`unknown type ${type.slice(0, 40)}`)

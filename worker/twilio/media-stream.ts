@@ -10,6 +10,8 @@
  * Source: https://www.twilio.com/docs/voice/media-streams/websocket-messages
  */
 
+import { ShapeKeeper } from '../json-shapes.ts'
+
 /** Larger than any real Twilio message (a 20 ms media frame is about 300 bytes). */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -72,6 +74,9 @@ const count = (value: unknown): number => {
   return Number.isFinite(n) ? n : Number.NaN
 }
 
+/** The messages that come all through a call (json-shapes.ts): media, and our marks' echoes. */
+export const streamMessageShapes = new ShapeKeeper<'media' | 'mark'>()
+
 export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
   if (typeof data !== 'string') {
     return invalid('binary_frame', `binary frame of ${data.byteLength} bytes`, 1003)
@@ -87,8 +92,11 @@ export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
   }
   if (!isObject(message)) return invalid('not_json', 'JSON that is not an object', 1007)
   switch (message.event) {
-    case 'media':
-      return parseMedia(message)
+    case 'media': {
+      const media = parseMedia(message)
+      if (media.event === 'media') streamMessageShapes.keep('media', message)
+      return media
+    }
     case 'connected':
       return { event: 'connected' }
     case 'start':
@@ -96,9 +104,11 @@ export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
     case 'mark': {
       const name = isObject(message.mark) ? str(message.mark.name) : undefined
       const streamSid = str(message.streamSid)
-      return name !== undefined && streamSid
-        ? { event: 'mark', streamSid, name }
-        : invalid('malformed', 'mark without streamSid or mark.name')
+      if (name === undefined || !streamSid) {
+        return invalid('malformed', 'mark without streamSid or mark.name')
+      }
+      streamMessageShapes.keep('mark', message)
+      return { event: 'mark', streamSid, name }
     }
     case 'dtmf': {
       const digit = isObject(message.dtmf) ? str(message.dtmf.digit) : undefined
