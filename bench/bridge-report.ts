@@ -9,6 +9,7 @@ import { SLOW_MS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
 import {
   busiestIsolate,
+  type CodeEvent,
   type Collection,
   type Direction,
   medianInterval,
@@ -359,5 +360,46 @@ export function printCollections(byWorker: ReadonlyMap<string, readonly Collecti
       'young gen largest MB',
     ],
     [...byWorker].map(([worker, collections]) => row(worker, collections)),
+  )
+}
+
+/** V8's reason when a full collection freed a map or object that optimized code was built on. */
+const AT_A_COLLECTION = 'embedded weak objects cleared'
+
+/**
+ * --trace-deopt: each runtime's optimizations and deoptimizations inside the measured
+ * windows. Code thrown away at a collection leaves what it ran to slower tiers until V8
+ * optimizes it again, just when the calls catch up on what queued behind the pause.
+ */
+export function printCodeChurn(byWorker: ReadonlyMap<string, readonly CodeEvent[]>): void {
+  const row = (worker: string, events: readonly CodeEvent[]) => {
+    const reasons = new Map<string, number>()
+    for (const event of events) {
+      if (event.kind === 'deoptimized')
+        reasons.set(event.reason, (reasons.get(event.reason) ?? 0) + 1)
+    }
+    const deoptimized = [...reasons.values()].reduce((sum, n) => sum + n, 0)
+    const others = [...reasons]
+      .filter(([reason]) => reason !== AT_A_COLLECTION)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([reason, n]) => `${reason} (${n})`)
+    return [
+      worker,
+      String(events.length - deoptimized),
+      String(deoptimized),
+      String(reasons.get(AT_A_COLLECTION) ?? 0),
+      others.join(', ') || '–',
+    ]
+  }
+  printTable(
+    [
+      'runtime',
+      'optimizations',
+      'deoptimizations',
+      'at a full collection',
+      'other reasons, most frequent',
+    ],
+    [...byWorker].map(([worker, events]) => row(worker, events)),
   )
 }

@@ -2,7 +2,8 @@
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
  * [--interruptions 10] [--variants | --variant NAME ...] [--ulaw-only]
- * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--transcripts] [--search
+ * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--trace-deopt]
+ * [--transcripts] [--search
  * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
  * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -36,6 +37,9 @@
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
  * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
  * roots, the young generation's size).
+ * With --trace-deopt, V8 in both runtimes reports what it optimizes and what optimized
+ * code it throws away, and the run ends with the counts inside the measured windows (after
+ * the warm-up), and how many deoptimizations a full collection caused.
  * With --transcripts, the agent opens each reply as ElevenLabs opens a turn (a
  * `user_transcript`, then an `agent_response`, then the audio), and each window prints
  * how long the first audio of each reply took to reach Twilio.
@@ -54,6 +58,7 @@ import {
   medians,
   printCapacity,
   printClears,
+  printCodeChurn,
   printCollections,
   printPairs,
   printReplyStarts,
@@ -61,7 +66,7 @@ import {
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
-import { type Collection, collection } from './bridge-stats.ts'
+import { type CodeEvent, type Collection, codeEvent, collection } from './bridge-stats.ts'
 import {
   type DevExtras,
   type FloorVariant,
@@ -123,6 +128,7 @@ const { values: flags } = parseArgs({
     'calibrate-with': { type: 'string', default: 'relay' },
     'ulaw-only': { type: 'boolean', default: false },
     'trace-gc': { type: 'boolean', default: false },
+    'trace-deopt': { type: 'boolean', default: false },
     transcripts: { type: 'boolean', default: false },
     search: { type: 'boolean', default: false },
     'search-from': { type: 'string', default: '50' },
@@ -197,6 +203,11 @@ const shared: [ours: WindowResult, floor: WindowResult][] = []
 const capacity = new Map<string, number | undefined>()
 /** --trace-gc: each runtime's collections. */
 const collections = new Map<Kind, Collection[]>()
+/** --trace-deopt: each runtime's optimizations and deoptimizations in measured windows. */
+const codeChurn = new Map<Kind, CodeEvent[]>()
+/** Whether a measured window (after the warm-up) is being measured now. */
+let measuring = false
+let warmedUp = false
 let logic: LogicFigures[] | undefined
 try {
   for (const kind of kinds) running.set(kind, await start(kind))
@@ -238,6 +249,13 @@ if (collections.size > 0) {
   printCollections(collections)
   console.log()
 }
+if (codeChurn.size > 0) {
+  console.log(
+    "Each runtime's optimizations and deoptimizations in the measured windows (--trace-deopt):\n",
+  )
+  printCodeChurn(codeChurn)
+  console.log()
+}
 printVerdicts(medians(results), counts, logic)
 
 async function runWindows(): Promise<void> {
@@ -248,6 +266,7 @@ async function runWindows(): Promise<void> {
   // run yet: unwarmed, V8 runs it unoptimized through much of the first window.
   console.log(`Warm-up: ${WARM_UP.streams} streams for ${WARM_UP.seconds} s of each, not counted`)
   for (const runs of measured()) await window(runs, WARM_UP.streams, WARM_UP.seconds)
+  warmedUp = true
   console.log('Measured windows:')
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     for (const streams of counts) {
@@ -283,7 +302,10 @@ function pin(): void {
 }
 
 async function start(kind: Kind): Promise<Running> {
-  const extras = flags['trace-gc'] ? traceGc(kind) : {}
+  const extras = withExtras(
+    flags['trace-gc'] ? traceGc(kind) : {},
+    flags['trace-deopt'] ? traceDeopt(kind) : {},
+  )
   const session =
     kind === 'floor'
       ? await startFloor(agent.url, extras)
@@ -320,6 +342,32 @@ function traceGc(kind: Kind): DevExtras {
   }
 }
 
+/** The optimizations and deoptimizations of a runtime, while a measured window is measured. */
+function traceDeopt(kind: Kind): DevExtras {
+  const mine: CodeEvent[] = []
+  codeChurn.set(kind, mine)
+  return {
+    v8Flags: ['--trace-opt', '--trace-deopt'],
+    onLine: (line) => {
+      const event = measuring ? codeEvent(line) : undefined
+      if (event) mine.push(event)
+    },
+  }
+}
+
+/** The tracers' flags together, each tracer reading every line. */
+function withExtras(...extras: DevExtras[]): DevExtras {
+  const readers = extras.flatMap(({ onLine }) => (onLine ? [onLine] : []))
+  return {
+    v8Flags: extras.flatMap(({ v8Flags = [] }) => v8Flags),
+    ...(readers.length > 0 && {
+      onLine: (line: string) => {
+        for (const read of readers) read(line)
+      },
+    }),
+  }
+}
+
 /** One window: `streams` calls to each run's worker, all at once; one result per run. */
 async function window(
   runs: readonly Run[],
@@ -345,6 +393,9 @@ async function window(
     seconds: windowSeconds,
     interrupt,
     transcripts: flags.transcripts,
+    onWindow: (phase) => {
+      measuring = warmedUp && phase === 'start'
+    },
   })
   for (const worker of workers) worker.lastEnded = performance.now()
   printWindows(windowResults)

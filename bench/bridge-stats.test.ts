@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { direction, medianInterval, percentile } from './bridge-stats.ts'
+import { codeEvent, direction, medianInterval, percentile } from './bridge-stats.ts'
 
 describe('medianInterval', () => {
   it('needs six measurements for 95%: with five, even the extremes miss 1 time in 16', () => {
@@ -43,5 +43,41 @@ describe('direction', () => {
     expect(flow.p98).toBeCloseTo(9.79)
     expect(flow.p99).toBeCloseTo(9.89)
     expect(flow.p995).toBeCloseTo(9.94)
+  })
+})
+
+describe('codeEvent', () => {
+  it("reads V8's --trace-opt and --trace-deopt lines, as workerd prints them", () => {
+    expect(
+      codeEvent(
+        '[marking 0x3b1700c5ee8d <JSFunction handle (sfi = 0x3b17008fadcd)> for optimization to MAGLEV, ConcurrencyMode::kConcurrent, reason: hot and stable]',
+      ),
+    ).toEqual({ kind: 'optimizing' })
+    expect(
+      codeEvent(
+        '[marking dependent code 0x3b170093a809 <Code MAGLEV> (0x3b17008f434d <SharedFunctionInfo hn>) (opt id 83) for deoptimization, reason: embedded weak objects cleared]',
+      ),
+    ).toEqual({ kind: 'deoptimized', reason: 'embedded weak objects cleared' })
+    expect(
+      codeEvent(
+        '[bailout (kind: deopt-eager, reason: wrong map): begin. deoptimizing 0x3b1700c342c1 <JSFunction ys (sfi = 0x3b17008f43dd)>, 0x3b170093547d <Code MAGLEV>, opt id 120, bytecode offset 475, deopt exit 4, FP to SP delta 40, caller SP 0x7ffc638b4568, pc 0x5581dd24de03]',
+      ),
+    ).toEqual({ kind: 'deoptimized', reason: 'wrong map' })
+  })
+
+  it("counts an optimization once, not again at its compiling lines; passes over others' lines", () => {
+    expect(
+      codeEvent(
+        '[compiling method 0x3b1700c5ee8d <JSFunction handle (sfi = 0x3b17008fadcd)> (target MAGLEV), mode: ConcurrencyMode::kConcurrent]',
+      ),
+    ).toBeUndefined()
+    expect(
+      codeEvent(
+        '[completed compiling 0x3b1700c5ee8d <JSFunction handle (sfi = 0x3b17008fadcd)> (target MAGLEV) - took 0.001, 1.329, 0.033 ms]',
+      ),
+    ).toBeUndefined()
+    expect(
+      codeEvent('[ConferenceRoom conf-1] bridge ended: Twilio stopped the stream'),
+    ).toBeUndefined()
   })
 })

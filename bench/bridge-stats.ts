@@ -159,6 +159,32 @@ export function collection(line: string): Collection | undefined {
   }
 }
 
+/**
+ * V8's `--trace-opt` and `--trace-deopt` lines, as workerd prints them: a function queued
+ * for optimization (`[marking 0x… <JSFunction f …> for optimization to MAGLEV, …]`),
+ * optimized code thrown away for a reason found outside it (`[marking dependent code … for
+ * deoptimization, reason: embedded weak objects cleared]`: a full collection freed a map or
+ * object the code was built on), and code left mid-run because what it met was not what it
+ * was built for (`[bailout (kind: deopt-eager, reason: wrong map): begin. …`).
+ */
+export type CodeEvent = { kind: 'optimizing' } | { kind: 'deoptimized'; reason: string }
+
+const OPTIMIZING = /\[marking 0x[\da-f]+ <JSFunction.*> for optimization to /
+const DEOPTIMIZED = [
+  /\[marking dependent code .* for deoptimization, reason: (.+)\]\s*$/,
+  /\[bailout \(kind: [\w-]+, reason: (.+?)\): begin\./,
+]
+
+/** A trace line's optimization or deoptimization, if it is one. */
+export function codeEvent(line: string): CodeEvent | undefined {
+  if (OPTIMIZING.test(line)) return { kind: 'optimizing' }
+  for (const pattern of DEOPTIMIZED) {
+    const reason = pattern.exec(line)?.[1]
+    if (reason !== undefined) return { kind: 'deoptimized', reason }
+  }
+  return undefined
+}
+
 /** What one isolate's collections came to over a run. */
 export interface CollectionSummary {
   full: readonly Collection[]
