@@ -35,6 +35,17 @@ describe("the parsers keep the latest message of each kind they read, as JSON.pa
     expect(streamMessageShapes.kept('mark')).toEqual(echo)
   })
 
+  it("Twilio's start, which comes once a call", () => {
+    const start = {
+      event: 'start',
+      sequenceNumber: '1',
+      start: { streamSid: 'MZ1', callSid: 'CA1', customParameters: { streamToken: 't' } },
+      streamSid: 'MZ1',
+    }
+    parseStreamMessage(JSON.stringify(start))
+    expect(streamMessageShapes.kept('start')).toEqual(start)
+  })
+
   it('not a malformed message: its shape is not the one that comes all call long', () => {
     parseStreamMessage(JSON.stringify(twilioMedia('BBBB')))
     parseStreamMessage(

@@ -74,8 +74,11 @@ const count = (value: unknown): number => {
   return Number.isFinite(n) ? n : Number.NaN
 }
 
-/** The messages that come all through a call (json-shapes.ts): media, and our marks' echoes. */
-export const streamMessageShapes = new ShapeKeeper<'media' | 'mark'>()
+/**
+ * Every kind read (json-shapes.ts): the media frames above all, but the code that reads
+ * them checks for the other kinds' maps too, the start's among them, which comes once.
+ */
+export const streamMessageShapes = new ShapeKeeper<Exclude<StreamEvent['event'], 'invalid'>>()
 
 export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
   if (typeof data !== 'string') {
@@ -91,12 +94,15 @@ export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
     return invalid('not_json', `not JSON: ${data.slice(0, 40)}`, 1007)
   }
   if (!isObject(message)) return invalid('not_json', 'JSON that is not an object', 1007)
+  const event = parseEvent(message)
+  if (event.event !== 'invalid') streamMessageShapes.keep(event.event, message)
+  return event
+}
+
+function parseEvent(message: Json): StreamEvent {
   switch (message.event) {
-    case 'media': {
-      const media = parseMedia(message)
-      if (media.event === 'media') streamMessageShapes.keep('media', message)
-      return media
-    }
+    case 'media':
+      return parseMedia(message)
     case 'connected':
       return { event: 'connected' }
     case 'start':
@@ -104,11 +110,9 @@ export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
     case 'mark': {
       const name = isObject(message.mark) ? str(message.mark.name) : undefined
       const streamSid = str(message.streamSid)
-      if (name === undefined || !streamSid) {
-        return invalid('malformed', 'mark without streamSid or mark.name')
-      }
-      streamMessageShapes.keep('mark', message)
-      return { event: 'mark', streamSid, name }
+      return name !== undefined && streamSid
+        ? { event: 'mark', streamSid, name }
+        : invalid('malformed', 'mark without streamSid or mark.name')
     }
     case 'dtmf': {
       const digit = isObject(message.dtmf) ? str(message.dtmf.digit) : undefined
