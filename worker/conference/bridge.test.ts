@@ -839,4 +839,28 @@ describe('bad input from Twilio', () => {
     })
     expect(h.bridge.stream.status).toBe('live')
   })
+
+  it("ignores and counts media for another stream, and sends nothing to Twilio's stream once it has stopped", () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.twilio({
+      event: 'media',
+      streamSid: 'MZ00000000000000000000000000000002',
+      media: { timestamp: '0', payload: 'AAAA' },
+    })
+    h.twilio({ event: 'stop', streamSid: STREAM })
+    const afterStop = [
+      ...h.media(),
+      ...h.audio(1, new Uint8Array(800).fill(0x55)),
+      ...h.agent({ type: 'interruption', interruption_event: { event_id: 1 } }),
+      ...h.advance(5000),
+    ]
+    expect(h.bridge.stats.invalid).toEqual({
+      'twilio:wrong_stream': 1,
+      'twilio:media_after_stop': 1,
+    })
+    expect(audioChunks(afterStop)).toEqual([])
+    expect(ofType(afterStop, 'twilio_send')).toEqual([])
+  })
 })

@@ -102,6 +102,16 @@ export class MediaBridge {
 
   #stream: StreamView = { status: 'awaiting' }
   #agent: AgentView = { status: 'waiting', speaking: false, reconnects: 0 }
+  /**
+   * The stream's sid while it is live; undefined before its start and after its end.
+   * This and `#agentReady` keep what every frame's path needs of the views above in the
+   * bridge's own fields: the views change shape with their state (spreads make most of
+   * them), and optimized code that read them was thrown away whenever the last object of
+   * a shape it knew was collected (an ended call's, for one; json-shapes.ts).
+   */
+  #liveSid: string | undefined
+  /** Whether the agent's conversation is ready (its view's status is 'ready'). */
+  #agentReady = false
   #attempt = 0
   /** The connection whose events count; undefined once we closed it or it closed. */
   #liveAttempt: number | undefined
@@ -270,19 +280,19 @@ export class MediaBridge {
       return
     }
     this.#stream = { status: 'live', streamSid, callSid }
+    this.#liveSid = streamSid
     this.#changed('stream')
     if (this.#humansPresent || this.#options.humanWaitMs <= 0) this.#connect()
     else this.#startWaitUntil = this.#now + this.#options.humanWaitMs
   }
 
   #onMedia(streamSid: string, payload: string, timestamp: number): void {
-    if (this.#stream.status !== 'live') {
-      const when = this.#stream.status === 'awaiting' ? 'before_start' : 'after_stop'
-      this.#invalid(`twilio:media_${when}`, streamSid)
-      return
-    }
-    if (streamSid !== this.#stream.streamSid) {
-      this.#invalid('twilio:wrong_stream', streamSid)
+    if (streamSid !== this.#liveSid) {
+      if (this.#liveSid !== undefined) this.#invalid('twilio:wrong_stream', streamSid)
+      else {
+        const when = this.#stream.status === 'awaiting' ? 'before_start' : 'after_stop'
+        this.#invalid(`twilio:media_${when}`, streamSid)
+      }
       return
     }
     // The agent has hung up and only its goodbye is still playing: nobody to hear the caller.
@@ -305,6 +315,7 @@ export class MediaBridge {
   #endStream(reason: string): void {
     if (this.#stream.status !== 'stopped') {
       this.#stream = { ...this.#stream, status: 'stopped' }
+      this.#liveSid = undefined
       this.#changed('stream')
     }
     // Nothing may reconnect, time out or mark for a call that is over.
@@ -416,6 +427,7 @@ export class MediaBridge {
     this.#lastAudioId = -1
     const { error: _cleared, ...rest } = this.#agent
     this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
+    this.#agentReady = true
     this.#changed('agent')
     // Each new conversation opens with the agent's first message: a repeat once the call
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
@@ -444,8 +456,8 @@ export class MediaBridge {
       return
     }
     const converter = this.#agentToTwilio
-    const streamSid = this.#stream.streamSid
-    if (!converter || this.#stream.status !== 'live' || !streamSid) return
+    const streamSid = this.#liveSid
+    if (!converter || !streamSid) return
     const payload = converter.convertBase64(audioBase64)
     if (payload === undefined) {
       this.#invalid('agent:invalid_base64', `audio of ${audioBase64.length} chars`)
@@ -466,9 +478,9 @@ export class MediaBridge {
   /** Follows the queued agent audio with a mark, so the room learns when it has played. */
   #sendMark(): void {
     this.#markDueAt = undefined
-    const streamSid = this.#stream.streamSid
+    const streamSid = this.#liveSid
     const name = this.#playback.markQueued()
-    if (name && streamSid && this.#stream.status === 'live') {
+    if (name && streamSid) {
       this.#emit({ type: 'twilio_send', data: markMessage(streamSid, name) })
     }
   }
@@ -490,8 +502,8 @@ export class MediaBridge {
 
   #onInterruption(eventId: number | undefined): void {
     this.#repeatedGreeting = undefined
-    const streamSid = this.#stream.streamSid
-    if (this.#stream.status === 'live' && streamSid) {
+    const streamSid = this.#liveSid
+    if (streamSid) {
       this.#emit({ type: 'twilio_send', data: clearMessage(streamSid) })
       this.stats.clears++
     }
@@ -622,7 +634,7 @@ export class MediaBridge {
   }
 
   #keepaliveDeadline(): number {
-    return this.#agent.status === 'ready'
+    return this.#agentReady
       ? this.#lastAgentMessageAt + this.#options.keepaliveTimeoutMs
       : Number.POSITIVE_INFINITY
   }
@@ -648,7 +660,7 @@ export class MediaBridge {
 
   #tellAgent(text: string, contextId?: string): void {
     if (contextId) this.#contexts.set(contextId, text)
-    if (this.#agent.status === 'ready') this.#send(contextualUpdate(text, contextId))
+    if (this.#agentReady) this.#send(contextualUpdate(text, contextId))
     else if (!contextId) this.#queuedContexts.push(text)
     this.#queuedContexts.splice(0, this.#queuedContexts.length - 20)
   }
@@ -701,6 +713,7 @@ export class MediaBridge {
 
   #setAgent(patch: Partial<AgentView>): void {
     this.#agent = { ...this.#agent, ...patch }
+    this.#agentReady = this.#agent.status === 'ready'
     this.#changed('agent')
   }
 
