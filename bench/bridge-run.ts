@@ -3,9 +3,8 @@
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
  * [--interruptions 10] [--variants | --variant NAME ...] [--ulaw-only]
  * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--trace-deopt]
- * [--transcripts] [--search
- * [--search-from 50] [--search-step 50] [--search-max 400]] [--only ours|floor] [--no-pin]
- * [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
+ * [--transcripts] [--search [--search-from 50] [--search-step 50] [--search-max 400]]
+ * [--only ours|floor] [--no-pin] [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
  * The pass-through floor and our worker each run under their own `wrangler
  * dev` on loopback, both started up front; only one carries load at a time,
