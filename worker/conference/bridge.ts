@@ -107,7 +107,8 @@ export class MediaBridge {
    * This and `#agentReady` keep what every frame's path needs of the views above in the
    * bridge's own fields: the views change shape with their state (spreads make most of
    * them), and optimized code that read them was thrown away whenever the last object of
-   * a shape it knew was collected (an ended call's, for one; json-shapes.ts).
+   * a shape it knew was collected (an ended call's, for one; json-shapes.ts). Both follow
+   * their view through `#putStream` and `#putAgent`.
    */
   #liveSid: string | undefined
   /** Whether the agent's conversation is ready (its view's status is 'ready'). */
@@ -279,9 +280,7 @@ export class MediaBridge {
       this.#emit({ type: 'twilio_close', code: 1008, reason: 'bad streamSid' })
       return
     }
-    this.#stream = { status: 'live', streamSid, callSid }
-    this.#liveSid = streamSid
-    this.#changed('stream')
+    this.#putStream({ status: 'live', streamSid, callSid })
     if (this.#humansPresent || this.#options.humanWaitMs <= 0) this.#connect()
     else this.#startWaitUntil = this.#now + this.#options.humanWaitMs
   }
@@ -314,9 +313,7 @@ export class MediaBridge {
 
   #endStream(reason: string): void {
     if (this.#stream.status !== 'stopped') {
-      this.#stream = { ...this.#stream, status: 'stopped' }
-      this.#liveSid = undefined
-      this.#changed('stream')
+      this.#putStream({ ...this.#stream, status: 'stopped' })
     }
     // Nothing may reconnect, time out or mark for a call that is over.
     this.#releaseAudio()
@@ -426,9 +423,7 @@ export class MediaBridge {
     this.#lastInterruptId = -1
     this.#lastAudioId = -1
     const { error: _cleared, ...rest } = this.#agent
-    this.#agent = { ...rest, status: 'ready', conversationId, inputFormat, outputFormat }
-    this.#agentReady = true
-    this.#changed('agent')
+    this.#putAgent({ ...rest, status: 'ready', conversationId, inputFormat, outputFormat })
     // Each new conversation opens with the agent's first message: a repeat once the call
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
     this.#repeatedGreeting = reconnected && this.stats.twilioMediaSent > 0 ? 'first' : undefined
@@ -712,9 +707,21 @@ export class MediaBridge {
   }
 
   #setAgent(patch: Partial<AgentView>): void {
-    this.#agent = { ...this.#agent, ...patch }
-    this.#agentReady = this.#agent.status === 'ready'
+    this.#putAgent({ ...this.#agent, ...patch })
+  }
+
+  /** Every new agent view comes through here, so that `#agentReady` follows it. */
+  #putAgent(agent: AgentView): void {
+    this.#agent = agent
+    this.#agentReady = agent.status === 'ready'
     this.#changed('agent')
+  }
+
+  /** Every new stream view comes through here, so that `#liveSid` follows it. */
+  #putStream(stream: StreamView): void {
+    this.#stream = stream
+    this.#liveSid = stream.status === 'live' ? stream.streamSid : undefined
+    this.#changed('stream')
   }
 
   #changed(part: 'agent' | 'stream' | 'speaking'): void {

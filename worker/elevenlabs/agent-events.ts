@@ -230,10 +230,10 @@ export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
   const { type } = message
   if (!isString(type)) return invalid('no type')
   if (Object.hasOwn(PARSERS, type)) {
-    const parse = PARSERS[type as ParsedMessage['type']] as Parser<ParsedMessage>
-    const event = parse(message)
+    const kind = type as ParsedMessage['type']
+    const event = (PARSERS[kind] as Parser<ParsedMessage>)(message)
     if (!event) return invalid(`${type} without its required fields`)
-    agentMessageShapes.keep(type as ParsedMessage['type'], message)
+    agentMessageShapes.keep(kind, message)
     return event
   }
   if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
