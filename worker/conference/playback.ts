@@ -65,7 +65,9 @@ export class Playback {
     const audio = this.#unmarked
     if (!audio) return undefined
     const name = `${this.#generation}.${++this.#sequence}`
-    this.#pending.push({ ...audio, name })
+    // Spelled out, not spread: a spread's hidden class lives only while a pending mark does,
+    // and code built for it is thrown away when the last one is collected (json-shapes.ts).
+    this.#pending.push({ eventId: audio.eventId, ms: audio.ms, name })
     this.#unmarked = undefined
     return name
   }
