@@ -345,7 +345,7 @@ describe('agent audio to Twilio', () => {
 })
 
 describe('interruptions', () => {
-  it('clears Twilio at once and drops audio at or below the interrupted event', () => {
+  it('clears Twilio at once and drops the interrupted response and older ones', () => {
     const h = harness()
     h.start()
     h.ready()
@@ -356,6 +356,31 @@ describe('interruptions', () => {
     expect(sentToTwilio(h.audio(3, new Uint8Array(640)))).toEqual([])
     expect(sentToTwilio(h.audio(2, new Uint8Array(640)))).toEqual([])
     expect(h.bridge.stats.staleAudioDropped).toBe(2)
+    expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
+  })
+
+  it('plays a reply that comes after the interruption with its event id', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(2, new Uint8Array(640))
+    h.agent({ type: 'interruption', interruption_event: { event_id: 3 } })
+    // Late audio of the response cut off is stale; the reply to what interrupted it is not.
+    expect(sentToTwilio(h.audio(2, new Uint8Array(640)))).toEqual([])
+    expect(sentToTwilio(h.audio(3, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
+    expect(h.bridge.stats.staleAudioDropped).toBe(1)
+  })
+
+  it('drops audio of an interrupted response whose text came before any of its audio', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Well, as I was saying', event_id: 3 },
+    })
+    h.agent({ type: 'interruption', interruption_event: { event_id: 3 } })
+    expect(sentToTwilio(h.audio(3, new Uint8Array(640)))).toEqual([])
     expect(sentToTwilio(h.audio(4, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
   })
 

@@ -123,9 +123,10 @@ export class MediaBridge {
   /** While the agent is down: the end of its RECONNECT_WINDOW_MS, from the failure that began it. */
   #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
-  #lastInterruptId = -1
-  /** The newest agent audio event's id: what an interruption without one reaches. */
-  #lastAudioId = -1
+  /** Agent audio with an event id at or below this is stale: an interruption cut it off. */
+  #staleThrough = -1
+  /** The newest event id of the agent's audio or response text: the response under way. */
+  #lastResponseId = -1
   /**
    * After a reconnection, until someone speaks: the agent's first message is not played
    * again. 'first' until its first response comes, then that response's event id.
@@ -363,6 +364,9 @@ export class MediaBridge {
         )
         return
       case 'agent_response':
+        if (event.eventId !== undefined && event.eventId > this.#lastResponseId) {
+          this.#lastResponseId = event.eventId
+        }
         if (this.#isRepeatedGreeting(event.eventId)) return
         this.#addTranscript('agent', event.text, event.eventId)
         return
@@ -420,8 +424,8 @@ export class MediaBridge {
     this.#giveUpAt = undefined
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
-    this.#lastInterruptId = -1
-    this.#lastAudioId = -1
+    this.#staleThrough = -1
+    this.#lastResponseId = -1
     const { error: _cleared, ...rest } = this.#agent
     this.#putAgent({ ...rest, status: 'ready', conversationId, inputFormat, outputFormat })
     // Each new conversation opens with the agent's first message: a repeat once the call
@@ -441,8 +445,8 @@ export class MediaBridge {
 
   #onAgentAudio(audioBase64: string, eventId: number): void {
     this.stats.agentAudioEvents++
-    if (eventId > this.#lastAudioId) this.#lastAudioId = eventId
-    if (eventId <= this.#lastInterruptId) {
+    if (eventId > this.#lastResponseId) this.#lastResponseId = eventId
+    if (eventId <= this.#staleThrough) {
       this.stats.staleAudioDropped++
       return
     }
@@ -505,8 +509,7 @@ export class MediaBridge {
     if (eventId === undefined) {
       this.#invalid('agent:interruption_without_event_id', 'taken to reach the newest audio')
     }
-    // Without an id, the response being played is the one interrupted.
-    this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId ?? this.#lastAudioId)
+    this.#staleThrough = Math.max(this.#staleThrough, this.#staleAfterInterruption(eventId))
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
     this.#markDueAt = undefined
@@ -514,6 +517,19 @@ export class MediaBridge {
     const entry = eventId === undefined ? undefined : this.transcript.markInterrupted(eventId)
     if (entry) this.#emit({ type: 'transcript', entry })
     if (wasSpeaking) this.#changed('speaking')
+  }
+
+  /**
+   * What an interruption makes stale: every response older than its event id, and the
+   * response under way (the one interrupted) even when it carries that id. Not a reply
+   * that comes after the interruption with the same id: ElevenLabs sends those (its
+   * Python SDK dropped them as `<=` stale and played nothing, elevenlabs-python#829; its
+   * JS client drops only older ids, `lastInterruptTimestamp <= event_id` plays). Without
+   * an id, the response being played is the one interrupted.
+   */
+  #staleAfterInterruption(eventId: number | undefined): number {
+    if (eventId === undefined) return this.#lastResponseId
+    return this.#lastResponseId >= eventId ? eventId : eventId - 1
   }
 
   #onAgentClosed(code: number, reason: string): void {
