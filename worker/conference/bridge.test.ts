@@ -491,6 +491,23 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.status).toBe('ended')
   })
 
+  it('stops counting the agent as speaking when the stream ends in the middle of a reply', () => {
+    for (const ending of ['stop', 'end'] as const) {
+      const h = harness()
+      h.start()
+      h.ready()
+      h.audio(3, new Uint8Array(8000))
+      sentToTwilio(h.advance(1000)) // the reply's mark is out, and will never come back
+      expect(h.bridge.agent.speaking).toBe(true)
+      const actions =
+        ending === 'stop'
+          ? h.twilio({ event: 'stop', streamSid: STREAM, stop: {} })
+          : h.feed({ type: 'end', reason: 'hung up' })
+      expect(h.bridge.agent.speaking).toBe(false)
+      expect(ofType(actions, 'changed')).toContainEqual({ type: 'changed', part: 'speaking' })
+    }
+  })
+
   it('ends the agent leg when the agent ends the conversation (1000)', () => {
     const h = harness()
     h.start()

@@ -319,6 +319,11 @@ export class MediaBridge {
     // Nothing may reconnect, time out or mark for a call that is over.
     this.#releaseAudio()
     this.#markDueAt = undefined
+    // Audio sent and not yet played never will be, and no mark will come back to say so.
+    if (this.#playback.speaking) {
+      this.#playback.clear()
+      this.#changed('speaking')
+    }
     this.#drainUntil = undefined
     this.#startWaitUntil = undefined
     this.#reconnectAt = undefined
