@@ -1,7 +1,7 @@
 /**
  * Where the worker's JavaScript spends its time, or what it allocates, under
  * the bridge benchmark's load:
- * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc | --survivors | --resting]`
+ * `node bench/bridge-profile.ts [ours|floor] [variant] [streams] [seconds] [--alloc | --survivors | --resting | --loaded]`
  * runs one window (after a short warm-up) with V8's sampling profiler on
  * while the streams run (not while the calls are set up), through
  * wrangler's inspector proxy, and prints the functions with the most self
@@ -20,6 +20,10 @@
  * With --resting, no load: a heap snapshot of the isolate after one request, which is
  * what every isolate of the worker keeps for as long as it lives (docs/bridge-bench.md,
  * "what sets the size of a heap").
+ *
+ * With --loaded, a heap snapshot halfway through the window: what the isolate keeps
+ * while its calls run (the snapshot collects garbage first), by kind and by the
+ * largest groups of objects, which is what every full collection has to mark.
  */
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -162,17 +166,23 @@ class Inspector {
 interface HeapSnapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
   nodes: number[]
+  strings: string[]
 }
 
-/** --resting: the isolate's heap after one request, from a heap snapshot. */
-async function printResting(inspector: Inspector, label: string): Promise<void> {
+/** A heap snapshot of the isolate (V8 collects garbage before it takes one). */
+async function takeSnapshot(inspector: Inspector): Promise<HeapSnapshot> {
   let chunks = ''
   inspector.on('HeapProfiler.addHeapSnapshotChunk', (params) => {
     chunks += (params as { chunk: string }).chunk
   })
   await inspector.call('HeapProfiler.enable')
   await inspector.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
-  const { snapshot, nodes } = JSON.parse(chunks) as HeapSnapshot
+  return JSON.parse(chunks) as HeapSnapshot
+}
+
+/** --resting: the isolate's heap after one request, from a heap snapshot. */
+async function printResting(inspector: Inspector, label: string): Promise<void> {
+  const { snapshot, nodes } = await takeSnapshot(inspector)
   const fields = snapshot.meta.node_fields
   const [types] = snapshot.meta.node_types
   const [type, size] = [fields.indexOf('type'), fields.indexOf('self_size')]
@@ -189,7 +199,54 @@ async function printResting(inspector: Inspector, label: string): Promise<void> 
   )
 }
 
+/**
+ * --loaded: what a heap snapshot under load holds, by node kind (V8's: code, strings,
+ * objects, closures, ...) and the largest groups by kind and name.
+ */
+function printLoaded({ snapshot, nodes, strings }: HeapSnapshot, label: string): void {
+  const fields = snapshot.meta.node_fields
+  const [types] = snapshot.meta.node_types
+  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ]
+  const byKind = new Map<string, [bytes: number, count: number]>()
+  const byGroup = new Map<string, [bytes: number, count: number]>()
+  let total = 0
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    const bytes = nodes[i + size] ?? 0
+    const kind = types[nodes[i + type] ?? -1] ?? '?'
+    // Strings and numbers are named by their value: group those by kind alone.
+    const grouped = ['string', 'concatenated string', 'sliced string', 'number'].includes(kind)
+      ? kind
+      : `${kind}: ${(strings[nodes[i + name] ?? -1] ?? '?').slice(0, 60)}`
+    total += bytes
+    for (const [map, key] of [
+      [byKind, kind],
+      [byGroup, grouped],
+    ] as const) {
+      const entry = map.get(key) ?? [0, 0]
+      entry[0] += bytes
+      entry[1]++
+      map.set(key, entry)
+    }
+  }
+  console.log(
+    `\n${label} under load: ${fixed(total / 1e6, 2)} MB live in ${nodes.length / fields.length} objects\n`,
+  )
+  const rows = (map: Map<string, [number, number]>, shown: number) =>
+    [...map]
+      .sort((a, b) => b[1][0] - a[1][0])
+      .slice(0, shown)
+      .map(([key, [bytes, count]]) => [fixed(bytes / 1e3, 1), String(count), key])
+  printTable(['KB', 'objects', 'kind'], rows(byKind, 20))
+  console.log('')
+  printTable(['KB', 'objects', 'kind: name'], rows(byGroup, SHOWN))
+}
+
 const resting = process.argv.includes('--resting')
+const loaded = process.argv.includes('--loaded')
 const survivors = process.argv.includes('--survivors')
 const alloc = survivors || process.argv.includes('--alloc')
 const [kind = 'ours', variant, streams = '50', seconds = '20'] = process.argv
@@ -206,6 +263,8 @@ try {
   if (resting) {
     await (await fetch(session.worker.url)).arrayBuffer()
     await printResting(inspector, kind)
+  } else if (loaded) {
+    await printSnapshotUnderLoad(inspector, target, processes)
   } else {
     await printUnderLoad(inspector, target, processes)
   }
@@ -278,4 +337,26 @@ function flatten(node: AllocationNode, into: ProfileNode[] = []): ProfileNode[] 
   into.push({ callFrame: node.callFrame, weight: node.selfSize })
   for (const child of node.children) flatten(child, into)
   return into
+}
+
+/** --loaded: a heap snapshot halfway through the window. */
+async function printSnapshotUnderLoad(
+  inspector: Inspector,
+  target: (tag: string) => BridgeTarget,
+  processes: WorkerdProcesses,
+): Promise<void> {
+  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
+  let taken: Promise<HeapSnapshot> | undefined
+  const result = await runWindow(target('snapshot'), agent, processes, {
+    streams: Number(streams),
+    seconds: Number(seconds),
+    onWindow: (phase) => {
+      if (phase !== 'start') return
+      taken = new Promise((resolve) => setTimeout(resolve, (Number(seconds) * 1000) / 2)).then(() =>
+        takeSnapshot(inspector),
+      )
+    },
+  })
+  if (!taken) throw new Error('the window never started')
+  printLoaded(await taken, `${result.label}, ${streams} streams`)
 }
