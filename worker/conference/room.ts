@@ -840,8 +840,8 @@ const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message:
 
 /**
  * The 101 answer for a socket the room accepted. The page offers the subprotocol
- * `bridge.v1` (beside `bearer.<key>`, see routes/access.ts), and a browser drops a
- * socket whose answer names none of those it offered; Twilio offers none.
+ * `bridge.v1` (beside the access key's `bearer.…`, see routes/access.ts), and a
+ * browser drops a socket whose answer names none of those it offered; Twilio offers none.
  */
 function upgraded(client: WebSocket, request: Request): Response {
   const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',') ?? []

@@ -1,13 +1,15 @@
 /**
  * The JSON API's optional lock: when APP_ACCESS_KEY is set, every request must
  * present it as `Authorization: Bearer <key>`. Browsers cannot set headers on a
- * WebSocket, so the page's event socket may present it as the subprotocol
- * `bearer.<key>` instead (the same trick ElevenLabs' own client uses).
+ * WebSocket, so the page's sockets may present it as the subprotocol
+ * `bearer.<key, base64url>` instead (access-protocol.ts; ElevenLabs' own client
+ * uses the same trick).
  */
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../api-error.ts'
 import { tokensEqual } from '../conference/tokens.ts'
 import { appAccessKey, type Env } from '../config.ts'
+import { keyFromProtocol } from './access-protocol.ts'
 
 export const requireAccessKey = createMiddleware<{ Bindings: Env }>(async (c, next) => {
   const key = appAccessKey(c.env)
@@ -35,9 +37,10 @@ export const requireAccessKey = createMiddleware<{ Bindings: Env }>(async (c, ne
 
 const bearerHeader = (header: string | undefined) => header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
 
-const bearerProtocol = (header: string | undefined) =>
-  header
-    ?.split(',')
-    .map((protocol) => protocol.trim())
-    .find((protocol) => protocol.startsWith('bearer.'))
-    ?.slice('bearer.'.length)
+const bearerProtocol = (header: string | undefined) => {
+  for (const protocol of header?.split(',') ?? []) {
+    const key = keyFromProtocol(protocol.trim())
+    if (key !== undefined) return key
+  }
+  return undefined
+}

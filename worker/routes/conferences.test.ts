@@ -531,16 +531,17 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     expect(unsigned.status).toBe(403)
   })
 
-  it('accepts the key as a WebSocket subprotocol for the events socket', async () => {
+  it('accepts the key as a WebSocket subprotocol for the events socket, whatever its characters', async () => {
+    // What `openssl rand -base64` makes: `/`, `+` and `=` may not appear in a subprotocol.
+    const key = 'q1/Zr+8w=='
     const conferenceId = await startConference(await registerAgent())
-    const res = await pageUpgrade(
-      locked,
-      `/api/twilio/conferences/${conferenceId}/events`,
-      'k3y-for-tests',
-    )
+    const path = `/api/twilio/conferences/${conferenceId}/events`
+    const res = await pageUpgrade({ APP_ACCESS_KEY: key }, path, key)
     expect(res.status).toBe(101)
     expect(res.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
     res.webSocket?.accept()
     res.webSocket?.close()
+    const wrong = await pageUpgrade({ APP_ACCESS_KEY: key }, path, 'q1/Zr+8w=')
+    expect(wrong.status).toBe(401)
   })
 })

@@ -14,6 +14,7 @@ import { encodeBase64 } from '../audio/base64.ts'
 import { roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import app from '../index.ts'
+import { accessProtocol } from '../routes/access-protocol.ts'
 import { collect, eventually } from './eventually.ts'
 import { hostJoins, twilioPost, twilioUpgrade } from './twilio-requests.ts'
 
@@ -96,7 +97,10 @@ export const apiWith = (overrides: Partial<typeof env>, path: string, init?: Req
 /** A WebSocket upgrade as the page sends one, the access key beside `bridge.v1` (routes/access.ts). */
 export const pageUpgrade = (overrides: Partial<typeof env>, path: string, key: string) =>
   apiWith(overrides, path, {
-    headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': `bridge.v1, bearer.${key}` },
+    headers: {
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Protocol': `bridge.v1, ${accessProtocol(key)}`,
+    },
   })
 
 /** Opens the agent's media stream and sends `connected` and `start`, like Twilio. */

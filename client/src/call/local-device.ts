@@ -57,8 +57,15 @@ class LocalCall implements VoiceCall {
       throw new Error(`The microphone is not available: ${describe(error)}`)
     })
     if (this.#ended) return audio.close()
+    let socket: WebSocket
+    try {
+      socket = new WebSocket(this.#address.url, this.#address.protocols)
+    } catch (error) {
+      // Not the browser's message: it quotes the subprotocols, and with them the access key.
+      audio.close()
+      throw new Error(`The call's stream could not be opened (${errorName(error)}).`)
+    }
     this.#audio = audio
-    const socket = new WebSocket(this.#address.url, this.#address.protocols)
     this.#socket = socket
     const stream = new LocalMediaStream({
       ...this.#address,
@@ -113,3 +120,4 @@ class LocalCall implements VoiceCall {
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'error')

@@ -86,7 +86,8 @@ const openBrowserSocket: OpenSocket = (url, protocols, handlers) => {
   try {
     socket = new WebSocket(url, protocols)
   } catch {
-    // A key that is not a valid subprotocol token, for one: count it as a drop.
+    // The access key is always a valid subprotocol (access-protocol.ts); anything else
+    // that makes the constructor throw counts as a drop.
     queueMicrotask(handlers.close)
     return { close: () => {} }
   }
