@@ -23,6 +23,27 @@ describe('the event socket', () => {
     await page.getByText('Live updates were interrupted').waitFor({ state: 'detached' })
   })
 
+  it('stops reconnecting, and shows the conversation ended, once the API no longer has the conference', async () => {
+    const { page, api, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    // Each refused upgrade is only a drop to the browser; the fake API has no such conference.
+    await events.sockets[0]?.close({ code: 1006 })
+    await expect.poll(() => events.sockets.length).toBe(2)
+    await events.sockets[1]?.close({ code: 1006 })
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Conversation ended (the server no longer keeps its record).' })
+      .waitFor()
+    await page.getByRole('button', { name: 'New conversation' }).waitFor()
+    expect(
+      api.requests.filter((r) => r.method === 'GET' && /conferences\/[^/]+$/.test(r.path)),
+    ).toHaveLength(1)
+    await page.waitForTimeout(1500)
+    expect(events.sockets).toHaveLength(2)
+  })
+
   it("ends the page's call when an update says the conference ended", async () => {
     const { page, events } = await harness.open()
     await startConversation(page)

@@ -37,6 +37,7 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
       ),
     start: (request: StartRequest) =>
       client.request<StartedConference>('POST', '/api/twilio/start-conference', request),
+    room: (id: string) => client.request<RoomView>('GET', conference(id)),
     end: (id: string) => client.request<RoomView>('DELETE', conference(id)),
     dial: (id: string, phoneNumber: string) =>
       client.request<{ participant: ParticipantView }>('POST', `${conference(id)}/participants`, {

@@ -3,6 +3,7 @@
  * their controls and a way to add someone by phone) and the transcript.
  */
 import { useEffect } from 'preact/hooks'
+import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import { isOnCall } from '../call/call-state.ts'
 import type { Conversation, Session } from '../call/use-conversation.ts'
@@ -42,7 +43,13 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
     apply({ type: 'participant', participant: (await api.dial(id, phoneNumber)).participant })
   }
   const onEndForEveryone = async () => {
-    apply({ type: 'room', room: await api.end(id) })
+    try {
+      apply({ type: 'room', room: await api.end(id) })
+    } catch (error) {
+      // Ended long enough ago that its record is gone: there is nothing left to end.
+      if (!(error instanceof ApiFailure && error.status === 404)) throw error
+      apply({ type: 'gone' })
+    }
     hangUp()
   }
 

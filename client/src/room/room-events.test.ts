@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { RoomEventMessage } from '../api/wire.ts'
+import type { RoomEventMessage, RoomView } from '../api/wire.ts'
 import {
   followRoom,
   type LinkStatus,
+  LOOK_UP_AFTER_DROPS,
   type OpenSocket,
   reconnectDelay,
   type SocketHandlers,
@@ -28,16 +29,35 @@ function fakeSockets() {
 const send = (handlers: SocketHandlers | undefined, message: RoomEventMessage) =>
   handlers?.message(JSON.stringify(message))
 
-function follow(sockets: ReturnType<typeof fakeSockets>, protocols = ['bridge.v1']) {
+function follow(
+  sockets: ReturnType<typeof fakeSockets>,
+  protocols = ['bridge.v1'],
+  lookUp: () => Promise<RoomView | undefined> = async () => aRoom(),
+) {
   const events: RoomEventMessage[] = []
   const links: LinkStatus[] = []
+  const lookUps: number[] = []
+  let gone = false
   const stop = followRoom({
     target: () => ({ url: 'ws://page/api/twilio/conferences/conf-1/events', protocols }),
     onEvent: (message) => events.push(message),
     onLink: (status) => links.push(status),
+    lookUp: () => {
+      lookUps.push(sockets.opened.length)
+      return lookUp()
+    },
+    onGone: () => {
+      gone = true
+    },
     open: sockets.open,
   })
-  return { events, links, stop }
+  return { events, links, stop, lookUps, gone: () => gone }
+}
+
+/** Drops the latest socket and lets the look-up, if one was asked for, answer. */
+async function drop(sockets: ReturnType<typeof fakeSockets>) {
+  sockets.latest()?.handlers.close()
+  await vi.advanceTimersByTimeAsync(0)
 }
 
 describe('followRoom', () => {
@@ -88,6 +108,52 @@ describe('followRoom', () => {
     vi.runAllTimers()
     expect(sockets.opened).toHaveLength(1)
     expect(links.at(-1)).toBe('closed')
+  })
+
+  it('asks the API after drops in a row, and stops for good when the conference is gone', async () => {
+    const sockets = fakeSockets()
+    const { links, lookUps, gone } = follow(sockets, undefined, async () => undefined)
+    for (let drops = 1; drops < LOOK_UP_AFTER_DROPS; drops++) {
+      await drop(sockets)
+      await vi.advanceTimersByTimeAsync(reconnectDelay(drops - 1))
+    }
+    expect(lookUps).toEqual([])
+    await drop(sockets)
+    expect(lookUps).toHaveLength(1)
+    expect(gone()).toBe(true)
+    expect(links.at(-1)).toBe('closed')
+    const opened = sockets.opened.length
+    await vi.runAllTimersAsync()
+    expect(sockets.opened).toHaveLength(opened)
+  })
+
+  it('takes the ended conference the API has and stops', async () => {
+    const ended = aRoom({ status: 'ended', endedReason: 'the host left' })
+    const sockets = fakeSockets()
+    const { events, links, gone } = follow(sockets, undefined, async () => ended)
+    for (let drops = 1; drops <= LOOK_UP_AFTER_DROPS; drops++) {
+      await drop(sockets)
+      await vi.advanceTimersByTimeAsync(reconnectDelay(drops - 1))
+    }
+    expect(events).toEqual([{ type: 'snapshot', room: ended }])
+    expect(gone()).toBe(false)
+    expect(links.at(-1)).toBe('closed')
+    await vi.runAllTimersAsync()
+    expect(sockets.opened).toHaveLength(LOOK_UP_AFTER_DROPS)
+  })
+
+  it('goes on reconnecting while the API has the conference live, or cannot be reached', async () => {
+    for (const lookUp of [async () => aRoom(), () => Promise.reject(new Error('offline'))]) {
+      const sockets = fakeSockets()
+      const { links, lookUps } = follow(sockets, undefined, lookUp)
+      for (let drops = 1; drops <= LOOK_UP_AFTER_DROPS + 1; drops++) {
+        await drop(sockets)
+        await vi.advanceTimersByTimeAsync(reconnectDelay(drops - 1))
+      }
+      expect(lookUps).toHaveLength(2)
+      expect(sockets.opened).toHaveLength(LOOK_UP_AFTER_DROPS + 2)
+      expect(links.at(-1)).toBe('reconnecting')
+    }
   })
 
   it('closes the socket and stays closed when stopped', () => {

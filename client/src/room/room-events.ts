@@ -2,9 +2,12 @@
  * Follows a conference over its event socket
  * (`GET /api/twilio/conferences/:id/events`). The socket starts with a full
  * snapshot, so after a drop a fresh connection is all the catching up there
- * is: while the conference is live it reconnects with a growing delay.
+ * is: while the conference is live it reconnects with a growing delay. A browser
+ * sees only a drop when the upgrade is refused, so after a few it asks the API
+ * whether the conference is still there: one that has ended, or whose record is
+ * gone (an hour after its end), is not waited for.
  */
-import type { RoomEventMessage } from '../api/wire.ts'
+import type { RoomEventMessage, RoomView } from '../api/wire.ts'
 import { isLive, parseRoomEvent } from './room-state.ts'
 
 export interface SocketHandlers {
@@ -27,8 +30,18 @@ export interface FollowOptions {
   target(): { url: string; protocols: string[] }
   onEvent(message: RoomEventMessage): void
   onLink(status: LinkStatus): void
+  /**
+   * The conference as the API has it now, or undefined when it has no such conference
+   * any more; rejects when the API cannot be reached (then the reconnecting goes on).
+   */
+  lookUp(): Promise<RoomView | undefined>
+  /** The conference is gone: its record was freed, so no event will ever come. */
+  onGone(): void
   open?: OpenSocket
 }
+
+/** Drops in a row after which the API is asked whether the conference is still there. */
+export const LOOK_UP_AFTER_DROPS = 2
 
 const FIRST_DELAY_MS = 500
 const MAX_DELAY_MS = 15_000
@@ -56,6 +69,14 @@ export function followRoom(options: FollowOptions): () => void {
     options.onEvent(message)
   }
 
+  /** For good: the conference is over, whatever an attempt under way would say. */
+  const finish = () => {
+    stopped = true
+    clearTimeout(retry)
+    socket?.close()
+    options.onLink('closed')
+  }
+
   const onClose = () => {
     socket = undefined
     if (stopped) return
@@ -65,9 +86,28 @@ export function followRoom(options: FollowOptions): () => void {
     }
     options.onLink('reconnecting')
     retry = setTimeout(connect, reconnectDelay(failures++))
+    if (failures >= LOOK_UP_AFTER_DROPS) void lookUp()
+  }
+
+  const lookUp = async () => {
+    let room: RoomView | undefined
+    try {
+      room = await options.lookUp()
+    } catch {
+      return // Unreachable too: the next attempt will tell.
+    }
+    if (stopped) return
+    if (!room) {
+      options.onGone()
+      finish()
+    } else if (!isLive(room)) {
+      options.onEvent({ type: 'snapshot', room })
+      finish()
+    }
   }
 
   const connect = () => {
+    if (stopped) return
     const { url, protocols } = options.target()
     socket = open(url, protocols, { message: onMessage, close: onClose })
   }

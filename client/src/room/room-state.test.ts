@@ -36,6 +36,15 @@ describe('roomReducer', () => {
     const muted = roomReducer(room, { type: 'participant', participant: aPhone({ muted: true }) })
     expect(muted.participants).toEqual([anAgent(), aPhone({ muted: true })])
   })
+
+  it('ends a conference the API no longer has, keeping what the page knew of it', () => {
+    const live = aRoom({ status: 'in-progress', transcript: [aLine()] })
+    const gone = roomReducer(live, { type: 'gone' })
+    expect(gone).toMatchObject({ status: 'ended', transcript: [aLine()] })
+    expect(gone.agent.speaking).toBe(false)
+    const ended = aRoom({ status: 'ended', endedReason: 'the host left' })
+    expect(roomReducer(ended, { type: 'gone' })).toBe(ended)
+  })
 })
 
 describe('parseRoomEvent', () => {

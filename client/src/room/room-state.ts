@@ -12,6 +12,8 @@ export type RoomAction =
   | { type: 'room'; room: RoomView }
   /** One participant as the API returned it after dialling, muting, holding or removing. */
   | { type: 'participant'; participant: ParticipantView }
+  /** The API has no such conference any more: its record is freed an hour after it ended. */
+  | { type: 'gone' }
 
 export function roomReducer(room: RoomView, action: RoomAction): RoomView {
   switch (action.type) {
@@ -28,6 +30,15 @@ export function roomReducer(room: RoomView, action: RoomAction): RoomView {
       return { ...room, transcript: mergeTranscript(room.transcript, action.entry) }
     case 'participant':
       return { ...room, participants: upsert(room.participants, action.participant) }
+    case 'gone':
+      return room.status === 'ended'
+        ? room
+        : {
+            ...room,
+            status: 'ended',
+            endedReason: 'the server no longer keeps its record',
+            agent: { ...room.agent, speaking: false },
+          }
   }
 }
 

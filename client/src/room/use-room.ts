@@ -4,6 +4,7 @@
  * room, and takes the API's answers to the page's own actions.
  */
 import { useEffect, useReducer, useState } from 'preact/hooks'
+import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView } from '../api/wire.ts'
 import { followRoom, type LinkStatus } from './room-events.ts'
@@ -25,6 +26,12 @@ export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
         target: () => api.events(conferenceId),
         onEvent: apply,
         onLink: setLink,
+        lookUp: () =>
+          api.room(conferenceId).catch((error: unknown) => {
+            if (error instanceof ApiFailure && error.status === 404) return undefined
+            throw error
+          }),
+        onGone: () => apply({ type: 'gone' }),
       }),
     [api, conferenceId],
   )
