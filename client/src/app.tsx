@@ -33,7 +33,11 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
           conversation={conversation}
         />
       ) : (
-        <StartForm local={mode === 'local'} onStart={conversation.start} />
+        <StartForm
+          local={mode === 'local'}
+          checking={health.kind === 'loading'}
+          onStart={conversation.start}
+        />
       )}
     </main>
   )

@@ -20,7 +20,7 @@ export interface Reply {
   body: unknown
 }
 
-type Answer = Reply | ((request: RecordedRequest) => Reply)
+type Answer = Reply | ((request: RecordedRequest) => Reply | Promise<Reply>)
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body })
 export const apiError = (status: number, code: string, message: string): Reply => ({
@@ -90,12 +90,12 @@ export class FakeApi {
         authorization: (await request.headerValue('authorization')) ?? undefined,
       }
       this.requests.push(recorded)
-      const reply = this.#answer(recorded)
+      const reply = await this.#answer(recorded)
       await route.fulfill({ status: reply.status, json: reply.body })
     })
   }
 
-  #answer(request: RecordedRequest): Reply {
+  #answer(request: RecordedRequest): Reply | Promise<Reply> {
     if (this.#accessKey && request.path.startsWith('/api/twilio/')) {
       if (!request.authorization) {
         return apiError(

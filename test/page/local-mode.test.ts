@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Health } from '../../client/src/api/wire.ts'
 import { anAgent, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
-import { FakeApi, ok } from './fake-api.ts'
+import { FakeApi, ok, type Reply } from './fake-api.ts'
 import { pageHarness } from './harness.ts'
 
 const harness = pageHarness()
@@ -69,6 +69,21 @@ describe('local calls (no Twilio)', () => {
     expect(await page.getByRole('listitem').filter({ hasText: 'You' }).count()).toBe(1)
     expect(await page.getByRole('form', { name: 'Add someone by phone' }).count()).toBe(0)
     expect(await page.getByText('adding someone by phone needs Twilio').count()).toBe(1)
+  })
+
+  it('are not mistaken for Twilio calls by a click before the health check answers', async () => {
+    const api = localApi()
+    let answer = (_reply: Reply) => {}
+    api.on('GET', '/api/health', () => new Promise<Reply>((resolve) => (answer = resolve)))
+    const { page } = await harness.open(api)
+    const start = page.getByRole('button', { name: 'Start conversation' })
+    await expect.poll(() => api.to('GET', '/api/health').length).toBe(1)
+    expect(await start.isDisabled()).toBe(true)
+    answer(ok(LOCAL))
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    await start.click()
+    await expect.poll(() => api.to('POST', '/api/local/conversations').length).toBe(1)
+    expect(api.to('GET', '/api/twilio/token')).toEqual([])
   })
 
   it('offer no Twilio controls for the agent: muting or removing it needs Twilio', async () => {

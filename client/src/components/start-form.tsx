@@ -10,10 +10,12 @@ import { useAction } from './use-action.ts'
 export interface StartFormProps {
   /** A local call: the page talks to the agent directly, with nobody to dial. */
   local: boolean
+  /** The server's health has not answered yet, so how to call is not known. */
+  checking: boolean
   onStart(request: StartRequest): Promise<void>
 }
 
-export function StartForm({ local, onStart }: StartFormProps) {
+export function StartForm({ local, checking, onStart }: StartFormProps) {
   const [agentId, setAgentId] = useState('')
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
@@ -58,7 +60,7 @@ export function StartForm({ local, onStart }: StartFormProps) {
           />
         </>
       )}
-      <button type="submit" class="primary" disabled={start.pending}>
+      <button type="submit" class="primary" disabled={start.pending || checking}>
         {start.pending ? 'Starting…' : 'Start conversation'}
       </button>
       {start.error && (
