@@ -55,7 +55,10 @@ export function useCall(): CallControls {
           tokenWillExpire: () => {
             renewToken?.()
               .then((next) => mine.released || device.updateToken(next))
-              .catch((error: unknown) => dispatch({ type: 'error', message: messageOf(error) }))
+              .catch(
+                (error: unknown) =>
+                  mine.released || dispatch({ type: 'error', message: messageOf(error) }),
+              )
           },
           error: (message) => mine.released || dispatch({ type: 'error', message }),
         })
