@@ -29,7 +29,7 @@ import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
 import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
-import { type BridgeTarget, runWindow } from './bridge-load.ts'
+import { type BridgeTarget, runWindow, type WindowOptions } from './bridge-load.ts'
 import { type FloorVariant, type OurVariant, startFloor, startOurs } from './bridge-targets.ts'
 import { fixed, printTable } from './table.ts'
 
@@ -296,15 +296,10 @@ async function printUnderLoad(
     await inspector.call('Profiler.enable')
     await inspector.call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
   }
-  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
   let stopped: Promise<unknown> | undefined
-  const result = await runWindow(target('profiled'), agent, processes, {
-    streams: Number(streams),
-    seconds: Number(seconds),
-    onWindow: (phase) => {
-      if (phase === 'start') void start()
-      else stopped = stop()
-    },
+  const result = await warmThenRun(target, processes, 'profiled', (phase) => {
+    if (phase === 'start') void start()
+    else stopped = stop()
   })
   const title = `\n${result.label}, ${streams} streams for ${seconds} s: ${fixed(result.runtimeCpu, 2)} ms CPU per stream-second (profiled)`
   if (alloc) {
@@ -333,6 +328,21 @@ async function printUnderLoad(
   }
 }
 
+/** A short warm-up window, then the one looked at, with `onWindow` told when its streams start and stop. */
+async function warmThenRun(
+  target: (tag: string) => BridgeTarget,
+  processes: WorkerdProcesses,
+  tag: string,
+  onWindow: WindowOptions['onWindow'],
+) {
+  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
+  return runWindow(target(tag), agent, processes, {
+    streams: Number(streams),
+    seconds: Number(seconds),
+    onWindow,
+  })
+}
+
 function flatten(node: AllocationNode, into: ProfileNode[] = []): ProfileNode[] {
   into.push({ callFrame: node.callFrame, weight: node.selfSize })
   for (const child of node.children) flatten(child, into)
@@ -345,17 +355,12 @@ async function printSnapshotUnderLoad(
   target: (tag: string) => BridgeTarget,
   processes: WorkerdProcesses,
 ): Promise<void> {
-  await runWindow(target('warm-up'), agent, processes, { streams: 5, seconds: 5 })
   let taken: Promise<HeapSnapshot> | undefined
-  const result = await runWindow(target('snapshot'), agent, processes, {
-    streams: Number(streams),
-    seconds: Number(seconds),
-    onWindow: (phase) => {
-      if (phase !== 'start') return
-      taken = new Promise((resolve) => setTimeout(resolve, (Number(seconds) * 1000) / 2)).then(() =>
-        takeSnapshot(inspector),
-      )
-    },
+  const result = await warmThenRun(target, processes, 'snapshot', (phase) => {
+    if (phase !== 'start') return
+    taken = new Promise((resolve) => setTimeout(resolve, (Number(seconds) * 1000) / 2)).then(() =>
+      takeSnapshot(inspector),
+    )
   })
   if (!taken) throw new Error('the window never started')
   printLoaded(await taken, `${result.label}, ${streams} streams`)
