@@ -186,8 +186,36 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
       await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
+      await this.#hangUpPendingDials()
     }
     return { ok: true }
+  }
+
+  /**
+   * Twilio ends only the legs that are in a conference when it ends. A phone still ringing
+   * rings on, and whoever answers it joins a new, empty conference under the same name
+   * (a conference is made by its first join). So each one is hung up here.
+   */
+  async #hangUpPendingDials(): Promise<void> {
+    const ringing = this.#roster.participants.filter((p) => isDialPending(p) && p.callSid)
+    if (ringing.length === 0) return
+    for (const participant of ringing)
+      fail(participant, 'the conference ended before they answered')
+    this.#changed()
+    let rest: TwilioRestClient
+    try {
+      rest = twilioRestClient(this.env)
+    } catch (error) {
+      this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
+      return
+    }
+    await Promise.all(
+      ringing.map(({ label, callSid = '' }) =>
+        rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
+          this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
+        }),
+      ),
+    )
   }
 
   override async alarm(): Promise<void> {
@@ -441,10 +469,20 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /** Records the outcome of a REST participant create (or the agent leg's). */
-  participantCreated(fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>): void {
+  /**
+   * After Twilio created a participant's call. Its answer names the conference too, which
+   * the participant controls and the rejoin need: with it they do not wait on callbacks.
+   */
+  async participantCreated(
+    fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>,
+    conferenceSid?: string,
+  ): Promise<void> {
     if (!this.#record) return
     this.#roster.upsert(fields)
+    if (conferenceSid) this.#roster.conference.conferenceSid ??= conferenceSid
     this.#changed()
+    // Ended while Twilio was creating the call: it must not ring on into an empty conference.
+    if (this.#record.endedAt) await this.#hangUpPendingDials()
   }
 
   participantFailed(label: string, error: string): void {

@@ -233,14 +233,13 @@ describe('adding and managing participants', () => {
     expect((await api('/api/twilio/conferences/not-a-conference')).status).toBe(404)
   })
 
-  it('mutes, holds and removes a participant through Twilio once the conference has started', async () => {
+  it("mutes, holds and removes a participant through Twilio, by the conference SID of Twilio's answer to the dial", async () => {
     const conferenceId = await startConference(await registerAgent())
     const { participant } = (await json(await dial(conferenceId, '+14155552671'))) as {
       participant: { callSid: string }
     }
     const path = `/api/twilio/conferences/${conferenceId}/participants/${participant.callSid}`
-    expect((await api(path, { json: { muted: true } })).status).toBe(409)
-    await conferenceCallback(conferenceId, 1, { StatusCallbackEvent: 'conference-start' })
+    // No callback has come yet: the SID is the one Twilio gave with the participant.
     const muted = await api(path, { json: { muted: true, hold: true } })
     expect(muted.status).toBe(200)
     expect(await json(muted)).toMatchObject({ participant: { muted: true, hold: true } })
@@ -248,6 +247,7 @@ describe('adding and managing participants', () => {
       await twilio().requests({ pathContains: `Participants/${participant.callSid}` })
     ).at(-1)
     expect(update?.form).toMatchObject({ Muted: ['true'], Hold: ['true'] })
+    expect(update?.path).toMatch(/\/Conferences\/CF[0-9a-f]{32}\/Participants\//)
     const removed = await api(path, { method: 'DELETE' })
     expect(removed.status).toBe(200)
     expect(await json(removed)).toMatchObject({ participant: { status: 'left' } })
@@ -498,6 +498,47 @@ describe('the end of a conference', () => {
       expect(next).toBeGreaterThanOrEqual(left + EMPTY_ROOM_MS - 1000)
       expect(next).toBeLessThanOrEqual(Date.now() + EMPTY_ROOM_MS)
       expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
+    })
+  })
+
+  it('hangs up a phone still ringing when the conference ends, which would otherwise join an empty one', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const ringing = await dialQuietly(conferenceId, '+14155552676')
+    // The host left (END_CONFERENCE_ON_HOST_EXIT): Twilio ends the conference, not the ringing call.
+    await conferenceCallback(conferenceId, 9, {
+      StatusCallbackEvent: 'conference-end',
+      ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
+    })
+    const ended = (await json(
+      await api(`/api/twilio/conferences/${conferenceId}`),
+    )) as unknown as RoomView
+    expect(ended.status).toBe('ended')
+    expect(phone(ended, '+14155552676')).toMatchObject({
+      status: 'failed',
+      error: 'the conference ended before they answered',
+    })
+    const hangUp = await twilio().requests({
+      pathContains: callPath(ringing.callSid),
+      method: 'POST',
+    })
+    expect(hangUp.map((r) => r.form)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+  })
+
+  it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const room = roomFor(env, conferenceId)
+    const reserved = await room.reserveDial('+14155552677', 6)
+    if (!reserved.ok) throw new Error(reserved.message)
+    await room.end('hung up')
+    const callSid = `CA${'7'.repeat(32)}`
+    await room.participantCreated(
+      { label: reserved.label, kind: 'phone', callSid, phoneNumber: '+14155552677' },
+      `CF${'7'.repeat(32)}`,
+    )
+    const hangUp = await twilio().requests({ pathContains: callPath(callSid), method: 'POST' })
+    expect(hangUp.map((r) => r.form)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+    expect(phone((await room.view()) as RoomView, '+14155552677')).toMatchObject({
+      status: 'failed',
     })
   })
 

@@ -56,7 +56,10 @@ export const conferences = new Hono<{ Bindings: Env }>()
         customParameters: { conferenceId, role: 'agent', legToken: created.agentLegToken },
         label: 'agent',
       })
-      await room.participantCreated({ label: 'agent', kind: 'agent', callSid: agent.callSid })
+      await room.participantCreated(
+        { label: 'agent', kind: 'agent', callSid: agent.callSid },
+        agent.conferenceSid,
+      )
     } catch (error) {
       await room.end('the agent could not be added')
       throw fromTwilioError(error, 'Adding the agent to the conference failed')
@@ -225,12 +228,10 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
       label: reserved.label,
       timeout: RING_TIMEOUT_S,
     })
-    await room.participantCreated({
-      label: reserved.label,
-      kind: 'phone',
-      callSid: created.callSid,
-      phoneNumber: e164,
-    })
+    await room.participantCreated(
+      { label: reserved.label, kind: 'phone', callSid: created.callSid, phoneNumber: e164 },
+      created.conferenceSid,
+    )
     return { ok: true as const, participant: await room.participant(reserved.label) }
   } catch (error) {
     const apiError = fromTwilioError(error, `Calling ${e164} failed`)
