@@ -164,6 +164,8 @@ describe('adding and managing participants', () => {
       StatusCallback: [
         `${env.WEBHOOK_BASE_URL}/api/twilio/status/call?conferenceId=${conferenceId}&label=phone-1`,
       ],
+      // The conference, the agent among it, must not hear the ringing or a carrier's message.
+      EarlyMedia: ['false'],
     })
   })
 

@@ -227,6 +227,10 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
       to: e164,
       label: reserved.label,
       timeout: RING_TIMEOUT_S,
+      // Twilio's default (true) plays the callee's ringing and any carrier message ("the
+      // number you have dialled...") into the conference, where the agent takes it for
+      // speech: it can cut the agent off or get an answer. The page shows the ringing.
+      earlyMedia: false,
     })
     await room.participantCreated(
       { label: reserved.label, kind: 'phone', callSid: created.callSid, phoneNumber: e164 },
