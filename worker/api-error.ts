@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | 'conflict'
   | 'not_configured'
   | 'upstream_error'
+  | 'upstream_busy'
   | 'internal_error'
 
 export interface ApiErrorBody {

@@ -255,6 +255,17 @@ describe('adding and managing participants', () => {
     expect(await json(removed)).toMatchObject({ participant: { status: 'left' } })
   })
 
+  it('answers 404 for a participant Twilio no longer has (they hung up a moment ago)', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid } = await dialQuietly(conferenceId, '+14155552678')
+    await twilio().injectFault({ pathContains: `Participants/${callSid}`, status: 404 })
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/${callSid}`, {
+      json: { muted: true },
+    })
+    expect(res.status).toBe(404)
+    expect(await json(res)).toMatchObject({ error: { code: 'not_found' } })
+  })
+
   it('rejects an update that changes nothing', async () => {
     const conferenceId = await startConference(await registerAgent())
     const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA1`, { json: {} })
@@ -542,6 +553,17 @@ describe('the end of a conference', () => {
     expect(phone((await room.view()) as RoomView, '+14155552677')).toMatchObject({
       status: 'failed',
     })
+  })
+
+  it('ends a conference that Twilio has already ended without an error', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { conferenceSid } = await json(await api(`/api/twilio/conferences/${conferenceId}`))
+    const completion = `/Conferences/${conferenceSid}.json`
+    await twilio().injectFault({ pathContains: completion, method: 'POST', status: 404 })
+    const res = await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })
+    expect(res.status).toBe(200)
+    expect(await json(res)).toMatchObject({ status: 'ended' })
+    expect(await twilio().requests({ pathContains: completion, method: 'POST' })).toHaveLength(1)
   })
 
   it('answers 404 when ending a conference that does not exist', async () => {

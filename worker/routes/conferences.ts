@@ -18,7 +18,11 @@ import {
   webhookBaseUrl,
 } from '../config.ts'
 import * as z from '../schema.ts'
-import type { CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
+import {
+  type CreateParticipantParams,
+  TwilioApiError,
+  type TwilioRestClient,
+} from '../twilio/rest-client.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
@@ -137,24 +141,33 @@ export const conferences = new Hono<{ Bindings: Env }>()
 
 /** Completes the conference on Twilio; a failure is returned, for after the room is closed. */
 async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefined> {
+  const action =
+    'The room is closed and the agent disconnected, but ending the call on Twilio failed'
+  let rest: TwilioRestClient
   try {
-    const { rest } = twilioSettings(env)
-    if (view.conferenceSid) await rest.completeConference(view.conferenceSid)
-    else {
-      // Twilio has not reported the conference yet: end the legs we know instead.
-      for (const p of view.participants) {
-        if (p.callSid && isActive(p)) {
-          await rest.updateCall(p.callSid, { status: 'completed' })
-        }
-      }
-    }
-    return undefined
+    rest = twilioSettings(env).rest
   } catch (error) {
-    return fromTwilioError(
-      error,
-      'The room is closed and the agent disconnected, but ending the call on Twilio failed',
-    )
+    return fromTwilioError(error, action)
   }
+  const { conferenceSid } = view
+  // Until Twilio has reported the conference, its legs we know are ended one by one.
+  const ends = conferenceSid
+    ? [() => rest.completeConference(conferenceSid)]
+    : view.participants.flatMap((p) =>
+        p.callSid && isActive(p)
+          ? [() => rest.updateCall(p.callSid as string, { status: 'completed' })]
+          : [],
+      )
+  let failure: unknown
+  for (const end of ends) {
+    try {
+      await end()
+    } catch (error) {
+      // Twilio has it no more: it has ended already, which is what was asked.
+      if (!(error instanceof TwilioApiError && error.status === 404)) failure ??= error
+    }
+  }
+  return failure === undefined ? undefined : fromTwilioError(failure, action)
 }
 
 interface TwilioSettings {

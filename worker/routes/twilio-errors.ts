@@ -28,8 +28,33 @@ export function fromTwilioError(error: unknown, action: string): ApiError {
       details,
     )
   }
-  if (error.code === 21211 || error.code === 21215 || error.code === 13224) {
+  if (error.code === 21215) {
+    // Geo Permissions: https://www.twilio.com/docs/api/errors/21215
+    return new ApiError(
+      403,
+      'dial_not_allowed',
+      `${action}: this Twilio account may not call that number (${error.message}); allow its country in Twilio's Voice Geographic Permissions.`,
+      details,
+    )
+  }
+  if (error.code === 21211 || error.code === 13224) {
     return new ApiError(400, 'invalid_phone_number', `${action}: ${error.message}`, details)
+  }
+  if (error.status === 404) {
+    return new ApiError(
+      404,
+      'not_found',
+      `${action}: Twilio no longer has that call or participant; it has most likely just ended.`,
+      details,
+    )
+  }
+  if (error.status === 429) {
+    return new ApiError(
+      503,
+      'upstream_busy',
+      `${action}: Twilio is limiting this account's requests; try again in a moment.`,
+      details,
+    )
   }
   return new ApiError(502, 'upstream_error', `${action}: ${error.message}`, details)
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { TwilioApiError } from '../twilio/rest-client.ts'
+import { fromTwilioError } from './twilio-errors.ts'
+
+const refused = (status: number, code?: number) =>
+  new TwilioApiError(`Twilio said no (${code ?? status})`, {
+    status,
+    outcome: 'rejected',
+    ...(code !== undefined && { code }),
+  })
+
+const mapped = (error: unknown) => {
+  const { status, code, message } = fromTwilioError(error, 'Doing it failed')
+  return { status, code, message }
+}
+
+describe("Twilio's errors as the API's", () => {
+  it('says which part is the caller’s to fix, and with what status', () => {
+    expect(mapped(refused(400, 21211))).toMatchObject({ status: 400, code: 'invalid_phone_number' })
+    expect(mapped(refused(400, 21215))).toMatchObject({
+      status: 403,
+      code: 'dial_not_allowed',
+      message: expect.stringContaining('Geographic Permissions'),
+    })
+    expect(mapped(refused(404, 20404))).toMatchObject({ status: 404, code: 'not_found' })
+    expect(mapped(refused(429, 20429))).toMatchObject({ status: 503, code: 'upstream_busy' })
+  })
+
+  it("keeps Twilio's own failures and our credentials as upstream errors", () => {
+    expect(mapped(refused(401, 20003))).toMatchObject({
+      status: 502,
+      code: 'upstream_error',
+      message: expect.stringContaining('TWILIO_API_KEY'),
+    })
+    expect(mapped(refused(500))).toMatchObject({ status: 502, code: 'upstream_error' })
+    const unknown = new TwilioApiError('timed out', { status: 0, outcome: 'unknown' })
+    expect(mapped(unknown)).toMatchObject({
+      status: 502,
+      message: expect.stringContaining('did not confirm the outcome'),
+    })
+  })
+})
