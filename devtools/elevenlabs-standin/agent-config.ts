@@ -39,6 +39,14 @@ const agentConfigSchema = z.object({
   replyLatencyMs: ms.default(300),
   /** Audio is generated this many times faster than it plays, as TTS streams ahead of playback. */
   generationSpeed: z.number().positive().max(1000).default(2),
+  /**
+   * Which id an `interruption` carries: that of the reply it cut off (later replies take
+   * higher ids), or that of the reply to come, whose audio then shares it, as ElevenLabs
+   * has been seen to send (elevenlabs-python#829). A bridge must play that reply.
+   */
+  interruptionEventId: z.enum(['cut_reply', 'next_reply']).default('cut_reply'),
+  /** After an interruption, one more chunk of the reply it cut off, as if already in flight. */
+  lateAudioAfterInterruption: z.boolean().default(false),
   /** Durations of successive audio events, cycled; uneven so nobody relies on a chunk size. */
   audioChunkMs: z.array(z.number().int().min(10).max(2000)).min(1).default([100, 250, 160, 60]),
   pingIntervalMs: ms.default(3000),

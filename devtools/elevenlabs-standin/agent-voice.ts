@@ -23,6 +23,8 @@ export interface Interrupted {
   eventId: number
   /** The text as sent and cut to what had played; absent if nothing had been sent. */
   correction?: { original: string; corrected: string }
+  /** The next chunk that would have been sent, base64; absent if all had been. */
+  unsent?: string
 }
 
 export class AgentVoice {
@@ -63,13 +65,16 @@ export class AgentVoice {
     const utterance = this.#utterance
     if (!utterance || !this.busy) return undefined
     this.stop()
-    if (utterance.startedAt === undefined) return { eventId: utterance.eventId }
+    const next = utterance.chunks[utterance.next]
+    const unsent = next && { unsent: toBase64(next) }
+    if (utterance.startedAt === undefined) return { eventId: utterance.eventId, ...unsent }
     const playedMs = Date.now() - utterance.startedAt
     const words = utterance.text.split(' ')
     const kept = Math.ceil((words.length * playedMs) / Math.max(1, utterance.durationMs))
     return {
       eventId: utterance.eventId,
       correction: { original: utterance.text, corrected: words.slice(0, kept).join(' ') },
+      ...unsent,
     }
   }
 
@@ -87,15 +92,13 @@ export class AgentVoice {
       this.#send(agentResponse(utterance.text, utterance.eventId))
     }
     const chunk = utterance.chunks[utterance.next++]
-    if (chunk) {
-      const base64 = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString(
-        'base64',
-      )
-      this.#send(audio(base64, utterance.eventId))
-    }
+    if (chunk) this.#send(audio(toBase64(chunk), utterance.eventId))
     if (utterance.next >= utterance.chunks.length) return
     const chunkMs =
       this.#agent.audioChunkMs[(utterance.next - 1) % this.#agent.audioChunkMs.length] ?? 100
     this.#timer = setTimeout(() => this.#sendNext(), chunkMs / this.#agent.generationSpeed)
   }
 }
+
+const toBase64 = (chunk: Uint8Array) =>
+  Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64')

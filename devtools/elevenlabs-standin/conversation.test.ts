@@ -317,6 +317,41 @@ describe('turn taking', () => {
     conversation.socket.close()
   })
 
+  it('can interrupt as ElevenLabs has been seen to: the reply shares the id, late audio follows', async () => {
+    const agentId = await agent('barge-in-next-reply', {
+      generationSpeed: 1,
+      interruptionEventId: 'next_reply',
+      lateAudioAfterInterruption: true,
+    })
+    const conversation = await openConversation(standin.url, agentId, {})
+    const { conversationId } = await standin.control.waitForConversation(
+      { agentId },
+      (r) => r.status === 'active',
+    )
+    await standin.control.speak(
+      conversationId,
+      'a long answer that takes a few seconds to play out fully',
+    )
+    const first = await conversation.next('audio')
+    const spokenId = (first.audio_event as { event_id: number }).event_id
+    sendSpeech(conversation, 'pcm_16000', [[200, true]])
+    const interruption = await conversation.next('interruption')
+    const interruptionId = (interruption.interruption_event as { event_id: number }).event_id
+    expect(interruptionId).toBeGreaterThan(spokenId)
+    const after = conversation.messages.indexOf(interruption)
+    expect(conversation.messages[after + 1]).toMatchObject({
+      type: 'audio',
+      audio_event: { event_id: spokenId },
+    })
+    sendSpeech(conversation, 'pcm_16000', [[800, false]])
+    await conversation.next('agent_response', after)
+    await conversation.next('audio', after + 2)
+    const reply = audioOf(conversation.messages.slice(after + 2))
+    expect(reply.length).toBeGreaterThan(0)
+    expect(reply.every((a) => a.event_id === interruptionId)).toBe(true)
+    conversation.socket.close()
+  })
+
   it('does not interrupt a reply that has finished playing', async () => {
     const agentId = await agent('played-out')
     const conversation = await openConversation(standin.url, agentId, {})

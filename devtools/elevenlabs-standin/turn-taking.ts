@@ -4,7 +4,8 @@
  * answers each turn as the agent is configured to (tones, an echo, or
  * nothing), and interrupts itself when the user speaks over it. Event ids
  * rise through the conversation: a user turn takes one, each reply the next,
- * and `interruption` carries the id of the reply it cuts off.
+ * and `interruption` carries the id of the reply it cuts off, or, as the agent
+ * may be configured, that of the reply to come (agent-config.ts).
  */
 import type { AgentConfig } from './agent-config.ts'
 import { AgentVoice } from './agent-voice.ts'
@@ -24,6 +25,8 @@ export class TurnTaking {
   readonly #detector: TurnDetector
   #eventId = 0
   #userTurnId = 0
+  /** The id an interruption promised to the next reply (interruptionEventId: next_reply). */
+  #promisedReplyId: number | undefined
 
   constructor(
     agent: AgentConfig,
@@ -94,7 +97,15 @@ export class TurnTaking {
     const cut = this.#voice.interrupt()
     if (!cut) return
     this.#record.turns.interruptions++
-    this.#send(server.interruption(cut.eventId))
+    if (this.#agent.interruptionEventId === 'next_reply') {
+      this.#promisedReplyId = ++this.#eventId
+      this.#send(server.interruption(this.#promisedReplyId))
+    } else {
+      this.#send(server.interruption(cut.eventId))
+    }
+    if (this.#agent.lateAudioAfterInterruption && cut.unsent) {
+      this.#send(server.audio(cut.unsent, cut.eventId))
+    }
     const { correction } = cut
     if (correction) {
       const { original, corrected } = correction
@@ -104,6 +115,8 @@ export class TurnTaking {
 
   #speak(text: string, samples: Int16Array): void {
     this.#record.turns.agent++
-    this.#voice.speak(++this.#eventId, text, samples)
+    const eventId = this.#promisedReplyId ?? ++this.#eventId
+    this.#promisedReplyId = undefined
+    this.#voice.speak(eventId, text, samples)
   }
 }

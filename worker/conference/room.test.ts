@@ -57,6 +57,34 @@ describe('the media bridge in a conference room', () => {
     expect(decodeBase64(fresh.payload)?.[0]).toBe(7)
   })
 
+  it("carries a barge-in through: clear, the cut-off reply's late audio dropped, the answer played", async () => {
+    const call = await liveCall({
+      userInputAudioFormat: 'ulaw_8000',
+      agentOutputAudioFormat: 'ulaw_8000',
+      firstMessage: 'a greeting long enough to still be playing when the caller talks over it',
+      reply: 'tones',
+      generationSpeed: 1,
+      interruptionEventId: 'next_reply',
+      lateAudioAfterInterruption: true,
+    })
+    await eventually('the greeting at Twilio', () => call.stream.ofEvent('media').length > 0)
+    // 300 ms of speech, then the silence that ends the caller's turn.
+    call.stream.sendFrames(15, 0x10)
+    call.stream.sendFrames(40, 0xff)
+    await eventually('clear', () => call.stream.ofEvent('clear').length === 1)
+    const cleared = call.stream.messages.findIndex((m) => m.event === 'clear')
+    await eventually('the answer at Twilio, after the clear', () =>
+      call.stream.messages.slice(cleared).some((m) => m.event === 'media'),
+    )
+    const room = await eventually('the late audio counted as dropped', async () => {
+      const view = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
+        stats: { staleAudioDropped: number }
+      }
+      return view.stats.staleAudioDropped > 0 && view
+    })
+    expect(room.stats.staleAudioDropped).toBe(1)
+  })
+
   it('answers pings, tells the agent who joined, and records the transcript', async () => {
     const call = await liveCall()
     const id = call.conversation.conversationId
