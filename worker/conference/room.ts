@@ -197,7 +197,9 @@ export class ConferenceRoom extends DurableObject<Env> {
    * (a conference is made by its first join). So each one is hung up here.
    */
   async #hangUpPendingDials(): Promise<void> {
-    const ringing = this.#roster.participants.filter((p) => isDialPending(p) && p.callSid)
+    const ringing = this.#roster.participants.filter(
+      (p): p is Participant & { callSid: string } => isDialPending(p) && p.callSid !== undefined,
+    )
     if (ringing.length === 0) return
     for (const participant of ringing)
       fail(participant, 'the conference ended before they answered')
@@ -210,7 +212,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     await Promise.all(
-      ringing.map(({ label, callSid = '' }) =>
+      ringing.map(({ label, callSid }) =>
         rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
           this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
         }),
@@ -468,10 +470,10 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
-  /** Records the outcome of a REST participant create (or the agent leg's). */
   /**
-   * After Twilio created a participant's call. Its answer names the conference too, which
-   * the participant controls and the rejoin need: with it they do not wait on callbacks.
+   * Records the outcome of a REST participant create (or the agent leg's). Twilio's answer
+   * names the conference too, which the participant controls and the rejoin need: with it
+   * they do not wait on callbacks.
    */
   async participantCreated(
     fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>,

@@ -153,9 +153,9 @@ async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefin
   // Until Twilio has reported the conference, its legs we know are ended one by one.
   const ends = conferenceSid
     ? [() => rest.completeConference(conferenceSid)]
-    : view.participants.flatMap((p) =>
-        p.callSid && isActive(p)
-          ? [() => rest.updateCall(p.callSid as string, { status: 'completed' })]
+    : view.participants.flatMap(({ callSid, status }) =>
+        callSid && isActive({ status })
+          ? [() => rest.updateCall(callSid, { status: 'completed' })]
           : [],
       )
   let failure: unknown
