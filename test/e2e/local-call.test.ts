@@ -122,6 +122,18 @@ describe('a local call from the page', () => {
     expect(played.agent.status).toBe('ready')
     expect(played.stats?.twilioFrames).toBeGreaterThan(200)
 
+    // Leaving the page would end the call: the browser asks first (the test stays).
+    const asked = new Promise<string>((resolve) => {
+      tab.once('dialog', (dialog) => {
+        resolve(dialog.type())
+        void dialog.dismiss()
+      })
+      setTimeout(() => resolve('no dialog'), 5000)
+    })
+    await tab.close({ runBeforeUnload: true })
+    expect(await asked).toBe('beforeunload')
+    expect(tab.isClosed()).toBe(false)
+
     await tab.getByRole('button', { name: 'Hang up' }).click()
     await tab.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     const ended = await room(conferenceId)

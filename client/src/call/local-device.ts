@@ -42,6 +42,11 @@ class LocalCall implements VoiceCall {
   #socket: WebSocket | undefined
   #stream: LocalMediaStream | undefined
   #ended = false
+  /**
+   * Leaving the page ends a local call (the page is its stream), so the browser asks
+   * first, as the Voice SDK's closeProtection does for a Twilio call.
+   */
+  readonly #askBeforeLeaving = (event: BeforeUnloadEvent) => event.preventDefault()
 
   constructor(address: LocalStreamAddress, hooks: DeviceHooks) {
     this.#address = address
@@ -76,6 +81,7 @@ class LocalCall implements VoiceCall {
     socket.addEventListener('open', () => {
       stream.open()
       this.#stream = stream
+      addEventListener('beforeunload', this.#askBeforeLeaving)
       this.#emit({ type: 'accepted' })
     })
     socket.addEventListener('message', ({ data }) => {
@@ -109,6 +115,7 @@ class LocalCall implements VoiceCall {
   #end(): void {
     if (this.#ended) return
     this.#ended = true
+    removeEventListener('beforeunload', this.#askBeforeLeaving)
     this.#stream = undefined
     this.#audio?.close()
     this.#emit({ type: 'disconnected' })
