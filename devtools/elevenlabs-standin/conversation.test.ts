@@ -292,8 +292,9 @@ describe('turn taking', () => {
     conversation.socket.close()
   })
 
-  it('interrupts itself when the user speaks over it, and sends no more audio of that reply', async () => {
-    const agentId = await agent('barge-in', { generationSpeed: 1 })
+  /** The user speaks over a long answer: the conversation, the answer's id and the interruption. */
+  async function speakOverAnswer(name: string, config: Omit<AgentConfigInput, 'agentId'>) {
+    const agentId = await agent(name, { generationSpeed: 1, ...config })
     const conversation = await openConversation(standin.url, agentId, {})
     const { conversationId } = await standin.control.waitForConversation(
       { agentId },
@@ -307,6 +308,11 @@ describe('turn taking', () => {
     const spokenId = (first.audio_event as { event_id: number }).event_id
     sendSpeech(conversation, 'pcm_16000', [[200, true]])
     const interruption = await conversation.next('interruption')
+    return { conversation, spokenId, interruption }
+  }
+
+  it('interrupts itself when the user speaks over it, and sends no more audio of that reply', async () => {
+    const { conversation, spokenId, interruption } = await speakOverAnswer('barge-in', {})
     expect(interruption.interruption_event).toEqual({ event_id: spokenId })
     const after = conversation.messages.indexOf(interruption)
     sendSpeech(conversation, 'pcm_16000', [[800, false]])
@@ -318,24 +324,10 @@ describe('turn taking', () => {
   })
 
   it('can interrupt as ElevenLabs has been seen to: the reply shares the id, late audio follows', async () => {
-    const agentId = await agent('barge-in-next-reply', {
-      generationSpeed: 1,
+    const { conversation, spokenId, interruption } = await speakOverAnswer('barge-in-next-reply', {
       interruptionEventId: 'next_reply',
       lateAudioAfterInterruption: true,
     })
-    const conversation = await openConversation(standin.url, agentId, {})
-    const { conversationId } = await standin.control.waitForConversation(
-      { agentId },
-      (r) => r.status === 'active',
-    )
-    await standin.control.speak(
-      conversationId,
-      'a long answer that takes a few seconds to play out fully',
-    )
-    const first = await conversation.next('audio')
-    const spokenId = (first.audio_event as { event_id: number }).event_id
-    sendSpeech(conversation, 'pcm_16000', [[200, true]])
-    const interruption = await conversation.next('interruption')
     const interruptionId = (interruption.interruption_event as { event_id: number }).event_id
     expect(interruptionId).toBeGreaterThan(spokenId)
     const after = conversation.messages.indexOf(interruption)
