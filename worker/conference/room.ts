@@ -366,11 +366,23 @@ export class ConferenceRoom extends DurableObject<Env> {
    * Whether a person may join by TwiML now (not into a local call, which has no Twilio
    * conference), after making room for them under their label.
    */
-  async humanLeg(leg: { label: string; callSid: string }): Promise<RoomResult> {
+  async humanLeg(
+    leg: { label: string; callSid: string },
+    maxParticipants: number,
+  ): Promise<RoomResult> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
     const holder = this.#roster.find(leg.label)
-    if (holder?.label === leg.label && holder.callSid !== leg.callSid && isActive(holder)) {
+    const rejoin = holder?.label === leg.label && isActive(holder)
+    // A rejoin takes its earlier place; anyone new counts against MAX_PARTICIPANTS, as a dial does.
+    if (!rejoin && this.#roster.active.length >= maxParticipants) {
+      return {
+        ok: false,
+        code: 'participant_limit',
+        message: `This conference already has ${this.#roster.active.length} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
+      }
+    }
+    if (rejoin && holder.callSid !== leg.callSid) {
       await this.#freeLabel(holder)
       // A join into an ended conference would start a new, empty one under its name.
       if (this.#endedMeanwhile(record)) return notFound()

@@ -18,6 +18,7 @@ import { eventually } from '../testing/eventually.ts'
 import {
   conferenceCallback,
   hostJoins,
+  participantJoins,
   twilioPost,
   twilioUpgrade,
 } from '../testing/twilio-requests.ts'
@@ -141,7 +142,7 @@ describe('the TwiML App Voice URL', () => {
         // The same room as configured with END_CONFERENCE_ON_HOST_EXIT=false.
         const room = new ConferenceRoom(state, { ...env, END_CONFERENCE_ON_HOST_EXIT: 'false' })
         await state.blockConcurrencyWhile(async () => {})
-        return room.humanLeg({ label: OLD_LEG, callSid: `CA${'7'.repeat(32)}` })
+        return room.humanLeg({ label: OLD_LEG, callSid: `CA${'7'.repeat(32)}` }, 6)
       })
       expect(result).toEqual({ ok: true })
       expect(await legRequests()).toEqual([['DELETE', undefined, 204]])
@@ -157,6 +158,21 @@ describe('the TwiML App Voice URL', () => {
       )
       expect(await (await answer).text()).toMatch(/<Say>.+<\/Say><Hangup\/>/)
     })
+  })
+
+  it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not a rejoin', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await hostJoins(conferenceId, 1)
+    // The agent, the host and four phones: the default MAX_PARTICIPANTS of six.
+    for (let n = 1; n <= 4; n++) {
+      await participantJoins(conferenceId, n + 1, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
+    }
+    const join = (identity: string, callSid: string) =>
+      twilioPost(VOICE_URL, { CallSid: callSid, From: `client:${identity}`, To: '', conferenceId })
+    expect(await (await join('someone_else', `CA${'a'.repeat(32)}`)).text()).toContain(
+      '<Say>This conference is full. Goodbye.</Say><Hangup/>',
+    )
+    expect(await (await join('web_host', `CA${'b'.repeat(32)}`)).text()).toContain('<Conference')
   })
 
   it('says the conference is gone and hangs up for an unknown one', async () => {

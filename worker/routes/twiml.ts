@@ -6,15 +6,17 @@
  * - a person (the page's `device.connect({ params: { conferenceId } })`) joins the
  *   conference; the page's user is the host, whose leaving ends it unless
  *   END_CONFERENCE_ON_HOST_EXIT=false;
- * - anything for an unknown or ended conference is told so and hung up on.
+ * - anything for an unknown, ended or full (MAX_PARTICIPANTS) conference is told so
+ *   and hung up on.
  */
 import { Hono } from 'hono'
 import { isConferenceId, roomFor } from '../conference/conference-id.ts'
-import { type Env, endConferenceOnHostExit, webhookBaseUrl } from '../config.ts'
+import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 import { connectStreamTwiml, joinConferenceTwiml, sayAndHangUpTwiml } from '../twilio/twiml.ts'
 
 const ENDED = 'This conference has ended or does not exist. Goodbye.'
+const FULL = 'This conference is full. Goodbye.'
 
 export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignature, async (c) => {
   const params = legParameters(c.get('twilioParams'))
@@ -39,8 +41,12 @@ export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignatur
   }
   const leg = humanLeg(c.env, conferenceId, params, base)
   const callSid = params.get('CallSid') ?? ''
-  if (!(await room.humanLeg({ label: leg.participantLabel, callSid })).ok) {
-    return xml(sayAndHangUpTwiml(ENDED))
+  const joined = await room.humanLeg(
+    { label: leg.participantLabel, callSid },
+    maxParticipants(c.env),
+  )
+  if (!joined.ok) {
+    return xml(sayAndHangUpTwiml(joined.code === 'participant_limit' ? FULL : ENDED))
   }
   return xml(joinConferenceTwiml(leg))
 })
