@@ -62,8 +62,12 @@ export class TwilioMessages {
     })
   }
 
-  /** The next 20 ms frame; its timestamp is its place in the stream, in ms. */
-  media(payload: string): string {
+  /**
+   * The next 20 ms frame. Its timestamp is its place in the stream, in ms: by default as
+   * if every frame before it had been sent; given, where the stream's clock is (a stream
+   * that sent nothing for a while shows the gap, as Twilio's does).
+   */
+  media(payload: string, timestamp?: number): string {
     const chunk = ++this.#chunk
     return JSON.stringify({
       event: 'media',
@@ -71,7 +75,7 @@ export class TwilioMessages {
       media: {
         track: 'inbound',
         chunk: String(chunk),
-        timestamp: String((chunk - 1) * FRAME_MS),
+        timestamp: String(timestamp ?? (chunk - 1) * FRAME_MS),
         payload,
       },
       streamSid: this.#identity.streamSid,

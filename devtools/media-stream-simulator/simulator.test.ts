@@ -88,6 +88,20 @@ describe('MediaStreamSimulator', () => {
     await simulator.stop()
   })
 
+  it("stamps frames with the stream's clock, so a pause between plays shows as a gap", async () => {
+    const { simulator, side } = await connect()
+    await simulator.play(silentPayloads(2))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await simulator.play(silentPayloads(1))
+    await side.next('media', 4)
+    const [first = 0, second = 0, third = 0] = side.messages
+      .filter((m) => m.event === 'media')
+      .map((m) => Number((m.media as { timestamp: string }).timestamp))
+    expect(second - first).toBe(20)
+    expect(third - second).toBeGreaterThanOrEqual(200)
+    await simulator.stop()
+  })
+
   it('echoes a mark at once when nothing is playing, and queued marks only when cleared', async () => {
     const { simulator, side, streamSid } = await connect()
     send(side, { event: 'mark', streamSid, mark: { name: 'idle' } })

@@ -13,7 +13,7 @@
  * await stream.stop()
  */
 import { WebSocket } from 'ws'
-import { frameDueAt, framesDue } from './framing.ts'
+import { FRAME_MS, frameDueAt, framesDue } from './framing.ts'
 import {
   readServerCommand,
   type ServerCommand,
@@ -52,6 +52,8 @@ export class MediaStreamSimulator {
   readonly #now: () => number
   #markTimer: ReturnType<typeof setTimeout> | undefined
   #stopPlaying: (() => void) | undefined
+  /** When `start` was sent: the stream's clock, which frame timestamps count from. */
+  #startedAt = 0
 
   private constructor(socket: WebSocket, options: SimulatorOptions) {
     this.#socket = socket
@@ -90,6 +92,7 @@ export class MediaStreamSimulator {
     const simulator = new MediaStreamSimulator(socket, options)
     simulator.#send(simulator.#messages.connected())
     simulator.#send(simulator.#messages.start())
+    simulator.#startedAt = simulator.#now()
     return simulator
   }
 
@@ -100,10 +103,12 @@ export class MediaStreamSimulator {
   /**
    * Sends one `media` message per payload, the first at `startAt` (default:
    * now) and each next one 20 ms after it. Resolves once the last is sent, or
-   * when the stream stops.
+   * when the stream stops. Timestamps follow the stream's clock from `start`, so
+   * time between plays shows as a gap in them, as when Twilio sends no silence.
    */
   play(payloads: readonly string[], startAt = this.#now()): Promise<void> {
     this.#stopPlaying?.()
+    const firstTimestamp = Math.max(0, Math.round(startAt - this.#startedAt))
     return new Promise((resolve) => {
       let next = 0
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -114,7 +119,9 @@ export class MediaStreamSimulator {
       }
       const pump = () => {
         const due = Math.min(framesDue(startAt, this.#now()), payloads.length)
-        for (; next < due && this.open; next++) this.#sendFrame(payloads[next] ?? '')
+        for (; next < due && this.open; next++) {
+          this.#sendFrame(payloads[next] ?? '', firstTimestamp + next * FRAME_MS)
+        }
         if (next >= payloads.length || !this.open) return finish()
         const wait = frameDueAt(startAt, next) - this.#now()
         timer = setTimeout(pump, Math.max(1, Math.ceil(wait)))
@@ -149,9 +156,9 @@ export class MediaStreamSimulator {
     await this.closed
   }
 
-  #sendFrame(payload: string): void {
+  #sendFrame(payload: string, timestamp: number): void {
     this.sentAt.push(this.#now())
-    this.#send(this.#messages.media(payload))
+    this.#send(this.#messages.media(payload, timestamp))
   }
 
   #send(data: string): void {

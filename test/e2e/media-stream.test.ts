@@ -82,7 +82,7 @@ async function liveCall() {
   // forwards each frame as it comes instead of holding it for the agent.
   await elevenLabs.sendPing(conversationId)
   await elevenLabs.waitForConversation({ conversationId }, (record) => record.pongs.count > 0)
-  return { conversationId, stream }
+  return { conversationId, stream, conferenceId: call.conferenceId }
 }
 
 const mediaPayloads = (stream: MediaStreamSimulator) =>
@@ -159,6 +159,29 @@ describe('a call through wrangler dev, with real speech in real time', () => {
     // pcm_16000 is 32 bytes per ms; mu-law at 8 kHz, 8.
     expect(reply.length).toBe(spoken.sent.audioBytes / 4)
     expect(levelDbfs(alawmulaw.mulaw.decode(reply))).toBeGreaterThan(-30)
+  })
+})
+
+describe('a pause in what Twilio sends', () => {
+  it('reaches the agent as silence, so its turn detection sees real time', async () => {
+    const { conversationId, stream, conferenceId } = await liveCall()
+    const speech = toPayloads(SPEECH)
+    await stream.play(speech.slice(0, 50))
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await stream.play(speech.slice(50, 100))
+    // Two seconds of frames and a one-second jump in their timestamps: three seconds heard.
+    const heard = await elevenLabs.waitForConversation(
+      { conversationId },
+      (record) => record.received.audioMs >= 2900,
+      10_000,
+    )
+    expect(heard.received.audioMs).toBeLessThan(3100)
+    const room = (await (
+      await fetch(`${worker.url}/api/twilio/conferences/${conferenceId}`)
+    ).json()) as { stats: { paddedMs: number } }
+    expect(room.stats.paddedMs).toBeGreaterThanOrEqual(980)
+    expect(room.stats.paddedMs).toBeLessThan(1100)
+    await stream.stop()
   })
 })
 
