@@ -374,8 +374,11 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.endedAt || record.local) return notFound()
     const holder = this.#roster.find(leg.label)
     const rejoin = holder?.label === leg.label && isActive(holder)
-    // A rejoin takes its earlier place; anyone new counts against MAX_PARTICIPANTS, as a dial does.
-    if (!rejoin && this.#roster.active.length >= maxParticipants) {
+    // The first page is the host, who started the conference (and may have had a phone
+    // dialled before joining): never turned away. Anyone new after that counts against
+    // MAX_PARTICIPANTS, as a dial does; a rejoin takes its earlier place.
+    const host = !this.#roster.participants.some((p) => p.kind === 'browser')
+    if (!rejoin && !host && this.#roster.active.length >= maxParticipants) {
       return {
         ok: false,
         code: 'participant_limit',

@@ -160,15 +160,16 @@ describe('the TwiML App Voice URL', () => {
     })
   })
 
-  it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not a rejoin', async () => {
+  it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not the host or a rejoin', async () => {
     const conferenceId = await startConference(await registerAgent())
-    await hostJoins(conferenceId, 1)
-    // The agent, the host and four phones: the default MAX_PARTICIPANTS of six.
-    for (let n = 1; n <= 4; n++) {
-      await participantJoins(conferenceId, n + 1, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
-    }
     const join = (identity: string, callSid: string) =>
       twilioPost(VOICE_URL, { CallSid: callSid, From: `client:${identity}`, To: '', conferenceId })
+    // The agent and five phones, dialled before the host joined: the default limit of six.
+    for (let n = 1; n <= 5; n++) {
+      await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
+    }
+    expect(await (await join('web_host', `CA${'1'.repeat(32)}`)).text()).toContain('<Conference')
+    await hostJoins(conferenceId, 6)
     expect(await (await join('someone_else', `CA${'a'.repeat(32)}`)).text()).toContain(
       '<Say>This conference is full. Goodbye.</Say><Hangup/>',
     )
