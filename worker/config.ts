@@ -103,7 +103,15 @@ export function dialAllowlist(env: Env): string[] {
  */
 export const localCallsEnabled = (env: Env): boolean => read(env, 'LOCAL_CALLS') === 'true'
 
-export const appAccessKey = (env: Env): string | undefined => read(env, 'APP_ACCESS_KEY')
+/**
+ * The key the JSON API asks for; undefined when unset. A value that is set but invalid
+ * refuses every request (503 naming it) rather than leaving the API open: a typo must
+ * not lift the lock.
+ */
+export function appAccessKey(env: Env): string | undefined {
+  if (!env.APP_ACCESS_KEY?.trim()) return undefined
+  return requireSettings(env, ['APP_ACCESS_KEY']).APP_ACCESS_KEY
+}
 
 /** The JSON-object settings that shape the agent's initiation message, parsed. */
 export function agentInitiation(env: Env): AgentInitiation {

@@ -120,6 +120,12 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   APP_ACCESS_KEY: {
     required: false,
     disables: 'API authentication: anyone who can reach the worker can start calls',
+    // It travels in an Authorization header, which a browser's fetch limits to ISO-8859-1
+    // and the Bearer scheme to a token without spaces.
+    check: (value) =>
+      /^[\x21-\x7e]+$/.test(value)
+        ? undefined
+        : 'must be printable ASCII without spaces, e.g. from `openssl rand -base64 32`',
   },
   DIAL_ALLOWLIST: {
     required: false,

@@ -5,6 +5,7 @@ import { accessProtocol, keyFromProtocol } from './access-protocol.ts'
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 describe('the access key as a subprotocol', () => {
+  // The codec carries any string; the setting itself is printable ASCII (settings.ts).
   it.each([
     ['k3y'],
     ['openssl+base64/with=='],

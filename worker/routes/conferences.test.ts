@@ -590,6 +590,17 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     expect(right.status).toBe(200)
   })
 
+  it('refuses every request while the key is set but invalid, rather than leaving the API open', async () => {
+    const res = await apiWith({ APP_ACCESS_KEY: 'a key with spaces' }, '/api/twilio/token', {
+      headers: { Authorization: 'Bearer a' },
+    })
+    expect(res.status).toBe(503)
+    const body = await json(res)
+    expect(body).toMatchObject({ error: { code: 'not_configured' } })
+    expect(JSON.stringify(body)).toContain('APP_ACCESS_KEY must be printable ASCII')
+    expect(JSON.stringify(body)).not.toContain('with spaces')
+  })
+
   it('leaves the health check and the Twilio-signed routes to their own checks', async () => {
     expect((await apiWith(locked, '/api/health')).status).toBe(200)
     const unsigned = await apiWith(locked, '/api/twilio/status/conference', { method: 'POST' })
