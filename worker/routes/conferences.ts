@@ -117,6 +117,13 @@ export const conferences = new Hono<{ Bindings: Env }>()
     try {
       await rest.updateParticipant(conferenceSid, callSid, flags)
     } catch (error) {
+      if (error instanceof TwilioApiError && error.status === 404) {
+        throw new ApiError(
+          404,
+          'not_found',
+          'Twilio no longer has this participant in the conference: they have most likely just left.',
+        )
+      }
       throw fromTwilioError(error, 'Updating the participant failed')
     }
     const updated = await room.participantUpdated(callSid, flags)

@@ -22,7 +22,7 @@ describe("Twilio's errors as the API's", () => {
       code: 'dial_not_allowed',
       message: expect.stringContaining('Geographic Permissions'),
     })
-    expect(mapped(refused(404, 20404))).toMatchObject({ status: 404, code: 'not_found' })
+    expect(mapped(refused(400, 16099))).toMatchObject({ status: 409, code: 'conflict' })
     expect(mapped(refused(429, 20429))).toMatchObject({ status: 503, code: 'upstream_busy' })
   })
 
@@ -33,6 +33,11 @@ describe("Twilio's errors as the API's", () => {
       message: expect.stringContaining('TWILIO_API_KEY'),
     })
     expect(mapped(refused(500))).toMatchObject({ status: 502, code: 'upstream_error' })
+    // A resource Twilio does not have is ours to explain where it can happen (routes).
+    expect(mapped(refused(404, 20404))).toMatchObject({
+      status: 502,
+      message: expect.stringContaining('Twilio said no (20404)'),
+    })
     const unknown = new TwilioApiError('timed out', { status: 0, outcome: 'unknown' })
     expect(mapped(unknown)).toMatchObject({
       status: 502,

@@ -40,11 +40,12 @@ export function fromTwilioError(error: unknown, action: string): ApiError {
   if (error.code === 21211 || error.code === 13224) {
     return new ApiError(400, 'invalid_phone_number', `${action}: ${error.message}`, details)
   }
-  if (error.status === 404) {
+  // https://www.twilio.com/docs/api/errors/16099 and /16001: not started yet, or just ended.
+  if (error.code === 16099 || error.code === 16001) {
     return new ApiError(
-      404,
-      'not_found',
-      `${action}: Twilio no longer has that call or participant; it has most likely just ended.`,
+      409,
+      'conflict',
+      `${action}: the conference is not in progress on Twilio (${error.message}); try again in a moment.`,
       details,
     )
   }
