@@ -23,7 +23,7 @@ export interface Interrupted {
   eventId: number
   /** The text as sent and cut to what had played; absent if nothing had been sent. */
   correction?: { original: string; corrected: string }
-  /** The next chunk that would have been sent, base64; absent if all had been. */
+  /** The next chunk that would have been sent, base64; absent if none or all had been. */
   unsent?: string
 }
 
@@ -65,9 +65,10 @@ export class AgentVoice {
     const utterance = this.#utterance
     if (!utterance || !this.busy) return undefined
     this.stop()
+    // Nothing of it was sent yet: there is no audio in flight to arrive late.
+    if (utterance.startedAt === undefined) return { eventId: utterance.eventId }
     const next = utterance.chunks[utterance.next]
     const unsent = next && { unsent: toBase64(next) }
-    if (utterance.startedAt === undefined) return { eventId: utterance.eventId, ...unsent }
     const playedMs = Date.now() - utterance.startedAt
     const words = utterance.text.split(' ')
     const kept = Math.ceil((words.length * playedMs) / Math.max(1, utterance.durationMs))
