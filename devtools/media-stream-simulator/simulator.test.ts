@@ -102,6 +102,18 @@ describe('MediaStreamSimulator', () => {
     await simulator.stop()
   })
 
+  it('starts a play right after another where the last frame ends, not on top of it', async () => {
+    const { simulator, side } = await connect()
+    await simulator.play(silentPayloads(2))
+    await simulator.play(silentPayloads(2))
+    await side.next('media', 5)
+    const stamps = side.messages
+      .filter((m) => m.event === 'media')
+      .map((m) => Number((m.media as { timestamp: string }).timestamp))
+    expect(stamps.slice(1).map((stamp, i) => stamp - (stamps[i] ?? 0))).toEqual([20, 20, 20])
+    await simulator.stop()
+  })
+
   it('echoes a mark at once when nothing is playing, and queued marks only when cleared', async () => {
     const { simulator, side, streamSid } = await connect()
     send(side, { event: 'mark', streamSid, mark: { name: 'idle' } })

@@ -54,6 +54,8 @@ export class MediaStreamSimulator {
   #stopPlaying: (() => void) | undefined
   /** When `start` was sent: the stream's clock, which frame timestamps count from. */
   #startedAt = 0
+  /** When the last frame played so far ends. */
+  #playedUntil = 0
 
   private constructor(socket: WebSocket, options: SimulatorOptions) {
     this.#socket = socket
@@ -106,8 +108,13 @@ export class MediaStreamSimulator {
    * when the stream stops. Timestamps follow the stream's clock from `start`, so
    * time between plays shows as a gap in them, as when Twilio sends no silence.
    */
-  play(payloads: readonly string[], startAt = this.#now()): Promise<void> {
+  play(
+    payloads: readonly string[],
+    // Not before the previous play's last frame has had its 20 ms: frames never overlap.
+    startAt = Math.max(this.#now(), this.#playedUntil),
+  ): Promise<void> {
     this.#stopPlaying?.()
+    this.#playedUntil = startAt + payloads.length * FRAME_MS
     const firstTimestamp = Math.max(0, Math.round(startAt - this.#startedAt))
     return new Promise((resolve) => {
       let next = 0
