@@ -10,7 +10,7 @@ import { ApiError, errorResponse } from '../api-error.ts'
 import { agentInitiation, type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
-import { type Call, TwilioApiError, type TwilioRestClient } from '../twilio/rest-client.ts'
+import { type Call, isTwilioNotFound, type TwilioRestClient } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
@@ -419,7 +419,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
     } catch (error) {
       // Not found (only the update throws it): the leg has gone already, and the label with it.
-      if (error instanceof TwilioApiError && error.status === 404) return
+      if (isTwilioNotFound(error)) return
       this.#log(
         'warn',
         `${holder.label}: could not remove its earlier call: ${describeError(error)}`,

@@ -20,7 +20,7 @@ import {
 import * as z from '../schema.ts'
 import {
   type CreateParticipantParams,
-  TwilioApiError,
+  isTwilioNotFound,
   type TwilioRestClient,
 } from '../twilio/rest-client.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
@@ -117,7 +117,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     try {
       await rest.updateParticipant(conferenceSid, callSid, flags)
     } catch (error) {
-      if (error instanceof TwilioApiError && error.status === 404) {
+      if (isTwilioNotFound(error)) {
         throw new ApiError(
           404,
           'not_found',
@@ -171,7 +171,7 @@ async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefin
       await end()
     } catch (error) {
       // Twilio has it no more: it has ended already, which is what was asked.
-      if (!(error instanceof TwilioApiError && error.status === 404)) failure ??= error
+      if (!isTwilioNotFound(error)) failure ??= error
     }
   }
   return failure === undefined ? undefined : fromTwilioError(failure, action)

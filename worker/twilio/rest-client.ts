@@ -134,6 +134,10 @@ export class TwilioApiError extends Error {
   }
 }
 
+/** Whether Twilio answered that it has no such resource (HTTP 404): it has gone already. */
+export const isTwilioNotFound = (error: unknown): error is TwilioApiError =>
+  error instanceof TwilioApiError && error.status === 404
+
 /** Full jitter: a uniform wait up to the exponential ceiling (AWS Architecture Blog, 2015). */
 export const backoffDelayMs = (retry: number, baseMs: number, random: () => number = Math.random) =>
   Math.floor(random() * baseMs * 2 ** retry)
@@ -216,7 +220,7 @@ export class TwilioRestClient {
     try {
       await this.#request('DELETE', path, undefined, 'once')
     } catch (error) {
-      if (!(error instanceof TwilioApiError && error.status === 404)) throw error
+      if (!isTwilioNotFound(error)) throw error
     }
   }
 
