@@ -25,6 +25,10 @@ import {
 
 const VOICE_URL = '/api/twilio/conference-elevenlabs'
 
+/** A page's call reaching the TwiML App, as Twilio asks about it. */
+const pageCalls = (conferenceId: string, identity: string, callSid: string) =>
+  twilioPost(VOICE_URL, { CallSid: callSid, From: `client:${identity}`, To: '', conferenceId })
+
 describe('the TwiML App Voice URL', () => {
   it('streams the agent leg to its conference room with a one-time stream token', async () => {
     const conferenceId = await startConference(await registerAgent())
@@ -63,7 +67,7 @@ describe('the TwiML App Voice URL', () => {
   describe('a page rejoining under the label its dropped call still holds', () => {
     const OLD_LEG = 'web-web_host'
     const rejoin = (conferenceId: string, callSid: string) =>
-      twilioPost(VOICE_URL, { CallSid: callSid, From: 'client:web_host', To: '', conferenceId })
+      pageCalls(conferenceId, 'web_host', callSid)
 
     /** The host on the call, on Twilio (the stand-in) as in the room, ending it on exit. */
     async function hostOnCall() {
@@ -162,8 +166,7 @@ describe('the TwiML App Voice URL', () => {
 
   it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not the host or a rejoin', async () => {
     const conferenceId = await startConference(await registerAgent())
-    const join = (identity: string, callSid: string) =>
-      twilioPost(VOICE_URL, { CallSid: callSid, From: `client:${identity}`, To: '', conferenceId })
+    const join = (identity: string, callSid: string) => pageCalls(conferenceId, identity, callSid)
     // The agent and five phones, dialled before the host joined: the default limit of six.
     for (let n = 1; n <= 5; n++) {
       await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
