@@ -211,13 +211,14 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
       return
     }
-    await Promise.all(
-      ringing.map(({ label, callSid }) =>
-        rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
-          this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
-        }),
-      ),
-    )
+    await Promise.all(ringing.map(({ label, callSid }) => this.#hangUp(rest, label, callSid)))
+  }
+
+  /** Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown. */
+  async #hangUp(rest: TwilioRestClient, label: string, callSid: string): Promise<void> {
+    await rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
+      this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
+    })
   }
 
   override async alarm(): Promise<void> {
@@ -301,9 +302,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       if (dialing || notices.length > 0) this.#afterRosterChange(notices)
       // Shown failed, it may be dialled again: the call, if it exists, must not ring on too.
       if (givenUp && rest && callSid) {
-        await rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
-          this.#log('warn', `hanging up ${participant.label}: ${describeError(error)}`)
-        })
+        await this.#hangUp(rest, participant.label, callSid)
       }
     }
   }

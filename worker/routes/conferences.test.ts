@@ -282,6 +282,9 @@ async function dialQuietly(conferenceId: string, phoneNumber: string) {
 const phone = (view: RoomView, phoneNumber: string) =>
   view.participants.find((p) => p.phoneNumber === phoneNumber)
 const callPath = (callSid: string) => `/Calls/${callSid}.json`
+/** The forms of the room's updates of a call on Twilio (a hang-up: `Status=completed`). */
+const callUpdates = async (callSid: string) =>
+  (await twilio().requests({ pathContains: callPath(callSid), method: 'POST' })).map((r) => r.form)
 /** How often the room has asked Twilio about a call. */
 const callLookups = async (callSid: string) =>
   (await twilio().requests({ pathContains: callPath(callSid), method: 'GET' })).length
@@ -338,11 +341,7 @@ describe('a dialled phone whose callbacks never come', () => {
       error: 'Twilio never said how the call went',
     })
     // Shown failed, it may be dialled again, so the call, if it rings on somewhere, is ended.
-    const hangUp = await twilio().requests({
-      pathContains: callPath(dialled.callSid),
-      method: 'POST',
-    })
-    expect(hangUp.at(-1)?.form).toMatchObject({ Status: ['completed'] })
+    expect((await callUpdates(dialled.callSid)).at(-1)).toMatchObject({ Status: ['completed'] })
     expect(givenUp.status).not.toBe('ended')
     expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
   })
@@ -530,11 +529,9 @@ describe('the end of a conference', () => {
       status: 'failed',
       error: 'the conference ended before they answered',
     })
-    const hangUp = await twilio().requests({
-      pathContains: callPath(ringing.callSid),
-      method: 'POST',
-    })
-    expect(hangUp.map((r) => r.form)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+    expect(await callUpdates(ringing.callSid)).toEqual([
+      expect.objectContaining({ Status: ['completed'] }),
+    ])
   })
 
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
@@ -548,8 +545,7 @@ describe('the end of a conference', () => {
       { label: reserved.label, kind: 'phone', callSid, phoneNumber: '+14155552677' },
       `CF${'7'.repeat(32)}`,
     )
-    const hangUp = await twilio().requests({ pathContains: callPath(callSid), method: 'POST' })
-    expect(hangUp.map((r) => r.form)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+    expect(await callUpdates(callSid)).toEqual([expect.objectContaining({ Status: ['completed'] })])
     expect(phone((await room.view()) as RoomView, '+14155552677')).toMatchObject({
       status: 'failed',
     })
