@@ -22,6 +22,8 @@ describe('the mode banner', () => {
     const { page } = await harness.open(api)
     const banner = page.getByRole('region', { name: 'Not configured' })
     await banner.waitFor()
+    // Nothing works without them, so they are not folded away.
+    expect(await banner.locator('.missing li').first().isVisible()).toBe(true)
     const missing = await banner.locator('.missing li').allTextContents()
     expect(missing).toEqual([
       expect.stringMatching(/^TWILIO_API_KEY.*browser access tokens and Twilio REST calls/),

@@ -36,22 +36,19 @@ export function ModeBanner({ state }: { state: HealthState }) {
         <p>Twilio and the ElevenLabs agent are configured: you can start a conversation.</p>
       )}
       {local && <LocalCalls health={health} />}
-      {!ready && (
-        <>
-          <p>
-            {local
-              ? 'Phone calls need Twilio. Add these settings'
-              : 'Conversations will not work until these settings are added'}{' '}
-            (in <code>.dev.vars</code> locally, or as Worker secrets):
-          </p>
-          <ul class="missing">
-            {health.missing.map((setting) => (
-              <li key={setting.name}>
-                <code>{setting.name}</code>: missing or invalid, which disables {setting.disables}.
-              </li>
-            ))}
-          </ul>
-        </>
+      {!ready && local && (
+        // Local calls work without these: the list stays folded so that the call, once
+        // started, is not pushed below a screenful of settings.
+        <details class="needs">
+          <summary>Phone calls need Twilio: {settingCount(health.missing.length)} to add</summary>
+          <MissingSettings health={health} intro="Add these settings" />
+        </details>
+      )}
+      {!ready && !local && (
+        <MissingSettings
+          health={health}
+          intro="Conversations will not work until these settings are added"
+        />
       )}
       {health.warnings.length > 0 && (
         <ul class="warnings" aria-label="Warnings">
@@ -63,6 +60,25 @@ export function ModeBanner({ state }: { state: HealthState }) {
     </section>
   )
 }
+
+function MissingSettings({ health, intro }: { health: Health; intro: string }) {
+  return (
+    <>
+      <p>
+        {intro} (in <code>.dev.vars</code> locally, or as Worker secrets):
+      </p>
+      <ul class="missing">
+        {health.missing.map((setting) => (
+          <li key={setting.name}>
+            <code>{setting.name}</code>: missing or invalid, which disables {setting.disables}.
+          </li>
+        ))}
+      </ul>
+    </>
+  )
+}
+
+const settingCount = (n: number) => (n === 1 ? 'one setting' : `${n} settings`)
 
 function LocalCalls({ health }: { health: Health }) {
   const customAgent = health.settings.some((s) => s.name === 'ELEVENLABS_API_BASE' && s.present)
