@@ -40,6 +40,24 @@ describe('the TwiML App Voice URL', () => {
     expect(streamToken).toMatch(/^[\w-]{43}$/)
   })
 
+  it("reads the agent leg's custom parameters from the Voice URL's query too", async () => {
+    // Twilio's guide to sharing information between applications says the custom
+    // parameters of a REST-created call are appended to the Voice URL as a query string.
+    const conferenceId = await startConference(await registerAgent())
+    const conference = await twilio().conference(conferenceId)
+    const agent = conference?.participants.find((p) => p.label === 'agent')
+    if (!agent) throw new Error('no agent participant')
+    const query = new URLSearchParams(agent.customParameters)
+    const res = await twilioPost(`${VOICE_URL}?${query}`, {
+      CallSid: agent.callSid,
+      From: agent.from,
+      To: agent.to.slice(0, agent.to.indexOf('?')),
+    })
+    const twiml = await res.text()
+    expect(twiml).toContain(`<Parameter name="conferenceId" value="${conferenceId}"/>`)
+    expect(twiml).toMatch(/<Parameter name="streamToken" value="[\w-]{43}"\/>/)
+  })
+
   it('hangs up on a second request with the same agent leg token', async () => {
     const conferenceId = await startConference(await registerAgent())
     await answerAgentLeg(conferenceId)

@@ -19,7 +19,7 @@ const ENDED = 'This conference has ended or does not exist. Goodbye.'
 const FULL = 'This conference is full. Goodbye.'
 
 export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignature, async (c) => {
-  const params = legParameters(c.get('twilioParams'))
+  const params = legParameters(c.get('twilioParams'), c.req.url)
   const conferenceId = params.get('conferenceId')
   const xml = (body: string) => c.body(body, 200, { 'content-type': 'text/xml; charset=utf-8' })
   if (!isConferenceId(conferenceId)) return xml(sayAndHangUpTwiml(ENDED))
@@ -66,18 +66,25 @@ function humanLeg(env: Env, conferenceId: string, params: URLSearchParams, base:
 }
 
 /**
- * Custom parameters of an `app:AP…?key=value` participant are documented only as
- * "may be specified" (Participants API, `To`); accept them as form fields or, failing
- * that, from the query string on `To`.
+ * Custom parameters of an `app:AP…?key=value` participant are documented as "may be
+ * specified" (Participants API, `To`), and Twilio's guide to sharing information between
+ * applications says they are appended to the Voice URL as a query string
+ * (twilio.com/docs/voice/how-share-information-between-your-applications, "TwiML Webhook
+ * Request"). The page's `device.connect({ params })` sends them as form fields. So: form
+ * fields first (Twilio's own, such as CallSid, win), then the Voice URL's query, then the
+ * query on `To`. All three are covered by the request's signature.
  */
-function legParameters(form: URLSearchParams): URLSearchParams {
+function legParameters(form: URLSearchParams, url: string): URLSearchParams {
   const to = form.get('To') ?? ''
-  const query =
-    to.startsWith('app:') && to.includes('?')
-      ? new URLSearchParams(to.slice(to.indexOf('?') + 1))
-      : undefined
-  if (!query) return form
+  const sources = [
+    new URL(url).searchParams,
+    new URLSearchParams(
+      to.startsWith('app:') && to.includes('?') ? to.slice(to.indexOf('?') + 1) : '',
+    ),
+  ]
   const merged = new URLSearchParams(form)
-  for (const [name, value] of query) if (!merged.has(name)) merged.set(name, value)
+  for (const source of sources) {
+    for (const [name, value] of source) if (!merged.has(name)) merged.set(name, value)
+  }
   return merged
 }
