@@ -6,9 +6,12 @@
  *
  * Framing: one Twilio frame (20 ms) becomes one `user_audio_chunk`, so this
  * adds no latency; a filled gap travels with the frame after it, in chunks of
- * at most 500 ms. No timer makes silence while frames are missing: Twilio sends
- * inbound frames continuously for as long as the stream lives, so a gap shows
- * in the next frame's timestamp and is filled then.
+ * at most 500 ms. No timer makes silence while frames are missing. Twilio's
+ * documentation does not say whether a stream ever pauses (the agent's leg carries
+ * the conference's mix, which we expect to keep coming); when one does, the gap
+ * shows in the next frame's timestamp and is filled then. A timer could not tell
+ * a paused stream from a late one, and would put silence into the middle of
+ * speech that arrives late after a stall.
  */
 import { decodeBase64, decodedLength, encodeBase64 } from '../audio/base64.ts'
 import { type AudioConverter, twilioToAgent } from '../audio/converters.ts'
