@@ -1,11 +1,12 @@
 /**
  * What `npm run dev` does with the settings it finds in .dev.vars: which are
  * missing and what that turns off, and how the product still runs without
- * accounts (DESIGN.md, "Running without accounts"):
- * - no Twilio: local calls (LOCAL_CALLS=true), the page streaming the microphone
- *   straight to the conference's room;
- * - no ElevenLabs: a local agent (the ElevenLabs stand-in in devtools/) that
- *   greets and then says back what it heard.
+ * accounts (the design's "Running without accounts", in ../shared/DESIGN.md
+ * beside this repository):
+ * - no Twilio: local calls (LOCAL_CALLS=true, unless .dev.vars sets LOCAL_CALLS
+ *   itself), the page streaming the microphone straight to the conference's room;
+ * - no ElevenLabs key and no ELEVENLABS_API_BASE: a local agent (the ElevenLabs
+ *   stand-in in devtools/) that greets and then says back what it heard.
  * Pure, so the decisions are tested without starting anything.
  */
 
