@@ -18,6 +18,11 @@ export interface RoomRecord {
   agentLegToken?: string
   /** One-time secret the agent's media stream must carry in its `start` message. */
   streamToken?: string
+  /**
+   * The label of the first page to join by TwiML: the host, whose leaving ends the
+   * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.
+   */
+  hostLabel?: string
   participants: Participant[]
   conference: ConferenceInfo
   agent: AgentView

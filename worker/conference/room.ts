@@ -27,6 +27,7 @@ import {
   fail,
   isActive,
   isDialPending,
+  isPageLabel,
   leave,
   noticeText,
   type Params,
@@ -368,15 +369,21 @@ export class ConferenceRoom extends DurableObject<Env> {
   async humanLeg(
     leg: { label: string; callSid: string },
     maxParticipants: number,
-  ): Promise<RoomResult> {
+  ): Promise<RoomResult<{ host: boolean }>> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
     const holder = this.#roster.find(leg.label)
     const rejoin = holder?.label === leg.label && isActive(holder)
     // The first page is the host, who started the conference (and may have had a phone
-    // dialled before joining): never turned away. Anyone new after that counts against
-    // MAX_PARTICIPANTS, as a dial does; a rejoin takes its earlier place.
-    const host = !this.#roster.participants.some((p) => p.kind === 'browser')
+    // dialled before joining): never turned away, and the one whose leaving ends it. Kept
+    // in the record at once, not learnt from the join callback, which a guest's request
+    // can overtake. Anyone new after that counts against MAX_PARTICIPANTS, as a dial does;
+    // a rejoin takes its earlier place.
+    const host = leg.label === (record.hostLabel ?? (isPageLabel(leg.label) ? leg.label : ''))
+    if (host && record.hostLabel === undefined) {
+      record.hostLabel = leg.label
+      this.#save()
+    }
     if (!rejoin && !host && this.#roster.active.length >= maxParticipants) {
       return {
         ok: false,
@@ -389,7 +396,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       // A join into an ended conference would start a new, empty one under its name.
       if (this.#endedMeanwhile(record)) return notFound()
     }
-    return { ok: true }
+    return { ok: true, host }
   }
 
   /**

@@ -270,13 +270,17 @@ export class Roster {
   }
 }
 
+/** A page's participant label: `web-` and its Voice SDK identity. */
+export const pageLabel = (identity: string) => `web-${identity}`
+export const isPageLabel = (label: string) => label.startsWith('web-')
+
 /** A participant Twilio reports that we did not create (a browser leg joining by TwiML). */
 function guessParticipant(
   params: Params,
 ): Pick<Participant, 'label' | 'kind'> & Partial<Participant> {
   const label = params.ParticipantLabel ?? params.CallSid ?? 'unknown'
   if (label === 'agent') return { label, kind: 'agent' }
-  if (label.startsWith('web-')) return { label, kind: 'browser', identity: label.slice(4) }
+  if (isPageLabel(label)) return { label, kind: 'browser', identity: label.slice('web-'.length) }
   return { label, kind: 'phone' }
 }
 

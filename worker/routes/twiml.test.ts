@@ -82,6 +82,21 @@ describe('the TwiML App Voice URL', () => {
     expect(twiml).toContain('statusCallbackEvent="start end join leave mute hold speaker"')
   })
 
+  it('lets only the host end the conference by leaving, not a guest page or a caller', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const endsOnExit = async (res: Promise<Response>) =>
+      /endConferenceOnExit="true"/.test(await (await res).text())
+    expect(await endsOnExit(pageCalls(conferenceId, 'web_host', `CA${'1'.repeat(32)}`))).toBe(true)
+    // Before Twilio has reported the host's join: the room knows its host from the TwiML.
+    expect(await endsOnExit(pageCalls(conferenceId, 'web_guest', `CA${'2'.repeat(32)}`))).toBe(
+      false,
+    )
+    const caller = { CallSid: `CA${'3'.repeat(32)}`, From: '+14155550100', conferenceId }
+    expect(await endsOnExit(twilioPost(VOICE_URL, caller))).toBe(false)
+    // The host's rejoin is still the host.
+    expect(await endsOnExit(pageCalls(conferenceId, 'web_host', `CA${'4'.repeat(32)}`))).toBe(true)
+  })
+
   describe('a page rejoining under the label its dropped call still holds', () => {
     const OLD_LEG = 'web-web_host'
     const rejoin = (conferenceId: string, callSid: string) =>
@@ -166,7 +181,7 @@ describe('the TwiML App Voice URL', () => {
         await state.blockConcurrencyWhile(async () => {})
         return room.humanLeg({ label: OLD_LEG, callSid: `CA${'7'.repeat(32)}` }, 6)
       })
-      expect(result).toEqual({ ok: true })
+      expect(result).toEqual({ ok: true, host: true })
       expect(await legRequests()).toEqual([['DELETE', undefined, 204]])
     })
 

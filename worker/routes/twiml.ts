@@ -4,14 +4,15 @@
  * - the agent leg (our REST call to `app:AP…` with role=agent and a one-time leg
  *   token) gets a bidirectional Media Stream to the conference's room;
  * - a person (the page's `device.connect({ params: { conferenceId } })`) joins the
- *   conference; the page's user is the host, whose leaving ends it unless
- *   END_CONFERENCE_ON_HOST_EXIT=false;
+ *   conference; the first page to join is the host, whose leaving ends it unless
+ *   END_CONFERENCE_ON_HOST_EXIT=false, and any other page or caller a guest;
  * - anything for an unknown, ended or full (MAX_PARTICIPANTS) conference is told so
  *   and hung up on.
  */
 import { Hono } from 'hono'
 import { isConferenceId, roomFor } from '../conference/conference-id.ts'
-import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
+import { pageLabel } from '../conference/roster.ts'
+import { endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 import { connectStreamTwiml, joinConferenceTwiml, sayAndHangUpTwiml } from '../twilio/twiml.ts'
 
@@ -39,30 +40,32 @@ export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignatur
       }),
     )
   }
-  const leg = humanLeg(c.env, conferenceId, params, base)
   const callSid = params.get('CallSid') ?? ''
-  const joined = await room.humanLeg(
-    { label: leg.participantLabel, callSid },
-    maxParticipants(c.env),
-  )
+  const label = humanLabel(params)
+  const joined = await room.humanLeg({ label, callSid }, maxParticipants(c.env))
   if (!joined.ok) {
     return xml(sayAndHangUpTwiml(joined.code === 'participant_limit' ? FULL : ENDED))
   }
-  return xml(joinConferenceTwiml(leg))
+  return xml(
+    joinConferenceTwiml({
+      conferenceName: conferenceId,
+      participantLabel: label,
+      statusCallback: `${base}/api/twilio/status/conference`,
+      beep: false,
+      startConferenceOnEnter: true,
+      // Only the host's leaving ends it: a guest page or a caller hanging up must not.
+      endConferenceOnExit: joined.host && endConferenceOnHostExit(c.env),
+      waitUrl: '',
+    }),
+  )
 })
 
-function humanLeg(env: Env, conferenceId: string, params: URLSearchParams, base: string) {
+/** A page is labelled by its identity (rejoins keep it); anyone else by the call. */
+function humanLabel(params: URLSearchParams): string {
   const from = params.get('From') ?? ''
-  const identity = from.startsWith('client:') ? from.slice('client:'.length) : undefined
-  return {
-    conferenceName: conferenceId,
-    participantLabel: identity ? `web-${identity}` : `caller-${params.get('CallSid') ?? 'unknown'}`,
-    statusCallback: `${base}/api/twilio/status/conference`,
-    beep: false,
-    startConferenceOnEnter: true,
-    endConferenceOnExit: identity !== undefined && endConferenceOnHostExit(env),
-    waitUrl: '',
-  }
+  return from.startsWith('client:')
+    ? pageLabel(from.slice('client:'.length))
+    : `caller-${params.get('CallSid') ?? 'unknown'}`
 }
 
 /**
