@@ -21,7 +21,11 @@ const app = new Hono<TwilioWebhookEnv>()
 const send = (path: string, init: RequestInit = {}, bindings: Partial<Env> = {}) =>
   app.request(`${LOCAL_BASE}${path}`, init, { ...env, ...bindings })
 
-async function signedForm(path: string, fields: Record<string, string>, url = PUBLIC_BASE + path) {
+async function signedForm(
+  path: string,
+  fields: Record<string, string> | string[][],
+  url = PUBLIC_BASE + path,
+) {
   const form = new URLSearchParams(fields)
   const signature = await twilioSignature(AUTH_TOKEN, url, formParams(form))
   return send(path, {
@@ -55,6 +59,23 @@ describe('verifyTwilioSignature', () => {
     expect(signedForLocalUrl.status).toBe(403)
     const signedForPublicUrl = await signedForm('/hooks/voice', { CallSid: 'CA1' })
     expect(signedForPublicUrl.status).toBe(200)
+  })
+
+  it("checks forms whose field names are Object.prototype's, rather than failing", async () => {
+    const form = [
+      ['constructor', '1'],
+      ['toString', '2'],
+      ['__proto__', '3'],
+      ['hasOwnProperty', '4'],
+    ]
+    const signed = await signedForm('/hooks/voice', form)
+    expect(signed.status).toBe(200)
+    const unsigned = await send('/hooks/voice', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' },
+      body: new URLSearchParams(form).toString(),
+    })
+    expect(unsigned.status).toBe(403)
   })
 
   it('refuses a form whose fields were changed after signing', async () => {

@@ -15,7 +15,8 @@
 export type TwilioParams = Readonly<Record<string, string | readonly string[]>>
 
 export function formParams(form: URLSearchParams): TwilioParams {
-  const params: Record<string, string | string[]> = {}
+  // No prototype: a field named `constructor` or `__proto__` is a field like any other.
+  const params: Record<string, string | string[]> = Object.create(null)
   for (const [name, value] of form) {
     const seen = params[name]
     params[name] =
