@@ -16,6 +16,8 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'not_configured'
   | 'upstream_error'
   | 'upstream_busy'

@@ -15,11 +15,13 @@ import { mediaStream } from './routes/media-stream.ts'
 import { status } from './routes/status.ts'
 import { token } from './routes/token.ts'
 import { twiml } from './routes/twiml.ts'
+import { limitBody, requireJsonBody } from './routes/validation.ts'
 
 export { ConferenceRoom } from './conference/room.ts'
 
 const app = new Hono<{ Bindings: Env }>()
 
+app.use('/api/*', limitBody)
 // Open: the health check. Twilio-signed: TwiML, status callbacks, the media stream.
 // Behind APP_ACCESS_KEY when it is set: the token, the conference API and local calls.
 app.route('/api/health', health)
@@ -32,7 +34,7 @@ for (const path of [
   '/api/twilio/conferences/*',
   '/api/local/*',
 ]) {
-  app.use(path, requireAccessKey)
+  app.use(path, requireAccessKey, requireJsonBody)
 }
 app.route('/api/twilio/token', token)
 app.route('/api/twilio', conferences)

@@ -129,6 +129,43 @@ describe('POST /api/twilio/start-conference', () => {
     })
   })
 
+  it('takes JSON only: a form or text body, which any site can make a browser send, is refused', async () => {
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded', 'phoneNumber=%2B14155550100'],
+      ['text/plain', '{"phoneNumber":"+14155550100"}'],
+    ]) {
+      const res = await api('/api/twilio/start-conference', {
+        method: 'POST',
+        headers: { 'content-type': type as string },
+        body,
+      })
+      expect(res.status).toBe(415)
+      expect(await json(res)).toMatchObject({ error: { code: 'unsupported_media_type' } })
+    }
+    const bare = await api('/api/local/conversations', { method: 'POST' })
+    expect(bare.status).toBe(415)
+  })
+
+  it('refuses a body over 64 KiB, by its length or as it streams in', async () => {
+    const big = JSON.stringify({ agentId: 'a'.repeat(70 * 1024) })
+    const declared = await api('/api/twilio/start-conference', { json: JSON.parse(big) })
+    expect(declared.status).toBe(413)
+    expect(await json(declared)).toMatchObject({ error: { code: 'payload_too_large' } })
+    const chunk = new TextEncoder().encode('a'.repeat(16 * 1024))
+    let sent = 0
+    const streamed = await api('/api/twilio/status/call', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' },
+      body: new ReadableStream({
+        pull(controller) {
+          if (sent++ < 8) controller.enqueue(chunk)
+          else controller.close()
+        },
+      }),
+    })
+    expect(streamed.status).toBe(413)
+  })
+
   it('says in English what is wrong with a field', async () => {
     const res = await api('/api/twilio/start-conference', {
       json: { agentId: 'a'.repeat(201) },
