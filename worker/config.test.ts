@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from './api-error.ts'
-import { agentInitiation, dialAllowlist } from './config.ts'
+import { agentInitiation, dialAllowlist, webhookBaseUrl } from './config.ts'
 import { conversationInitiation } from './elevenlabs/client-messages.ts'
 
 describe('configuration', () => {
@@ -31,5 +31,13 @@ describe('configuration', () => {
     expect(dialAllowlist({ ...env, DIAL_ALLOWLIST: ' +1, +972 ' })).toEqual(['+1', '+972'])
     expect(dialAllowlist({ ...env, DIAL_ALLOWLIST: '' })).toEqual([])
     expect(() => dialAllowlist({ ...env, DIAL_ALLOWLIST: '1,44' })).toThrow(ApiError)
+    // Set to nothing but separators: a typo, not "any number".
+    expect(() => dialAllowlist({ ...env, DIAL_ALLOWLIST: ' , ' })).toThrow(ApiError)
+  })
+
+  it('writes the public base URL as Twilio is given it: no trailing slash, scheme in lower case', () => {
+    expect(webhookBaseUrl({ ...env, WEBHOOK_BASE_URL: 'HTTPS://Bridge.example.test/' })).toBe(
+      'https://Bridge.example.test',
+    )
   })
 })

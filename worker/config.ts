@@ -123,8 +123,15 @@ export function agentInitiation(env: Env): AgentInitiation {
   }
 }
 
-/** The public base URL Twilio uses to reach us, without a trailing slash. */
+/**
+ * The public base URL Twilio uses to reach us, without a trailing slash and with its
+ * scheme in lower case (`HTTPS://` is a valid URL, but the wss:// form of the stream URL
+ * is made by replacing `http`).
+ */
 export const webhookBaseUrl = (env: Env): string =>
-  stripSlash(requireSettings(env, ['WEBHOOK_BASE_URL']).WEBHOOK_BASE_URL)
+  publicBase(requireSettings(env, ['WEBHOOK_BASE_URL']).WEBHOOK_BASE_URL)
+
+export const publicBase = (url: string) =>
+  stripSlash(url).replace(/^[a-z][a-z0-9+.-]*:/i, (scheme) => scheme.toLowerCase())
 
 const stripSlash = (url: string) => url.replace(/\/+$/, '')

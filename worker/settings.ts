@@ -130,14 +130,17 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   DIAL_ALLOWLIST: {
     required: false,
     disables: 'dialling restrictions: any valid number may be dialled',
-    check: (value) =>
-      value
+    // At least one prefix: "," read as no prefixes would mean any number, and a typo
+    // must not lift the restriction.
+    check: (value) => {
+      const prefixes = value
         .split(',')
         .map((prefix) => prefix.trim())
         .filter(Boolean)
-        .every((prefix) => /^\+\d{1,15}$/.test(prefix))
+      return prefixes.length > 0 && prefixes.every((prefix) => /^\+\d{1,15}$/.test(prefix))
         ? undefined
-        : 'must be comma-separated E.164 prefixes like +1,+44',
+        : 'must be comma-separated E.164 prefixes like +1,+44'
+    },
   },
   TWILIO_API_BASE: {
     required: false,

@@ -12,7 +12,7 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ApiError, errorResponse } from '../api-error.ts'
-import { type Env, requireSettings } from '../config.ts'
+import { type Env, publicBase, requireSettings } from '../config.ts'
 import { formParams, isValidTwilioSignature, isValidTwilioSignatureWithBody } from './signature.ts'
 
 export interface TwilioWebhookVariables {
@@ -77,7 +77,7 @@ async function isSignedByTwilio(
 
 function publicUrl(webhookBaseUrl: string, request: Request): string {
   const pathAndQuery = request.url.slice(new URL(request.url).origin.length)
-  return webhookBaseUrl.replace(/\/+$/, '') + pathAndQuery
+  return publicBase(webhookBaseUrl) + pathAndQuery
 }
 
 const isWebSocketUpgrade = (request: Request) =>
