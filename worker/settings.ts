@@ -119,7 +119,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   },
   APP_ACCESS_KEY: {
     required: false,
-    disables: 'API authentication: anyone who can reach the worker can start calls',
+    disables: 'the JSON API',
     // It travels in an Authorization header, which a browser's fetch limits to ISO-8859-1
     // and the Bearer scheme to a token without spaces.
     check: (value) =>

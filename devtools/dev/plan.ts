@@ -64,7 +64,9 @@ export function devPlan(settings: Settings | undefined): DevPlan {
     lines.push(`  ${s.problem}: ${s.disables}.`)
   }
   if (!status.find((s) => s.name === 'APP_ACCESS_KEY')?.present) {
-    lines.push('APP_ACCESS_KEY is not set: anyone who can reach this worker can start calls.')
+    lines.push(
+      'APP_ACCESS_KEY is not set: the API answers only on this machine (open the page at localhost).',
+    )
   }
   if (localCalls) {
     lines.push(

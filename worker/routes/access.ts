@@ -1,9 +1,11 @@
 /**
- * The JSON API's optional lock: when APP_ACCESS_KEY is set, every request must
- * present it as `Authorization: Bearer <key>`. Browsers cannot set headers on a
- * WebSocket, so the page's sockets may present it as the subprotocol
- * `bearer.<key, base64url>` instead (access-protocol.ts; ElevenLabs' own client
- * uses the same trick).
+ * The JSON API's lock: when APP_ACCESS_KEY is set, every request must present it
+ * as `Authorization: Bearer <key>`. Browsers cannot set headers on a WebSocket,
+ * so the page's sockets may present it as the subprotocol `bearer.<key,
+ * base64url>` instead (access-protocol.ts; ElevenLabs' own client uses the same
+ * trick). Without a key the API answers only requests to this machine
+ * (localhost, as `npm run dev` serves the page): a deployed worker with no key
+ * would let anyone who finds its URL dial any number on the operator's account.
  */
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../api-error.ts'
@@ -13,6 +15,13 @@ import { keyFromProtocol } from './access-protocol.ts'
 
 export const requireAccessKey = createMiddleware<{ Bindings: Env }>(async (c, next) => {
   const key = appAccessKey(c.env)
+  if (!key && !isLoopback(new URL(c.req.url).hostname)) {
+    throw new ApiError(
+      403,
+      'forbidden',
+      'APP_ACCESS_KEY is not set, so this API answers only on the machine it runs on (localhost). Set APP_ACCESS_KEY (`wrangler secret put APP_ACCESS_KEY`) to use it from anywhere else.',
+    )
+  }
   if (key) {
     const presented =
       bearerHeader(c.req.header('Authorization')) ??
@@ -44,3 +53,9 @@ const bearerProtocol = (header: string | undefined) => {
   }
   return undefined
 }
+
+const isLoopback = (hostname: string) =>
+  hostname === 'localhost' ||
+  hostname.endsWith('.localhost') ||
+  hostname === '[::1]' ||
+  /^127(\.\d{1,3}){3}$/.test(hostname)

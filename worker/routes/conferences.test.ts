@@ -1,5 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { Fault } from '../../devtools/twilio-standin/control.ts'
 import { roomFor } from '../conference/conference-id.ts'
@@ -632,6 +632,22 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     expect(body).toMatchObject({ error: { code: 'not_configured' } })
     expect(JSON.stringify(body)).toContain('APP_ACCESS_KEY must be printable ASCII')
     expect(JSON.stringify(body)).not.toContain('with spaces')
+  })
+
+  it('without a key, answers only on this machine, so a deployed worker is not open to all', async () => {
+    const from = (origin: string) => exports.default.fetch(`${origin}/api/twilio/token`)
+    for (const origin of ['http://localhost:8787', 'http://127.0.0.1:8787']) {
+      expect((await from(origin)).status).toBe(200)
+    }
+    const remote = await from('https://bridge.example.workers.dev')
+    expect(remote.status).toBe(403)
+    expect(await json(remote)).toMatchObject({
+      error: { code: 'forbidden', message: expect.stringContaining('Set APP_ACCESS_KEY') },
+    })
+    const withKey = await apiWith(locked, 'https://bridge.example.workers.dev/api/twilio/token', {
+      headers: { Authorization: 'Bearer k3y-for-tests' },
+    })
+    expect(withKey.status).toBe(200)
   })
 
   it('leaves the health check and the Twilio-signed routes to their own checks', async () => {

@@ -15,7 +15,7 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
     .map((s) =>
       s.problem
         ? `${s.problem}: ${s.disables} is off until it is fixed.`
-        : 'APP_ACCESS_KEY is not set: the JSON API is open to anyone who can reach this worker.',
+        : 'APP_ACCESS_KEY is not set: the JSON API answers only on this machine (localhost). Set it to use the page from anywhere else.',
     )
   if (localCalls) {
     warnings.push(

@@ -37,7 +37,7 @@ describe('GET /api/twilio/token', () => {
   })
 
   it('names the missing setting when the API key is not configured', async () => {
-    const res = await app.fetch(new Request('http://worker.test/api/twilio/token'), {
+    const res = await app.fetch(new Request('http://localhost/api/twilio/token'), {
       ...env,
       TWILIO_API_KEY: '',
     })

@@ -40,7 +40,7 @@ export async function alarmAfter(conferenceId: string, ms: number): Promise<Room
 
 export async function api(path: string, init?: RequestInit & { json?: unknown }) {
   const { json, ...rest } = init ?? {}
-  return exports.default.fetch(`http://worker.test${path}`, {
+  return exports.default.fetch(`http://localhost${path}`, {
     ...rest,
     ...(json !== undefined && {
       method: rest.method ?? 'POST',
@@ -86,9 +86,12 @@ export async function answerAgentLeg(conferenceId: string) {
   return { twiml, streamToken, callSid: agent.callSid }
 }
 
-/** The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars. */
+/**
+ * The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars;
+ * `path` may be a whole URL, for a request to another host than localhost.
+ */
 export const apiWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
-  app.fetch(new Request(`http://worker.test${path}`, init), { ...env, ...overrides }, {
+  app.fetch(new Request(new URL(path, 'http://localhost'), init), { ...env, ...overrides }, {
     waitUntil: () => {},
     passThroughOnException: () => {},
     props: {},
