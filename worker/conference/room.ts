@@ -379,11 +379,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     // in the record at once, not learnt from the join callback, which a guest's request
     // can overtake. Anyone new after that counts against MAX_PARTICIPANTS, as a dial does;
     // a rejoin takes its earlier place.
-    const host = leg.label === (record.hostLabel ?? (isPageLabel(leg.label) ? leg.label : ''))
-    if (host && record.hostLabel === undefined) {
-      record.hostLabel = leg.label
+    const hostLabel =
+      record.hostLabel ??
+      this.#roster.participants.find((p) => p.kind === 'browser')?.label ??
+      (isPageLabel(leg.label) ? leg.label : undefined)
+    if (hostLabel !== undefined && record.hostLabel === undefined) {
+      record.hostLabel = hostLabel
       this.#save()
     }
+    const host = leg.label === hostLabel
     if (!rejoin && !host && this.#roster.active.length >= maxParticipants) {
       return {
         ok: false,
@@ -392,7 +396,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       }
     }
     if (rejoin && holder.callSid !== leg.callSid) {
-      await this.#freeLabel(holder)
+      await this.#freeLabel(holder, host)
       // A join into an ended conference would start a new, empty one under its name.
       if (this.#endedMeanwhile(record)) return notFound()
     }
@@ -405,11 +409,11 @@ export class ConferenceRoom extends DurableObject<Env> {
    * its identity, so its `web-<identity>` label, and after a dropped connection Twilio may
    * still hold the old leg; the person would be refused. The newest call of an identity
    * wins: the old leg is removed (by its CallSid, so that two rejoins at once cannot remove
-   * each other), told first not to end the conference on its way out, as a host's would.
-   * Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join goes ahead
-   * as before.
+   * each other), a host's told first not to end the conference on its way out (a guest's
+   * never would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the
+   * join goes ahead as before.
    */
-  async #freeLabel(holder: Participant): Promise<void> {
+  async #freeLabel(holder: Participant, host: boolean): Promise<void> {
     const conferenceSid = this.#roster.conference.conferenceSid
     if (!conferenceSid) return
     const leg = holder.callSid ?? holder.label
@@ -417,7 +421,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     let endOnExitTurnedOff = false
     try {
       rest = twilioRestClient(this.env, FREE_LABEL_REQUESTS)
-      if (endConferenceOnHostExit(this.env)) {
+      if (host && endConferenceOnHostExit(this.env)) {
         await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
         endOnExitTurnedOff = true
       }

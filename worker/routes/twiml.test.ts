@@ -137,6 +137,24 @@ describe('the TwiML App Voice URL', () => {
       })
     })
 
+    it("removes a guest's dropped leg without touching whether it ends the conference", async () => {
+      const { conferenceId, conferenceSid } = await hostOnCall()
+      await rejoin(conferenceId, `CA${'6'.repeat(32)}`)
+      const { callSid } = await twilioRestClient(env).createParticipant(conferenceId, {
+        from: 'client:web_guest',
+        to: 'client:web_guest',
+        label: 'web-web_guest',
+      })
+      await participantJoins(conferenceId, 5, 'web-web_guest', callSid)
+      await pageCalls(conferenceId, 'web_guest', `CA${'8'.repeat(32)}`)
+      const guestLeg = await twilio().requests({
+        pathContains: `${conferenceSid}/Participants/${callSid}`,
+      })
+      expect(guestLeg.map((r) => [r.method, r.form.EndConferenceOnExit?.[0]])).toEqual([
+        ['DELETE', undefined],
+      ])
+    })
+
     it('leaves Twilio alone when the label is free or the same call asks again', async () => {
       const { conferenceId, oldCallSid, legRequests } = await hostOnCall()
       await rejoin(conferenceId, oldCallSid)
