@@ -15,6 +15,7 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -52,5 +53,5 @@ export class ApiError extends Error {
   }
 }
 
-export const errorResponse = (error: ApiError): Response =>
-  Response.json(error.toJSON(), { status: error.status })
+export const errorResponse = (error: ApiError, headers?: HeadersInit): Response =>
+  Response.json(error.toJSON(), { status: error.status, ...(headers && { headers }) })

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import { ApiError, errorResponse } from './api-error.ts'
 import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
@@ -22,18 +23,31 @@ export { ConferenceRoom } from './conference/room.ts'
 const app = new Hono<{ Bindings: Env }>()
 
 app.use('/api/*', limitBody)
+// A known path asked with the wrong method: 405 and what it allows, not "no route".
+app.use(
+  '/api/*',
+  methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      errorResponse(
+        new ApiError(
+          405,
+          'method_not_allowed',
+          `${c.req.method} is not allowed on ${c.req.path}: use ${methods.join(' or ')}.`,
+        ),
+        { Allow: methods.join(', ') },
+      ),
+  }),
+)
 // Open: the health check. Twilio-signed: TwiML, status callbacks, the media stream.
-// Behind APP_ACCESS_KEY when it is set: the token, the conference API and local calls.
+// Behind APP_ACCESS_KEY (or localhost without it): the token, the conference API and local
+// calls, whose POSTs take JSON only.
 app.route('/api/health', health)
 app.route('/api/twilio/conference-elevenlabs', twiml)
 app.route('/api/twilio/status', status)
 app.route('/api/twilio/media-stream', mediaStream)
-for (const path of [
-  '/api/twilio/token',
-  '/api/twilio/start-conference',
-  '/api/twilio/conferences/*',
-  '/api/local/*',
-]) {
+app.use('/api/twilio/token', requireAccessKey)
+for (const path of ['/api/twilio/start-conference', '/api/twilio/conferences/*', '/api/local/*']) {
   app.use(path, requireAccessKey, requireJsonBody)
 }
 app.route('/api/twilio/token', token)
