@@ -1,9 +1,11 @@
 /**
  * One Twilio account's conferences, participants and calls, changed by the REST
  * operations the stand-in serves. Each operation takes decoded path values and the form,
- * and answers what Twilio would: a status and a JSON body or a Twilio error.
+ * and answers what Twilio would: a status and a JSON body or a Twilio error. What happens
+ * to calls after that (ringing, joining, leaving, and the callbacks) is the switchboard's.
  */
-import type { ConferenceSnapshot } from './control.ts'
+import type { Callbacks } from './callbacks.ts'
+import type { ConferenceSnapshot, PhoneScript } from './control.ts'
 import {
   type CallRecord,
   type ConferenceRecord,
@@ -16,6 +18,8 @@ import {
   type Reply,
   twilioError,
 } from './resources.ts'
+import { callSubscription, conferenceSubscription } from './status-callbacks.ts'
+import { Switchboard } from './switchboard.ts'
 
 export type Form = Readonly<Record<string, string[]>>
 
@@ -35,9 +39,20 @@ export class StandinAccount {
   readonly sid: string
   readonly #conferences = new Map<string, ConferenceRecord>()
   readonly #calls = new Map<string, CallRecord>()
+  readonly #switchboard: Switchboard
 
-  constructor(sid: string) {
+  constructor(sid: string, callbacks: Callbacks) {
     this.sid = sid
+    this.#switchboard = new Switchboard(sid, this.#calls, callbacks)
+  }
+
+  scriptPhone(phone: PhoneScript): void {
+    this.#switchboard.script(phone)
+  }
+
+  /** Stops the ringing phones' timers. */
+  close(): void {
+    this.#switchboard.close()
   }
 
   /** The friendly name a conference path segment stands for: a known CF sid's name, or itself. */
@@ -65,7 +80,7 @@ export class StandinAccount {
         `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
       )
     }
-    const conference = this.#conferenceForCreate(conferenceSegment)
+    const conference = this.#conferenceForCreate(conferenceSegment, form)
     if (!conference) return notFound(path)
     const now = new Date()
     const participant: ParticipantRecord = {
@@ -89,11 +104,13 @@ export class StandinAccount {
       to,
       status: 'queued',
       conferenceSid: conference.sid,
+      statusCallback: callSubscription(form),
+      answered: null,
       created: now,
       updated: now,
     })
     const reply = { status: 201, body: participantJson(this.sid, conference, participant) }
-    this.#answer(conference, participant)
+    this.#switchboard.dial(conference, participant)
     return reply
   }
 
@@ -116,6 +133,7 @@ export class StandinAccount {
     const found = this.#participant(conferenceSid, id)
     if (!found) return notFound(path)
     const { conference, participant } = found
+    const before = { muted: participant.muted, hold: participant.hold }
     participant.muted = flag(form, 'Muted', participant.muted)
     participant.hold = flag(form, 'Hold', participant.hold)
     participant.endConferenceOnExit = flag(
@@ -124,13 +142,14 @@ export class StandinAccount {
       participant.endConferenceOnExit,
     )
     participant.updated = new Date()
+    this.#switchboard.updated(conference, participant, before)
     return { status: 200, body: participantJson(this.sid, conference, participant) }
   }
 
   removeParticipant(conferenceSid: string, id: string, path: string): Reply {
     const found = this.#participant(conferenceSid, id)
     if (!found) return notFound(path)
-    this.#leave(found.conference, found.participant, 'kicked')
+    this.#switchboard.leave(found.conference, found.participant, 'kicked')
     return { status: 204 }
   }
 
@@ -152,7 +171,7 @@ export class StandinAccount {
       )
     }
     if (status === 'completed' && conference.status !== 'completed') {
-      this.#end(conference, 'conference-ended-via-api', null)
+      this.#switchboard.end(conference, 'conference-ended-via-api', null)
     }
     return { status: 200, body: conferenceJson(this.sid, conference) }
   }
@@ -169,9 +188,12 @@ export class StandinAccount {
     if (status !== undefined && status !== 'completed' && status !== 'canceled') {
       return twilioError(400, 20001, `Invalid Status '${status}': use completed or canceled`)
     }
-    // Twilio only cancels calls that have not been answered; `completed` ends any call.
-    const ends = status === 'completed' || (status === 'canceled' && call.status === 'queued')
-    if (ends) this.#hangUp(call, status === 'canceled' ? 'canceled' : 'completed')
+    // Twilio only cancels calls not yet answered; `completed` ends any call, and cancels one
+    // still queued or ringing (Call resource, "Update a Call", Status).
+    if (status === 'completed' || (status === 'canceled' && call.status !== 'in-progress')) {
+      const conference = call.conferenceSid ? this.#liveConference(call.conferenceSid) : undefined
+      this.#switchboard.hangUp(call, conference)
+    }
     return { status: 200, body: callJson(this.sid, call) }
   }
 
@@ -188,7 +210,7 @@ export class StandinAccount {
   }
 
   /** A CF sid must name a live conference; a friendly name joins its live one or starts one. */
-  #conferenceForCreate(segment: string): ConferenceRecord | undefined {
+  #conferenceForCreate(segment: string, form: Form): ConferenceRecord | undefined {
     if (CONFERENCE_SID.test(segment)) return this.#liveConference(segment)
     const live = [...this.#conferences.values()].find(
       (c) => c.friendlyName === segment && c.status !== 'completed',
@@ -202,6 +224,7 @@ export class StandinAccount {
       reasonConferenceEnded: null,
       callSidEndingConference: null,
       participants: new Map(),
+      statusCallback: conferenceSubscription(form),
       created: now,
       updated: now,
     }
@@ -222,44 +245,5 @@ export class StandinAccount {
       ? conference.participants.get(id)
       : [...conference.participants.values()].find((p) => p.label === id)
     return participant ? { conference, participant } : undefined
-  }
-
-  /** The stand-in has no phones: every dialled participant answers at once. */
-  #answer(conference: ConferenceRecord, participant: ParticipantRecord): void {
-    participant.status = 'connected'
-    const call = this.#calls.get(participant.callSid)
-    if (call) call.status = 'in-progress'
-    if (participant.startConferenceOnEnter) conference.status = 'in-progress'
-  }
-
-  #hangUp(call: CallRecord, status: 'completed' | 'canceled'): void {
-    call.status = status
-    call.updated = new Date()
-    const conference = call.conferenceSid ? this.#liveConference(call.conferenceSid) : undefined
-    const participant = conference?.participants.get(call.sid)
-    if (conference && participant) this.#leave(conference, participant, 'left')
-  }
-
-  #leave(conference: ConferenceRecord, participant: ParticipantRecord, how: 'kicked' | 'left') {
-    conference.participants.delete(participant.callSid)
-    const call = this.#calls.get(participant.callSid)
-    if (call && call.status !== 'canceled') call.status = 'completed'
-    if (participant.endConferenceOnExit) {
-      this.#end(conference, `participant-with-end-conference-on-exit-${how}`, participant.callSid)
-    } else if (conference.participants.size === 0) {
-      this.#end(conference, `last-participant-${how}`, participant.callSid)
-    }
-  }
-
-  #end(conference: ConferenceRecord, reason: string, callSid: string | null): void {
-    for (const participant of conference.participants.values()) {
-      const call = this.#calls.get(participant.callSid)
-      if (call) call.status = 'completed'
-    }
-    conference.participants.clear()
-    conference.status = 'completed'
-    conference.reasonConferenceEnded = reason
-    conference.callSidEndingConference = callSid
-    conference.updated = new Date()
   }
 }

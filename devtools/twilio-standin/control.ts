@@ -9,6 +9,9 @@
  * const standin = new TwilioStandinControl(env.TWILIO_API_BASE)
  * await standin.injectFault({ pathContains: 'conf-t1', status: 429, times: 2 })
  * const calls = await standin.requests({ conference: 'conf-t1' })
+ * await standin.addTunnel({ publicBase: 'https://e2e-1.example.test', localBase: worker.url })
+ * await standin.scriptPhone({ number: '+14155550123', ringMs: 1000, outcome: 'busy' })
+ * const events = await standin.callbacks({ conference: 'conf-t1' })
  */
 
 /** Twilio's REST error body (https://www.twilio.com/docs/usage/twilios-response). */
@@ -60,6 +63,55 @@ export interface Fault {
   delayMs?: number
 }
 
+/**
+ * Where callbacks for a public URL go, as a tunnel (ngrok, cloudflared) would take them: a
+ * callback to `publicBase` + rest is POSTed to `localBase` + rest, still signed over the
+ * public URL. Callbacks to any other URL are recorded but never sent.
+ */
+export interface Tunnel {
+  /** E.g. https://e2e-1.example.test: the WEBHOOK_BASE_URL the worker under test runs with. */
+  publicBase: string
+  /** E.g. http://127.0.0.1:8787: where that worker listens. */
+  localBase: string
+}
+
+export type PhoneOutcome = 'answer' | 'busy' | 'no-answer' | 'failed'
+
+/** How a dialled E.164 number behaves: it rings `ringMs` (0 unless given), then `outcome`. */
+export interface PhoneScript {
+  number: string
+  ringMs?: number
+  /** 'answer' unless given. */
+  outcome?: PhoneOutcome
+}
+
+/** A status callback the stand-in made, sent through a tunnel or only recorded. */
+export interface RecordedCallback {
+  /** Increases with each callback. */
+  id: number
+  /** The URL Twilio would call: the StatusCallback or ConferenceStatusCallback given. */
+  url: string
+  method: 'GET' | 'POST'
+  params: Record<string, string>
+  /** The friendly name of the conference it concerns. */
+  conference: string
+  callSid: string | null
+  /** The conference event (`participant-join`, …) or call progress event (`ringing`, …). */
+  event: string
+  /** The tunnelled local URL it went to; null when no tunnel covers `url` (never sent). */
+  sentTo: string | null
+  /** The status the receiver answered; null until then, or when unsent or failed. */
+  status: number | null
+  /** Why delivery failed (network error, timeout, the stand-in closing). */
+  error: string | null
+}
+
+export interface CallbackFilter {
+  conference?: string
+  callSid?: string
+  event?: string
+}
+
 export interface ParticipantSnapshot {
   callSid: string
   label: string | null
@@ -102,6 +154,24 @@ export class TwilioStandinControl {
 
   async injectFault(fault: Fault): Promise<void> {
     await this.#call('POST', '/__standin/faults', fault)
+  }
+
+  /** Sends callbacks under `publicBase` to `localBase`; a second tunnel for a base replaces it. */
+  async addTunnel(tunnel: Tunnel): Promise<void> {
+    await this.#call('POST', '/__standin/tunnels', tunnel)
+  }
+
+  /** Scripts how a dialled number behaves from now on; a second script for it replaces it. */
+  async scriptPhone(phone: PhoneScript): Promise<void> {
+    await this.#call('POST', '/__standin/phones', phone)
+  }
+
+  /** Callbacks made so far, oldest first, filtered by conference, CallSid and event. */
+  async callbacks(filter: CallbackFilter = {}): Promise<RecordedCallback[]> {
+    const query = new URLSearchParams(Object.entries(filter).filter(([, value]) => value))
+    return (await this.#call('GET', `/__standin/callbacks?${query}`)).json() as Promise<
+      RecordedCallback[]
+    >
   }
 
   /** A conference by friendly name (the newest one) or CF sid; undefined if unknown. */

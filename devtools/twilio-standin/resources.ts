@@ -20,6 +20,15 @@ export interface ParticipantRecord {
   updated: Date
 }
 
+/** A status callback URL and the events asked of it (a create's StatusCallback* fields). */
+export interface Subscription {
+  url: string
+  method: 'GET' | 'POST'
+  events: ReadonlySet<string>
+  /** The next callback's SequenceNumber: counted per call or per conference, from 0. */
+  sequence: number
+}
+
 export interface ConferenceRecord {
   sid: string
   friendlyName: string
@@ -27,16 +36,23 @@ export interface ConferenceRecord {
   reasonConferenceEnded: string | null
   callSidEndingConference: string | null
   participants: Map<string, ParticipantRecord>
+  /** The ConferenceStatusCallback of the participant create that started the conference. */
+  statusCallback: Subscription | null
   created: Date
   updated: Date
 }
+
+export type CallStatus = 'queued' | 'ringing' | 'in-progress' | EndedCallStatus
+export type EndedCallStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'
 
 export interface CallRecord {
   sid: string
   from: string
   to: string
-  status: 'queued' | 'ringing' | 'in-progress' | 'completed' | 'canceled'
+  status: CallStatus
   conferenceSid: string | null
+  statusCallback: Subscription | null
+  answered: Date | null
   created: Date
   updated: Date
 }
@@ -48,6 +64,9 @@ export interface Reply {
 }
 
 export const API_VERSION = '2010-04-01'
+
+export const isEnded = (status: CallStatus): status is EndedCallStatus =>
+  status !== 'queued' && status !== 'ringing' && status !== 'in-progress'
 
 export const newSid = (prefix: 'CA' | 'CF') =>
   prefix + Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')
@@ -124,7 +143,7 @@ export function callJson(accountSid: string, call: CallRecord) {
     date_updated: rfc2822(call.updated),
     direction: 'outbound-api',
     duration: null,
-    end_time: call.status === 'completed' ? rfc2822(call.updated) : null,
+    end_time: isEnded(call.status) ? rfc2822(call.updated) : null,
     from: call.from,
     from_formatted: call.from,
     parent_call_sid: null,

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import type { Form, StandinAccount } from './account.ts'
+import type { Callbacks } from './callbacks.ts'
 import type { Fault } from './control.ts'
 import { notFound, type Reply, twilioError } from './resources.ts'
 import type { Traffic } from './traffic.ts'
@@ -36,6 +37,9 @@ export interface Exchange {
   target: Target | undefined
   account: StandinAccount
   traffic: Traffic
+  callbacks: Callbacks
+  /** Settles once the answer is sent: the callbacks the operation causes wait for it. */
+  replied: Promise<void>
   closing: AbortSignal
 }
 
@@ -47,7 +51,7 @@ export async function answer(exchange: Exchange): Promise<Answer> {
   if (fault?.delayMs) await sleep(fault.delayMs, undefined, { signal: exchange.closing })
   if (fault?.status) return faultReply(fault)
   if (!target) return notFound(path)
-  return operate(exchange, target)
+  return exchange.callbacks.causedBy(exchange.replied, () => operate(exchange, target))
 }
 
 function operate({ method, path, form, account }: Exchange, { resource, values }: Target): Reply {

@@ -1,6 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import twilioSdk from 'twilio'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
+import { eventually } from '../../worker/testing/eventually.ts'
 import type { RunningStandin } from '../standin.ts'
+import { StandinAccount } from './account.ts'
+import { Callbacks } from './callbacks.ts'
 import { TwilioStandinControl } from './control.ts'
 import { startTwilioStandin } from './server.ts'
 
@@ -26,12 +31,13 @@ function twilio(
   path: string,
   form?: Record<string, string | string[]>,
   authorization = API_KEY_AUTH,
+  baseUrl = standin.url,
 ) {
   const body = new URLSearchParams()
   for (const [name, value] of Object.entries(form ?? {})) {
     for (const each of [value].flat()) body.append(name, each)
   }
-  return fetch(`${standin.url}/2010-04-01/Accounts/${AC}/${path}`, {
+  return fetch(`${baseUrl}/2010-04-01/Accounts/${AC}/${path}`, {
     method,
     headers: {
       authorization,
@@ -49,7 +55,10 @@ const agentForm = (label = 'agent') => ({
   EndConferenceOnExit: 'false',
 })
 
-async function addParticipant(conference: string, form: Record<string, string> = agentForm()) {
+async function addParticipant(
+  conference: string,
+  form: Record<string, string | string[]> = agentForm(),
+) {
   const res = await twilio('POST', `Conferences/${conference}/Participants.json`, form)
   expect(res.status).toBe(201)
   return res.json() as Promise<
@@ -241,7 +250,7 @@ describe('Twilio stand-in: control API', () => {
     const { conference_sid } = await addParticipant(name, {
       ...agentForm(),
       StatusCallbackEvent: ['initiated', 'answered'],
-    } as unknown as Record<string, string>)
+    })
     await twilio('POST', `Conferences/${conference_sid}.json`, { Status: 'completed' })
     await addParticipant(uniqueConference())
     const recorded = await control.requests({ conference: name })
@@ -288,5 +297,419 @@ describe('Twilio stand-in: control API', () => {
 
   it('answers 404 for a conference it never saw', async () => {
     expect(await control.conference('conf-never-seen')).toBeUndefined()
+  })
+})
+
+/** A callback as the worker's side of a tunnel receives it. */
+interface Received {
+  method: string
+  path: string
+  signature: string
+  params: Record<string, string>
+}
+
+let receiverCount = 0
+
+/**
+ * Stands in for the worker behind a tunnel: a local server that keeps every callback it
+ * gets, reached through a public base of its own. It answers 204 after `answerAfterMs`,
+ * or drops the connection of its first request when told to.
+ */
+async function tunnelledReceiver(
+  options: { answerAfterMs?: number; dropFirst?: boolean; standin?: TwilioStandinControl } = {},
+) {
+  const received: Received[] = []
+  const state = { inFlight: 0, mostInFlight: 0 }
+  const server = createServer(async (request, response) => {
+    state.mostInFlight = Math.max(state.mostInFlight, ++state.inFlight)
+    let body = ''
+    for await (const chunk of request) body += chunk
+    received.push({
+      method: request.method ?? '',
+      path: request.url ?? '',
+      signature: String(request.headers['x-twilio-signature']),
+      params: Object.fromEntries(new URLSearchParams(body)),
+    })
+    await new Promise((resolve) => setTimeout(resolve, options.answerAfterMs ?? 0))
+    state.inFlight--
+    if (options.dropFirst && received.length === 1) request.socket.destroy()
+    else response.writeHead(204).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  const base = `https://standin-tunnel-${++receiverCount}.example.test`
+  await (options.standin ?? control).addTunnel({ publicBase: base, localBase: url })
+  onTestFinished(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return { base, url, received, state }
+}
+
+/** Asks for every call progress event and the conference events the worker asks for. */
+const withCallbacks = (base: string, form: Record<string, string> = agentForm()) => ({
+  ...form,
+  StatusCallback: `${base}/api/twilio/status/call?label=${form.Label}`,
+  StatusCallbackMethod: 'POST',
+  StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+  ConferenceStatusCallback: `${base}/api/twilio/status/conference`,
+  ConferenceStatusCallbackMethod: 'POST',
+  ConferenceStatusCallbackEvent: ['start', 'end', 'join', 'leave', 'mute', 'hold'],
+})
+
+let numberCount = 0
+const uniqueNumber = () => `+1628555${String(++numberCount).padStart(4, '0')}`
+const phoneForm = (to: string, label = 'phone') => ({ ...agentForm(label), To: to })
+
+/** `call <CallStatus>` for call progress, the event's name for conference callbacks. */
+const eventName = ({ params }: Pick<Received, 'params'>) =>
+  params.StatusCallbackEvent ?? `call ${params.CallStatus}`
+
+const eventsOf = (received: Received[], callSid?: string) =>
+  received.filter((r) => callSid === undefined || r.params.CallSid === callSid).map(eventName)
+
+const signedByTwilio = (base: string, { signature, path, params }: Received) =>
+  twilioSdk.validateRequest(TEST_CREDENTIALS.TWILIO_AUTH_TOKEN, signature, base + path, params)
+
+/** Waits 2 s at most, well inside the test's 5 s, so a failure says what never happened. */
+const soon: typeof eventually = (what, probe, timeoutMs = 2000) =>
+  eventually(what, probe, timeoutMs)
+
+const RFC_2822 = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/
+
+describe('Twilio stand-in: status callbacks through a tunnel', () => {
+  it('sends the call progress and conference events asked for, signed over the public URL', async () => {
+    const { base, url, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    const agent = await addParticipant(name, withCallbacks(base))
+    await soon('five callbacks', () => received.length === 5)
+    expect(eventsOf(received)).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'participant-join',
+      'conference-start',
+    ])
+    for (const callback of received) {
+      expect(callback.method).toBe('POST')
+      expect(signedByTwilio(base, callback)).toBe(true)
+      // Signed over the URL Twilio called, not the one the tunnel delivered it to.
+      expect(signedByTwilio(url, callback)).toBe(false)
+    }
+    expect(received[0]?.path).toBe('/api/twilio/status/call?label=agent')
+    expect(received[2]?.params).toEqual({
+      AccountSid: AC,
+      ApiVersion: '2010-04-01',
+      CallSid: agent.call_sid,
+      CallStatus: 'in-progress',
+      Called: `app:${APP}`,
+      Caller: TEST_CREDENTIALS.TWILIO_PHONE_NUMBER,
+      To: `app:${APP}`,
+      From: TEST_CREDENTIALS.TWILIO_PHONE_NUMBER,
+      Direction: 'outbound-api',
+      Timestamp: expect.stringMatching(RFC_2822),
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: '2',
+    })
+    expect(received[3]?.path).toBe('/api/twilio/status/conference')
+    expect(received[3]?.params).toEqual({
+      ConferenceSid: agent.conference_sid,
+      FriendlyName: name,
+      AccountSid: AC,
+      Timestamp: expect.stringMatching(RFC_2822),
+      SequenceNumber: '0',
+      StatusCallbackEvent: 'participant-join',
+      CallSid: agent.call_sid,
+      Muted: 'false',
+      Hold: 'false',
+      Coaching: 'false',
+      EndConferenceOnExit: 'false',
+      StartConferenceOnEnter: 'true',
+      ParticipantLabel: 'agent',
+    })
+    expect(received[4]?.params.SequenceNumber).toBe('1')
+    const recorded = await control.callbacks({ conference: name, event: 'participant-join' })
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        url: `${base}/api/twilio/status/conference`,
+        sentTo: `${url}/api/twilio/status/conference`,
+        status: 204,
+        callSid: agent.call_sid,
+      }),
+    ])
+  })
+
+  it('sends only the events asked for, numbered from 0 per call and per conference', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    const { conference_sid, call_sid } = await addParticipant(name, {
+      ...agentForm(),
+      StatusCallback: `${base}/call`,
+      StatusCallbackEvent: 'answered completed',
+      ConferenceStatusCallback: `${base}/conference`,
+    })
+    await twilio('DELETE', `Conferences/${conference_sid}/Participants/${call_sid}.json`)
+    await soon('four callbacks', () => received.length === 4)
+    expect(received.map((r) => [eventName(r), r.params.SequenceNumber])).toEqual([
+      ['call in-progress', '0'],
+      ['conference-start', '0'],
+      ['call completed', '1'],
+      ['conference-end', '1'],
+    ])
+    expect(received[2]?.params).toMatchObject({ CallDuration: '0', Duration: '0' })
+    expect(received[3]?.params).toMatchObject({
+      ReasonConferenceEnded: 'last-participant-kicked',
+      CallSidEndingConference: call_sid,
+      ParticipantLabelEndingConference: 'agent',
+    })
+  })
+
+  it('records a callback to a URL no tunnel covers, and never sends it', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    // The worker tests' WEBHOOK_BASE_URL, and a host that only starts like a tunnel's.
+    await addParticipant(name, {
+      ...agentForm(),
+      StatusCallback: 'https://bridge.example.test/api/twilio/status/call',
+      ConferenceStatusCallback: `${base}.elsewhere.test/api/twilio/status/conference`,
+    })
+    const conference = `Conferences/${(await control.conference(name))?.sid}.json`
+    await twilio('POST', conference, { Status: 'completed' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const recorded = await control.callbacks({ conference: name })
+    expect(recorded.map((r) => [r.event, r.sentTo, r.status, r.error])).toEqual([
+      ['conference-start', null, null, null],
+      ['completed', null, null, null],
+      ['conference-end', null, null, null],
+    ])
+    expect(recorded[1]?.url).toBe('https://bridge.example.test/api/twilio/status/call')
+    expect(received).toEqual([])
+  })
+
+  it('delivers one callback at a time, in order, and goes on after one fails', async () => {
+    const { base, received, state } = await tunnelledReceiver({
+      answerAfterMs: 30,
+      dropFirst: true,
+    })
+    const name = uniqueConference()
+    await addParticipant(name, withCallbacks(base))
+    await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
+    await soon('nine callbacks', () => received.length === 9)
+    expect(state.mostInFlight).toBe(1)
+    expect(received.map((r) => r.params.CallStatus ?? r.params.SequenceNumber)).toEqual([
+      'initiated',
+      'ringing',
+      'in-progress',
+      '0',
+      '1',
+      'initiated',
+      'ringing',
+      'in-progress',
+      '2',
+    ])
+    const recorded = await control.callbacks({ conference: name })
+    expect(recorded[0]).toMatchObject({ status: null, error: expect.any(String) })
+  })
+
+  it('reports mute, unmute, hold and unhold when an update changes them', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const { conference_sid } = await addParticipant(uniqueConference(), withCallbacks(base))
+    const path = `Conferences/${conference_sid}/Participants/agent.json`
+    await twilio('POST', path, { Muted: 'true' })
+    await twilio('POST', path, { Muted: 'true', Hold: 'false' })
+    await twilio('POST', path, { Muted: 'false', Hold: 'true' })
+    await twilio('POST', path, { Hold: 'false' })
+    await soon('nine callbacks', () => received.length === 9)
+    expect(received.slice(5).map((r) => [eventName(r), r.params.Muted, r.params.Hold])).toEqual([
+      ['participant-mute', 'true', 'false'],
+      ['participant-unmute', 'false', 'true'],
+      ['participant-hold', 'false', 'true'],
+      ['participant-unhold', 'false', 'false'],
+    ])
+  })
+
+  it.each([
+    ['removed through the API', 'kicked'],
+    ['hung up through the Calls API', 'left'],
+  ])('a joined participant %s leaves, then its call completes', async (_how, reason) => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    const agent = await addParticipant(name, withCallbacks(base))
+    const phone = await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
+    if (reason === 'kicked') {
+      await twilio('DELETE', `Conferences/${phone.conference_sid}/Participants/phone.json`)
+    } else {
+      await twilio('POST', `Calls/${phone.call_sid}.json`, { Status: 'completed' })
+    }
+    await soon('the call to complete', () =>
+      eventsOf(received, phone.call_sid).includes('call completed'),
+    )
+    expect(eventsOf(received, phone.call_sid).slice(-2)).toEqual([
+      'participant-leave',
+      'call completed',
+    ])
+    expect(eventsOf(received, agent.call_sid)).not.toContain('participant-leave')
+    expect((await control.conference(name))?.status).toBe('in-progress')
+  })
+
+  it.each([
+    [
+      'its EndConferenceOnExit participant is removed',
+      'participant-with-end-conference-on-exit-kicked',
+    ],
+    ['it is completed through the API', 'conference-ended-via-api'],
+  ])('when %s, everyone leaves, then conference-end says why', async (_when, reason) => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    const host = await addParticipant(
+      name,
+      withCallbacks(base, { ...agentForm('host'), EndConferenceOnExit: 'true' }),
+    )
+    const phone = await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
+    if (reason === 'conference-ended-via-api') {
+      await twilio('POST', `Conferences/${host.conference_sid}.json`, { Status: 'completed' })
+    } else {
+      await twilio('DELETE', `Conferences/${host.conference_sid}/Participants/host.json`)
+    }
+    await soon('conference-end', () => eventsOf(received).includes('conference-end'))
+    const leaving = received.slice(9)
+    expect(leaving.map((r) => [eventName(r), r.params.CallSid])).toEqual([
+      ['participant-leave', host.call_sid],
+      ['call completed', host.call_sid],
+      ['participant-leave', phone.call_sid],
+      ['call completed', phone.call_sid],
+      ['conference-end', undefined],
+    ])
+    const ending =
+      reason === 'conference-ended-via-api'
+        ? {}
+        : {
+            CallSidEndingConference: host.call_sid,
+            ParticipantLabelEndingConference: 'host',
+          }
+    const end = leaving[4]?.params ?? {}
+    expect(end).toMatchObject({ ReasonConferenceEnded: reason, ...ending })
+    expect('CallSidEndingConference' in end).toBe(reason !== 'conference-ended-via-api')
+  })
+})
+
+describe('Twilio stand-in: scripted phones', () => {
+  it('rings a scripted number for its ringMs, then it answers and joins', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    await addParticipant(name, withCallbacks(base))
+    const number = uniqueNumber()
+    await control.scriptPhone({ number, ringMs: 500 })
+    const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
+    expect(phone.status).toBe('queued')
+    const participantPath = `Conferences/${phone.conference_sid}/Participants/phone.json`
+    expect(await (await twilio('GET', participantPath)).json()).toMatchObject({ status: 'ringing' })
+    expect(await (await twilio('GET', `Calls/${phone.call_sid}.json`)).json()).toMatchObject({
+      status: 'ringing',
+    })
+    await soon('the phone to answer', async () =>
+      (await control.conference(name))?.participants.some(
+        (p) => p.callSid === phone.call_sid && p.status === 'connected',
+      ),
+    )
+    await soon('its join', () => eventsOf(received, phone.call_sid).length === 4)
+    expect(eventsOf(received, phone.call_sid)).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'participant-join',
+    ])
+    expect(await (await twilio('GET', `Calls/${phone.call_sid}.json`)).json()).toMatchObject({
+      status: 'in-progress',
+    })
+  })
+
+  it.each(['busy', 'no-answer', 'failed'] as const)(
+    'a scripted %s number ends its call so, without ever joining or leaving',
+    async (outcome) => {
+      const { base, received } = await tunnelledReceiver()
+      const name = uniqueConference()
+      await addParticipant(name, withCallbacks(base))
+      const number = uniqueNumber()
+      await control.scriptPhone({ number, ringMs: 50, outcome })
+      const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
+      await soon('its call to end', () => eventsOf(received, phone.call_sid).length === 3)
+      expect(eventsOf(received, phone.call_sid)).toEqual([
+        'call initiated',
+        'call ringing',
+        `call ${outcome}`,
+      ])
+      expect(await control.conference(name)).toMatchObject({
+        status: 'in-progress',
+        participants: [{ label: 'agent' }],
+      })
+      expect(await (await twilio('GET', `Calls/${phone.call_sid}.json`)).json()).toMatchObject({
+        status: outcome,
+      })
+    },
+  )
+
+  it('ends a conference whose only participant was busy, which never started', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    const number = uniqueNumber()
+    await control.scriptPhone({ number, outcome: 'busy' })
+    await addParticipant(name, withCallbacks(base, phoneForm(number)))
+    await soon('the call to end', () => eventsOf(received).includes('call busy'))
+    expect(await control.conference(name)).toMatchObject({
+      status: 'completed',
+      reasonConferenceEnded: 'last-participant-left',
+    })
+    expect(received.filter((r) => r.params.StatusCallbackEvent)).toEqual([])
+  })
+
+  it.each(['canceled', 'completed'])(
+    'Status=%s on a ringing call cancels it, and it never joins',
+    async (status) => {
+      const { base, received } = await tunnelledReceiver()
+      const name = uniqueConference()
+      await addParticipant(name, withCallbacks(base))
+      const number = uniqueNumber()
+      await control.scriptPhone({ number, ringMs: 600 })
+      const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
+      const res = await twilio('POST', `Calls/${phone.call_sid}.json`, { Status: status })
+      expect(await res.json()).toMatchObject({ status: 'canceled' })
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      expect(eventsOf(received, phone.call_sid)).toEqual([
+        'call initiated',
+        'call ringing',
+        'call canceled',
+      ])
+      expect((await control.conference(name))?.participants.map((p) => p.label)).toEqual(['agent'])
+    },
+  )
+
+  it('stops ringing phones when it closes: their calls go no further', async () => {
+    const callbacks = new Callbacks()
+    const account = new StandinAccount(AC, callbacks)
+    const number = uniqueNumber()
+    account.scriptPhone({ number, ringMs: 100 })
+    const form = withCallbacks('https://untunnelled.example.test', phoneForm(number))
+    const fields = Object.fromEntries(Object.entries(form).map(([name, v]) => [name, [v].flat()]))
+    account.createParticipant('closing', fields, '/Conferences/closing/Participants.json')
+    account.close()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(callbacks.list({}).map((callback) => callback.event)).toEqual(['initiated', 'ringing'])
+  })
+
+  it('refuses a phone script or tunnel it could not follow', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${standin.url}/__standin/${path}`, { method: 'POST', body: JSON.stringify(body) })
+    for (const phone of [
+      { number: '415-555-0100' },
+      { number: '+14155550100', outcome: 'voicemail' },
+      { number: '+14155550100', ringMs: -1 },
+    ]) {
+      expect((await post('phones', phone)).status).toBe(400)
+    }
+    expect(
+      (await post('tunnels', { publicBase: 'e2e.example.test', localBase: standin.url })).status,
+    ).toBe(400)
   })
 })

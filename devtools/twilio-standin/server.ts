@@ -1,7 +1,8 @@
 /**
  * A local stand-in for the part of Twilio's REST API the worker calls: conference
- * participants, conferences and calls, with Twilio's auth, errors and JSON. Tests reach
- * it through TWILIO_API_BASE and drive it through `/__standin/…` (see README.md).
+ * participants, conferences and calls, with Twilio's auth, errors and JSON, and the status
+ * callbacks Twilio would make (sent only through tunnels tests register). Tests reach it
+ * through TWILIO_API_BASE and drive it through `/__standin/…` (see README.md).
  *
  * Run it alone for `wrangler dev`: `node devtools/twilio-standin/server.ts` (PORT, default 8790).
  */
@@ -9,21 +10,29 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import type { RunningStandin } from '../standin.ts'
 import { StandinAccount } from './account.ts'
-import type { Fault } from './control.ts'
-import { type Reply, twilioError } from './resources.ts'
+import { Callbacks } from './callbacks.ts'
+import { type Controlled, control } from './control-routes.ts'
+import { twilioError } from './resources.ts'
 import { type Answer, answer, authenticate, conferenceOf, parseTarget } from './rest-api.ts'
 import { Traffic } from './traffic.ts'
 
 export async function startTwilioStandin(options: { port?: number } = {}): Promise<RunningStandin> {
-  const account = new StandinAccount(TEST_CREDENTIALS.TWILIO_ACCOUNT_SID)
-  const traffic = new Traffic()
-  const closing = new AbortController()
+  const callbacks = new Callbacks()
+  const standin: Standin = {
+    account: new StandinAccount(TEST_CREDENTIALS.TWILIO_ACCOUNT_SID, callbacks),
+    traffic: new Traffic(),
+    callbacks,
+    closing: new AbortController(),
+  }
   const server = createServer((request, response) => {
     response.on('error', () => {})
-    handle(request, account, traffic, closing.signal)
+    const replied = new Promise<void>((resolve) => {
+      response.once('finish', resolve).once('close', resolve)
+    })
+    handle(request, standin, replied)
       .then((reply) => send(response, reply))
       .catch((error: unknown) => {
-        if (!closing.signal.aborted) console.error('twilio stand-in:', error)
+        if (!standin.closing.signal.aborted) console.error('twilio stand-in:', error)
         send(response, twilioError(500, 20500, 'The stand-in failed; see its log'))
       })
   })
@@ -33,25 +42,29 @@ export async function startTwilioStandin(options: { port?: number } = {}): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     close: async () => {
-      closing.abort()
+      standin.closing.abort()
+      standin.account.close()
+      callbacks.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
 }
 
+interface Standin extends Controlled {
+  closing: AbortController
+}
+
 async function handle(
   request: IncomingMessage,
-  account: StandinAccount,
-  traffic: Traffic,
-  closing: AbortSignal,
+  standin: Standin,
+  replied: Promise<void>,
 ): Promise<Answer> {
   const body = await readBody(request)
   const url = new URL(request.url ?? '/', 'http://standin')
   const method = request.method ?? 'GET'
-  if (url.pathname.startsWith('/__standin/')) {
-    return control(method, url, body, account, traffic)
-  }
+  if (url.pathname.startsWith('/__standin/')) return control(method, url, body, standin)
+  const { account, traffic, callbacks } = standin
   const form = isForm(request) ? formFields(body) : {}
   const principal = authenticate(request.headers.authorization)
   const target = parseTarget(url.pathname)
@@ -71,39 +84,12 @@ async function handle(
     target,
     account,
     traffic,
-    closing,
+    callbacks,
+    replied,
+    closing: standin.closing.signal,
   })
   recorded.status = reply.status
   return reply
-}
-
-function control(
-  method: string,
-  url: URL,
-  body: string,
-  account: StandinAccount,
-  traffic: Traffic,
-): Reply {
-  const filter = Object.fromEntries(url.searchParams)
-  if (method === 'GET' && url.pathname === '/__standin/requests') {
-    return { status: 200, body: traffic.list(filter) }
-  }
-  if (method === 'POST' && url.pathname === '/__standin/faults') {
-    const fault = JSON.parse(body) as Fault
-    if (typeof fault.pathContains !== 'string' || fault.pathContains === '') {
-      return { status: 400, body: { error: 'a fault needs a non-empty pathContains' } }
-    }
-    traffic.addFault(fault)
-    return { status: 204 }
-  }
-  const conference = /^\/__standin\/conferences\/([^/]+)$/.exec(url.pathname)?.[1]
-  if (method === 'GET' && conference) {
-    const snapshot = account.snapshot(decodeURIComponent(conference))
-    return snapshot
-      ? { status: 200, body: snapshot }
-      : { status: 404, body: { error: 'unknown conference' } }
-  }
-  return { status: 404, body: { error: `no control route ${method} ${url.pathname}` } }
 }
 
 const isForm = (request: IncomingMessage) =>

@@ -1,0 +1,142 @@
+/**
+ * Makes the stand-in's status callbacks the way Twilio makes them: a form request signed
+ * with the account's auth token over the URL it calls (X-Twilio-Signature, computed by the
+ * official `twilio` package, not by the worker's own code), one at a time per conference, in
+ * the order they happened, each after the REST answer that caused it.
+ *
+ * Nothing may reach the internet: only a URL under a registered tunnel's public base is
+ * sent, to the tunnel's local base. Every callback is recorded, sent or not.
+ */
+import twilio from 'twilio'
+import { TEST_CREDENTIALS } from '../../test/test-env.ts'
+import type { CallbackFilter, RecordedCallback, Tunnel } from './control.ts'
+import type { Callback } from './status-callbacks.ts'
+
+/**
+ * Twilio's default read timeout for a callback's answer: 15 s
+ * (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides).
+ */
+const ANSWER_TIMEOUT_MS = 15_000
+/** Oldest records are dropped beyond this, so a long local run does not grow without end. */
+const MAX_RECORDED = 10_000
+
+/** A callback and what it concerns: its conference (whose queue it waits in) and call. */
+export interface ConferenceCallback extends Callback {
+  conferenceSid: string
+  friendlyName: string
+  callSid: string | null
+}
+
+export class Callbacks {
+  readonly #tunnels = new Map<string, string>()
+  readonly #records: RecordedCallback[] = []
+  /** Per conference sid, the last delivery queued: the next one waits for it. */
+  readonly #queues = new Map<string, Promise<void>>()
+  readonly #closing = new AbortController()
+  /** While a REST operation runs: its answer, which its callbacks wait for. */
+  #replied: Promise<unknown> | undefined
+  #nextId = 1
+
+  addTunnel({ publicBase, localBase }: Tunnel): void {
+    this.#tunnels.set(publicBase.replace(/\/+$/, ''), localBase.replace(/\/+$/, ''))
+  }
+
+  list(filter: CallbackFilter): RecordedCallback[] {
+    return this.#records.filter(
+      (record) =>
+        (filter.conference === undefined || record.conference === filter.conference) &&
+        (filter.callSid === undefined || record.callSid === filter.callSid) &&
+        (filter.event === undefined || record.event === filter.event),
+    )
+  }
+
+  /**
+   * Runs a REST operation whose callbacks must wait for its answer, `replied`: Twilio answers
+   * the request that caused an event before it reports the event. Operations are synchronous,
+   * so what `send` sees while this runs is theirs, not a timer's.
+   */
+  causedBy<T>(replied: Promise<unknown>, operation: () => T): T {
+    this.#replied = replied
+    try {
+      return operation()
+    } finally {
+      this.#replied = undefined
+    }
+  }
+
+  /** Records the callback and queues it behind its conference's earlier ones. */
+  send(callback: ConferenceCallback): void {
+    const { conferenceSid, friendlyName, callSid, ...request } = callback
+    const target = requestUrl(request)
+    const record: RecordedCallback = {
+      id: this.#nextId++,
+      ...request,
+      conference: friendlyName,
+      callSid,
+      sentTo: this.#tunnelled(target),
+      status: null,
+      error: null,
+    }
+    this.#records.push(record)
+    if (this.#records.length > MAX_RECORDED) this.#records.shift()
+    const replied = this.#replied
+    const queued = (this.#queues.get(conferenceSid) ?? Promise.resolve())
+      .then(() => replied)
+      .then(() => this.#deliver(record, target))
+    this.#queues.set(conferenceSid, queued)
+    void queued.then(() => {
+      if (this.#queues.get(conferenceSid) === queued) this.#queues.delete(conferenceSid)
+    })
+  }
+
+  /** Stops delivering: what is in flight is aborted, what is queued is dropped. */
+  close(): void {
+    this.#closing.abort()
+  }
+
+  /** The tunnel's local URL for a public one, if a tunnel covers it. */
+  #tunnelled(url: string): string | null {
+    for (const [publicBase, localBase] of this.#tunnels) {
+      const rest = url.slice(publicBase.length)
+      if (url.startsWith(publicBase) && /^([/?#]|$)/.test(rest)) return localBase + rest
+    }
+    return null
+  }
+
+  /** Never throws: a failed delivery is recorded and the queue goes on. */
+  async #deliver(record: RecordedCallback, signedUrl: string): Promise<void> {
+    if (record.sentTo === null) return
+    if (this.#closing.signal.aborted) {
+      record.error = 'the stand-in closed first'
+      return
+    }
+    const post = record.method === 'POST'
+    const signature = twilio.getExpectedTwilioSignature(
+      TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
+      signedUrl,
+      post ? record.params : {},
+    )
+    try {
+      const response = await fetch(record.sentTo, {
+        method: record.method,
+        headers: {
+          'x-twilio-signature': signature,
+          'user-agent': 'TwilioProxy/1.1',
+          ...(post && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        ...(post && { body: new URLSearchParams(record.params) }),
+        signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(ANSWER_TIMEOUT_MS)]),
+      })
+      record.status = response.status
+      await response.arrayBuffer()
+    } catch (error) {
+      record.error = error instanceof Error ? error.message : String(error)
+    }
+  }
+}
+
+/** The URL Twilio requests: a GET callback carries its parameters in the query string. */
+function requestUrl({ url, method, params }: Callback): string {
+  if (method === 'POST') return url
+  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`
+}

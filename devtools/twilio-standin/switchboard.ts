@@ -1,0 +1,221 @@
+/**
+ * How the stand-in's calls and conferences change over time, and the status callbacks
+ * each change causes. A dialled participant's call rings and is answered at once, unless
+ * its number is scripted: then it rings for the script's time and is answered, busy,
+ * unanswered or failed. Participants join, leave, are muted and held; a conference starts
+ * with its first StartConferenceOnEnter participant and ends by Twilio's rules.
+ */
+import type { Callbacks } from './callbacks.ts'
+import type { PhoneOutcome, PhoneScript } from './control.ts'
+import {
+  type CallRecord,
+  type ConferenceRecord,
+  type EndedCallStatus,
+  isEnded,
+  type ParticipantRecord,
+} from './resources.ts'
+import {
+  type Callback,
+  type CallProgressEvent,
+  type ConferenceEvent,
+  callProgress,
+  conferenceEvent,
+  endDetails,
+  participantDetails,
+} from './status-callbacks.ts'
+
+/** How a participant went: removed through the API, or hung up. Twilio's reasons say so. */
+export type Departure = 'kicked' | 'left'
+
+export class Switchboard {
+  readonly #accountSid: string
+  readonly #calls: ReadonlyMap<string, CallRecord>
+  readonly #callbacks: Callbacks
+  readonly #phones = new Map<string, PhoneScript>()
+  /** Scripted phones still ringing, by CallSid. */
+  readonly #ringing = new Map<string, NodeJS.Timeout>()
+
+  constructor(accountSid: string, calls: ReadonlyMap<string, CallRecord>, callbacks: Callbacks) {
+    this.#accountSid = accountSid
+    this.#calls = calls
+    this.#callbacks = callbacks
+  }
+
+  script(phone: PhoneScript): void {
+    this.#phones.set(phone.number, phone)
+  }
+
+  /** A participant just created: its call starts and rings, and is answered unless scripted. */
+  dial(conference: ConferenceRecord, participant: ParticipantRecord): void {
+    const call = this.#callOf(participant)
+    this.#progress(conference, call, 'initiated')
+    participant.status = 'ringing'
+    call.status = 'ringing'
+    this.#progress(conference, call, 'ringing')
+    const script = this.#phones.get(participant.to)
+    if (!script) {
+      this.#answer(conference, participant, call)
+      return
+    }
+    const rung = setTimeout(() => {
+      this.#ringing.delete(call.sid)
+      this.#settle(conference, participant, call, script.outcome ?? 'answer')
+    }, script.ringMs ?? 0)
+    rung.unref()
+    this.#ringing.set(call.sid, rung)
+  }
+
+  /** Takes a participant out: one who joined leaves, one still ringing is canceled. */
+  leave(conference: ConferenceRecord, participant: ParticipantRecord, how: Departure): void {
+    const call = this.#callOf(participant)
+    if (participant.status !== 'connected') {
+      this.#unanswered(conference, participant, call, 'canceled', how)
+      return
+    }
+    conference.participants.delete(participant.callSid)
+    this.#event(conference, 'participant-leave', participantDetails(participant))
+    this.#endCall(conference, call, 'completed')
+    if (participant.endConferenceOnExit) {
+      this.end(conference, `participant-with-end-conference-on-exit-${how}`, participant)
+    } else {
+      this.#endIfEmpty(conference, participant, how)
+    }
+  }
+
+  /** A call hung up through the Calls API (the caller checked Twilio would): it leaves. */
+  hangUp(call: CallRecord, conference: ConferenceRecord | undefined): void {
+    if (isEnded(call.status)) return
+    const participant = conference?.participants.get(call.sid)
+    if (conference && participant) {
+      this.leave(conference, participant, 'left')
+      return
+    }
+    call.status = call.status === 'in-progress' ? 'completed' : 'canceled'
+    call.updated = new Date()
+  }
+
+  /** After a participant update: mute or unmute, hold or unhold, for what it changed. */
+  updated(
+    conference: ConferenceRecord,
+    participant: ParticipantRecord,
+    before: { muted: boolean; hold: boolean },
+  ): void {
+    const details = participantDetails(participant)
+    if (participant.muted !== before.muted) {
+      this.#event(
+        conference,
+        participant.muted ? 'participant-mute' : 'participant-unmute',
+        details,
+      )
+    }
+    if (participant.hold !== before.hold) {
+      this.#event(conference, participant.hold ? 'participant-hold' : 'participant-unhold', details)
+    }
+  }
+
+  /** Ends the conference: everyone still in it leaves or stops ringing, then conference-end. */
+  end(conference: ConferenceRecord, reason: string, ending: ParticipantRecord | null): void {
+    const started = conference.status === 'in-progress'
+    conference.status = 'completed'
+    conference.reasonConferenceEnded = reason
+    conference.callSidEndingConference = ending?.callSid ?? null
+    conference.updated = new Date()
+    for (const participant of [...conference.participants.values()]) {
+      conference.participants.delete(participant.callSid)
+      const call = this.#callOf(participant)
+      this.#stopRinging(call)
+      if (participant.status === 'connected') {
+        this.#event(conference, 'participant-leave', participantDetails(participant))
+      }
+      this.#endCall(conference, call, participant.status === 'connected' ? 'completed' : 'canceled')
+    }
+    // A conference nobody started never began, so it has no end to report either.
+    if (started) this.#event(conference, 'conference-end', endDetails(conference, ending))
+  }
+
+  /** Stops every ringing timer: the stand-in is closing. */
+  close(): void {
+    for (const rung of this.#ringing.values()) clearTimeout(rung)
+    this.#ringing.clear()
+  }
+
+  #settle(
+    conference: ConferenceRecord,
+    participant: ParticipantRecord,
+    call: CallRecord,
+    outcome: PhoneOutcome,
+  ): void {
+    if (outcome === 'answer') this.#answer(conference, participant, call)
+    else this.#unanswered(conference, participant, call, outcome, 'left')
+  }
+
+  #answer(conference: ConferenceRecord, participant: ParticipantRecord, call: CallRecord): void {
+    const now = new Date()
+    participant.status = 'connected'
+    participant.updated = now
+    call.status = 'in-progress'
+    call.answered = now
+    call.updated = now
+    this.#progress(conference, call, 'answered')
+    this.#event(conference, 'participant-join', participantDetails(participant))
+    // The conference starts once someone is in it and a StartConferenceOnEnter participant joins.
+    if (participant.startConferenceOnEnter && conference.status === 'init') {
+      conference.status = 'in-progress'
+      this.#event(conference, 'conference-start', {})
+    }
+  }
+
+  /** A call that never joined ends: busy, not answered, failed, or canceled while ringing. */
+  #unanswered(
+    conference: ConferenceRecord,
+    participant: ParticipantRecord,
+    call: CallRecord,
+    status: Exclude<EndedCallStatus, 'completed'>,
+    how: Departure,
+  ): void {
+    this.#stopRinging(call)
+    conference.participants.delete(participant.callSid)
+    this.#endCall(conference, call, status)
+    this.#endIfEmpty(conference, participant, how)
+  }
+
+  #endIfEmpty(conference: ConferenceRecord, last: ParticipantRecord, how: Departure): void {
+    if (conference.participants.size === 0) this.end(conference, `last-participant-${how}`, last)
+  }
+
+  #endCall(conference: ConferenceRecord, call: CallRecord, status: EndedCallStatus): void {
+    call.status = status
+    call.updated = new Date()
+    this.#progress(conference, call, 'completed')
+  }
+
+  #stopRinging(call: CallRecord): void {
+    clearTimeout(this.#ringing.get(call.sid))
+    this.#ringing.delete(call.sid)
+  }
+
+  #callOf(participant: ParticipantRecord): CallRecord {
+    const call = this.#calls.get(participant.callSid)
+    if (!call) throw new Error(`the stand-in lost the call of participant ${participant.callSid}`)
+    return call
+  }
+
+  #progress(conference: ConferenceRecord, call: CallRecord, event: CallProgressEvent): void {
+    const callback = callProgress(this.#accountSid, call, event, new Date())
+    if (callback) this.#send(conference, call.sid, callback)
+  }
+
+  #event(conference: ConferenceRecord, event: ConferenceEvent, details: Record<string, string>) {
+    const callback = conferenceEvent(this.#accountSid, conference, event, details, new Date())
+    if (callback) this.#send(conference, details.CallSid ?? null, callback)
+  }
+
+  #send(conference: ConferenceRecord, callSid: string | null, callback: Callback): void {
+    this.#callbacks.send({
+      ...callback,
+      conferenceSid: conference.sid,
+      friendlyName: conference.friendlyName,
+      callSid,
+    })
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * A phone participant's life as the worker learns it from Twilio's status callbacks,
+ * through a real `wrangler dev`. The Twilio stand-in makes the callbacks, signed by the
+ * official `twilio` package rather than the worker's own code, and delivers them through
+ * a tunnel from a public base only this worker uses: the worker's signature check, its
+ * callback routes and its roster are what is exercised, as Twilio would exercise them.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import {
+  startAgentCall,
+  type WorkerUnderTest,
+} from '../../devtools/media-stream-simulator/call-setup.ts'
+import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
+import type { RoomView } from '../../worker/conference/room-record.ts'
+import { TEST_CREDENTIALS } from '../test-env.ts'
+import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
+
+const twilioApiBase = inject('twilioApiBase')
+const twilio = new TwilioStandinControl(twilioApiBase)
+/** WEBHOOK_BASE_URL, as behind a tunnel; its own, so no other test's callbacks come here. */
+const publicBase = `https://e2e-${crypto.randomUUID().slice(0, 8)}.example.test`
+let worker: RunningWorker
+let target: WorkerUnderTest
+
+beforeAll(async () => {
+  worker = await startWranglerDev({
+    config: 'wrangler.toml',
+    readyPath: '/api/health',
+    vars: () => ({
+      ...TEST_CREDENTIALS,
+      WEBHOOK_BASE_URL: publicBase,
+      TWILIO_API_BASE: twilioApiBase,
+      ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
+    }),
+  })
+  await twilio.addTunnel({ publicBase, localBase: worker.url })
+  target = {
+    url: worker.url,
+    webhookBaseUrl: publicBase,
+    authToken: TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
+    accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
+  }
+})
+
+afterAll(async () => {
+  await worker?.stop()
+})
+
+type ParticipantView = RoomView['participants'][number]
+
+/** A number no other test dials, so scripting it concerns this test alone. */
+const unusedNumber = () => `+1628555${String(2000 + Math.floor(Math.random() * 8000))}`
+
+/**
+ * Polls until `probe` finds what it looks for. Not a timing assertion: the deadline only
+ * turns a hang into a failure that says what never happened.
+ */
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const found = await probe()
+    if (found !== undefined) return found
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const api = (path: string, init?: RequestInit) => fetch(`${worker.url}/api/twilio${path}`, init)
+
+async function dial(conferenceId: string, phoneNumber: string): Promise<ParticipantView> {
+  const res = await api(`/conferences/${conferenceId}/participants`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phoneNumber }),
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { participant: ParticipantView }).participant
+}
+
+/** The participant as the worker shows it, once it has `status`. */
+function shown(conferenceId: string, label: string, status: ParticipantView['status']) {
+  return until(`${label} to show ${status}`, async () => {
+    const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
+    const participant = room.participants.find((p) => p.label === label)
+    return participant?.status === status ? participant : undefined
+  })
+}
+
+/** The callbacks about one call, once the one for `lastEvent` has been answered. */
+function callbacksAnswered(conferenceId: string, callSid: string, lastEvent: string) {
+  return until(`the ${lastEvent} callback of ${callSid} to be answered`, async () => {
+    const callbacks = await twilio.callbacks({ conference: conferenceId, callSid })
+    const last = callbacks.find((callback) => callback.event === lastEvent)
+    return last && (last.status !== null || last.error !== null) ? callbacks : undefined
+  })
+}
+
+/** Ends a call on the Twilio stand-in, as the person on it hanging up would. */
+function hangUp(callSid: string) {
+  const { TWILIO_ACCOUNT_SID, TWILIO_API_KEY, TWILIO_API_SECRET } = TEST_CREDENTIALS
+  return fetch(`${twilioApiBase}/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Calls/${callSid}.json`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${btoa(`${TWILIO_API_KEY}:${TWILIO_API_SECRET}`)}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ Status: 'completed' }),
+  })
+}
+
+describe("a phone participant, through Twilio's callbacks to wrangler dev", () => {
+  it('rings, then joins when answered, and leaves when removed', async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const number = unusedNumber()
+    await twilio.scriptPhone({ number, ringMs: 1000 })
+    const { label } = await dial(conferenceId, number)
+    await shown(conferenceId, label, 'ringing')
+    const { callSid } = await shown(conferenceId, label, 'joined')
+    if (!callSid) throw new Error(`${label} joined without a CallSid`)
+
+    const removed = await api(`/conferences/${conferenceId}/participants/${callSid}`, {
+      method: 'DELETE',
+    })
+    expect(removed.status).toBe(200)
+    await shown(conferenceId, label, 'left')
+    const callbacks = await callbacksAnswered(conferenceId, callSid, 'completed')
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
+      ['initiated', 204],
+      ['ringing', 204],
+      ['answered', 204],
+      ['participant-join', 204],
+      ['participant-leave', 204],
+      ['completed', 204],
+    ])
+  })
+
+  it('shows a person who hangs up as left, from the callbacks alone', async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { label } = await dial(conferenceId, unusedNumber())
+    const { callSid } = await shown(conferenceId, label, 'joined')
+    if (!callSid) throw new Error(`${label} joined without a CallSid`)
+    // Their call ends on Twilio's side: the worker hears of it only through its callbacks.
+    const hungUp = await hangUp(callSid)
+    expect(hungUp.status).toBe(200)
+    const left = await shown(conferenceId, label, 'left')
+    expect(left.leftAt).toBeDefined()
+    const callbacks = await callbacksAnswered(conferenceId, callSid, 'completed')
+    expect(callbacks.slice(-2).map((callback) => [callback.event, callback.status])).toEqual([
+      ['participant-leave', 204],
+      ['completed', 204],
+    ])
+  })
+
+  it.each([
+    ['busy', 'busy'],
+    ['no-answer', 'no answer'],
+  ] as const)('fails a call the phone ends as %s, saying why', async (outcome, error) => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const number = unusedNumber()
+    await twilio.scriptPhone({ number, ringMs: 300, outcome })
+    const { label } = await dial(conferenceId, number)
+    const failed = await shown(conferenceId, label, 'failed')
+    expect(failed.error).toBe(error)
+    if (!failed.callSid) throw new Error(`${label} failed without a CallSid`)
+    const callbacks = await callbacksAnswered(conferenceId, failed.callSid, 'completed')
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
+      ['initiated', 204],
+      ['ringing', 204],
+      ['completed', 204],
+    ])
+    expect(callbacks.at(-1)?.params.CallStatus).toBe(outcome)
+  })
+
+  it("answers every callback of the agent's leg and conference, signed by twilio", async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const callbacks = await until('the conference to start', async () => {
+      const made = await twilio.callbacks({ conference: conferenceId })
+      const started = made.find((callback) => callback.event === 'conference-start')
+      return started?.status ? made : undefined
+    })
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
+      ['initiated', 204],
+      ['ringing', 204],
+      ['answered', 204],
+      ['participant-join', 204],
+      ['conference-start', 204],
+    ])
+    const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
+    expect(room.status).toBe('in-progress')
+    expect(room.participants.find((p) => p.label === 'agent')?.status).toBe('joined')
+  })
+})
