@@ -183,6 +183,10 @@ export class ConferenceRoom extends DurableObject<Env> {
       record.endedAt = new Date().toISOString()
       record.conference.status = 'ended'
       record.conference.endedReason ??= reason
+      // Nobody is in a conference that has ended, whether or not Twilio says so for each.
+      for (const participant of this.#roster.participants) {
+        if (participant.status === 'joined') leave(participant, record.endedAt)
+      }
       this.#feed({ type: 'end', reason })
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
@@ -530,12 +534,20 @@ export class ConferenceRoom extends DurableObject<Env> {
     return { ok: true }
   }
 
-  /** After a REST removal; the leave callback confirms it later and changes nothing more. */
+  /**
+   * After a REST removal; the leave callback confirms it later and changes nothing more.
+   * A phone still ringing never joined, so it did not leave: its call was called off.
+   */
   participantRemoved(callSidOrLabel: string): void {
     const participant = this.#roster.find(callSidOrLabel)
-    if (!participant || participant.status === 'left') return
-    leave(participant, new Date().toISOString())
-    this.#afterRosterChange([{ kind: 'left', participant }])
+    if (!participant || !isActive(participant)) return
+    if (participant.status === 'joined') {
+      leave(participant, new Date().toISOString())
+      this.#afterRosterChange([{ kind: 'left', participant }])
+    } else {
+      fail(participant, 'called off before they answered')
+      this.#afterRosterChange([{ kind: 'failed', participant }])
+    }
   }
 
   participant(callSidOrLabel: string): ParticipantView | undefined {
@@ -748,8 +760,6 @@ export class ConferenceRoom extends DurableObject<Env> {
   #localStreamGone(reason: string): void {
     const record = this.#record
     if (!record?.local || record.endedAt || record.streamToken) return
-    const now = new Date().toISOString()
-    for (const participant of this.#roster.active) leave(participant, now)
     void this.end(reason)
   }
 

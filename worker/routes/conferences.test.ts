@@ -275,7 +275,7 @@ describe('adding and managing participants', () => {
   it("mutes, holds and removes a participant through Twilio, by the conference SID of Twilio's answer to the dial", async () => {
     const conferenceId = await startConference(await registerAgent())
     const { participant } = (await json(await dial(conferenceId, '+14155552671'))) as {
-      participant: { callSid: string }
+      participant: { callSid: string; label: string }
     }
     const path = `/api/twilio/conferences/${conferenceId}/participants/${participant.callSid}`
     // No callback has come yet: the SID is the one Twilio gave with the participant.
@@ -287,9 +287,22 @@ describe('adding and managing participants', () => {
     ).at(-1)
     expect(update?.form).toMatchObject({ Muted: ['true'], Hold: ['true'] })
     expect(update?.path).toMatch(/\/Conferences\/CF[0-9a-f]{32}\/Participants\//)
+    await participantJoins(conferenceId, 1, participant.label, participant.callSid)
     const removed = await api(path, { method: 'DELETE' })
     expect(removed.status).toBe(200)
     expect(await json(removed)).toMatchObject({ participant: { status: 'left' } })
+  })
+
+  it('shows a phone removed while it still rang as called off, not as having left', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid } = await dialQuietly(conferenceId, '+14155552679')
+    const path = `/api/twilio/conferences/${conferenceId}/participants/${callSid}`
+    const removed = await api(path, { method: 'DELETE' })
+    expect(await json(removed)).toMatchObject({
+      participant: { status: 'failed', error: 'called off before they answered' },
+    })
+    const room = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+    expect(room.participants.find((p) => p.callSid === callSid)?.leftAt).toBeUndefined()
   })
 
   it('answers 404 for a participant Twilio no longer has (they hung up a moment ago)', async () => {
@@ -420,11 +433,16 @@ describe('a dialled phone whose callbacks never come', () => {
 describe('the end of a conference', () => {
   it('keeps the record readable after the end, until the retention alarm frees it', async () => {
     const conferenceId = await startConference(await registerAgent())
+    await hostJoins(conferenceId, 1)
     expect(
       (await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })).status,
     ).toBe(200)
-    expect(await json(await api(`/api/twilio/conferences/${conferenceId}`))).toMatchObject({
-      status: 'ended',
+    const ended = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+    expect(ended).toMatchObject({ status: 'ended' })
+    // Nobody is left in it, whatever callbacks Twilio still has to send.
+    expect(ended.participants.find((p) => p.kind === 'browser')).toMatchObject({
+      status: 'left',
+      leftAt: ended.endedAt,
     })
     expect(await runDurableObjectAlarm(roomFor(env, conferenceId))).toBe(true)
     expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(404)
