@@ -13,6 +13,11 @@ export type BridgeEvent =
   | { type: 'twilio_closed'; code: number; reason: string }
   /** The room refused the stream's `start` (its one-time token); the stream is closed with 1008. */
   | { type: 'start_refused'; reason: string }
+  /**
+   * Twilio reported that the agent's stream failed, or the agent's leg left the conference:
+   * if its stream has not started, it will not come (Twilio does not try again).
+   */
+  | { type: 'stream_failed'; reason: string }
   /** `attempt` names the agent connection the event belongs to; older ones are ignored. */
   | { type: 'agent_opened'; attempt: number }
   | { type: 'agent_event'; attempt: number; event: AgentEvent }

@@ -146,6 +146,25 @@ describe('starting the agent', () => {
     expect(ofType(h.start(), 'agent_connect')).toHaveLength(1)
   })
 
+  it('shows the agent unavailable, and why, when its stream fails before it starts', () => {
+    const h = harness()
+    const actions = h.feed({ type: 'stream_failed', reason: 'Twilio could not open it' })
+    expect(h.bridge.agent).toMatchObject({
+      status: 'unavailable',
+      error: 'Twilio could not open it',
+    })
+    expect(actions).toContainEqual({
+      type: 'log',
+      level: 'error',
+      message: 'Twilio could not open it',
+    })
+    // A stream that did start ends by its socket, not by this report.
+    const live = harness()
+    live.start()
+    live.feed({ type: 'stream_failed', reason: 'late report' })
+    expect(live.bridge.agent.status).not.toBe('unavailable')
+  })
+
   it('connects anyway when nobody has joined within the wait', () => {
     const h = harness({ humanWaitMs: 3000 })
     h.start()

@@ -195,6 +195,13 @@ export class MediaBridge {
         this.#invalid('twilio:start_refused', event.reason)
         this.#emit({ type: 'twilio_close', code: 1008, reason: 'invalid stream token' })
         break
+      case 'stream_failed':
+        // Once the stream is live its socket says how it ends; before, nothing else will.
+        if (this.#stream.status === 'awaiting') {
+          this.#log('error', event.reason)
+          this.#setAgent({ status: 'unavailable', error: event.reason })
+        }
+        break
       case 'agent_opened':
         if (event.attempt === this.#liveAttempt) this.#send(this.#options.initiation)
         break

@@ -7,7 +7,13 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { ApiError, errorResponse } from '../api-error.ts'
-import { agentInitiation, type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
+import {
+  agentInitiation,
+  type Env,
+  endConferenceOnHostExit,
+  twilioRestClient,
+  webhookBaseUrl,
+} from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
 import { type Call, isTwilioNotFound, type TwilioRestClient } from '../twilio/rest-client.ts'
@@ -574,14 +580,44 @@ export class ConferenceRoom extends DurableObject<Env> {
   streamEvent(params: Params): void {
     if (!this.#record) return
     const event = params.StreamEvent ?? 'unknown'
-    if (event === 'stream-error')
-      this.#log('error', `Twilio reported a stream error: ${params.StreamError ?? 'unknown'}`)
-    else this.#log('info', `Twilio stream event ${event}`)
+    if (event !== 'stream-error') {
+      this.#log('info', `Twilio stream event ${event}`)
+      return
+    }
+    const error = params.StreamError ?? 'no reason given'
+    this.#log('error', `Twilio reported a stream error: ${error}`)
+    this.#streamFailed(
+      `Twilio could not open the agent's audio stream (${error}): check that WEBHOOK_BASE_URL is the public https URL Twilio reaches this worker at, and TWILIO_AUTH_TOKEN the auth token of its account.`,
+    )
+  }
+
+  /**
+   * The agent's stream will not come: Twilio reported it failed, or the agent's leg left.
+   * Once a socket has arrived the bridge decides (its stream may be live); before, nothing
+   * has begun, and the agent will not join this call.
+   */
+  #streamFailed(reason: string): void {
+    const record = this.#record
+    if (this.#bridge) {
+      this.#feed({ type: 'stream_failed', reason })
+    } else if (record && !record.endedAt && record.stream.status === 'awaiting') {
+      this.#log('error', reason)
+      record.agent = { ...record.agent, status: 'unavailable', error: reason }
+      this.#changed(LIVE)
+    }
   }
 
   #afterRosterChange(notices: RosterNotice[]): void {
     for (const notice of notices) {
-      if (notice.participant.kind === 'agent') continue
+      if (notice.participant.kind === 'agent') {
+        // Gone before its stream began (the bridge ignores this once it has): most often
+        // a TwiML App whose Voice URL is not this worker's.
+        if (notice.kind !== 'joined')
+          this.#streamFailed(
+            `The agent's call ${notice.kind === 'left' ? 'left the conference' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
+          )
+        continue
+      }
       this.#feed({
         type: 'context',
         text: `${noticeText(notice)} ${this.#roster.summary()}`,
@@ -924,6 +960,16 @@ function upgraded(client: WebSocket, request: Request): Response {
     ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
     : undefined
   return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+}
+
+/** The TwiML App's Voice URL as it must be set in Twilio, for messages that say so. */
+function agentVoiceUrl(env: Env): string {
+  const path = '/api/twilio/conference-elevenlabs'
+  try {
+    return `${webhookBaseUrl(env)}${path}`
+  } catch {
+    return `{WEBHOOK_BASE_URL}${path}`
+  }
 }
 
 function closeQuietly(socket: WebSocket, code: number, reason: string): void {

@@ -4,6 +4,7 @@ import { conferenceCallback, twilioPost } from '../testing/twilio-requests.ts'
 
 interface Room {
   status: string
+  agent: { status: string; error?: string }
   participants: {
     label: string
     status: string
@@ -94,6 +95,41 @@ describe('Twilio status callbacks', () => {
       ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
     })
     expect(await room(conferenceId)).toMatchObject({ status: 'ended' })
+  })
+
+  it("shows the agent unavailable, and what to check, when Twilio cannot open the agent's stream", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await twilioPost(`/api/twilio/status/stream?conferenceId=${conferenceId}`, {
+      StreamEvent: 'stream-error',
+      StreamError: 'Stream - WebSocket - Handshake Error',
+      StreamSid: 'MZ1',
+    })
+    expect(res.status).toBe(204)
+    expect((await room(conferenceId)).agent).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringMatching(/Handshake Error.*WEBHOOK_BASE_URL/),
+    })
+  })
+
+  it('shows the agent unavailable when its leg leaves before its stream began', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await conferenceCallback(conferenceId, 1, {
+      StatusCallbackEvent: 'participant-join',
+      CallSid: 'CA8',
+      ParticipantLabel: 'agent',
+    })
+    expect((await room(conferenceId)).agent.status).toBe('waiting')
+    await conferenceCallback(conferenceId, 2, {
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: 'CA8',
+      ParticipantLabel: 'agent',
+    })
+    expect((await room(conferenceId)).agent).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringContaining(
+        "TwiML App's Voice URL is https://bridge.example.test/api/twilio/conference-elevenlabs",
+      ),
+    })
   })
 
   it('accepts a signed callback for a conference it does not know, and changes nothing', async () => {
