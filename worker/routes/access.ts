@@ -15,7 +15,7 @@ import { keyFromProtocol } from './access-protocol.ts'
 
 export const requireAccessKey = createMiddleware<{ Bindings: Env }>(async (c, next) => {
   const key = appAccessKey(c.env)
-  if (!key && !isLoopback(new URL(c.req.url).hostname)) {
+  if (!key && !isFromThisMachine(c.req.raw)) {
     throw new ApiError(
       403,
       'forbidden',
@@ -52,6 +52,20 @@ const bearerProtocol = (header: string | undefined) => {
     if (key !== undefined) return key
   }
   return undefined
+}
+
+/**
+ * A request made on this machine: to a loopback host, and through no proxy or tunnel.
+ * Tunnels (ngrok, cloudflared, localtunnel) and reverse proxies add X-Forwarded-For or
+ * Forwarded, and some rewrite the Host to `localhost`; on Cloudflare the Host decides which
+ * worker runs, so no request from outside reaches a deployed worker as localhost.
+ */
+function isFromThisMachine(request: Request): boolean {
+  const forwarded = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip']
+  return (
+    isLoopback(new URL(request.url).hostname) &&
+    !forwarded.some((name) => request.headers.has(name))
+  )
 }
 
 const isLoopback = (hostname: string) =>

@@ -659,6 +659,13 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     }
     const remote = await from('https://bridge.example.workers.dev')
     expect(remote.status).toBe(403)
+    // Through a tunnel to `npm run dev`, even one that rewrites the Host to localhost.
+    for (const header of ['X-Forwarded-For', 'Forwarded']) {
+      const tunnelled = await exports.default.fetch('http://localhost:8787/api/twilio/token', {
+        headers: { [header]: header === 'Forwarded' ? 'for=203.0.113.7' : '203.0.113.7' },
+      })
+      expect(tunnelled.status).toBe(403)
+    }
     expect(await json(remote)).toMatchObject({
       error: { code: 'forbidden', message: expect.stringContaining('Set APP_ACCESS_KEY') },
     })
