@@ -591,6 +591,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     )
   }
 
+  /** Everyone who came has gone: someone joined, and nobody is on the call now. */
+  #peopleHaveLeft(): boolean {
+    const people = this.#roster.participants.filter((p) => p.kind !== 'agent')
+    return !this.#roster.humansPresent && people.some((p) => p.joinedAt !== undefined)
+  }
+
   /**
    * The agent's stream will not come: Twilio reported it failed, or the agent's leg left.
    * Once a socket has arrived the bridge decides (its stream may be live); before, nothing
@@ -611,8 +617,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     for (const notice of notices) {
       if (notice.participant.kind === 'agent') {
         // Gone before its stream began (the bridge ignores this once it has): most often
-        // a TwiML App whose Voice URL is not this worker's.
-        if (notice.kind !== 'joined')
+        // a TwiML App whose Voice URL is not this worker's. Not when the people have left
+        // already: a conference that ends takes the agent's leg with it, stream or not.
+        if (notice.kind !== 'joined' && !this.#peopleHaveLeft())
           this.#streamFailed(
             `The agent's call ${notice.kind === 'left' ? 'left the conference' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
           )

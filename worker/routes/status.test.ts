@@ -132,6 +132,23 @@ describe('Twilio status callbacks', () => {
     })
   })
 
+  it('does not blame the setup when the agent leaves with everyone, as an early hang-up ends it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const leg = (sequence: number, event: string, CallSid: string, ParticipantLabel: string) =>
+      conferenceCallback(conferenceId, sequence, {
+        StatusCallbackEvent: event,
+        CallSid,
+        ParticipantLabel,
+      })
+    await leg(1, 'participant-join', 'CA8', 'agent')
+    await leg(2, 'participant-join', 'CA9', 'web-web_lee')
+    await leg(3, 'participant-leave', 'CA9', 'web-web_lee')
+    await leg(4, 'participant-leave', 'CA8', 'agent')
+    const { agent } = await room(conferenceId)
+    expect(agent.status).not.toBe('unavailable')
+    expect(agent.error).toBeUndefined()
+  })
+
   it('accepts a signed callback for a conference it does not know, and changes nothing', async () => {
     const res = await conferenceCallback('conf-dddddddddddddddddddd', 1, {
       StatusCallbackEvent: 'conference-start',
