@@ -181,18 +181,21 @@ export class ConferenceRoom extends DurableObject<Env> {
     return this.#record && toView(this.#snapshotRecord(this.#record))
   }
 
-  /** Ends the conference on our side: agent socket closed, stream closed, record kept for a while. */
-  async end(reason: string): Promise<RoomResult> {
+  /**
+   * Ends the conference on our side: agent socket closed, stream closed, record kept for a
+   * while. Everyone still shown in it has left, whether or not Twilio says so for each;
+   * unless `stillOnTwilio`: ending it on Twilio failed, and they may be in it yet (a later
+   * end, once Twilio has ended it, marks them).
+   */
+  async end(reason: string, { stillOnTwilio = false } = {}): Promise<RoomResult> {
     const record = this.#record
     if (!record) return notFound()
+    if (record.endedAt && !stillOnTwilio && this.#leaveEveryone(record.endedAt)) this.#changed()
     if (!record.endedAt) {
       record.endedAt = new Date().toISOString()
       record.conference.status = 'ended'
       record.conference.endedReason ??= reason
-      // Nobody is in a conference that has ended, whether or not Twilio says so for each.
-      for (const participant of this.#roster.participants) {
-        if (participant.status === 'joined') leave(participant, record.endedAt)
-      }
+      if (!stillOnTwilio) this.#leaveEveryone(record.endedAt)
       this.#feed({ type: 'end', reason })
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
@@ -200,6 +203,13 @@ export class ConferenceRoom extends DurableObject<Env> {
       await this.#hangUpPendingDials()
     }
     return { ok: true }
+  }
+
+  /** Marks everyone still shown in the conference as having left; whether anyone was. */
+  #leaveEveryone(at: string): boolean {
+    const joined = this.#roster.participants.filter((p) => p.status === 'joined')
+    for (const participant of joined) leave(participant, at)
+    return joined.length > 0
   }
 
   /**

@@ -606,6 +606,27 @@ describe('the end of a conference', () => {
     })
   })
 
+  it('keeps people shown in a conference Twilio would not end, and ends it on Twilio when asked again', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await hostJoins(conferenceId, 1)
+    const { conferenceSid } = await json(await api(`/api/twilio/conferences/${conferenceId}`))
+    const completion = `/Conferences/${conferenceSid}.json`
+    // More failures than the client retries: the end fails.
+    await twilio().injectFault({ pathContains: completion, method: 'POST', status: 500, times: 2 })
+    const path = `/api/twilio/conferences/${conferenceId}`
+    const failed = await api(path, { method: 'DELETE' })
+    expect(failed.status).toBe(502)
+    const host = async () =>
+      ((await (await api(path)).json()) as RoomView).participants.find((p) => p.kind === 'browser')
+    expect(await host()).toMatchObject({ status: 'joined' })
+    const again = await api(path, { method: 'DELETE' })
+    expect(again.status).toBe(200)
+    expect(await host()).toMatchObject({ status: 'left' })
+    expect(
+      (await twilio().requests({ pathContains: completion, method: 'POST' })).map((r) => r.status),
+    ).toEqual([500, 500, 200])
+  })
+
   it('ends a conference that Twilio has already ended without an error', async () => {
     const conferenceId = await startConference(await registerAgent())
     const { conferenceSid } = await json(await api(`/api/twilio/conferences/${conferenceId}`))

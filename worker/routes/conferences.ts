@@ -91,10 +91,12 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const view = await room.view()
     if (!view)
       throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
-    if (view.status === 'ended') return c.json(view)
+    // Ended, unless ending it on Twilio failed and people may still be in it: then try again.
+    const stillIn = view.participants.some((p) => p.status === 'joined')
+    if (view.status === 'ended' && !stillIn) return c.json(view)
     // A local call has nothing on Twilio to end.
     const twilioError = view.local ? undefined : await endOnTwilio(c.env, view)
-    await room.end('ended through the API')
+    await room.end('ended through the API', { stillOnTwilio: twilioError !== undefined })
     if (twilioError) throw twilioError
     return c.json(await room.view())
   })
@@ -149,7 +151,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
 /** Completes the conference on Twilio; a failure is returned, for after the room is closed. */
 async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefined> {
   const action =
-    'The room is closed and the agent disconnected, but ending the call on Twilio failed'
+    'The room is closed and the agent disconnected, but ending the call on Twilio failed (ending it again tries again)'
   let rest: TwilioRestClient
   try {
     rest = twilioSettings(env).rest
