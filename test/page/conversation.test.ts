@@ -8,7 +8,7 @@ import {
   aRoom,
   CONFERENCE_ID,
 } from '../../client/src/room/room-fixtures.ts'
-import { CONFERENCE_PATH, IDENTITY } from './fake-api.ts'
+import { apiError, CONFERENCE_PATH, IDENTITY, ok } from './fake-api.ts'
 import { expireToken, holdAccept, voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
@@ -122,6 +122,36 @@ describe('a conversation', () => {
     expect((await voiceRecord(page))?.hangUps).toBe(1)
     await page.getByRole('button', { name: 'New conversation' }).click()
     await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+  })
+
+  it('offers to end the conference again when Twilio would not end it, people still on it', async () => {
+    const { page, api, events } = await harness.open()
+    const stuck = aRoom({
+      status: 'ended',
+      participants: [aBrowser(IDENTITY, { status: 'left' }), aPhone({ status: 'joined' })],
+    })
+    api.on(
+      'DELETE',
+      CONFERENCE_PATH,
+      apiError(
+        502,
+        'upstream_error',
+        'ending the call on Twilio failed (ending it again tries again)',
+      ),
+      ok(aRoom({ status: 'ended', participants: [aPhone({ status: 'left' })] })),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const end = page.getByRole('button', { name: 'End conference for everyone' })
+    await end.click()
+    await page.getByRole('alert').filter({ hasText: 'ending it again tries again' }).waitFor()
+    // The room has ended on the worker; the phone is still in Twilio's conference.
+    events.send({ type: 'update', room: anUpdate(stuck) })
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    await end.click()
+    await expect.poll(() => api.to('DELETE', CONFERENCE_PATH).length).toBe(2)
+    await page.getByRole('button', { name: 'New conversation' }).waitFor()
+    await expect.poll(() => end.count()).toBe(0)
   })
 
   it('ends, and does not fail, a call hung up while it is still connecting', async () => {

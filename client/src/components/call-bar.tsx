@@ -24,6 +24,8 @@ export function CallBar(props: CallBarProps) {
   const { call, room } = props
   const ended = room.status === 'ended'
   const onCall = isOnCall(call) && !ended
+  // Ended here, but Twilio would not end the call: people are still on it, without the agent.
+  const stillOnTwilio = ended && !room.local && room.participants.some((p) => p.status === 'joined')
   const end = useAction(props.onEndForEveryone)
   const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
@@ -62,7 +64,7 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {!ended && !(room.local && onCall) && (
+        {((!ended && !(room.local && onCall)) || stillOnTwilio) && (
           <button
             type="button"
             class="danger secondary"
