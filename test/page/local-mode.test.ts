@@ -57,6 +57,27 @@ describe('local calls (no Twilio)', () => {
     expect(await page.getByLabel('Phone number to call right away').count()).toBe(0)
   })
 
+  it('keep in view a missing setting that local calls need too', async () => {
+    const api = localApi()
+    api.on(
+      'GET',
+      '/api/health',
+      ok({
+        ...LOCAL,
+        missing: [
+          ...LOCAL.missing,
+          { name: 'ELEVENLABS_API_KEY', disables: 'connecting the ElevenLabs agent' },
+        ],
+      }),
+    )
+    const { page } = await harness.open(api)
+    const banner = page.getByRole('region', { name: 'Local calls' })
+    await banner.waitFor()
+    expect(await banner.getByText('ELEVENLABS_API_KEY').isVisible()).toBe(true)
+    expect(await banner.getByText('TWILIO_AUTH_TOKEN').isVisible()).toBe(false)
+    expect(await banner.getByText('Phone calls need Twilio: one setting to add').count()).toBe(1)
+  })
+
   it('start without Twilio, and say plainly when the microphone is unavailable', async () => {
     const api = localApi()
     const { page } = await harness.open(api)

@@ -26,6 +26,9 @@ export function ModeBanner({ state }: { state: HealthState }) {
   const ready = health.status === 'ok'
   const local = callModeOf(state) === 'local'
   const title = ready ? 'Ready' : local ? 'Local calls' : 'Not configured'
+  // In local mode the page plays Twilio's part: only the other settings stop a call.
+  const forTwilio = health.missing.filter((s) => isTwilioSetting(s.name))
+  const others = health.missing.filter((s) => !isTwilioSetting(s.name))
   return (
     <section
       class={`banner ${ready ? 'banner-ready' : local ? 'banner-local' : 'banner-problem'}`}
@@ -36,17 +39,20 @@ export function ModeBanner({ state }: { state: HealthState }) {
         <p>Twilio and the ElevenLabs agent are configured: you can start a conversation.</p>
       )}
       {local && <LocalCalls health={health} />}
-      {!ready && local && (
+      {local && forTwilio.length > 0 && (
         // Local calls work without these: the list stays folded so that the call, once
         // started, is not pushed below a screenful of settings.
         <details class="needs">
-          <summary>Phone calls need Twilio: {settingCount(health.missing.length)} to add</summary>
-          <MissingSettings health={health} intro="Add these settings" />
+          <summary>Phone calls need Twilio: {settingCount(forTwilio.length)} to add</summary>
+          <MissingSettings missing={forTwilio} intro="Add these settings" />
         </details>
+      )}
+      {local && others.length > 0 && (
+        <MissingSettings missing={others} intro="Local calls need these settings too" />
       )}
       {!ready && !local && (
         <MissingSettings
-          health={health}
+          missing={health.missing}
           intro="Conversations will not work until these settings are added"
         />
       )}
@@ -61,14 +67,16 @@ export function ModeBanner({ state }: { state: HealthState }) {
   )
 }
 
-function MissingSettings({ health, intro }: { health: Health; intro: string }) {
+const isTwilioSetting = (name: string) => name.startsWith('TWILIO_') || name === 'WEBHOOK_BASE_URL'
+
+function MissingSettings({ missing, intro }: { missing: Health['missing']; intro: string }) {
   return (
     <>
       <p>
         {intro} (in <code>.dev.vars</code> locally, or as Worker secrets):
       </p>
       <ul class="missing">
-        {health.missing.map((setting) => (
+        {missing.map((setting) => (
           <li key={setting.name}>
             <code>{setting.name}</code>: missing or invalid, which disables {setting.disables}.
           </li>
