@@ -16,6 +16,7 @@ import {
   type ParticipantRecord,
   participantJson,
   type Reply,
+  type Subscription,
   twilioError,
 } from './resources.ts'
 import { callSubscription, conferenceSubscription } from './status-callbacks.ts'
@@ -43,7 +44,9 @@ export class StandinAccount {
 
   constructor(sid: string, callbacks: Callbacks) {
     this.sid = sid
-    this.#switchboard = new Switchboard(sid, this.#calls, callbacks)
+    this.#switchboard = new Switchboard(sid, this.#calls, callbacks, (name, statusCallback) =>
+      this.#conferenceNamed(name, statusCallback),
+    )
   }
 
   scriptPhone(phone: PhoneScript): void {
@@ -94,6 +97,7 @@ export class StandinAccount {
       startConferenceOnEnter: flag(form, 'StartConferenceOnEnter', true),
       endConferenceOnExit: flag(form, 'EndConferenceOnExit', false),
       status: 'queued',
+      conferenceStatusCallback: conferenceSubscription(form),
       created: now,
       updated: now,
     }
@@ -204,7 +208,12 @@ export class StandinAccount {
     if (!conference) return undefined
     const { sid, friendlyName, status, reasonConferenceEnded } = conference
     const participants = [...conference.participants.values()].map(
-      ({ created: _created, updated: _updated, ...participant }) => participant,
+      ({
+        created: _created,
+        updated: _updated,
+        conferenceStatusCallback: _conferenceStatusCallback,
+        ...participant
+      }) => participant,
     )
     return { sid, friendlyName, status, reasonConferenceEnded, participants }
   }
@@ -212,19 +221,29 @@ export class StandinAccount {
   /** A CF sid must name a live conference; a friendly name joins its live one or starts one. */
   #conferenceForCreate(segment: string, form: Form): ConferenceRecord | undefined {
     if (CONFERENCE_SID.test(segment)) return this.#liveConference(segment)
+    return this.#conferenceNamed(segment, conferenceSubscription(form))
+  }
+
+  /**
+   * The live conference of this friendly name, or a new one (a new CF sid) reporting to
+   * `statusCallback`: what a participant create names, and what a call answered after its
+   * conference ended joins.
+   */
+  #conferenceNamed(friendlyName: string, statusCallback: Subscription | null): ConferenceRecord {
     const live = [...this.#conferences.values()].find(
-      (c) => c.friendlyName === segment && c.status !== 'completed',
+      (c) => c.friendlyName === friendlyName && c.status !== 'completed',
     )
     if (live) return live
     const now = new Date()
     const conference: ConferenceRecord = {
       sid: newSid('CF'),
-      friendlyName: segment,
+      friendlyName,
       status: 'init',
       reasonConferenceEnded: null,
       callSidEndingConference: null,
       participants: new Map(),
-      statusCallback: conferenceSubscription(form),
+      // Its own count: SequenceNumber starts at 0 in each conference.
+      statusCallback: statusCallback && { ...statusCallback, sequence: 0 },
       created: now,
       updated: now,
     }

@@ -16,6 +16,11 @@ export interface ParticipantRecord {
   startConferenceOnEnter: boolean
   endConferenceOnExit: boolean
   status: 'queued' | 'connecting' | 'ringing' | 'connected' | 'complete' | 'failed'
+  /**
+   * The ConferenceStatusCallback its create gave: a conference this participant's answer
+   * starts (the one it was dialled into having ended meanwhile) reports there.
+   */
+  conferenceStatusCallback: Subscription | null
   created: Date
   updated: Date
 }

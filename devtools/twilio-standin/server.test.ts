@@ -685,6 +685,116 @@ describe('Twilio stand-in: scripted phones', () => {
     },
   )
 
+  /** An agent in a conference, and a phone dialled into it that rings for `ringMs`. */
+  async function agentAndRingingPhone(base: string, ringMs: number) {
+    const name = uniqueConference()
+    const agent = await addParticipant(name, withCallbacks(base))
+    const number = uniqueNumber()
+    await control.scriptPhone({ number, ringMs })
+    const phone = await addParticipant(name, {
+      ...withCallbacks(base, phoneForm(number)),
+      // Its own, so what reports here is what this create asked for.
+      ConferenceStatusCallback: `${base}/phone/conference`,
+    })
+    return { name, agent, phone }
+  }
+
+  const callStatus = async (callSid: string) =>
+    ((await (await twilio('GET', `Calls/${callSid}.json`)).json()) as { status: string }).status
+
+  it('a phone still ringing when its conference ends rings on, and answered, starts a new one of that name', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const { name, agent, phone } = await agentAndRingingPhone(base, 500)
+    await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
+    expect(await control.conference(agent.conference_sid)).toMatchObject({
+      status: 'completed',
+      participants: [],
+    })
+    expect(await callStatus(phone.call_sid)).toBe('ringing')
+    await soon('a new conference of that name to start', async () => {
+      const newest = await control.conference(name)
+      return newest?.sid !== agent.conference_sid && newest?.status === 'in-progress'
+    })
+    const started = await control.conference(name)
+    expect(started).toMatchObject({
+      friendlyName: name,
+      status: 'in-progress',
+      participants: [{ callSid: phone.call_sid, label: 'phone', status: 'connected' }],
+    })
+    expect(await callStatus(phone.call_sid)).toBe('in-progress')
+    await soon('its start to be reported', () =>
+      received.some(
+        (r) => r.params.ConferenceSid === started?.sid && eventName(r) === 'conference-start',
+      ),
+    )
+    // Its call was never canceled: it rang on, was answered and joined.
+    expect(eventsOf(received, phone.call_sid)).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'participant-join',
+    ])
+    // The new conference reports to the ConferenceStatusCallback of the phone's create,
+    // numbered from 0; the old one's end went where the agent's create asked.
+    const reports = (sid: string | undefined) =>
+      received
+        .filter((r) => r.params.ConferenceSid === sid)
+        .map((r) => [r.path, eventName(r), r.params.SequenceNumber])
+    expect(reports(started?.sid)).toEqual([
+      ['/phone/conference', 'participant-join', '0'],
+      ['/phone/conference', 'conference-start', '1'],
+    ])
+    expect(reports(agent.conference_sid).slice(-2)).toEqual([
+      ['/api/twilio/status/conference', 'participant-leave', '2'],
+      ['/api/twilio/status/conference', 'conference-end', '3'],
+    ])
+  })
+
+  it('a phone still ringing does not keep a conference going once the last one in it leaves', async () => {
+    const { base, received } = await tunnelledReceiver()
+    const { agent, phone } = await agentAndRingingPhone(base, 2000)
+    await twilio('DELETE', `Conferences/${agent.conference_sid}/Participants/agent.json`)
+    expect(await control.conference(agent.conference_sid)).toMatchObject({
+      status: 'completed',
+      reasonConferenceEnded: 'last-participant-kicked',
+      participants: [],
+    })
+    await soon('conference-end', () => eventsOf(received).includes('conference-end'))
+    expect(received.find((r) => eventName(r) === 'conference-end')?.params).toMatchObject({
+      ReasonConferenceEnded: 'last-participant-kicked',
+      CallSidEndingConference: agent.call_sid,
+    })
+    expect(await callStatus(phone.call_sid)).toBe('ringing')
+    expect(eventsOf(received, phone.call_sid)).toEqual(['call initiated', 'call ringing'])
+  })
+
+  it.each(['canceled', 'completed'])(
+    'Status=%s still cancels a phone that rings on after its conference ended',
+    async (status) => {
+      const { base, received } = await tunnelledReceiver()
+      const { name, agent, phone } = await agentAndRingingPhone(base, 600)
+      await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
+      expect(await callStatus(phone.call_sid)).toBe('ringing')
+      const res = await twilio('POST', `Calls/${phone.call_sid}.json`, { Status: status })
+      expect(await res.json()).toMatchObject({ status: 'canceled' })
+      // Past its ring time: it never answered, so no conference of that name started again.
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      expect(eventsOf(received, phone.call_sid)).toEqual([
+        'call initiated',
+        'call ringing',
+        'call canceled',
+      ])
+      expect(await callStatus(phone.call_sid)).toBe('canceled')
+      expect((await control.conference(name))?.sid).toBe(agent.conference_sid)
+      const recorded = await control.requests({ pathContains: `Calls/${phone.call_sid}.json` })
+      expect(recorded.map((r) => [r.method, r.conference, r.status])).toEqual([
+        ['GET', name, 200],
+        ['POST', name, 200],
+        ['GET', name, 200],
+      ])
+    },
+  )
+
   it('stops ringing phones when it closes: their calls go no further', async () => {
     const callbacks = new Callbacks()
     const account = new StandinAccount(AC, callbacks)

@@ -4,6 +4,10 @@
  * its number is scripted: then it rings for the script's time and is answered, busy,
  * unanswered or failed. Participants join, leave, are muted and held; a conference starts
  * with its first StartConferenceOnEnter participant and ends by Twilio's rules.
+ *
+ * Only the legs in a conference are in it: a call still ringing is not. When a conference
+ * ends, Twilio ends the legs in it and lets the ringing ones ring on; one answered then
+ * joins the live conference of the same friendly name, or starts a new one (a new CF sid).
  */
 import type { Callbacks } from './callbacks.ts'
 import type { PhoneOutcome, PhoneScript } from './control.ts'
@@ -13,6 +17,7 @@ import {
   type EndedCallStatus,
   isEnded,
   type ParticipantRecord,
+  type Subscription,
 } from './resources.ts'
 import {
   type Callback,
@@ -27,18 +32,38 @@ import {
 /** How a participant went: removed through the API, or hung up. Twilio's reasons say so. */
 export type Departure = 'kicked' | 'left'
 
+/** The live conference of a friendly name, or a new one reporting to `statusCallback`. */
+export type ConferenceOpener = (
+  friendlyName: string,
+  statusCallback: Subscription | null,
+) => ConferenceRecord
+
+/** A scripted phone still ringing, and the conference it was dialled into (ended or not). */
+interface Ringing {
+  timer: NodeJS.Timeout
+  conference: ConferenceRecord
+  participant: ParticipantRecord
+}
+
 export class Switchboard {
   readonly #accountSid: string
   readonly #calls: ReadonlyMap<string, CallRecord>
   readonly #callbacks: Callbacks
+  readonly #open: ConferenceOpener
   readonly #phones = new Map<string, PhoneScript>()
   /** Scripted phones still ringing, by CallSid. */
-  readonly #ringing = new Map<string, NodeJS.Timeout>()
+  readonly #ringing = new Map<string, Ringing>()
 
-  constructor(accountSid: string, calls: ReadonlyMap<string, CallRecord>, callbacks: Callbacks) {
+  constructor(
+    accountSid: string,
+    calls: ReadonlyMap<string, CallRecord>,
+    callbacks: Callbacks,
+    open: ConferenceOpener,
+  ) {
     this.#accountSid = accountSid
     this.#calls = calls
     this.#callbacks = callbacks
+    this.#open = open
   }
 
   script(phone: PhoneScript): void {
@@ -57,12 +82,14 @@ export class Switchboard {
       this.#answer(conference, participant, call)
       return
     }
-    const rung = setTimeout(() => {
+    const timer = setTimeout(() => {
+      const ringing = this.#ringing.get(call.sid)
+      if (!ringing) return
       this.#ringing.delete(call.sid)
-      this.#settle(conference, participant, call, script.outcome ?? 'answer')
+      this.#settle(ringing.conference, participant, call, script.outcome ?? 'answer')
     }, script.ringMs ?? 0)
-    rung.unref()
-    this.#ringing.set(call.sid, rung)
+    timer.unref()
+    this.#ringing.set(call.sid, { timer, conference, participant })
   }
 
   /** Takes a participant out: one who joined leaves, one still ringing is canceled. */
@@ -77,17 +104,26 @@ export class Switchboard {
     this.#endCall(conference, call, 'completed')
     if (participant.endConferenceOnExit) {
       this.end(conference, `participant-with-end-conference-on-exit-${how}`, participant)
-    } else {
-      this.#endIfEmpty(conference, participant, how)
+    } else if (!this.#anyoneIn(conference)) {
+      // Phones still ringing are not in it: they do not keep it going.
+      this.end(conference, `last-participant-${how}`, participant)
     }
   }
 
-  /** A call hung up through the Calls API (the caller checked Twilio would): it leaves. */
+  /**
+   * A call hung up through the Calls API (the caller checked Twilio would): one in its
+   * conference leaves, one still ringing is canceled, even after its conference ended.
+   */
   hangUp(call: CallRecord, conference: ConferenceRecord | undefined): void {
     if (isEnded(call.status)) return
     const participant = conference?.participants.get(call.sid)
     if (conference && participant) {
       this.leave(conference, participant, 'left')
+      return
+    }
+    const ringing = this.#ringing.get(call.sid)
+    if (ringing) {
+      this.#unanswered(ringing.conference, ringing.participant, call, 'canceled', 'left')
       return
     }
     call.status = call.status === 'in-progress' ? 'completed' : 'canceled'
@@ -113,7 +149,10 @@ export class Switchboard {
     }
   }
 
-  /** Ends the conference: everyone still in it leaves or stops ringing, then conference-end. */
+  /**
+   * Ends the conference: everyone in it leaves, then conference-end. Phones still ringing
+   * were never in it: they ring on (see `#settle`), and only a hang-up stops them.
+   */
   end(conference: ConferenceRecord, reason: string, ending: ParticipantRecord | null): void {
     const started = conference.status === 'in-progress'
     conference.status = 'completed'
@@ -122,12 +161,9 @@ export class Switchboard {
     conference.updated = new Date()
     for (const participant of [...conference.participants.values()]) {
       conference.participants.delete(participant.callSid)
-      const call = this.#callOf(participant)
-      this.#stopRinging(call)
-      if (participant.status === 'connected') {
-        this.#event(conference, 'participant-leave', participantDetails(participant))
-      }
-      this.#endCall(conference, call, participant.status === 'connected' ? 'completed' : 'canceled')
+      if (participant.status !== 'connected') continue
+      this.#event(conference, 'participant-leave', participantDetails(participant))
+      this.#endCall(conference, this.#callOf(participant), 'completed')
     }
     // A conference nobody started never began, so it has no end to report either.
     if (started) this.#event(conference, 'conference-end', endDetails(conference, ending))
@@ -135,7 +171,7 @@ export class Switchboard {
 
   /** Stops every ringing timer: the stand-in is closing. */
   close(): void {
-    for (const rung of this.#ringing.values()) clearTimeout(rung)
+    for (const { timer } of this.#ringing.values()) clearTimeout(timer)
     this.#ringing.clear()
   }
 
@@ -145,8 +181,20 @@ export class Switchboard {
     call: CallRecord,
     outcome: PhoneOutcome,
   ): void {
-    if (outcome === 'answer') this.#answer(conference, participant, call)
-    else this.#unanswered(conference, participant, call, outcome, 'left')
+    if (outcome !== 'answer') {
+      this.#unanswered(conference, participant, call, outcome, 'left')
+      return
+    }
+    if (conference.status !== 'completed') {
+      this.#answer(conference, participant, call)
+      return
+    }
+    // Its conference ended while it rang: the answered call joins the conference of that
+    // name, a new one unless someone started it again, reporting where its create asked.
+    const joined = this.#open(conference.friendlyName, participant.conferenceStatusCallback)
+    joined.participants.set(participant.callSid, participant)
+    call.conferenceSid = joined.sid
+    this.#answer(joined, participant, call)
   }
 
   #answer(conference: ConferenceRecord, participant: ParticipantRecord, call: CallRecord): void {
@@ -176,11 +224,16 @@ export class Switchboard {
     this.#stopRinging(call)
     conference.participants.delete(participant.callSid)
     this.#endCall(conference, call, status)
-    this.#endIfEmpty(conference, participant, how)
+    // Someone joined ends it as the last of them leaves (see `leave`). Until someone joins,
+    // it waits for every phone dialled into it; one that ended meanwhile is not ended twice.
+    if (conference.status !== 'completed' && conference.participants.size === 0) {
+      this.end(conference, `last-participant-${how}`, participant)
+    }
   }
 
-  #endIfEmpty(conference: ConferenceRecord, last: ParticipantRecord, how: Departure): void {
-    if (conference.participants.size === 0) this.end(conference, `last-participant-${how}`, last)
+  /** Whether anyone is in the conference: joined, not still ringing. */
+  #anyoneIn(conference: ConferenceRecord): boolean {
+    return [...conference.participants.values()].some((p) => p.status === 'connected')
   }
 
   #endCall(conference: ConferenceRecord, call: CallRecord, status: EndedCallStatus): void {
@@ -190,7 +243,7 @@ export class Switchboard {
   }
 
   #stopRinging(call: CallRecord): void {
-    clearTimeout(this.#ringing.get(call.sid))
+    clearTimeout(this.#ringing.get(call.sid)?.timer)
     this.#ringing.delete(call.sid)
   }
 

@@ -48,8 +48,11 @@ afterAll(async () => {
 
 type ParticipantView = RoomView['participants'][number]
 
-/** A number no other test dials, so scripting it concerns this test alone. */
-const unusedNumber = () => `+1628555${String(2000 + Math.floor(Math.random() * 8000))}`
+/** This file's exchange (+1 628 NXX), drawn once, so other runs' numbers are not ours. */
+const exchange = 200 + Math.floor(Math.random() * 800)
+let numbersDrawn = 0
+/** A number no other test dials (never the same one twice), so a script concerns one test. */
+const unusedNumber = () => `+1628${exchange}${String(++numbersDrawn).padStart(4, '0')}`
 
 /**
  * Polls until `probe` finds what it looks for. Not a timing assertion: the deadline only
@@ -172,6 +175,52 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
       ['completed', 204],
     ])
     expect(callbacks.at(-1)?.params.CallStatus).toBe(outcome)
+  })
+
+  it('hangs up a phone still ringing when the conference ends, so it never starts a new one', async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const number = unusedNumber()
+    // Rings far longer than the test takes: only a hang-up ends it.
+    await twilio.scriptPhone({ number, ringMs: 10_000 })
+    const { label } = await dial(conferenceId, number)
+    const { callSid } = await shown(conferenceId, label, 'ringing')
+    if (!callSid) throw new Error(`${label} rang without a CallSid`)
+    const conference = await twilio.conference(conferenceId)
+
+    const ended = await api(`/conferences/${conferenceId}`, { method: 'DELETE' })
+    expect(ended.status).toBe(200)
+    // Twilio ends only the legs in the conference: the worker hangs up the ringing call itself.
+    expect((await twilio.conference(conferenceId))?.status).toBe('completed')
+    const failed = await shown(conferenceId, label, 'failed')
+    expect(failed.error).toBe('the conference ended before they answered')
+    const hangUps = await until('the ringing call to be hung up', async () => {
+      const posts = await twilio.requests({
+        pathContains: `/Calls/${callSid}.json`,
+        method: 'POST',
+      })
+      return posts.length > 0 ? posts : undefined
+    })
+    expect(hangUps.map((request) => [request.form.Status, request.status])).toEqual([
+      [[expect.stringMatching(/^(completed|canceled)$/)], 200],
+    ])
+    const callbacks = await callbacksAnswered(conferenceId, callSid, 'completed')
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
+      ['initiated', 204],
+      ['ringing', 204],
+      ['completed', 204],
+    ])
+    expect(callbacks.at(-1)?.params.CallStatus).toBe('canceled')
+    // Hung up, it no longer rings, so nobody can answer it into a new conference of that name.
+    expect(await twilio.conference(conferenceId)).toMatchObject({
+      sid: conference?.sid,
+      status: 'completed',
+    })
+    const starts = await twilio.callbacks({ conference: conferenceId, event: 'conference-start' })
+    expect(starts.map((start) => start.params.ConferenceSid)).toEqual([conference?.sid])
+    expect((await (await api(`/conferences/${conferenceId}`)).json()) as RoomView).toMatchObject({
+      status: 'ended',
+      participants: expect.arrayContaining([failed]),
+    })
   })
 
   it("answers every callback of the agent's leg and conference, signed by twilio", async () => {
