@@ -116,3 +116,17 @@ describe('Roster call progress', () => {
     expect(phone.leftAt).toBe(endTime)
   })
 })
+
+describe('Roster conference events', () => {
+  it('ignores the callbacks of another conference of the same name', () => {
+    const roster = new Roster()
+    const phone = roster.upsert({ label: 'phone-1', kind: 'phone', callSid: 'CA1' })
+    roster.conference.conferenceSid = 'CF1'
+    const join = { StatusCallbackEvent: 'participant-join', CallSid: 'CA1', SequenceNumber: '0' }
+    expect(roster.applyConferenceEvent({ ...join, ConferenceSid: 'CF2' }, NOW)).toEqual([])
+    expect(phone.status).toBe('dialing')
+    expect(roster.applyConferenceEvent({ ...join, ConferenceSid: 'CF1' }, NOW)).toEqual([
+      { kind: 'joined', participant: phone },
+    ])
+  })
+})

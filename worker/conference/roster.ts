@@ -139,6 +139,11 @@ export class Roster {
   applyConferenceEvent(params: Params, now: string): RosterNotice[] {
     const event = params.StatusCallbackEvent ?? ''
     const sequence = seq(params.SequenceNumber)
+    // Another conference of the same name: one a phone answered into after ours ended (it
+    // was still ringing, and Twilio starts a new one for it). Its SequenceNumbers start
+    // again from 0, and none of it is ours.
+    const known = this.conference.conferenceSid
+    if (known && params.ConferenceSid && params.ConferenceSid !== known) return []
     if (event === 'conference-start' || event === 'conference-end') {
       if (!(sequence > this.conference.sequence)) return []
       this.conference.sequence = sequence
