@@ -190,7 +190,10 @@ export class ConferenceRoom extends DurableObject<Env> {
   async end(reason: string, { stillOnTwilio = false } = {}): Promise<RoomResult> {
     const record = this.#record
     if (!record) return notFound()
-    if (record.endedAt && !stillOnTwilio && this.#leaveEveryone(record.endedAt)) this.#changed()
+    // Ended before while Twilio would not end it: now it has, and they have left with it.
+    if (record.endedAt && !stillOnTwilio && this.#leaveEveryone(new Date().toISOString())) {
+      this.#changed()
+    }
     if (!record.endedAt) {
       record.endedAt = new Date().toISOString()
       record.conference.status = 'ended'
