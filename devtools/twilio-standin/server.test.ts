@@ -673,17 +673,24 @@ describe('Twilio stand-in: scripted phones', () => {
       const number = uniqueNumber()
       await control.scriptPhone({ number, ringMs: 600 })
       const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
-      const res = await twilio('POST', `Calls/${phone.call_sid}.json`, { Status: status })
-      expect(await res.json()).toMatchObject({ status: 'canceled' })
-      await new Promise((resolve) => setTimeout(resolve, 800))
-      expect(eventsOf(received, phone.call_sid)).toEqual([
-        'call initiated',
-        'call ringing',
-        'call canceled',
-      ])
+      await cancelRinging(phone.call_sid, status)
+      await untilPastRingTime()
+      expect(eventsOf(received, phone.call_sid)).toEqual(RANG_THEN_CANCELED)
       expect((await control.conference(name))?.participants.map((p) => p.label)).toEqual(['agent'])
     },
   )
+
+  /** What a call cancelled while it rang reports: it was dialled, it rang, it was cancelled. */
+  const RANG_THEN_CANCELED = ['call initiated', 'call ringing', 'call canceled']
+
+  /** Hangs up a ringing call with `Status`, which Twilio answers as cancelled. */
+  async function cancelRinging(callSid: string, status: string) {
+    const res = await twilio('POST', `Calls/${callSid}.json`, { Status: status })
+    expect(await res.json()).toMatchObject({ status: 'canceled' })
+  }
+
+  /** Past the 600 ms the tests' phones ring for: an answer would have come by now. */
+  const untilPastRingTime = () => new Promise((resolve) => setTimeout(resolve, 800))
 
   /** An agent in a conference, and a phone dialled into it that rings for `ringMs`. */
   async function agentAndRingingPhone(base: string, ringMs: number) {
@@ -775,15 +782,10 @@ describe('Twilio stand-in: scripted phones', () => {
       const { name, agent, phone } = await agentAndRingingPhone(base, 600)
       await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
       expect(await callStatus(phone.call_sid)).toBe('ringing')
-      const res = await twilio('POST', `Calls/${phone.call_sid}.json`, { Status: status })
-      expect(await res.json()).toMatchObject({ status: 'canceled' })
+      await cancelRinging(phone.call_sid, status)
       // Past its ring time: it never answered, so no conference of that name started again.
-      await new Promise((resolve) => setTimeout(resolve, 800))
-      expect(eventsOf(received, phone.call_sid)).toEqual([
-        'call initiated',
-        'call ringing',
-        'call canceled',
-      ])
+      await untilPastRingTime()
+      expect(eventsOf(received, phone.call_sid)).toEqual(RANG_THEN_CANCELED)
       expect(await callStatus(phone.call_sid)).toBe('canceled')
       expect((await control.conference(name))?.sid).toBe(agent.conference_sid)
       const recorded = await control.requests({ pathContains: `Calls/${phone.call_sid}.json` })

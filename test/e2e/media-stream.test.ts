@@ -19,9 +19,9 @@ import {
 import { silentPayloads, toPayloads } from '../../devtools/media-stream-simulator/framing.ts'
 import type { MediaStreamSimulator } from '../../devtools/media-stream-simulator/simulator.ts'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
-import { TEST_CREDENTIALS } from '../test-env.ts'
+import { startProductWorker } from './product-worker.ts'
 import { matchSignals } from './signal-match.ts'
-import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
+import type { RunningWorker } from './wrangler-dev.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url))
 /** 4.4 s of espeak-ng speech, mu-law 8 kHz, and sox's 16 kHz conversion of it (test/fixtures). */
@@ -37,23 +37,7 @@ let worker: RunningWorker
 let target: WorkerUnderTest
 
 beforeAll(async () => {
-  worker = await startWranglerDev({
-    config: 'wrangler.toml',
-    readyPath: '/api/health',
-    // WEBHOOK_BASE_URL is a public https URL, as behind a tunnel: the worker's TwiML needs a
-    // wss:// stream URL, and Twilio signs that public URL, not the loopback one we connect to.
-    vars: () => ({
-      ...TEST_CREDENTIALS,
-      TWILIO_API_BASE: twilioApiBase,
-      ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
-    }),
-  })
-  target = {
-    url: worker.url,
-    webhookBaseUrl: TEST_CREDENTIALS.WEBHOOK_BASE_URL,
-    authToken: TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
-    accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
-  }
+  ;({ worker, target } = await startProductWorker())
 })
 
 afterAll(async () => {

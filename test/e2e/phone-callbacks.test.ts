@@ -13,7 +13,8 @@ import {
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import type { RoomView } from '../../worker/conference/room-record.ts'
 import { TEST_CREDENTIALS } from '../test-env.ts'
-import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
+import { startProductWorker } from './product-worker.ts'
+import type { RunningWorker } from './wrangler-dev.ts'
 
 const twilioApiBase = inject('twilioApiBase')
 const twilio = new TwilioStandinControl(twilioApiBase)
@@ -23,23 +24,8 @@ let worker: RunningWorker
 let target: WorkerUnderTest
 
 beforeAll(async () => {
-  worker = await startWranglerDev({
-    config: 'wrangler.toml',
-    readyPath: '/api/health',
-    vars: () => ({
-      ...TEST_CREDENTIALS,
-      WEBHOOK_BASE_URL: publicBase,
-      TWILIO_API_BASE: twilioApiBase,
-      ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
-    }),
-  })
+  ;({ worker, target } = await startProductWorker(publicBase))
   await twilio.addTunnel({ publicBase, localBase: worker.url })
-  target = {
-    url: worker.url,
-    webhookBaseUrl: publicBase,
-    authToken: TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
-    accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
-  }
 })
 
 afterAll(async () => {

@@ -1,0 +1,36 @@
+/**
+ * The product's worker under a real `wrangler dev`, configured as with real accounts but
+ * pointed at the local stand-ins, and what a Twilio stand-in client needs to reach it.
+ * `WEBHOOK_BASE_URL` is a public https URL, as behind a tunnel: the TwiML needs a wss://
+ * stream URL, and Twilio signs that public URL, not the loopback one we connect to.
+ *
+ * @example
+ * const { worker, target } = await startProductWorker()
+ * const call = await startAgentCall(target, inject('twilioApiBase'))
+ */
+import { inject } from 'vitest'
+import type { WorkerUnderTest } from '../../devtools/media-stream-simulator/call-setup.ts'
+import { TEST_CREDENTIALS } from '../test-env.ts'
+import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
+
+export async function startProductWorker(
+  webhookBaseUrl: string = TEST_CREDENTIALS.WEBHOOK_BASE_URL,
+): Promise<{ worker: RunningWorker; target: WorkerUnderTest }> {
+  const worker = await startWranglerDev({
+    config: 'wrangler.toml',
+    readyPath: '/api/health',
+    vars: () => ({
+      ...TEST_CREDENTIALS,
+      WEBHOOK_BASE_URL: webhookBaseUrl,
+      TWILIO_API_BASE: inject('twilioApiBase'),
+      ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
+    }),
+  })
+  const target = {
+    url: worker.url,
+    webhookBaseUrl,
+    authToken: TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
+    accountSid: TEST_CREDENTIALS.TWILIO_ACCOUNT_SID,
+  }
+  return { worker, target }
+}
