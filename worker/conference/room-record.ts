@@ -24,6 +24,11 @@ export interface RoomRecord {
    */
   hostLabel?: string
   participants: Participant[]
+  /**
+   * Phones still ringing when the conference ended whose hang-up Twilio refused: the alarm
+   * tries again while they could still be ringing.
+   */
+  hangUps?: { label: string; callSid: string }[]
   conference: ConferenceInfo
   agent: AgentView
   stream: StreamView

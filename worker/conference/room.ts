@@ -72,6 +72,11 @@ export const PRESENCE_CHECK_MS = EMPTY_ROOM_MS
 /** An ended conference's record stays readable this long, then the room frees it. */
 export const RETENTION_MS = 60 * 60 * 1000
 /**
+ * A phone still ringing at the end whose hang-up failed is tried again this often, for as
+ * long as it could still ring (RING_TIMEOUT_S after the end).
+ */
+export const HANG_UP_RETRY_MS = 10_000
+/**
  * Transcript lines are written this long after the first unsaved one, together: a turn
  * brings two at once (the caller's, then the agent's, just before its audio), and a
  * write made there cost the agent's first audio of every reply about 2.5 ms (the bridge
@@ -228,6 +233,17 @@ export class ConferenceRoom extends DurableObject<Env> {
     for (const participant of ringing)
       fail(participant, 'the conference ended before they answered')
     this.#changed()
+    await this.#hangUpAll(ringing.map(({ label, callSid }) => ({ label, callSid })))
+  }
+
+  /**
+   * Hangs up the phones still ringing at the end; those Twilio refused are kept for the
+   * alarm to try again while they could still ring, after which whoever answered is alone
+   * in a conference of the same name (whose callbacks the roster ignores).
+   */
+  async #hangUpAll(legs: readonly { label: string; callSid: string }[]): Promise<void> {
+    const record = this.#record
+    if (!record?.endedAt) return
     let rest: TwilioRestClient
     try {
       rest = twilioRestClient(this.env)
@@ -235,19 +251,42 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
       return
     }
-    await Promise.all(ringing.map(({ label, callSid }) => this.#hangUp(rest, label, callSid)))
+    const hungUp = await Promise.all(legs.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
+    const refused = legs.filter((_, i) => !hungUp[i])
+    const endedAt = Date.parse(record.endedAt)
+    const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_TIMEOUT_S * 1000
+    record.hangUps = refused.length > 0 && mayRing ? refused : undefined
+    if (refused.length > 0 && !mayRing) {
+      this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)
+    }
+    this.#save()
+    await this.ctx.storage.setAlarm(
+      record.hangUps ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS,
+    )
   }
 
-  /** Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown. */
-  async #hangUp(rest: TwilioRestClient, label: string, callSid: string): Promise<void> {
-    await rest.updateCall(callSid, { status: 'completed' }).catch((error) => {
+  /**
+   * Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown.
+   * Whether the call is over: hung up, or gone from Twilio already.
+   */
+  async #hangUp(rest: TwilioRestClient, label: string, callSid: string): Promise<boolean> {
+    try {
+      await rest.updateCall(callSid, { status: 'completed' })
+      return true
+    } catch (error) {
+      if (isTwilioNotFound(error)) return true
       this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
-    })
+      return false
+    }
   }
 
   override async alarm(): Promise<void> {
     const record = this.#record
     if (!record) return
+    if (record.endedAt && record.hangUps) {
+      await this.#hangUpAll(record.hangUps)
+      return
+    }
     if (record.endedAt) {
       for (const socket of this.ctx.getWebSockets())
         closeQuietly(socket, 1000, 'conference record freed')

@@ -10,7 +10,7 @@ import {
   EMPTY_ROOM_MS,
   PRESENCE_CHECK_MS,
 } from '../conference/room.ts'
-import type { RoomView } from '../conference/room-record.ts'
+import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { twilioRestClient } from '../config.ts'
 import {
   alarmAfter,
@@ -587,6 +587,31 @@ describe('the end of a conference', () => {
     expect(await callUpdates(ringing.callSid)).toEqual([
       expect.objectContaining({ Status: ['completed'] }),
     ])
+  })
+
+  it('tries again to hang up a ringing phone when Twilio refused, while it could still ring', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const ringing = await dialQuietly(conferenceId, '+14155552675')
+    // More failures than the REST client retries.
+    const call = callPath(ringing.callSid)
+    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 2 })
+    await conferenceCallback(conferenceId, 9, {
+      StatusCallbackEvent: 'conference-end',
+      ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
+    })
+    const statuses = async () =>
+      (await twilio().requests({ pathContains: call, method: 'POST' })).map((r) => r.status)
+    const room = roomFor(env, conferenceId)
+    await eventually('the refused hang-up kept for the alarm', () =>
+      runInDurableObject(room, async (_, state) =>
+        Boolean((await state.storage.get<RoomRecord>('room'))?.hangUps),
+      ),
+    )
+    expect(await statuses()).toEqual([500, 500])
+    expect(await runDurableObjectAlarm(room)).toBe(true)
+    expect(await statuses()).toEqual([500, 500, 200])
+    // The record is kept for its hour: the alarm was the retry's, not the end of it.
+    expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(200)
   })
 
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
