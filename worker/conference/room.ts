@@ -16,7 +16,12 @@ import {
 } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
-import { type Call, isTwilioNotFound, type TwilioRestClient } from '../twilio/rest-client.ts'
+import {
+  type Call,
+  isTwilioNotFound,
+  isTwilioTransient,
+  type TwilioRestClient,
+} from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
@@ -251,8 +256,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
       return
     }
-    const hungUp = await Promise.all(legs.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
-    const refused = legs.filter((_, i) => !hungUp[i])
+    const retry = await Promise.all(legs.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
+    const refused = legs.filter((_, i) => retry[i])
     const endedAt = Date.parse(record.endedAt)
     const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_TIMEOUT_S * 1000
     record.hangUps = refused.length > 0 && mayRing ? refused : undefined
@@ -267,16 +272,17 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /**
    * Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown.
-   * Whether the call is over: hung up, or gone from Twilio already.
+   * Whether to try again later: not for a call hung up, gone from Twilio already, or one
+   * Twilio refuses to change (an ended call), only when it did not answer or failed itself.
    */
   async #hangUp(rest: TwilioRestClient, label: string, callSid: string): Promise<boolean> {
     try {
       await rest.updateCall(callSid, { status: 'completed' })
-      return true
-    } catch (error) {
-      if (isTwilioNotFound(error)) return true
-      this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
       return false
+    } catch (error) {
+      if (isTwilioNotFound(error)) return false
+      this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
+      return isTwilioTransient(error)
     }
   }
 

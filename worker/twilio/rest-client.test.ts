@@ -5,6 +5,7 @@ import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import {
   backoffDelayMs,
   type CreateParticipantParams,
+  isTwilioTransient,
   retryAfterMs,
   TwilioApiError,
   TwilioRestClient,
@@ -330,6 +331,24 @@ describe('TwilioRestClient without a usable answer', () => {
     const html = answering(() => new Response('<html>Bad gateway</html>', { status: 502 }))
     const error = await failureOf(html.createParticipant('conf-x', agent()))
     expect(error).toMatchObject({ status: 502, code: undefined, outcome: 'unknown' })
+  })
+})
+
+describe('isTwilioTransient', () => {
+  const refusal = (status: number) => new TwilioApiError('x', { status, outcome: 'rejected' })
+
+  it('takes no answer, rate limits and Twilio failures as worth asking again, refusals not', () => {
+    expect([0, 429, 500, 503].map((status) => isTwilioTransient(refusal(status)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect([400, 401, 404].map((status) => isTwilioTransient(refusal(status)))).toEqual([
+      false,
+      false,
+      false,
+    ])
   })
 })
 

@@ -138,6 +138,16 @@ export class TwilioApiError extends Error {
 export const isTwilioNotFound = (error: unknown): error is TwilioApiError =>
   error instanceof TwilioApiError && error.status === 404
 
+/**
+ * Whether the same request may succeed later: no answer came, Twilio was rate-limiting, or
+ * it failed on its side. A 4xx refusal will not change by asking again.
+ */
+export const isTwilioTransient = (error: unknown): boolean =>
+  !(error instanceof TwilioApiError) ||
+  error.status === 0 ||
+  error.status === 429 ||
+  error.status >= 500
+
 /** Full jitter: a uniform wait up to the exponential ceiling (AWS Architecture Blog, 2015). */
 export const backoffDelayMs = (retry: number, baseMs: number, random: () => number = Math.random) =>
   Math.floor(random() * baseMs * 2 ** retry)
