@@ -209,11 +209,12 @@ export class ConferenceRoom extends DurableObject<Env> {
       record.conference.status = 'ended'
       record.conference.endedReason ??= reason
       if (!stillOnTwilio) this.#leaveEveryone(record.endedAt)
+      const ringing = this.#callOffPendingDials()
       this.#feed({ type: 'end', reason })
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
       await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
-      await this.#hangUpPendingDials()
+      if (ringing.length > 0) await this.#hangUpAll(ringing)
     }
     return { ok: true }
   }
@@ -231,14 +232,20 @@ export class ConferenceRoom extends DurableObject<Env> {
    * (a conference is made by its first join). So each one is hung up here.
    */
   async #hangUpPendingDials(): Promise<void> {
+    const ringing = this.#callOffPendingDials()
+    if (ringing.length === 0) return
+    this.#changed()
+    await this.#hangUpAll(ringing)
+  }
+
+  /** Marks the phones still ringing as failed, for the end; returns their calls to hang up. */
+  #callOffPendingDials(): { label: string; callSid: string }[] {
     const ringing = this.#roster.participants.filter(
       (p): p is Participant & { callSid: string } => isDialPending(p) && p.callSid !== undefined,
     )
-    if (ringing.length === 0) return
     for (const participant of ringing)
       fail(participant, 'the conference ended before they answered')
-    this.#changed()
-    await this.#hangUpAll(ringing.map(({ label, callSid }) => ({ label, callSid })))
+    return ringing.map(({ label, callSid }) => ({ label, callSid }))
   }
 
   /**
@@ -260,14 +267,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     const refused = legs.filter((_, i) => retry[i])
     const endedAt = Date.parse(record.endedAt)
     const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_TIMEOUT_S * 1000
-    record.hangUps = refused.length > 0 && mayRing ? refused : undefined
-    if (refused.length > 0 && !mayRing) {
+    const kept = refused.length > 0 && mayRing ? refused : undefined
+    if (refused.length > 0 && !kept) {
       this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)
     }
+    // Nothing kept before or now: the record and its retention alarm stand as they were.
+    if (!kept && !record.hangUps) return
+    record.hangUps = kept
     this.#save()
-    await this.ctx.storage.setAlarm(
-      record.hangUps ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS,
-    )
+    await this.ctx.storage.setAlarm(kept ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS)
   }
 
   /**
