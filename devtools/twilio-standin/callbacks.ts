@@ -4,12 +4,16 @@
  * official `twilio` package, not by the worker's own code), one at a time per conference, in
  * the order they happened, each after the REST answer that caused it.
  *
+ * Twilio promises no order ("may arrive out of order", which is why each callback carries a
+ * SequenceNumber), so a test can also hold a conference's callbacks back and release them
+ * in the reverse order: the receiver's ordering is then what keeps its state right.
+ *
  * Nothing may reach the internet: only a URL under a registered tunnel's public base is
  * sent, to the tunnel's local base. Every callback is recorded, sent or not.
  */
 import twilio from 'twilio'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
-import type { CallbackFilter, RecordedCallback, Tunnel } from './control.ts'
+import type { CallbackFilter, CallbackOrder, RecordedCallback, Tunnel } from './control.ts'
 import type { Callback } from './status-callbacks.ts'
 
 /**
@@ -33,6 +37,8 @@ export class Callbacks {
   /** Per conference sid, the last delivery queued: the next one waits for it. */
   readonly #queues = new Map<string, Promise<void>>()
   readonly #closing = new AbortController()
+  /** Per conference friendly name being held: its callbacks' deliveries, not yet queued. */
+  readonly #held = new Map<string, Array<() => void>>()
   /** While a REST operation runs: its answer, which its callbacks wait for. */
   #replied: Promise<unknown> | undefined
   #nextId = 1
@@ -64,7 +70,23 @@ export class Callbacks {
     }
   }
 
-  /** Records the callback and queues it behind its conference's earlier ones. */
+  /** Holds back the callbacks made from now on about conferences named `conference`. */
+  hold(conference: string): void {
+    if (!this.#held.has(conference)) this.#held.set(conference, [])
+  }
+
+  /**
+   * Queues what was held for `conference`, in the order made or the reverse, and stops
+   * holding. Answers how many callbacks it released.
+   */
+  release(conference: string, order: CallbackOrder = 'as-made'): number {
+    const held = this.#held.get(conference) ?? []
+    this.#held.delete(conference)
+    for (const queue of order === 'reversed' ? held.toReversed() : held) queue()
+    return held.length
+  }
+
+  /** Records the callback and queues it behind its conference's earlier ones, or holds it. */
   send(callback: ConferenceCallback): void {
     const { conferenceSid, friendlyName, callSid, ...request } = callback
     const target = requestUrl(request)
@@ -80,18 +102,24 @@ export class Callbacks {
     this.#records.push(record)
     if (this.#records.length > MAX_RECORDED) this.#records.shift()
     const replied = this.#replied
-    const queued = (this.#queues.get(conferenceSid) ?? Promise.resolve())
-      .then(() => replied)
-      .then(() => this.#deliver(record, target))
-    this.#queues.set(conferenceSid, queued)
-    void queued.then(() => {
-      if (this.#queues.get(conferenceSid) === queued) this.#queues.delete(conferenceSid)
-    })
+    const queue = () => {
+      const queued = (this.#queues.get(conferenceSid) ?? Promise.resolve())
+        .then(() => replied)
+        .then(() => this.#deliver(record, target))
+      this.#queues.set(conferenceSid, queued)
+      void queued.then(() => {
+        if (this.#queues.get(conferenceSid) === queued) this.#queues.delete(conferenceSid)
+      })
+    }
+    const held = this.#held.get(friendlyName)
+    if (held) held.push(queue)
+    else queue()
   }
 
-  /** Stops delivering: what is in flight is aborted, what is queued is dropped. */
+  /** Stops delivering: what is in flight is aborted, what is queued or held is dropped. */
   close(): void {
     this.#closing.abort()
+    for (const conference of [...this.#held.keys()]) this.release(conference)
   }
 
   /** The tunnel's local URL for a public one, if a tunnel covers it. */

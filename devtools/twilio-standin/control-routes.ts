@@ -5,7 +5,7 @@
  */
 import type { StandinAccount } from './account.ts'
 import type { Callbacks } from './callbacks.ts'
-import type { Fault, PhoneOutcome, PhoneScript, Tunnel } from './control.ts'
+import type { CallbackOrder, Fault, PhoneOutcome, PhoneScript, Tunnel } from './control.ts'
 import type { Reply } from './resources.ts'
 import type { Traffic } from './traffic.ts'
 
@@ -13,6 +13,12 @@ export interface Controlled {
   account: StandinAccount
   traffic: Traffic
   callbacks: Callbacks
+}
+
+/** Which conference's callbacks to hold or release, and in what order they go out. */
+interface Held {
+  conference: string
+  order?: CallbackOrder
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/
@@ -29,6 +35,17 @@ export function control(method: string, url: URL, body: string, standin: Control
       return scripted(body, faultProblem, (fault: Fault) => standin.traffic.addFault(fault))
     case 'POST /__standin/tunnels':
       return scripted(body, tunnelProblem, (tunnel: Tunnel) => standin.callbacks.addTunnel(tunnel))
+    case 'POST /__standin/callbacks/hold':
+      return scripted(body, heldProblem, ({ conference }: Held) => {
+        standin.callbacks.hold(conference)
+      })
+    case 'POST /__standin/callbacks/release': {
+      let released = 0
+      const reply = scripted(body, heldProblem, ({ conference, order }: Held) => {
+        released = standin.callbacks.release(conference, order)
+      })
+      return reply.status === 204 ? { status: 200, body: { released } } : reply
+    }
     case 'POST /__standin/phones':
       return scripted(body, phoneProblem, (phone: PhoneScript) =>
         standin.account.scriptPhone(phone),
@@ -62,6 +79,15 @@ function scripted<T>(
   apply(value as T)
   return { status: 204 }
 }
+
+const ORDERS: readonly CallbackOrder[] = ['as-made', 'reversed']
+
+const heldProblem = ({ conference, order }: Partial<Record<keyof Held, unknown>>) =>
+  typeof conference !== 'string' || conference === ''
+    ? 'name the conference (its friendly name) whose callbacks to hold or release'
+    : order !== undefined && !ORDERS.includes(order as CallbackOrder)
+      ? `order must be one of ${ORDERS.join(', ')}`
+      : undefined
 
 const faultProblem = ({ pathContains }: Partial<Record<keyof Fault, unknown>>) =>
   typeof pathContains === 'string' && pathContains !== ''

@@ -12,6 +12,8 @@
  * await standin.addTunnel({ publicBase: 'https://e2e-1.example.test', localBase: worker.url })
  * await standin.scriptPhone({ number: '+14155550123', ringMs: 1000, outcome: 'busy' })
  * const events = await standin.callbacks({ conference: 'conf-t1' })
+ * await standin.holdCallbacks('conf-t1') // … then, after what should make them …
+ * await standin.releaseCallbacks('conf-t1', 'reversed')
  */
 
 /** Twilio's REST error body (https://www.twilio.com/docs/usage/twilios-response). */
@@ -106,6 +108,9 @@ export interface RecordedCallback {
   error: string | null
 }
 
+/** How held callbacks go out when released: as they were made, or newest first. */
+export type CallbackOrder = 'as-made' | 'reversed'
+
 export interface CallbackFilter {
   conference?: string
   callSid?: string
@@ -172,6 +177,20 @@ export class TwilioStandinControl {
     return (await this.#call('GET', `/__standin/callbacks?${query}`)).json() as Promise<
       RecordedCallback[]
     >
+  }
+
+  /**
+   * Holds back the callbacks made from now on about conferences of this friendly name, until
+   * `releaseCallbacks`. They are recorded at once, with a null status until delivered.
+   */
+  async holdCallbacks(conference: string): Promise<void> {
+    await this.#call('POST', '/__standin/callbacks/hold', { conference })
+  }
+
+  /** Delivers what was held, one at a time in `order`, and stops holding; answers how many. */
+  async releaseCallbacks(conference: string, order: CallbackOrder = 'as-made'): Promise<number> {
+    const response = await this.#call('POST', '/__standin/callbacks/release', { conference, order })
+    return ((await response.json()) as { released: number }).released
   }
 
   /** A conference by friendly name (the newest one) or CF sid; undefined if unknown. */

@@ -512,6 +512,44 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     expect(recorded[0]).toMatchObject({ status: null, error: expect.any(String) })
   })
 
+  it("holds a conference's callbacks back, then delivers them newest first, one at a time", async () => {
+    const { base, received, state } = await tunnelledReceiver({ answerAfterMs: 10 })
+    const name = uniqueConference()
+    await control.holdCallbacks(name)
+    await addParticipant(name, withCallbacks(base))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(received).toEqual([])
+    const held = await control.callbacks({ conference: name })
+    expect(held.map((r) => [r.event, r.status])).toEqual([
+      ['initiated', null],
+      ['ringing', null],
+      ['answered', null],
+      ['participant-join', null],
+      ['conference-start', null],
+    ])
+
+    expect(await control.releaseCallbacks(name, 'reversed')).toBe(5)
+    await soon('five callbacks', () => received.length === 5)
+    expect(state.mostInFlight).toBe(1)
+    expect(eventsOf(received)).toEqual([
+      'conference-start',
+      'participant-join',
+      'call in-progress',
+      'call ringing',
+      'call initiated',
+    ])
+    // Released, the conference is no longer held: what comes next goes out as made.
+    await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
+    await soon('four more callbacks', () => received.length === 9)
+    expect(eventsOf(received.slice(5))).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'participant-join',
+    ])
+    expect(await control.releaseCallbacks(name)).toBe(0)
+  })
+
   it('reports mute, unmute, hold and unhold when an update changes them', async () => {
     const { base, received } = await tunnelledReceiver()
     const { conference_sid } = await addParticipant(uniqueConference(), withCallbacks(base))
@@ -810,7 +848,7 @@ describe('Twilio stand-in: scripted phones', () => {
     expect(callbacks.list({}).map((callback) => callback.event)).toEqual(['initiated', 'ringing'])
   })
 
-  it('refuses a phone script or tunnel it could not follow', async () => {
+  it('refuses a phone script, tunnel or hold it could not follow', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${standin.url}/__standin/${path}`, { method: 'POST', body: JSON.stringify(body) })
     for (const phone of [
@@ -823,5 +861,9 @@ describe('Twilio stand-in: scripted phones', () => {
     expect(
       (await post('tunnels', { publicBase: 'e2e.example.test', localBase: standin.url })).status,
     ).toBe(400)
+    for (const held of [{}, { conference: '' }, { conference: 'c', order: 'shuffled' }]) {
+      expect((await post('callbacks/release', held)).status).toBe(400)
+    }
+    expect((await post('callbacks/hold', { conference: 42 })).status).toBe(400)
   })
 })
