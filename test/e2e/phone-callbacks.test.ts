@@ -143,6 +143,40 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     ])
   })
 
+  it("shows a phone that joined and hung up as left when Twilio's callbacks come newest first", async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    await until('the conference to start', async () => {
+      const starts = await twilio.callbacks({ conference: conferenceId, event: 'conference-start' })
+      return starts[0]?.status ? starts : undefined
+    })
+    await twilio.holdCallbacks(conferenceId)
+    const { label, callSid } = await dial(conferenceId, unusedNumber())
+    if (!callSid) throw new Error(`${label} was dialled without a CallSid`)
+    await until(`${label} to join on Twilio`, async () => {
+      const conference = await twilio.conference(conferenceId)
+      return conference?.participants.find((p) => p.callSid === callSid)
+    })
+    // On the call for a second or more, so Twilio's `completed` says it was answered.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    expect((await hangUp(callSid)).status).toBe(200)
+    expect(await twilio.releaseCallbacks(conferenceId, 'reversed')).toBe(6)
+
+    const callbacks = await callbacksAnswered(conferenceId, callSid, 'initiated')
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
+      ['initiated', 204],
+      ['ringing', 204],
+      ['answered', 204],
+      ['participant-join', 204],
+      ['participant-leave', 204],
+      ['completed', 204],
+    ])
+    const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
+    const phone = room.participants.find((p) => p.label === label)
+    // `completed` came first: an answered call that ended, not one that never joined.
+    expect(phone).toMatchObject({ status: 'left', leftAt: expect.any(String) })
+    expect(phone?.error).toBeUndefined()
+  })
+
   it.each([
     ['busy', 'busy'],
     ['no-answer', 'no answer'],

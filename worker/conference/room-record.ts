@@ -38,7 +38,7 @@ export interface RoomRecord {
 
 export type ParticipantView = Omit<
   Participant,
-  'conferenceSequence' | 'membershipSequence' | 'callSequence'
+  'conferenceSequence' | 'membershipSequence' | 'callSequence' | 'endedCallSid'
 >
 
 export interface RoomView {
@@ -98,5 +98,6 @@ export const toParticipantView = ({
   conferenceSequence: _c,
   membershipSequence: _m,
   callSequence: _s,
+  endedCallSid: _e,
   ...participant
 }: Participant): ParticipantView => participant

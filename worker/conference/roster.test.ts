@@ -106,6 +106,47 @@ describe('Roster call progress', () => {
     expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
   })
 
+  describe("a phone that joined and hung up, its callbacks in Twilio's disorder", () => {
+    const CALL = { CallSid: 'CA1', ConferenceSid: 'CF1' }
+    const calls = {
+      ringing: { ...CALL, CallStatus: 'ringing', SequenceNumber: '1' },
+      answered: { ...CALL, CallStatus: 'in-progress', SequenceNumber: '2' },
+      completed: { ...CALL, CallStatus: 'completed', SequenceNumber: '3' },
+    }
+    const conference = {
+      join: { ...CALL, StatusCallbackEvent: 'participant-join', SequenceNumber: '4' },
+      leave: { ...CALL, StatusCallbackEvent: 'participant-leave', SequenceNumber: '5' },
+    }
+    const apply = (roster: Roster, name: string) =>
+      name in calls
+        ? roster.applyCallEvent(calls[name as keyof typeof calls], NOW)
+        : roster.applyConferenceEvent(conference[name as keyof typeof conference], NOW)
+
+    it.each([
+      [['completed', 'leave', 'join', 'answered', 'ringing']],
+      [['completed', 'join', 'leave']],
+      [['leave', 'completed', 'join']],
+      [['ringing', 'completed', 'join']], // the leave lost
+      [['ringing', 'answered', 'join', 'leave', 'completed']], // as they happened
+    ])('ends left, told once, whatever order: %j', (order) => {
+      const { roster, phone } = dialling()
+      Object.assign(phone, { callSid: 'CA1', dialedAt: NOW })
+      const notices = order.flatMap((name) => apply(roster, name).map((notice) => notice.kind))
+      expect(phone).toMatchObject({ status: 'left', leftAt: NOW })
+      expect(phone.error).toBeUndefined()
+      expect(notices.filter((kind) => kind !== 'joined')).toEqual(['left'])
+    })
+  })
+
+  it('takes a participant shown failed who then leaves the conference for one who was in it', () => {
+    const { roster, phone } = dialling()
+    Object.assign(phone, { callSid: 'CA1', status: 'failed', error: 'Twilio never said' })
+    const leave = { StatusCallbackEvent: 'participant-leave', CallSid: 'CA1', SequenceNumber: '5' }
+    expect(roster.applyConferenceEvent(leave, NOW)).toEqual([{ kind: 'left', participant: phone }])
+    expect(phone).toMatchObject({ status: 'left', leftAt: NOW })
+    expect(phone.error).toBeUndefined()
+  })
+
   it('dates the leave of a call found ended by when it ended', async () => {
     const { roster, phone } = dialling()
     Object.assign(phone, { callSid: 'CA1', status: 'joined' })

@@ -36,6 +36,8 @@ export interface Participant {
   membershipSequence: number
   /** Newest call progress callback applied to this participant's call. */
   callSequence: number
+  /** A call Twilio said has ended: a join of it that comes late must not bring it back. */
+  endedCallSid?: string
 }
 
 export interface ConferenceInfo {
@@ -54,6 +56,8 @@ export interface RosterNotice {
 export type Params = Record<string, string | undefined>
 
 const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
+/** The call statuses after which a call is over. */
+const ENDED_CALL = ['completed', 'busy', 'failed', 'no-answer', 'canceled']
 
 /** Joined, or being dialled or ringing: on the call or on the way. */
 export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
@@ -174,7 +178,8 @@ export class Roster {
       participant.callSid = params.CallSid
     }
     const notices: RosterNotice[] = []
-    if (membership && sequence > participant.membershipSequence) {
+    const endedCall = event === 'participant-join' && params.CallSid === participant.endedCallSid
+    if (membership && sequence > participant.membershipSequence && !endedCall) {
       participant.membershipSequence = sequence
       notices.push(...this.#applyMembership(participant, event, now))
     }
@@ -193,6 +198,8 @@ export class Roster {
       return [{ kind: 'joined', participant: p }]
     }
     if (p.status === 'left') return []
+    // Only someone who was in the conference leaves it: a failure shown before was wrong.
+    delete p.error
     leave(p, now)
     return [{ kind: 'left', participant: p }]
   }
@@ -239,6 +246,9 @@ export class Roster {
   }
 
   #applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {
+    if (ENDED_CALL.includes(status) && participant.callSid) {
+      participant.endedCallSid = participant.callSid
+    }
     if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
       participant.status = 'ringing'
     }
@@ -250,13 +260,12 @@ export class Roster {
       fail(participant, status === 'no-answer' ? 'no answer' : status)
       return [{ kind: 'failed', participant }]
     }
+    // `completed` means answered, then ended: a dialled phone whose join callback is late
+    // (Twilio delivers callbacks in no promised order) or lost has been in and left.
+    // https://www.twilio.com/docs/voice/api/call-resource#call-status-values
     if (status === 'completed' && isActive(participant)) {
-      if (participant.status === 'joined') {
-        leave(participant, now)
-        return [{ kind: 'left', participant }]
-      }
-      fail(participant, 'the call ended before joining')
-      return [{ kind: 'failed', participant }]
+      leave(participant, now)
+      return [{ kind: 'left', participant }]
     }
     return []
   }

@@ -360,15 +360,13 @@ describe('a dialled phone whose callbacks never come', () => {
     expect(await callLookups(dialled.callSid)).toBe(1)
   })
 
-  it('is shown failed when Twilio says the call ended, so the room can empty and the number be dialled again', async () => {
+  it('is shown left when Twilio says the call was answered and ended, so the room can empty and the number be dialled again', async () => {
     const conferenceId = await startConference(await registerAgent())
     const dialled = await dialQuietly(conferenceId, '+14155552672')
     await twilioRestClient(env).updateCall(dialled.callSid, { status: 'completed' })
     const due = await alarmAfter(conferenceId, DIAL_CHECK_MS)
-    expect(phone(due, '+14155552672')).toMatchObject({
-      status: 'failed',
-      error: 'the call ended before joining',
-    })
+    expect(phone(due, '+14155552672')).toMatchObject({ status: 'left', leftAt: expect.any(String) })
+    expect(phone(due, '+14155552672')?.error).toBeUndefined()
     expect((await dial(conferenceId, '+14155552672')).status).toBe(201)
   })
 
