@@ -118,6 +118,9 @@ const dialedAt = (participant: Participant): number => Date.parse(participant.di
 const isPresenceChecked = (p: Participant): boolean =>
   p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined
 
+/** The call statuses of a call that is still on its way or on: one Twilio can hang up. */
+const LIVE_CALL = ['queued', 'initiated', 'ringing', 'in-progress']
+
 /** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
 const dialCheckDue = (participant: Participant): number =>
   isDialPending(participant) ? dialedAt(participant) + DIAL_CHECK_MS : Number.POSITIVE_INFINITY
@@ -136,6 +139,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
+  /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
+  readonly #hangingUp = new Set<string>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -252,30 +257,49 @@ export class ConferenceRoom extends DurableObject<Env> {
    * Hangs up the phones still ringing at the end; those Twilio refused are kept for the
    * alarm to try again while they could still ring, after which whoever answered is alone
    * in a conference of the same name (whose callbacks the roster ignores).
+   *
+   * The legs are kept before Twilio is asked, so a restart mid-way leaves them to the
+   * alarm, and each round takes out only the legs it settled: rounds that overlap (the
+   * end's, a dial created meanwhile, the alarm's) keep each other's.
    */
   async #hangUpAll(legs: readonly { label: string; callSid: string }[]): Promise<void> {
     const record = this.#record
-    if (!record?.endedAt) return
-    let rest: TwilioRestClient
-    try {
-      rest = twilioRestClient(this.env)
-    } catch (error) {
-      this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
-      return
-    }
-    const retry = await Promise.all(legs.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
-    const refused = legs.filter((_, i) => retry[i])
+    if (!record?.endedAt || legs.length === 0) return
     const endedAt = Date.parse(record.endedAt)
+    const known = new Set(record.hangUps?.map((leg) => leg.callSid))
+    const added = legs.filter((leg) => !known.has(leg.callSid))
+    if (added.length > 0) {
+      record.hangUps = [...(record.hangUps ?? []), ...added]
+      this.#save()
+      await this.ctx.storage.setAlarm(Date.now() + HANG_UP_RETRY_MS)
+    }
+    // A leg another round is hanging up right now is left to that round.
+    const mine = legs.filter((leg) => !this.#hangingUp.has(leg.callSid))
+    if (mine.length === 0) return
+    for (const leg of mine) this.#hangingUp.add(leg.callSid)
+    let retry: boolean[]
+    try {
+      const rest = twilioRestClient(this.env)
+      retry = await Promise.all(mine.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
+    } catch (error) {
+      // Not configured (any more): nothing to try again with.
+      this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
+      retry = mine.map(() => false)
+    } finally {
+      for (const leg of mine) this.#hangingUp.delete(leg.callSid)
+    }
     const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_TIMEOUT_S * 1000
-    const kept = refused.length > 0 && mayRing ? refused : undefined
-    if (refused.length > 0 && !kept) {
+    const refused = mine.filter((_, i) => retry[i])
+    if (refused.length > 0 && !mayRing) {
       this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)
     }
-    // Nothing kept before or now: the record and its retention alarm stand as they were.
-    if (!kept && !record.hangUps) return
-    record.hangUps = kept
+    const settled = new Set(mine.filter((_, i) => !retry[i] || !mayRing).map((leg) => leg.callSid))
+    const kept = (record.hangUps ?? []).filter((leg) => !settled.has(leg.callSid))
+    record.hangUps = kept.length > 0 ? kept : undefined
     this.#save()
-    await this.ctx.storage.setAlarm(kept ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS)
+    await this.ctx.storage.setAlarm(
+      record.hangUps ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS,
+    )
   }
 
   /**
@@ -638,9 +662,24 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
-  callEvent(params: Params, label?: string): void {
-    if (!this.#record) return
+  async callEvent(params: Params, label?: string): Promise<void> {
+    const record = this.#record
+    if (!record) return
     this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString(), label))
+    // A dialled call heard of after the end, its CallSid not known then (its create timed
+    // out, or the request that made it went away before telling us): hang it up too.
+    const callSid = params.CallSid
+    const participant = callSid ? this.#roster.find(callSid) : undefined
+    if (
+      record.endedAt &&
+      callSid &&
+      participant?.kind === 'phone' &&
+      participant.dialedAt !== undefined &&
+      LIVE_CALL.includes(params.CallStatus ?? '')
+    ) {
+      if (isDialPending(participant)) fail(participant, 'the conference ended before they answered')
+      await this.#hangUpAll([{ label: participant.label, callSid }])
+    }
   }
 
   streamEvent(params: Params): void {

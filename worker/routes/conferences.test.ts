@@ -8,6 +8,7 @@ import {
   DIAL_GIVE_UP_MS,
   DIAL_RECHECK_MS,
   EMPTY_ROOM_MS,
+  HANG_UP_RETRY_MS,
   PRESENCE_CHECK_MS,
 } from '../conference/room.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
@@ -593,19 +594,17 @@ describe('the end of a conference', () => {
     // More failures than the REST client retries.
     const call = callPath(ringing.callSid)
     await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 2 })
-    await conferenceCallback(conferenceId, 9, {
-      StatusCallbackEvent: 'conference-end',
-      ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
-    })
+    const room = roomFor(env, conferenceId)
+    // Answers once its hang-ups have been tried.
+    await room.end('the host left')
     const statuses = async () =>
       (await twilio().requests({ pathContains: call, method: 'POST' })).map((r) => r.status)
-    const room = roomFor(env, conferenceId)
-    await eventually('the refused hang-up kept for the alarm', () =>
-      runInDurableObject(room, async (_, state) =>
-        Boolean((await state.storage.get<RoomRecord>('room'))?.hangUps),
-      ),
-    )
     expect(await statuses()).toEqual([500, 500])
+    const kept = await runInDurableObject(
+      room,
+      async (_, state) => (await state.storage.get<RoomRecord>('room'))?.hangUps,
+    )
+    expect(kept).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
     expect(await runDurableObjectAlarm(room)).toBe(true)
     expect(await statuses()).toEqual([500, 500, 200])
     // The record is kept for its hour: the alarm was the retry's, not the end of it.
@@ -626,6 +625,58 @@ describe('the end of a conference', () => {
     expect(await callUpdates(callSid)).toEqual([expect.objectContaining({ Status: ['completed'] })])
     expect(phone((await room.view()) as RoomView, '+14155552677')).toMatchObject({
       status: 'failed',
+    })
+  })
+
+  it("keeps a refused hang-up for the alarm when a later one succeeds, not only the last round's", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const room = roomFor(env, conferenceId)
+    const ringing = await dialQuietly(conferenceId, '+14155552678')
+    const reserved = await room.reserveDial('+14155552679', 6)
+    if (!reserved.ok) throw new Error(reserved.message)
+    // More failures than the REST client retries: the ringing phone's hang-up is refused.
+    const call = callPath(ringing.callSid)
+    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 2 })
+    await room.end('hung up')
+    // The other dial's call is made after the end, and its hang-up goes through.
+    const late = `CA${'9'.repeat(32)}`
+    await room.participantCreated(
+      { label: reserved.label, kind: 'phone', callSid: late, phoneNumber: '+14155552679' },
+      `CF${'9'.repeat(32)}`,
+    )
+    expect(await callUpdates(late)).toHaveLength(1)
+    const { hangUps, alarm } = await runInDurableObject(room, async (_, state) => ({
+      hangUps: (await state.storage.get<RoomRecord>('room'))?.hangUps,
+      alarm: await state.storage.getAlarm(),
+    }))
+    expect(hangUps).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
+    expect(alarm).toBeLessThanOrEqual(Date.now() + HANG_UP_RETRY_MS)
+    expect(await runDurableObjectAlarm(room)).toBe(true)
+    const statuses = (await twilio().requests({ pathContains: call, method: 'POST' })).map(
+      (r) => r.status,
+    )
+    expect(statuses).toEqual([500, 500, 200])
+  })
+
+  it('hangs up a dialled call first heard of, by its label, after the conference ended', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const room = roomFor(env, conferenceId)
+    // Its create's answer never reached the room (it timed out, or the page went away).
+    const reserved = await room.reserveDial('+14155552680', 6)
+    if (!reserved.ok) throw new Error(reserved.message)
+    await room.end('hung up')
+    const callSid = `CA${'8'.repeat(32)}`
+    const callback = await twilioPost(
+      `/api/twilio/status/call?conferenceId=${conferenceId}&label=${reserved.label}`,
+      { CallSid: callSid, CallStatus: 'ringing', SequenceNumber: '1' },
+    )
+    expect(callback.status).toBe(204)
+    await eventually('the late call hung up', async () => (await callUpdates(callSid)).length > 0)
+    expect(await callUpdates(callSid)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+    expect(phone((await room.view()) as RoomView, '+14155552680')).toMatchObject({
+      status: 'failed',
+      callSid,
+      error: 'the conference ended before they answered',
     })
   })
 

@@ -70,7 +70,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     }
     const warnings: string[] = []
     if (dial) {
-      const dialled = await dialPhone(c.env, twilio, conferenceId, dial)
+      const dialled = await outlivingRequest(c, dialPhone(c.env, twilio, conferenceId, dial))
       if (!dialled.ok) warnings.push(dialled.error.message)
     }
     return c.json({ conferenceId, room: await room.view(), warnings }, 201)
@@ -104,7 +104,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const twilio = twilioSettings(c.env)
     const conferenceId = conferenceIdParam(c.req.param('id'))
     const dial = await checkedNumber(c.env, c.req.valid('json').phoneNumber)
-    const dialled = await dialPhone(c.env, twilio, conferenceId, dial)
+    const dialled = await outlivingRequest(c, dialPhone(c.env, twilio, conferenceId, dial))
     if (!dialled.ok) throw dialled.error
     return c.json({ participant: dialled.participant }, 201)
   })
@@ -237,6 +237,22 @@ async function checkedNumber(env: Env, phoneNumber: string): Promise<string> {
     throw new ApiError(check.code === 'dial_not_allowed' ? 403 : 400, check.code, check.message)
   return check.e164
 }
+
+/**
+ * Lets `work` finish when the request that started it goes away (the page closed, or lost
+ * its connection): the runtime cancels a request's work when its client disconnects,
+ * and a dial Twilio made but the room never heard of would ring on unknown to it.
+ * https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
+ */
+function outlivingRequest<T>(
+  c: { executionCtx: Pick<ExecutionContext, 'waitUntil'> },
+  work: Promise<T>,
+): Promise<T> {
+  c.executionCtx.waitUntil(work.then(noop, noop))
+  return work
+}
+
+const noop = () => undefined
 
 /** Reserves a place in the room, then dials; a failed dial leaves a failed participant behind. */
 async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string, e164: string) {
