@@ -650,6 +650,18 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.reconnects).toBe(1)
   })
 
+  it('sets its timer again when a tick comes before the time it was set for', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1011, reason: 'internal' })
+    // A timer that fires early (a runtime may): nothing is due yet, so it must be set again.
+    const early = h.feed({ type: 'tick' })
+    expect(ofType(early, 'agent_connect')).toEqual([])
+    expect(ofType(early, 'timer')).toEqual([{ type: 'timer', at: expect.any(Number) }])
+    expect(ofType(h.advance(500), 'agent_connect')).toHaveLength(1)
+  })
+
   it("does not play the agent's first message again after a reconnection, nor record it", () => {
     const h = harness()
     h.start()

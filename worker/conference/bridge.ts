@@ -228,6 +228,8 @@ export class MediaBridge {
         this.#tellAgent(event.text, event.contextId)
         break
       case 'tick':
+        // The timer that fired is spent, even if it fired early: whatever is due next sets it again.
+        this.#timerAt = Number.POSITIVE_INFINITY
         this.#onTick()
         break
       case 'end':
@@ -672,7 +674,7 @@ export class MediaBridge {
       this.#keepaliveDeadline(),
     )
     // The keepalive deadline moves with every agent message; only reschedule when it gets earlier
-    // or the timer is off, and let a tick that fires early reschedule itself.
+    // or the timer is off (as it is after every tick).
     if (at === this.#timerAt) return
     if (at !== Number.POSITIVE_INFINITY && at > this.#timerAt && this.#timerAt > this.#now) return
     this.#timerAt = at
