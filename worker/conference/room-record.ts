@@ -23,6 +23,8 @@ export interface RoomRecord {
    * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.
    */
   hostLabel?: string
+  /** How many phones have been dialled: numbers their labels, which the roster may forget. */
+  dials?: number
   participants: Participant[]
   /**
    * Phones still ringing when the conference ended whose hang-up Twilio refused: the alarm

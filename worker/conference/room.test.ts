@@ -145,13 +145,21 @@ describe('the media bridge in a conference room', () => {
     // What the API tells a caller is still written before it is answered.
     await participantJoins(call.conferenceId, 3, 'phone-1', `CA${'3'.repeat(32)}`)
     expect(writes.at(-1)).toEqual({ key: 'room', options: undefined })
-    // Who is speaking changes with every turn: not worth holding the audio for.
+    // A mute is not worth holding the audio for; who is speaking, not worth writing at all.
+    const written = writes.length
     await conferenceCallback(call.conferenceId, 4, {
       StatusCallbackEvent: 'participant-speech-start',
       CallSid: `CA${'3'.repeat(32)}`,
       ParticipantLabel: 'phone-1',
     })
-    expect(writes.at(-1)).toEqual({ key: 'room', options: { allowUnconfirmed: true } })
+    expect(writes).toHaveLength(written)
+    await conferenceCallback(call.conferenceId, 5, {
+      StatusCallbackEvent: 'participant-mute',
+      CallSid: `CA${'3'.repeat(32)}`,
+      ParticipantLabel: 'phone-1',
+      Muted: 'true',
+    })
+    expect(writes.slice(written)).toEqual([{ key: 'room', options: { allowUnconfirmed: true } }])
   })
 
   it('ends the agent leg when the agent ends the conversation', async () => {

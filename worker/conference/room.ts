@@ -574,8 +574,11 @@ export class ConferenceRoom extends DurableObject<Env> {
         message: `This conference already has ${active.length} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
       }
     }
-    const phones = record.participants.filter((p) => p.kind === 'phone').length
-    const label = `phone-${phones + 1}`
+    // Counted apart from the roster, which drops the oldest gone once it is long: a label
+    // is never given twice, so a late callback of an old call cannot land on a new one.
+    record.dials =
+      (record.dials ?? record.participants.filter((p) => p.kind === 'phone').length) + 1
+    const label = `phone-${record.dials}`
     const now = Date.now()
     this.#roster.upsert({
       label,
@@ -656,7 +659,11 @@ export class ConferenceRoom extends DurableObject<Env> {
   conferenceEvent(params: Params): void {
     if (!this.#record) return
     const notices = this.#roster.applyConferenceEvent(params, new Date().toISOString())
-    this.#afterRosterChange(notices)
+    // Who is speaking changes with every turn and means nothing after a restart: shown, not
+    // written (each write is the whole record, transcript and all).
+    const event = params.StatusCallbackEvent
+    const speech = event === 'participant-speech-start' || event === 'participant-speech-stop'
+    this.#afterRosterChange(notices, { persist: !speech })
     if (this.#roster.conference.status === 'ended' && !this.#record.endedAt) {
       void this.end(this.#roster.conference.endedReason ?? 'conference ended')
     }
@@ -718,7 +725,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
-  #afterRosterChange(notices: RosterNotice[]): void {
+  #afterRosterChange(notices: RosterNotice[], { persist = true } = {}): void {
     for (const notice of notices) {
       if (notice.participant.kind === 'agent') {
         // Gone before its stream began (the bridge ignores this once it has): most often
@@ -737,9 +744,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       })
     }
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
-    // Who is in the call is written before anyone hears of it. Flags (speaking, mute, hold)
-    // are not worth holding the call's audio for: speech callbacks come with every turn.
-    this.#changed(notices.length === 0 ? LIVE : undefined)
+    // Who is in the call is written before anyone hears of it. Flags (mute, hold) are not
+    // worth holding the call's audio for.
+    if (notices.length > 0) this.#changed()
+    else if (persist) this.#changed(LIVE)
+    else this.#broadcastUpdate()
   }
 
   // --- WebSockets ------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Roster } from './roster.ts'
+import { MAX_KEPT, Roster } from './roster.ts'
 
 const NOW = '2026-12-06T10:00:00.000Z'
 
@@ -155,6 +155,26 @@ describe('Roster call progress', () => {
       { kind: 'left', participant: phone },
     ])
     expect(phone.leftAt).toBe(endTime)
+  })
+})
+
+describe('Roster size', () => {
+  it('makes room by dropping the oldest who left or failed, never anyone still on the call', () => {
+    const roster = new Roster()
+    roster.upsert({ label: 'agent', kind: 'agent', status: 'joined' })
+    roster.upsert({ label: 'phone-1', kind: 'phone', status: 'joined' })
+    for (let n = 2; n < MAX_KEPT; n++) {
+      roster.upsert({ label: `phone-${n}`, kind: 'phone', status: 'failed', error: 'busy' })
+    }
+    expect(roster.participants).toHaveLength(MAX_KEPT)
+    roster.upsert({ label: `phone-${MAX_KEPT}`, kind: 'phone' })
+    expect(roster.participants).toHaveLength(MAX_KEPT)
+    expect(roster.participants.map((p) => p.label).slice(0, 3)).toEqual([
+      'agent',
+      'phone-1',
+      'phone-3',
+    ])
+    expect(roster.find(`phone-${MAX_KEPT}`)?.status).toBe('dialing')
   })
 })
 

@@ -56,6 +56,8 @@ export interface RosterNotice {
 export type Params = Record<string, string | undefined>
 
 const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
+/** The most participants a roster keeps, counting those who have left or failed. */
+export const MAX_KEPT = 100
 /** The call statuses after which a call is over. */
 const ENDED_CALL = ['completed', 'busy', 'failed', 'no-answer', 'canceled']
 
@@ -136,6 +138,12 @@ export class Roster {
       ...fields,
     }
     this.participants.push(participant)
+    // Bounded, as each one goes into every write and broadcast of the room: the oldest who
+    // left or failed make room (a page dialling over and over, say).
+    if (this.participants.length > MAX_KEPT) {
+      const gone = this.participants.findIndex((p) => !isActive(p) && p.kind !== 'agent')
+      if (gone >= 0) this.participants.splice(gone, 1)
+    }
     return participant
   }
 

@@ -1,4 +1,8 @@
+import { runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { roomFor } from '../conference/conference-id.ts'
+import type { RoomRecord } from '../conference/room-record.ts'
 import { api, registerAgent, startConference } from '../testing/conference-call.ts'
 import { conferenceCallback, twilioPost } from '../testing/twilio-requests.ts'
 
@@ -39,6 +43,22 @@ describe('Twilio status callbacks', () => {
       speaking: true,
       muted: true,
     })
+  })
+
+  it('shows who is speaking without writing the record for it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await participantEvent(conferenceId, 1, 'participant-join')
+    const stored = () =>
+      runInDurableObject(roomFor(env, conferenceId), async (_, state) =>
+        (await state.storage.get<RoomRecord>('room'))?.participants.find(
+          (p) => p.label === 'web-web_lee',
+        ),
+      )
+    const written = await stored()
+    await participantEvent(conferenceId, 2, 'participant-speech-start')
+    const shown = (await room(conferenceId)).participants.find((p) => p.label === 'web-web_lee')
+    expect(shown).toMatchObject({ status: 'joined', speaking: true })
+    expect(await stored()).toEqual(written)
   })
 
   it('ignores duplicates and late arrivals by SequenceNumber', async () => {
