@@ -9,7 +9,7 @@ import {
   CONFERENCE_ID,
 } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, IDENTITY, ok } from './fake-api.ts'
-import { expireToken, holdAccept, voiceRecord } from './fake-voice.ts'
+import { expireToken, holdAccept, playCallEvent, voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -180,6 +180,51 @@ describe('a conversation', () => {
       { conferenceId: CONFERENCE_ID },
       { conferenceId: CONFERENCE_ID },
     ])
+  })
+
+  it("says the host's Hang up ends the call for everyone, and ends it so when the server does", async () => {
+    const { page, api } = await harness.open()
+    // END_CONFERENCE_ON_HOST_EXIT (the default): this page, the first in, is the host.
+    const hosted = aRoom({ endsWithHost: true, hostLabel: `web-${IDENTITY}` })
+    api.on(
+      'POST',
+      '/api/twilio/start-conference',
+      ok({ conferenceId: CONFERENCE_ID, room: hosted, warnings: [] }, 201),
+    )
+    await startConversation(page)
+    const hangUp = page.getByRole('button', { name: 'Hang up and end the call for everyone' })
+    await hangUp.waitFor()
+    // One way out while on the call, and it says what it does.
+    expect(await page.getByRole('button', { name: 'Hang up', exact: true }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: 'End conference for everyone' }).count()).toBe(0)
+    await hangUp.click()
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+    expect((await voiceRecord(page))?.hangUps).toBe(1)
+  })
+
+  it("lets a guest hang up without ending the host's conference", async () => {
+    const { page, api } = await harness.open()
+    const guest = aRoom({ endsWithHost: true, hostLabel: 'web-someone_else' })
+    api.on(
+      'POST',
+      '/api/twilio/start-conference',
+      ok({ conferenceId: CONFERENCE_ID, room: guest, warnings: [] }, 201),
+    )
+    await startConversation(page)
+    await page.getByRole('button', { name: 'Hang up', exact: true }).click()
+    await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
+  })
+
+  it('tells a dropped call from hanging up, and offers to rejoin', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    await playCallEvent(page, { type: 'disconnected' })
+    await page.getByRole('status').filter({ hasText: 'Your call dropped' }).waitFor()
+    expect(await page.getByText('You left').count()).toBe(0)
+    await page.getByRole('button', { name: 'Rejoin' }).waitFor()
   })
 
   it("shows the start's warnings, such as a number that could not be dialled", async () => {

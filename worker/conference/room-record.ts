@@ -23,6 +23,8 @@ export interface RoomRecord {
    * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.
    */
   hostLabel?: string
+  /** Whether the host's leaving ends the conference (END_CONFERENCE_ON_HOST_EXIT when made). */
+  endsWithHost?: boolean
   /** How many phones have been dialled: numbers their labels, which the roster may forget. */
   dials?: number
   participants: Participant[]
@@ -52,6 +54,10 @@ export interface RoomView {
   endedReason?: string
   createdAt: string
   endedAt?: string
+  /** The host's label (`web-<identity>`), once the first page has joined. */
+  hostLabel?: string
+  /** The host leaving ends the conference for everyone: its Hang up must say so. */
+  endsWithHost?: true
   participants: ParticipantView[]
   agent: AgentView & { agentId: string }
   stream: StreamView
@@ -88,6 +94,8 @@ export function toView(record: RoomRecord): RoomView {
     ...(conference.endedReason && { endedReason: conference.endedReason }),
     createdAt: record.createdAt,
     ...(record.endedAt && { endedAt: record.endedAt }),
+    ...(record.hostLabel && { hostLabel: record.hostLabel }),
+    ...(record.endsWithHost && { endsWithHost: true }),
     participants: record.participants.map(toParticipantView),
     agent: { ...record.agent, agentId: record.agentId },
     stream: record.stream,

@@ -155,6 +155,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   async create(init: RoomInit): Promise<RoomResult<{ agentLegToken: string }>> {
     return this.#open(init, (record) => {
       record.agentLegToken = randomToken()
+      record.endsWithHost = endConferenceOnHostExit(this.env)
       return { agentLegToken: record.agentLegToken }
     })
   }
@@ -485,7 +486,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       (isPageLabel(leg.label) ? leg.label : undefined)
     if (hostLabel !== undefined && record.hostLabel === undefined) {
       record.hostLabel = hostLabel
-      this.#save()
+      this.#changed()
     }
     const host = leg.label === hostLabel
     if (!rejoin && !host && this.#roster.active.length >= maxParticipants) {

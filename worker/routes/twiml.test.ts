@@ -95,6 +95,9 @@ describe('the TwiML App Voice URL', () => {
     expect(await endsOnExit(twilioPost(VOICE_URL, caller))).toBe(false)
     // The host's rejoin is still the host.
     expect(await endsOnExit(pageCalls(conferenceId, 'web_host', `CA${'4'.repeat(32)}`))).toBe(true)
+    // The pages are told who that is, so the host's Hang up can say it ends the call.
+    const view = await (await api(`/api/twilio/conferences/${conferenceId}`)).json()
+    expect(view).toMatchObject({ hostLabel: 'web-web_host', endsWithHost: true })
   })
 
   describe('a page rejoining under the label its dropped call still holds', () => {

@@ -12,6 +12,8 @@ export interface CallState {
   muted: boolean
   /** When the call was accepted (ms since the epoch), for the call timer. */
   connectedAt?: number
+  /** Ended because the person hung up, not because the call dropped. */
+  hungUp?: boolean
   error?: string
 }
 
@@ -48,7 +50,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       }
       return state.phase === 'failed' ? state : { ...state, phase: 'ended', muted: false }
     case 'hung_up':
-      return { ...state, phase: 'ended', muted: false }
+      return { ...state, phase: 'ended', muted: false, hungUp: true }
     case 'error':
       return state.phase === 'connecting'
         ? { ...state, phase: 'failed', error: action.message }

@@ -11,6 +11,8 @@ import { useAction } from './use-action.ts'
 export interface CallBarProps {
   call: CallState
   room: RoomView
+  /** The person's own label in the room (`web-<identity>`). */
+  you: string
   link: LinkStatus
   onMute(muted: boolean): void
   onHangUp(): void
@@ -24,6 +26,7 @@ export function CallBar(props: CallBarProps) {
   const { call, room } = props
   const ended = room.status === 'ended'
   const onCall = isOnCall(call) && !ended
+  const hostEndsIt = endsWithYou(room, props.you)
   // Ended here, but Twilio would not end the call: people are still on it, without the agent.
   const stillOnTwilio = ended && !room.local && room.participants.some((p) => p.status === 'joined')
   const end = useAction(props.onEndForEveryone)
@@ -33,7 +36,7 @@ export function CallBar(props: CallBarProps) {
     <section class="card call-bar" aria-label="Your call">
       <div class="call-line">
         <p class="call-status" role="status">
-          {callStatus(call, room)}
+          {callStatus(call, room, hostEndsIt)}
         </p>
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
@@ -53,7 +56,18 @@ export function CallBar(props: CallBarProps) {
             {call.muted ? 'Unmute microphone' : 'Mute microphone'}
           </button>
         )}
-        {onCall && (
+        {/* The host's leaving ends the conference: the button says so, and ends it here too. */}
+        {onCall && hostEndsIt && (
+          <button
+            type="button"
+            class="danger"
+            disabled={end.pending}
+            onClick={() => void end.run()}
+          >
+            Hang up and end the call for everyone
+          </button>
+        )}
+        {onCall && (!hostEndsIt || end.error) && (
           <button type="button" class="danger" onClick={props.onHangUp}>
             Hang up
           </button>
@@ -64,7 +78,7 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {((!ended && !(room.local && onCall)) || stillOnTwilio) && (
+        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && (
           <button
             type="button"
             class="danger secondary"
@@ -89,7 +103,15 @@ export function CallBar(props: CallBarProps) {
   )
 }
 
-function callStatus(call: CallState, room: RoomView): string {
+/**
+ * Whether the person's leaving ends the conference for everyone: they are its host (the
+ * first page in it, or the page that started it while nobody has joined yet) and the server
+ * runs with END_CONFERENCE_ON_HOST_EXIT. A local call ends with its page anyway.
+ */
+export const endsWithYou = (room: RoomView, you: string): boolean =>
+  !room.local && room.endsWithHost === true && (room.hostLabel ?? you) === you
+
+function callStatus(call: CallState, room: RoomView, hostEndsIt: boolean): string {
   if (room.status === 'ended') {
     return `Conversation ended${room.endedReason ? ` (${room.endedReason})` : ''}.`
   }
@@ -104,6 +126,13 @@ function callStatus(call: CallState, room: RoomView): string {
     case 'failed':
       return 'Could not connect your call.'
     case 'ended':
-      return room.local ? 'Hanging up…' : 'You left; the conference goes on without you.'
+      if (room.local) return 'Hanging up…'
+      if (hostEndsIt)
+        return call.hungUp
+          ? 'Ending the conversation…'
+          : 'Your call dropped, which ends the conversation.'
+      return call.hungUp
+        ? 'You left; the conference goes on without you.'
+        : 'Your call dropped; the conference goes on. Rejoin to come back.'
   }
 }

@@ -67,6 +67,7 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
       <CallBar
         call={call}
         room={room}
+        you={session.you}
         link={link}
         onMute={setMuted}
         onHangUp={hangUp}
