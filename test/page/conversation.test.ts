@@ -9,7 +9,7 @@ import {
   CONFERENCE_ID,
 } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, IDENTITY, ok } from './fake-api.ts'
-import { expireToken, holdAccept, playCallEvent, voiceRecord } from './fake-voice.ts'
+import { expireToken, holdAccept, playCallEvent, setMicrophone, voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -225,6 +225,19 @@ describe('a conversation', () => {
     await page.getByRole('status').filter({ hasText: 'Your call dropped' }).waitFor()
     expect(await page.getByText('You left').count()).toBe(0)
     await page.getByRole('button', { name: 'Rejoin' }).waitFor()
+  })
+
+  it('starts nothing when the browser blocks the microphone, and says how to allow it', async () => {
+    const { page, api } = await harness.open()
+    await setMicrophone(page, 'NotAllowedError')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('alert').filter({ hasText: 'The microphone is blocked' }).waitFor()
+    expect(api.to('POST', '/api/twilio/start-conference')).toEqual([])
+    expect((await voiceRecord(page))?.connects).toEqual([])
+    // Allowed, the same click goes ahead.
+    await setMicrophone(page, 'granted')
+    await startConversation(page)
+    expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
   })
 
   it("shows the start's warnings, such as a number that could not be dialled", async () => {

@@ -23,8 +23,13 @@ interface FakeVoiceHost extends VoiceSeam {
     expireToken(): void
     /** Set: calls stay connecting until a test plays `accepted`. */
     holdAccept?: boolean
+    /** What asking for the microphone gets: a stream unless a test says otherwise. */
+    microphone: Microphone
   }
 }
+
+/** The browser's answer to getUserMedia: granted, or the DOMException it throws. */
+export type Microphone = 'granted' | 'NotAllowedError' | 'NotFoundError'
 
 /** Runs inside the page, so it must not use anything from this module's scope. */
 function fakeVoiceScript(): void {
@@ -43,6 +48,13 @@ function fakeVoiceScript(): void {
     record,
     emit: (event) => listener?.(event),
     expireToken: () => tokenWillExpire?.(),
+    microphone: 'granted',
+  }
+  // The SDK this fakes would ask for the microphone itself; so does the page, before it
+  // starts anything. This Chromium has none: a granted one is an empty stream.
+  navigator.mediaDevices.getUserMedia = async () => {
+    if (fake.microphone !== 'granted') throw new DOMException('refused', fake.microphone)
+    return new MediaStream()
   }
   host.__fakeVoice = fake
   host.__voiceDeviceFactory = (token, hooks) => {
@@ -84,6 +96,13 @@ export const holdAccept = (page: Page) =>
     const fake = (globalThis as FakeVoiceHost).__fakeVoice
     if (fake) fake.holdAccept = true
   })
+
+/** How the browser answers the page's next requests for the microphone. */
+export const setMicrophone = (page: Page, microphone: Microphone) =>
+  page.evaluate((answer) => {
+    const fake = (globalThis as FakeVoiceHost).__fakeVoice
+    if (fake) fake.microphone = answer
+  }, microphone)
 
 export const playCallEvent = (page: Page, event: CallEvent) =>
   page.evaluate((e) => (globalThis as FakeVoiceHost).__fakeVoice?.emit(e), event)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Health } from '../../client/src/api/wire.ts'
 import { anAgent, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
 import { FakeApi, ok, type Reply } from './fake-api.ts'
+import { setMicrophone } from './fake-voice.ts'
 import { pageHarness } from './harness.ts'
 
 const harness = pageHarness()
@@ -78,13 +79,23 @@ describe('local calls (no Twilio)', () => {
     expect(await banner.getByText('Phone calls need Twilio: one setting to add').count()).toBe(1)
   })
 
-  it('start without Twilio, and say plainly when the microphone is unavailable', async () => {
+  it('say plainly when there is no microphone, before starting anything', async () => {
+    const api = localApi()
+    const { page } = await harness.open(api)
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    await setMicrophone(page, 'NotFoundError')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('alert').filter({ hasText: 'No microphone was found' }).waitFor()
+    expect(api.to('POST', '/api/local/conversations')).toEqual([])
+  })
+
+  it('start without Twilio, and say plainly when the microphone fails once started', async () => {
     const api = localApi()
     const { page } = await harness.open(api)
     await page.getByRole('region', { name: 'Local calls' }).waitFor()
     await page.getByLabel('Agent id').fill('agent_mine')
     await page.getByRole('button', { name: 'Start conversation' }).click()
-    // This Chromium has no microphone: the call fails, and the page says why.
+    // The fake microphone is an empty stream, with no track to play from: the call fails.
     await page.getByRole('status').filter({ hasText: 'Could not connect your call.' }).waitFor()
     expect(await page.getByRole('alert').textContent()).toMatch(/The microphone is not available/)
     expect(api.to('POST', '/api/local/conversations')[0]?.body).toEqual({ agentId: 'agent_mine' })

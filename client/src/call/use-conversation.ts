@@ -11,6 +11,7 @@
 import { useCallback, useState } from 'preact/hooks'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
+import { checkMicrophone } from './microphone.ts'
 import { type CallControls, useCall } from './use-call.ts'
 import { createVoiceDevice } from './voice-device.ts'
 
@@ -52,7 +53,9 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
 
   const startTwilio = useCallback(
     async (request: StartRequest) => {
-      // The token first: if the browser cannot call, no conference is left waiting for it.
+      // The microphone and the token first: if the browser cannot call, no conference is
+      // left waiting for it.
+      await checkMicrophone()
       const voice = await api.token()
       const started = await api.start(request)
       setSession({
@@ -69,6 +72,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
 
   const startLocal = useCallback(
     async ({ agentId }: StartRequest) => {
+      await checkMicrophone()
       const started = await api.startLocal(agentId === undefined ? {} : { agentId })
       const { conferenceId, room } = started
       const you = room.participants.find((p) => p.kind === 'browser')?.label ?? ''
@@ -89,6 +93,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
   const identity = session?.identity
   const rejoin = useCallback(async () => {
     if (!session || identity === undefined) return
+    await checkMicrophone()
     void joinWith(await api.token(identity), session.conferenceId)
   }, [api, joinWith, session, identity])
 
