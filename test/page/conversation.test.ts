@@ -113,6 +113,26 @@ describe('a conversation', () => {
     ])
   })
 
+  it('tries a failed token renewal again, without troubling the person', async () => {
+    const { page, api } = await harness.open()
+    const token = (n: number) =>
+      ok({ token: `token-${n}`, identity: IDENTITY, expiresAt: '2026-01-01T11:00:00.000Z' })
+    api.on(
+      'GET',
+      '/api/twilio/token',
+      token(1),
+      apiError(503, 'upstream_error', 'The network blinked.'),
+      token(3),
+    )
+    await page.clock.install()
+    await startConversation(page)
+    await expireToken(page)
+    await expect.poll(() => api.to('GET', '/api/twilio/token').length).toBe(2)
+    await page.clock.fastForward(10_000)
+    await expect.poll(async () => (await voiceRecord(page))?.tokenUpdates).toEqual(['token-3'])
+    expect(await page.getByRole('alert').count()).toBe(0)
+  })
+
   it('ends the conference for everyone, hangs up, and offers a new conversation', async () => {
     const { page, api } = await harness.open()
     await startConversation(page)

@@ -9,6 +9,9 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const device = new Device(token, {
     // Warn before the tab closes mid-call: closing it drops the person from the conference.
     closeProtection: true,
+    // tokenWillExpire a minute before the token does (the SDK's default is 10 s): time for
+    // a renewal that fails, or waits on the access key, to be tried again.
+    tokenRefreshMs: 60_000,
     codecPreferences: [Call.Codec.Opus, Call.Codec.PCMU],
   })
   device.on('tokenWillExpire', hooks.tokenWillExpire)

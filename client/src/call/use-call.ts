@@ -51,15 +51,27 @@ export function useCall(): CallControls {
       leg.current = mine
       dispatch({ type: 'joining' })
       try {
+        // Tried again every few seconds until the token has expired: one failed fetch (or an
+        // access-key prompt not answered yet) must not leave the call to lose its token.
+        const renew = async (attempt: number): Promise<void> => {
+          if (!renewToken || mine.released) return
+          try {
+            const next = await renewToken()
+            if (!mine.released) mine.device?.updateToken(next)
+          } catch (error) {
+            if (mine.released) return
+            if (attempt < RENEW_ATTEMPTS) {
+              setTimeout(() => void renew(attempt + 1), RENEW_RETRY_MS)
+            } else {
+              dispatch({
+                type: 'error',
+                message: `Renewing the call's access: ${messageOf(error)}`,
+              })
+            }
+          }
+        }
         const device = await createDevice({
-          tokenWillExpire: () => {
-            renewToken?.()
-              .then((next) => mine.released || device.updateToken(next))
-              .catch(
-                (error: unknown) =>
-                  mine.released || dispatch({ type: 'error', message: messageOf(error) }),
-              )
-          },
+          tokenWillExpire: () => void renew(1),
           error: (message) => mine.released || dispatch({ type: 'error', message }),
         })
         mine.device = device
@@ -90,6 +102,10 @@ export function useCall(): CallControls {
 
   return { state, join, setMuted, hangUp, reset }
 }
+
+/** A token renewal is tried this often, RENEW_RETRY_MS apart: within the SDK's minute of notice. */
+const RENEW_ATTEMPTS = 6
+const RENEW_RETRY_MS = 8_000
 
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : 'The call could not be placed.'
