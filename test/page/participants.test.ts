@@ -109,6 +109,28 @@ describe('participant controls', () => {
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
   })
 
+  it('calls off a phone that is still ringing', async () => {
+    const { page, api, events } = await harness.open()
+    const ringing = { ...PHONE, status: 'ringing' as const }
+    api.on(
+      'DELETE',
+      phonePath,
+      ok({ participant: { ...PHONE, status: 'failed', error: 'called off before they answered' } }),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ status: 'in-progress', participants: [AGENT, ringing] }),
+    })
+    const row = participant(page, '+972526722216')
+    // Not in the conference yet: nothing to mute or hold, only a call to stop.
+    expect(await row.getByRole('button', { name: /^Mute/ }).count()).toBe(0)
+    await page.getByRole('button', { name: `Cancel call to ${PHONE.phoneNumber}` }).click()
+    await row.getByText('called off before they answered').waitFor()
+    expect(api.to('DELETE', phonePath)).toHaveLength(1)
+  })
+
   it('silences the agent by muting it, and offers no hold for it', async () => {
     const { page, api, events } = await harness.open()
     api.on('POST', agentPath, ok({ participant: { ...AGENT, muted: true } }))

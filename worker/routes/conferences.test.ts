@@ -304,6 +304,21 @@ describe('adding and managing participants', () => {
     })
     const room = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
     expect(room.participants.find((p) => p.callSid === callSid)?.leftAt).toBeUndefined()
+    // Not in the conference yet: its call is hung up, not a participant removed.
+    expect(await callUpdates(callSid)).toEqual([expect.objectContaining({ Status: ['completed'] })])
+    expect(
+      await twilio().requests({ pathContains: `Participants/${callSid}`, method: 'DELETE' }),
+    ).toEqual([])
+  })
+
+  it('calls off a ringing phone whose call Twilio no longer has', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid } = await dialQuietly(conferenceId, '+14155552681')
+    await twilio().injectFault({ pathContains: callPath(callSid), method: 'POST', status: 404 })
+    const path = `/api/twilio/conferences/${conferenceId}/participants/${callSid}`
+    const removed = await api(path, { method: 'DELETE' })
+    expect(removed.status).toBe(200)
+    expect(await json(removed)).toMatchObject({ participant: { status: 'failed' } })
   })
 
   it('answers 404 for a participant Twilio no longer has (they hung up a moment ago)', async () => {

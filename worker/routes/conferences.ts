@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import { RING_TIMEOUT_S } from '../conference/room.ts'
-import type { RoomView } from '../conference/room-record.ts'
+import type { ParticipantView, RoomView } from '../conference/room-record.ts'
 import { isActive } from '../conference/roster.ts'
 import {
   dialAllowlist,
@@ -134,14 +134,24 @@ export const conferences = new Hono<{ Bindings: Env }>()
   })
   .delete('/conferences/:id/participants/:callSid', async (c) => {
     const { rest } = twilioSettings(c.env)
-    const { room, conferenceSid, callSid } = await liveParticipant(
-      c.env,
-      c.req.param('id'),
-      c.req.param('callSid'),
-    )
+    const id = c.req.param('id')
+    const callSid = c.req.param('callSid')
+    const { room, participant } = await knownParticipant(c.env, id, callSid)
     try {
-      await rest.removeParticipant(conferenceSid, callSid)
+      // A phone still ringing is not in the conference yet: calling it off is hanging up
+      // its call ("completed" ends a call in any state, "canceled" only one not answered,
+      // which it may be by now). https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource
+      if (participant.kind === 'phone' && isRinging(participant)) {
+        // Gone from Twilio already (it stopped ringing a moment ago): called off all the same.
+        await rest.updateCall(callSid, { status: 'completed' }).catch((error: unknown) => {
+          if (!isTwilioNotFound(error)) throw error
+        })
+      } else {
+        const { conferenceSid } = await liveParticipant(c.env, id, callSid)
+        await rest.removeParticipant(conferenceSid, callSid)
+      }
     } catch (error) {
+      if (error instanceof ApiError) throw error
       throw fromTwilioError(error, 'Removing the participant failed')
     }
     await room.participantRemoved(callSid)
@@ -282,8 +292,8 @@ async function dialPhone(env: Env, twilio: TwilioSettings, conferenceId: string,
   }
 }
 
-/** A participant of a conference Twilio has started, addressed by its CallSid. */
-async function liveParticipant(env: Env, id: string, callSid: string) {
+/** A participant the room shows in a conference that has not ended, by its CallSid. */
+async function knownParticipant(env: Env, id: string, callSid: string) {
   const room = roomFor(env, conferenceIdParam(id))
   const view = await room.view()
   if (!view || view.status === 'ended')
@@ -291,6 +301,14 @@ async function liveParticipant(env: Env, id: string, callSid: string) {
   const participant = view.participants.find((p) => p.callSid === callSid)
   if (!participant)
     throw new ApiError(404, 'not_found', `No participant ${callSid} in this conference.`)
+  return { room, view, participant }
+}
+
+const isRinging = ({ status }: ParticipantView) => status === 'dialing' || status === 'ringing'
+
+/** A participant of a conference Twilio has started, addressed by its CallSid. */
+async function liveParticipant(env: Env, id: string, callSid: string) {
+  const { room, view } = await knownParticipant(env, id, callSid)
   if (!view.conferenceSid) {
     throw new ApiError(
       409,

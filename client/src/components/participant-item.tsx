@@ -29,6 +29,12 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
   const name = displayName(p, isYou)
   const controllable =
     onRequest !== undefined && !isYou && p.callSid !== undefined && p.status === 'joined'
+  // A phone still ringing can be called off (a wrong number, or one nobody answers).
+  const cancellable =
+    onRequest !== undefined &&
+    p.kind === 'phone' &&
+    p.callSid !== undefined &&
+    (p.status === 'dialing' || p.status === 'ringing')
   return (
     <li class={`participant status-${p.status}`}>
       <ParticipantIcon kind={p.kind} />
@@ -73,6 +79,18 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
             onClick={() => void request.run({ type: 'remove' })}
           >
             Remove<span class="visually-hidden"> {name}</span>
+          </button>
+        </div>
+      )}
+      {cancellable && (
+        <div class="actions">
+          <button
+            type="button"
+            class="danger secondary"
+            disabled={request.pending}
+            onClick={() => void request.run({ type: 'remove' })}
+          >
+            Cancel call<span class="visually-hidden"> to {name}</span>
           </button>
         </div>
       )}
