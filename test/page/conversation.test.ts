@@ -63,7 +63,10 @@ describe('a conversation', () => {
       expect.stringMatching(/AI agent\s+Joined\s+speaking/),
       expect.stringMatching(/\+972526722216\s+Joined\s+muted\s+speaking/),
     ])
-    await page.getByRole('region', { name: 'AI agent' }).getByText('Speaking').waitFor()
+    const agentPanel = page.getByRole('region', { name: 'AI agent' })
+    await agentPanel.getByText('Speaking').waitFor()
+    // Shown, not read out: it flips with every turn, over the conversation.
+    expect(await agentPanel.getByRole('status').textContent()).toBe('Listening')
     const lines = page.getByRole('log').getByRole('listitem')
     await expect
       .poll(() => lines.allInnerTexts())

@@ -131,6 +131,43 @@ describe('participant controls', () => {
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
   })
 
+  it('tells a screen reader who rings, joins and fails, as it happens', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const spoken = page.getByRole('region', { name: 'Participants' }).getByRole('status')
+    const other = aPhone({
+      label: 'phone-2',
+      callSid: `CA${'2'.repeat(32)}`,
+      phoneNumber: '+15551234567',
+    })
+    events.send({
+      type: 'snapshot',
+      room: aRoom({
+        status: 'in-progress',
+        participants: [AGENT, { ...PHONE, status: 'ringing' }],
+      }),
+    })
+    await participant(page, PHONE.phoneNumber ?? '')
+      .getByText('Ringing')
+      .waitFor()
+    await expect
+      .poll(() => spoken.textContent())
+      .toBe(`AI agent joined. ${PHONE.phoneNumber} is ringing.`)
+    events.send({
+      type: 'update',
+      room: anUpdate(
+        aRoom({
+          status: 'in-progress',
+          participants: [AGENT, PHONE, { ...other, status: 'failed', error: 'busy' }],
+        }),
+      ),
+    })
+    await expect
+      .poll(() => spoken.textContent())
+      .toBe(`${PHONE.phoneNumber} joined. +15551234567 could not be reached (busy).`)
+  })
+
   it('silences the agent by muting it, and offers no hold for it', async () => {
     const { page, api, events } = await harness.open()
     api.on('POST', agentPath, ok({ participant: { ...AGENT, muted: true } }))

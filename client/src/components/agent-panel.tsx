@@ -15,9 +15,14 @@ export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
   return (
     <section class="card agent" aria-labelledby="agent-title">
       <h2 id="agent-title">AI agent</h2>
-      <p role="status" class={`agent-status agent-${agent.status}`}>
-        <span class={`dot${speaking ? ' speaking' : ''}`} aria-hidden="true" />
+      {/* Speaking and listening flip with every turn: shown, but only the agent's state is
+          read out, so a screen reader is not talking over the conversation. */}
+      <p class={`agent-status agent-${agent.status}`} aria-hidden="true">
+        <span class={`dot${speaking ? ' speaking' : ''}`} />
         {speaking ? 'Speaking' : DESCRIPTIONS[agent.status]}
+      </p>
+      <p class="visually-hidden" role="status">
+        {DESCRIPTIONS[agent.status]}
       </p>
       {agent.error && <p class="error">{agent.error}</p>}
       {agent.reconnects > 0 && (

@@ -103,7 +103,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
   )
 }
 
-function displayName(p: ParticipantView, isYou: boolean): string {
+export function displayName(p: ParticipantView, isYou: boolean): string {
   if (isYou) return 'You'
   if (p.kind === 'agent') return 'AI agent'
   if (p.kind === 'phone') return p.phoneNumber ?? p.label

@@ -1,6 +1,10 @@
-/** Everyone in the conference, in the order they were added. */
+/**
+ * Everyone in the conference, in the order they were added; a screen reader hears who
+ * starts ringing, joins, leaves or fails as it happens.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { ParticipantView } from '../api/wire.ts'
-import { ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
+import { displayName, ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
 
 export interface ParticipantListProps {
   participants: ParticipantView[]
@@ -11,9 +15,13 @@ export interface ParticipantListProps {
 }
 
 export function ParticipantList({ participants, you, onRequest }: ParticipantListProps) {
+  const announcement = useChangesSpoken(participants, you)
   return (
     <section class="card participants" aria-labelledby="participants-title">
       <h2 id="participants-title">Participants</h2>
+      <p class="visually-hidden" role="status">
+        {announcement}
+      </p>
       {participants.length === 0 && <p class="hint">Nobody has joined yet.</p>}
       <ul aria-labelledby="participants-title">
         {participants.map((participant) => (
@@ -27,4 +35,32 @@ export function ParticipantList({ participants, you, onRequest }: ParticipantLis
       </ul>
     </section>
   )
+}
+
+const SPOKEN: Record<ParticipantView['status'], string> = {
+  dialing: 'is being called',
+  ringing: 'is ringing',
+  joined: 'joined',
+  left: 'left',
+  failed: 'could not be reached',
+}
+
+/** What changed since the last render, in words: others' arrivals, departures, failures. */
+function useChangesSpoken(participants: ParticipantView[], you: string): string {
+  const seen = useRef<Map<string, ParticipantView['status']>>()
+  const [spoken, setSpoken] = useState('')
+  useEffect(() => {
+    const before = seen.current
+    seen.current = new Map(participants.map((p) => [p.label, p.status]))
+    // The first list is what the page shows, not news.
+    if (!before) return
+    const changes = participants
+      .filter((p) => p.label !== you && before.get(p.label) !== p.status)
+      .map((p) => {
+        const why = p.status === 'failed' && p.error ? ` (${p.error})` : ''
+        return `${displayName(p, false)} ${SPOKEN[p.status]}${why}.`
+      })
+    if (changes.length > 0) setSpoken(changes.join(' '))
+  }, [participants, you])
+  return spoken
 }

@@ -8,17 +8,35 @@ import type { TranscriptEntry } from '../api/wire.ts'
 
 export function TranscriptLog({ entries }: { entries: readonly TranscriptEntry[] }) {
   const list = useRef<HTMLDivElement>(null)
+  const atEnd = useRef(true)
   const last = entries.at(-1)
-  // Scroll the list, not the page: the person may be typing a number elsewhere.
+  // Scroll the list, not the page: the person may be typing a number elsewhere. Not while
+  // they are reading further up, either.
   useEffect(() => {
     const element = list.current
-    if (element) element.scrollTop = element.scrollHeight
+    if (element && atEnd.current) element.scrollTop = element.scrollHeight
   }, [last])
+  const onScroll = () => {
+    const element = list.current
+    if (element) {
+      atEnd.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24
+    }
+  }
   return (
     <section class="card transcript" aria-labelledby="transcript-title">
       <h2 id="transcript-title">Transcript</h2>
       {entries.length === 0 && <p class="hint">Nothing said yet.</p>}
-      <div ref={list} class="log" role="log" aria-live="polite" aria-labelledby="transcript-title">
+      {/* Focusable, so that a keyboard can scroll it. */}
+      <div
+        ref={list}
+        class="log"
+        role="log"
+        aria-live="polite"
+        aria-labelledby="transcript-title"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+        tabIndex={0}
+        onScroll={onScroll}
+      >
         <ol>
           {entries.map((entry) => (
             <li
