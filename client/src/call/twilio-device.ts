@@ -3,6 +3,7 @@
  * demand, when the person starts a conversation, so the page opens quickly.
  */
 import { Call, Device } from '@twilio/voice-sdk'
+import { describeVoiceError, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
 export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
@@ -15,7 +16,7 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
     codecPreferences: [Call.Codec.Opus, Call.Codec.PCMU],
   })
   device.on('tokenWillExpire', hooks.tokenWillExpire)
-  device.on('error', (error: { message: string }) => hooks.error(error.message))
+  device.on('error', (error: VoiceError) => hooks.error(describeVoiceError(error)))
   return {
     connect: async (params) => wrapCall(await device.connect({ params })),
     updateToken: (next) => device.updateToken(next),
@@ -33,8 +34,8 @@ function wrapCall(call: Call): VoiceCall {
       call.on('disconnect', () => listener({ type: 'disconnected' }))
       call.on('cancel', () => listener({ type: 'disconnected' }))
       call.on('reject', () => listener({ type: 'disconnected' }))
-      call.on('error', (error: { message: string }) =>
-        listener({ type: 'error', message: error.message }),
+      call.on('error', (error: VoiceError) =>
+        listener({ type: 'error', message: describeVoiceError(error) }),
       )
     },
     setMuted: (muted) => call.mute(muted),

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { describeVoiceError } from './twilio-errors.ts'
+
+describe('describeVoiceError', () => {
+  it('says what to do about a known error, keeping its code', () => {
+    expect(
+      describeVoiceError({ code: 31401, message: 'PermissionDeniedError (31401): denied' }),
+    ).toBe(
+      'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin. (Twilio error 31401)',
+    )
+    expect(describeVoiceError({ code: 20104, message: 'AccessTokenExpired (20104)' })).toMatch(
+      /^Twilio refused the call's access token: check TWILIO_ACCOUNT_SID.*\(Twilio error 20104\)$/,
+    )
+    expect(describeVoiceError({ code: 53405, message: 'ConnectionError (53405)' })).toMatch(
+      /^The connection to Twilio failed or was lost/,
+    )
+  })
+
+  it("keeps the SDK's own words for an error it has no advice for", () => {
+    const message = 'BusyHere (31486): Busy Here (SIP)'
+    expect(describeVoiceError({ code: 31486, message })).toBe(message)
+    expect(describeVoiceError({ message: 'Something odd' })).toBe('Something odd')
+  })
+})

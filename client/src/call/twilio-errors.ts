@@ -1,0 +1,49 @@
+/**
+ * What the Voice SDK's errors mean for the person on the page, and what to do. The SDK's
+ * own message ("ConnectionError (31005): Error sent from gateway in HANGUP") names the
+ * error, not the way out. Codes: @twilio/voice-sdk's lib/twilio/errors (generated.ts),
+ * https://www.twilio.com/docs/api/errors
+ */
+export interface VoiceError {
+  code?: number
+  message: string
+}
+
+const MICROPHONE =
+  'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin.'
+const ACCESS =
+  "Twilio refused the call's access token: check TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET on the server, and that its clock is right."
+const NETWORK =
+  'The connection to Twilio failed or was lost: check the network (a firewall or VPN may block calls from the browser), then Rejoin.'
+const AUDIO = "The browser could not set up the call's audio: try again, or in another browser."
+
+const ADVICE: Record<number, string> = {
+  31401: MICROPHONE,
+  31402: MICROPHONE,
+  20101: ACCESS,
+  20104: ACCESS,
+  20151: ACCESS,
+  31201: ACCESS,
+  31202: ACCESS,
+  31203: ACCESS,
+  31204: ACCESS,
+  31205: ACCESS,
+  31207: ACCESS,
+  31001: 'Twilio found no TwiML App for the call: check TWILIO_TWIML_APP_SID on the server.',
+  31005:
+    "Twilio ended the call with an error: if it happens at once, check the TwiML App's Voice URL (Twilio's debugger says why).",
+  31003: NETWORK,
+  31009: NETWORK,
+  53000: NETWORK,
+  53001: NETWORK,
+  53405: NETWORK,
+  53400: AUDIO,
+  53402: AUDIO,
+}
+
+/** The advice for a known code, with the code kept for whoever helps; the SDK's words otherwise. */
+export function describeVoiceError({ code, message }: VoiceError): string {
+  const advice = code === undefined ? undefined : ADVICE[code]
+  if (advice) return `${advice} (Twilio error ${code})`
+  return message
+}
