@@ -247,7 +247,11 @@ describe('a conversation', () => {
     await playCallEvent(page, { type: 'disconnected' })
     await page.getByRole('status').filter({ hasText: 'Your call dropped' }).waitFor()
     expect(await page.getByText('You left').count()).toBe(0)
-    await page.getByRole('button', { name: 'Rejoin' }).waitFor()
+    // Its call over, the device is let go: no connection to Twilio kept, no token renewed.
+    await expect.poll(async () => (await voiceRecord(page))?.destroyed).toBe(1)
+    await page.getByRole('button', { name: 'Rejoin' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    expect((await voiceRecord(page))?.destroyed).toBe(1)
   })
 
   it('starts nothing when the browser blocks the microphone, and says how to allow it', async () => {

@@ -28,6 +28,15 @@ interface Leg {
   device?: VoiceDevice
   call?: VoiceCall
   released: boolean
+  /** The device was let go once its call ended; its leg still hears the call's last events. */
+  deviceDestroyed?: boolean
+}
+
+/** Lets go of a leg's device once, whether its call ended or the leg was released. */
+function destroyDevice(leg: Leg): void {
+  if (leg.deviceDestroyed) return
+  leg.deviceDestroyed = true
+  leg.device?.destroy()
 }
 
 export function useCall(): CallControls {
@@ -40,7 +49,7 @@ export function useCall(): CallControls {
     if (current.released) return
     current.released = true
     current.call?.hangUp()
-    current.device?.destroy()
+    destroyDevice(current)
   }, [])
   useEffect(() => release, [release])
 
@@ -75,13 +84,17 @@ export function useCall(): CallControls {
           error: (message) => mine.released || dispatch({ type: 'error', message }),
         })
         mine.device = device
-        if (mine.released) return device.destroy()
+        if (mine.released) return destroyDevice(mine)
         const call = await device.connect(params)
         mine.call = call
         if (mine.released) return call.hangUp()
         call.onEvent((event) => {
           if (mine.released) return
           dispatch(event.type === 'accepted' ? { type: 'accepted', at: Date.now() } : event)
+          // Its call over, the device would keep its connection to Twilio and renew its
+          // token for as long as the page stays open. Let go once the SDK has finished
+          // reporting (a refused microphone's error follows the disconnect).
+          if (event.type === 'disconnected') setTimeout(() => destroyDevice(mine), 0)
         })
       } catch (error) {
         if (!mine.released) dispatch({ type: 'failed', message: messageOf(error) })
