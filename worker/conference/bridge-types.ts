@@ -11,6 +11,8 @@ import type { TranscriptEntry } from './transcript.ts'
 export type BridgeEvent =
   | { type: 'twilio'; message: StreamEvent }
   | { type: 'twilio_closed'; code: number; reason: string }
+  /** The room accepted a stream socket: it must send its `start` in `streamStartMs`. */
+  | { type: 'twilio_opened' }
   /** The room refused the stream's `start` (its one-time token); the stream is closed with 1008. */
   | { type: 'start_refused'; reason: string }
   /**
@@ -33,6 +35,8 @@ export type BridgeEvent =
 export type BridgeAction =
   | { type: 'twilio_send'; data: string }
   | { type: 'twilio_close'; code: number; reason: string }
+  /** Close the stream socket and forget it: the bridge still awaits the stream Twilio meant. */
+  | { type: 'twilio_let_go'; code: number; reason: string }
   | { type: 'agent_connect'; attempt: number }
   | { type: 'agent_send'; data: string }
   | { type: 'agent_close'; attempt: number; code: number; reason: string }
@@ -94,6 +98,8 @@ export interface BridgeOptions {
   initiation: string
   /** How long to hold the agent back while nobody has joined yet (its greeting would be lost). */
   humanWaitMs?: number
+  /** How long a stream socket has to send `start` before it is let go. */
+  streamStartMs?: number
   /** Caller audio kept while the agent is not ready, so the first words are not lost. */
   maxBufferMs?: number
   /** Silence from the agent's socket (not even a ping) after which it counts as dead. */

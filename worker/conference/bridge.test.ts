@@ -146,6 +146,22 @@ describe('starting the agent', () => {
     expect(ofType(h.start(), 'agent_connect')).toHaveLength(1)
   })
 
+  it('lets go of a stream socket that sends no start in time, and still awaits the stream', () => {
+    const h = harness({ streamStartMs: 10_000 })
+    h.feed({ type: 'humans_present' })
+    h.feed({ type: 'twilio_opened' })
+    expect(ofType(h.advance(9_999), 'twilio_let_go')).toEqual([])
+    expect(ofType(h.advance(1), 'twilio_let_go')).toEqual([
+      { type: 'twilio_let_go', code: 1008, reason: 'no start message' },
+    ])
+    expect(h.bridge.stats.invalid).toEqual({ 'twilio:no_start': 1 })
+    expect(h.bridge.stream.status).toBe('awaiting')
+    // The next socket is Twilio's: it starts at once, and is not let go later.
+    h.feed({ type: 'twilio_opened' })
+    expect(ofType(h.start(), 'agent_connect')).toHaveLength(1)
+    expect(ofType(h.advance(20_000), 'twilio_let_go')).toEqual([])
+  })
+
   it('shows the agent unavailable, and why, when its stream fails before it starts', () => {
     const h = harness()
     const actions = h.feed({ type: 'stream_failed', reason: 'Twilio could not open it' })

@@ -38,6 +38,9 @@ import { Transcript } from './transcript.ts'
 
 const DEFAULTS = {
   humanWaitMs: 3000,
+  // Twilio sends `connected` and `start` as soon as the socket opens; a socket that sends
+  // no start would hold the conference's only stream from the one Twilio meant.
+  streamStartMs: 10_000,
   maxBufferMs: 2000,
   // ElevenLabs does not document its ping cadence (pings were seen every few seconds); 30 s
   // of total silence from the agent's socket is far outside it and still well inside the
@@ -137,6 +140,8 @@ export class MediaBridge {
   #queuedContexts: string[] = []
 
   #startWaitUntil: number | undefined
+  /** When the stream socket just accepted must have sent its `start`. */
+  #startDueBy: number | undefined
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   #lastAgentMessageAt = 0
@@ -190,7 +195,13 @@ export class MediaBridge {
       case 'twilio_closed':
         this.#endStream(`Twilio stream closed (${event.code})`)
         break
+      case 'twilio_opened':
+        if (this.#stream.status === 'awaiting') {
+          this.#startDueBy = this.#now + this.#options.streamStartMs
+        }
+        break
       case 'start_refused':
+        this.#startDueBy = undefined
         // Only that socket is refused: the stream the token was issued for may still come.
         this.#invalid('twilio:start_refused', event.reason)
         this.#emit({ type: 'twilio_close', code: 1008, reason: 'invalid stream token' })
@@ -281,6 +292,7 @@ export class MediaBridge {
   }
 
   #onStart(streamSid: string, callSid: string): void {
+    this.#startDueBy = undefined
     if (this.#stream.status !== 'awaiting') {
       this.#invalid('twilio:second_start', streamSid)
       return
@@ -322,6 +334,7 @@ export class MediaBridge {
   }
 
   #endStream(reason: string): void {
+    this.#startDueBy = undefined
     if (this.#stream.status !== 'stopped') {
       this.#putStream({ ...this.#stream, status: 'stopped' })
     }
@@ -637,6 +650,11 @@ export class MediaBridge {
 
   #onTick(): void {
     const now = this.#now
+    if (this.#startDueBy !== undefined && now >= this.#startDueBy) {
+      this.#startDueBy = undefined
+      this.#invalid('twilio:no_start', `no start within ${this.#options.streamStartMs} ms`)
+      this.#emit({ type: 'twilio_let_go', code: 1008, reason: 'no start message' })
+    }
     if (this.#markDueAt !== undefined && now >= this.#markDueAt) this.#sendMark()
     if (this.#drainUntil !== undefined && now >= this.#drainUntil) {
       this.#log('warn', "Twilio did not confirm the agent's last words in time; ending its leg")
@@ -668,6 +686,7 @@ export class MediaBridge {
     const at = Math.min(
       this.#markDueAt === undefined ? Number.POSITIVE_INFINITY : this.#markDueAt + MARK_FALLBACK_MS,
       this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
+      this.#startDueBy ?? Number.POSITIVE_INFINITY,
       this.#drainUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,

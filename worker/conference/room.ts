@@ -806,6 +806,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#twilio = server
     // After a refused stream the bridge, still awaiting its start, takes this one.
     if (!this.#bridge) this.#openBridge(record)
+    this.#feed({ type: 'twilio_opened' })
     return upgraded(client, request)
   }
 
@@ -954,6 +955,10 @@ export class ConferenceRoom extends DurableObject<Env> {
       case 'twilio_close':
         this.#twilio?.close(action.code, action.reason)
         this.#localStreamGone(action.reason)
+        return
+      case 'twilio_let_go':
+        if (this.#twilio) closeQuietly(this.#twilio, action.code, action.reason)
+        this.#twilio = undefined
         return
       case 'agent_connect':
         this.#agent?.connect(action.attempt)
