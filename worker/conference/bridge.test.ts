@@ -884,6 +884,12 @@ describe('bad input from Twilio', () => {
     ['a binary frame', new ArrayBuffer(8), 1003],
     ['text that is not JSON', 'hello', 1007],
     ['a message over 64 KiB', JSON.stringify({ event: 'media', pad: 'x'.repeat(70_000) }), 1009],
+    // 30 000 characters, 90 000 bytes on the wire.
+    [
+      'a message over 64 KiB in bytes',
+      JSON.stringify({ event: 'media', pad: '€'.repeat(30_000) }),
+      1009,
+    ],
     ['an unknown event', JSON.stringify({ event: 'surprise' }), undefined],
   ]
   for (const [name, data, code] of cases) {

@@ -84,8 +84,10 @@ export function parseStreamMessage(data: string | ArrayBuffer): StreamEvent {
   if (typeof data !== 'string') {
     return invalid('binary_frame', `binary frame of ${data.byteLength} bytes`, 1003)
   }
-  if (data.length > MAX_MESSAGE_BYTES) {
-    return invalid('too_large', `message of ${data.length} characters`, 1009)
+  // A character is one to three bytes on the wire: only a long message needs counting.
+  if (data.length > MAX_MESSAGE_BYTES / 3) {
+    const bytes = utf8Bytes(data)
+    if (bytes > MAX_MESSAGE_BYTES) return invalid('too_large', `message of ${bytes} bytes`, 1009)
   }
   let message: unknown
   try {
@@ -197,3 +199,14 @@ export const markMessage = (streamSid: string, name: string): string =>
 
 export const clearMessage = (streamSid: string): string =>
   `{"event":"clear","streamSid":"${streamSid}"}`
+
+/** The length of `text` in UTF-8, as it came over the socket, without encoding it. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    // Two bytes up to U+07FF, three above; a surrogate pair (two units) is four.
+    if (unit >= 0x80) bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2
+  }
+  return bytes
+}
