@@ -678,6 +678,30 @@ describe('lifecycle', () => {
     expect(ofType(h.advance(500), 'agent_connect')).toHaveLength(1)
   })
 
+  it('holds what the caller says while the agent reconnects, and sends it after the transcript', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Welcome', event_id: 1 },
+    })
+    h.agentCloses(1011)
+    const said = [0x11, 0x22, 0x33].map((byte) => new Uint8Array(160).fill(byte))
+    for (const frame of said) expect(audioChunks(h.media(frame))).toEqual([])
+    h.untilConnect()
+    const messages = sentToAgent(h.ready('ulaw_8000', 'ulaw_8000'))
+    const kinds = messages.map((m) => (m.user_audio_chunk ? 'audio' : m.type))
+    // The new conversation hears the call so far, then the words spoken while it was away.
+    expect(kinds.indexOf('contextual_update')).toBe(0)
+    expect(kinds.indexOf('audio')).toBeGreaterThan(kinds.lastIndexOf('contextual_update'))
+    expect(messages[0]?.text).toContain('Agent: Welcome')
+    const held = messages.flatMap((m) =>
+      m.user_audio_chunk ? [decodeBase64(m.user_audio_chunk)] : [],
+    )
+    expect(Buffer.concat(held)).toEqual(Buffer.concat(said))
+  })
+
   it("does not play the agent's first message again after a reconnection, nor record it", () => {
     const h = harness()
     h.start()
