@@ -52,9 +52,14 @@ function fakeVoiceScript(): void {
   }
   // The SDK this fakes would ask for the microphone itself; so does the page, before it
   // starts anything. This Chromium has none: a granted one is an empty stream.
-  navigator.mediaDevices.getUserMedia = async () => {
+  // (The page's DOM types, which this file, type-checked for Node, does not see.)
+  const page = globalThis as unknown as {
+    navigator: { mediaDevices: { getUserMedia(): Promise<unknown> } }
+    MediaStream: new () => unknown
+  }
+  page.navigator.mediaDevices.getUserMedia = async () => {
     if (fake.microphone !== 'granted') throw new DOMException('refused', fake.microphone)
-    return new MediaStream()
+    return new page.MediaStream()
   }
   host.__fakeVoice = fake
   host.__voiceDeviceFactory = (token, hooks) => {

@@ -47,7 +47,7 @@ const SPOKEN: Record<ParticipantView['status'], string> = {
 
 /** What changed since the last render, in words: others' arrivals, departures, failures. */
 function useChangesSpoken(participants: ParticipantView[], you: string): string {
-  const seen = useRef<Map<string, ParticipantView['status']>>()
+  const seen = useRef<Map<string, ParticipantView['status']> | undefined>(undefined)
   const [spoken, setSpoken] = useState('')
   useEffect(() => {
     const before = seen.current
