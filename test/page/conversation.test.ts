@@ -241,14 +241,17 @@ describe('a conversation', () => {
   })
 
   it('tells a dropped call from hanging up, and offers to rejoin', async () => {
-    const { page } = await harness.open()
+    const { page, api } = await harness.open()
     await startConversation(page)
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    await playCallEvent(page, { type: 'reconnecting' })
     await playCallEvent(page, { type: 'disconnected' })
     await page.getByRole('status').filter({ hasText: 'Your call dropped' }).waitFor()
     expect(await page.getByText('You left').count()).toBe(0)
     // Its call over, the device is let go: no connection to Twilio kept, no token renewed.
     await expect.poll(async () => (await voiceRecord(page))?.destroyed).toBe(1)
+    await expireToken(page)
+    expect(api.to('GET', '/api/twilio/token')).toHaveLength(1)
     await page.getByRole('button', { name: 'Rejoin' }).click()
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
     expect((await voiceRecord(page))?.destroyed).toBe(1)
@@ -265,6 +268,14 @@ describe('a conversation', () => {
     await setMicrophone(page, 'granted')
     await startConversation(page)
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
+  })
+
+  it('does not call a call the server ended a dropped one', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    await playCallEvent(page, { type: 'disconnected' })
+    await page.getByRole('status').filter({ hasText: 'Your call ended' }).waitFor()
+    expect(await page.getByText('dropped').count()).toBe(0)
   })
 
   it("shows the start's warnings, such as a number that could not be dialled", async () => {

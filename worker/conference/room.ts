@@ -118,9 +118,6 @@ const dialedAt = (participant: Participant): number => Date.parse(participant.di
 const isPresenceChecked = (p: Participant): boolean =>
   p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined
 
-/** The call statuses of a call that is still on its way or on: one Twilio can hang up. */
-const LIVE_CALL = ['queued', 'initiated', 'ringing', 'in-progress']
-
 /** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
 const dialCheckDue = (participant: Participant): number =>
   isDialPending(participant) ? dialedAt(participant) + DIAL_CHECK_MS : Number.POSITIVE_INFINITY
@@ -676,16 +673,13 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString(), label))
     // A dialled call heard of after the end, its CallSid not known then (its create timed
     // out, or the request that made it went away before telling us): hang it up too.
+    // Only while it is still shown on its way: once called off, a late callback of it
+    // changes nothing (its hang-up is the alarm's to retry).
     const callSid = params.CallSid
     const participant = callSid ? this.#roster.find(callSid) : undefined
-    if (
-      record.endedAt &&
-      callSid &&
-      participant?.kind === 'phone' &&
-      participant.dialedAt !== undefined &&
-      LIVE_CALL.includes(params.CallStatus ?? '')
-    ) {
-      if (isDialPending(participant)) fail(participant, 'the conference ended before they answered')
+    if (record.endedAt && callSid && participant && isDialPending(participant)) {
+      fail(participant, 'the conference ended before they answered')
+      this.#changed()
       await this.#hangUpAll([{ label: participant.label, callSid }])
     }
   }
@@ -734,7 +728,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         // already: a conference that ends takes the agent's leg with it, stream or not.
         if (notice.kind !== 'joined' && !this.#peopleHaveLeft())
           this.#streamFailed(
-            `The agent's call ${notice.kind === 'left' ? 'left the conference' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
+            `The agent's call ${notice.kind === 'left' ? 'ended' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
           )
         continue
       }

@@ -654,7 +654,7 @@ describe('the end of a conference', () => {
     await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 2 })
     await room.end('hung up')
     // The other dial's call is made after the end, and its hang-up goes through.
-    const late = `CA${'9'.repeat(32)}`
+    const late = `CA${crypto.randomUUID().replaceAll('-', '')}`
     await room.participantCreated(
       { label: reserved.label, kind: 'phone', callSid: late, phoneNumber: '+14155552679' },
       `CF${'9'.repeat(32)}`,
@@ -680,7 +680,7 @@ describe('the end of a conference', () => {
     const reserved = await room.reserveDial('+14155552680', 6)
     if (!reserved.ok) throw new Error(reserved.message)
     await room.end('hung up')
-    const callSid = `CA${'8'.repeat(32)}`
+    const callSid = `CA${crypto.randomUUID().replaceAll('-', '')}`
     const callback = await twilioPost(
       `/api/twilio/status/call?conferenceId=${conferenceId}&label=${reserved.label}`,
       { CallSid: callSid, CallStatus: 'ringing', SequenceNumber: '1' },
@@ -693,6 +693,12 @@ describe('the end of a conference', () => {
       callSid,
       error: 'the conference ended before they answered',
     })
+    // Its later callbacks, still of a call on its way, ask for no second hang-up.
+    await twilioPost(
+      `/api/twilio/status/call?conferenceId=${conferenceId}&label=${reserved.label}`,
+      { CallSid: callSid, CallStatus: 'in-progress', SequenceNumber: '2' },
+    )
+    expect(await callUpdates(callSid)).toHaveLength(1)
   })
 
   it('keeps people shown in a conference Twilio would not end, and ends it on Twilio when asked again', async () => {

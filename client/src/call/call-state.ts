@@ -12,8 +12,10 @@ export interface CallState {
   muted: boolean
   /** When the call was accepted (ms since the epoch), for the call timer. */
   connectedAt?: number
-  /** Ended because the person hung up, not because the call dropped. */
+  /** Ended because the person hung up. */
   hungUp?: boolean
+  /** Ended while reconnecting: the connection dropped (not the server ending the call). */
+  dropped?: boolean
   error?: string
 }
 
@@ -48,7 +50,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       if (state.phase === 'connecting') {
         return { ...state, phase: 'failed', error: 'The call ended before it connected.' }
       }
-      return state.phase === 'failed' ? state : { ...state, phase: 'ended', muted: false }
+      if (state.phase === 'failed') return state
+      return { ...state, phase: 'ended', muted: false, dropped: state.phase === 'reconnecting' }
     case 'hung_up':
       return { ...state, phase: 'ended', muted: false, hungUp: true }
     case 'error':

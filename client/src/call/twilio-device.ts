@@ -3,6 +3,7 @@
  * demand, when the person starts a conversation, so the page opens quickly.
  */
 import { Call, Device } from '@twilio/voice-sdk'
+import { refreshLeadMs } from './token-refresh.ts'
 import { describeVoiceError, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
@@ -10,9 +11,7 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const device = new Device(token, {
     // Warn before the tab closes mid-call: closing it drops the person from the conference.
     closeProtection: true,
-    // tokenWillExpire a minute before the token does (the SDK's default is 10 s): time for
-    // a renewal that fails, or waits on the access key, to be tried again.
-    tokenRefreshMs: 60_000,
+    tokenRefreshMs: refreshLeadMs(token),
     codecPreferences: [Call.Codec.Opus, Call.Codec.PCMU],
   })
   device.on('tokenWillExpire', hooks.tokenWillExpire)

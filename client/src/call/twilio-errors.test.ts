@@ -8,8 +8,11 @@ describe('describeVoiceError', () => {
     ).toBe(
       'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin. (Twilio error 31401)',
     )
+    expect(describeVoiceError({ code: 20101, message: 'AccessTokenInvalid (20101)' })).toMatch(
+      /^Twilio refused the call's access token: check TWILIO_ACCOUNT_SID.*\(Twilio error 20101\)$/,
+    )
     expect(describeVoiceError({ code: 20104, message: 'AccessTokenExpired (20104)' })).toMatch(
-      /^Twilio refused the call's access token: check TWILIO_ACCOUNT_SID.*\(Twilio error 20104\)$/,
+      /^The call's access ran out before it could be renewed: check the network/,
     )
     expect(describeVoiceError({ code: 53405, message: 'ConnectionError (53405)' })).toMatch(
       /^The connection to Twilio failed or was lost/,

@@ -13,6 +13,8 @@ const MICROPHONE =
   'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin.'
 const ACCESS =
   "Twilio refused the call's access token: check TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET on the server, and that its clock is right."
+const EXPIRED =
+  "The call's access ran out before it could be renewed: check the network, then Rejoin."
 const NETWORK =
   'The connection to Twilio failed or was lost: check the network (a firewall or VPN may block calls from the browser), then Rejoin.'
 const AUDIO = "The browser could not set up the call's audio: try again, or in another browser."
@@ -21,13 +23,13 @@ const ADVICE: Record<number, string> = {
   31401: MICROPHONE,
   31402: MICROPHONE,
   20101: ACCESS,
-  20104: ACCESS,
+  20104: EXPIRED,
   20151: ACCESS,
   31201: ACCESS,
   31202: ACCESS,
   31203: ACCESS,
   31204: ACCESS,
-  31205: ACCESS,
+  31205: EXPIRED,
   31207: ACCESS,
   31001: 'Twilio found no TwiML App for the call: check TWILIO_TWIML_APP_SID on the server.',
   31005:

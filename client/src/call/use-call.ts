@@ -62,13 +62,15 @@ export function useCall(): CallControls {
       try {
         // Tried again every few seconds until the token has expired: one failed fetch (or an
         // access-key prompt not answered yet) must not leave the call to lose its token.
+        // A device let go (its call over) takes no token: nothing is renewed for it.
+        const over = () => mine.released || mine.deviceDestroyed === true
         const renew = async (attempt: number): Promise<void> => {
-          if (!renewToken || mine.released) return
+          if (!renewToken || over()) return
           try {
             const next = await renewToken()
-            if (!mine.released) mine.device?.updateToken(next)
+            if (!over()) mine.device?.updateToken(next)
           } catch (error) {
-            if (mine.released) return
+            if (over()) return
             if (attempt < RENEW_ATTEMPTS) {
               setTimeout(() => void renew(attempt + 1), RENEW_RETRY_MS)
             } else {

@@ -127,12 +127,16 @@ function callStatus(call: CallState, room: RoomView, hostEndsIt: boolean): strin
       return 'Could not connect your call.'
     case 'ended':
       if (room.local) return 'Hanging up…'
-      if (hostEndsIt)
-        return call.hungUp
+      if (call.hungUp) {
+        return hostEndsIt
           ? 'Ending the conversation…'
-          : 'Your call dropped, which ends the conversation.'
-      return call.hungUp
-        ? 'You left; the conference goes on without you.'
-        : 'Your call dropped; the conference goes on. Rejoin to come back.'
+          : 'You left; the conference goes on without you.'
+      }
+      // Not the person's doing: the connection, or the server (the conference ending, or
+      // the host removing them, of which the room's next update tells).
+      if (hostEndsIt) return 'Your call ended, and the conversation with it.'
+      return call.dropped
+        ? 'Your call dropped; the conference goes on. Rejoin to come back.'
+        : 'Your call ended. Rejoin to come back.'
   }
 }
