@@ -89,6 +89,8 @@ export const HANG_UP_RETRY_MS = 10_000
  * API and the page are served from memory.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
+/** How long a leg let in by TwiML counts as on its way without Twilio reporting its join. */
+const ADMISSION_MS = 30_000
 /**
  * The requests that remove a rejoining page's old leg before its TwiML is answered: two,
  * each tried at most twice (an unanswered one once more) and never after a 429, stay
@@ -138,6 +140,12 @@ export class ConferenceRoom extends DurableObject<Env> {
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
   /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
   readonly #hangingUp = new Set<string>()
+  /**
+   * Labels let in by TwiML whose join Twilio has not reported yet, and when: they count
+   * against MAX_PARTICIPANTS, or guests arriving together would all fit. In memory: a
+   * restart forgets them for a few seconds at most.
+   */
+  readonly #admitted = new Map<string, number>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -486,19 +494,34 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#changed()
     }
     const host = leg.label === hostLabel
-    if (!rejoin && !host && this.#roster.active.length >= maxParticipants) {
+    const present = this.#presentCount()
+    if (!rejoin && !host && present >= maxParticipants) {
       return {
         ok: false,
         code: 'participant_limit',
-        message: `This conference already has ${this.#roster.active.length} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
+        message: `This conference already has ${present} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
       }
     }
+    if (!rejoin) this.#admitted.set(leg.label, Date.now())
     if (rejoin && holder.callSid !== leg.callSid) {
       await this.#freeLabel(holder, host)
       // A join into an ended conference would start a new, empty one under its name.
       if (this.#endedMeanwhile(record)) return notFound()
     }
     return { ok: true, host }
+  }
+
+  /** Everyone on the call or on the way: the roster's, and those let in whose join is to come. */
+  #presentCount(): number {
+    const now = Date.now()
+    for (const [label, at] of this.#admitted) {
+      const participant = this.#roster.find(label)
+      // Joined (the roster counts them now), or never came.
+      if ((participant && isActive(participant)) || now - at > ADMISSION_MS) {
+        this.#admitted.delete(label)
+      }
+    }
+    return this.#roster.active.length + this.#admitted.size
   }
 
   /**
@@ -565,11 +588,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (active.some((p) => p.phoneNumber === phoneNumber)) {
       return { ok: false, code: 'conflict', message: `${phoneNumber} is already on this call.` }
     }
-    if (active.length >= maxParticipants) {
+    const present = this.#presentCount()
+    if (present >= maxParticipants) {
       return {
         ok: false,
         code: 'participant_limit',
-        message: `This conference already has ${active.length} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
+        message: `This conference already has ${present} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
       }
     }
     // Counted apart from the roster, which drops the oldest gone once it is long: a label

@@ -233,6 +233,27 @@ describe('the TwiML App Voice URL', () => {
     expect(await (await join('web_host', `CA${'b'.repeat(32)}`)).text()).toContain('<Conference')
   })
 
+  it('counts guests let in whose joins Twilio has not reported yet against MAX_PARTICIPANTS', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const join = (identity: string, callSid: string) => pageCalls(conferenceId, identity, callSid)
+    // The agent, the host and three phones: one place left of the default six.
+    for (let n = 1; n <= 3; n++) {
+      await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
+    }
+    expect(await (await join('web_host', `CA${'1'.repeat(32)}`)).text()).toContain('<Conference')
+    await hostJoins(conferenceId, 4)
+    // Two guests at once, before either one's join callback: only the first fits.
+    expect(await (await join('guest_1', `CA${'c'.repeat(32)}`)).text()).toContain('<Conference')
+    expect(await (await join('guest_2', `CA${'d'.repeat(32)}`)).text()).toContain(
+      '<Say>This conference is full. Goodbye.</Say><Hangup/>',
+    )
+    // Nor is a phone dialled into the place the first guest is taking.
+    const dialled = await api(`/api/twilio/conferences/${conferenceId}/participants`, {
+      json: { phoneNumber: '+14155552682' },
+    })
+    expect(dialled.status).toBe(409)
+  })
+
   it('says the conference is gone and hangs up for an unknown one', async () => {
     for (const conferenceId of ['conf-aaaaaaaaaaaaaaaaaaaa', 'nonsense', '']) {
       const twiml = await (
