@@ -260,6 +260,20 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it('keeps why the agent was unavailable when the room restarts after it', async () => {
+    const call = await liveCall()
+    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
+      const room = await roomOverLiveCall(state, { socketsKept: false }, (record) => {
+        record.agent = { ...record.agent, status: 'unavailable', error: 'The agent refused.' }
+      })
+      return room.view()
+    })
+    expect(view).toMatchObject({
+      stream: { status: 'stopped' },
+      agent: { status: 'unavailable', error: 'The agent refused.' },
+    })
+  })
+
   it('closes a stream that outlived its bridge, as after hibernation, and says the agent left', async () => {
     const call = await liveCall()
     const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
@@ -390,11 +404,19 @@ describe('the media bridge in a conference room', () => {
 async function roomOverLiveCall(
   state: DurableObjectState,
   { socketsKept }: { socketsKept: boolean },
+  /** Changes the saved record before the new instance reads it. */
+  edit?: (record: RoomRecord) => void,
 ): Promise<ConferenceRoom> {
   await eventually('the live stream to be saved', async () => {
     const saved = await state.storage.get<RoomRecord>('room')
     return saved?.stream.status === 'live'
   })
+  if (edit) {
+    const saved = await state.storage.get<RoomRecord>('room')
+    if (!saved) throw new Error('no saved record')
+    edit(saved)
+    await state.storage.put('room', saved)
+  }
   const sockets = state.getWebSockets
   if (!socketsKept) state.getWebSockets = () => []
   try {

@@ -920,11 +920,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.endedAt || record.stream.status !== 'live') return
     this.#log('warn', 'the room restarted during the call; its agent stream is gone')
     record.stream = { ...record.stream, status: 'stopped' }
-    record.agent = {
-      ...record.agent,
-      status: 'ended',
-      speaking: false,
-      error: 'The call service restarted and the agent left the call.',
+    // An agent shown unavailable keeps why: the restart (a room with no agent socket and a
+    // quiet stream may hibernate) is not what stopped it.
+    if (record.agent.status !== 'unavailable') {
+      record.agent = {
+        ...record.agent,
+        status: 'ended',
+        speaking: false,
+        error: 'The call service restarted and the agent left the call.',
+      }
     }
     if (record.local) this.#localStreamGone('the call service restarted')
     else this.#save()
