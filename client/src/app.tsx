@@ -3,6 +3,7 @@
  * configured), the access-key prompt when the API asks for it, and either the
  * form that starts a conversation or the live conference.
  */
+import { useRef } from 'preact/hooks'
 import type { AccessKeyStore } from './api/access-key.ts'
 import type { ConferenceApi } from './api/conference-api.ts'
 import { callModeOf, useHealth } from './api/use-health.ts'
@@ -17,6 +18,9 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
   const mode = callModeOf(health)
   const conversation = useConversation(api, mode)
   const { session } = conversation
+  // Once a conversation has been shown, the form that follows it takes the focus.
+  const hadSession = useRef(false)
+  if (session) hadSession.current = true
   return (
     <main>
       <header>
@@ -36,6 +40,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
         <StartForm
           local={mode === 'local'}
           checking={health.kind === 'loading'}
+          focusOnShow={hadSession.current}
           onStart={conversation.start}
         />
       )}

@@ -10,7 +10,7 @@ import {
 } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, IDENTITY, ok } from './fake-api.ts'
 import { expireToken, holdAccept, playCallEvent, setMicrophone, voiceRecord } from './fake-voice.ts'
-import { pageHarness, startConversation } from './harness.ts'
+import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -38,6 +38,8 @@ describe('a conversation', () => {
     const voice = await voiceRecord(page)
     expect(voice?.tokens).toEqual(['token-1'])
     expect(voice?.connects).toEqual([{ conferenceId: CONFERENCE_ID }])
+    // The form is gone: the keyboard's place is the call that replaced it.
+    await expect.poll(() => focused(page)).toBe('Your call')
   })
 
   it('shows the participants, the agent and the transcript from the event socket', async () => {
@@ -145,6 +147,8 @@ describe('a conversation', () => {
     expect((await voiceRecord(page))?.hangUps).toBe(1)
     await page.getByRole('button', { name: 'New conversation' }).click()
     await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    // The keyboard's place follows: to the form, not back to the top of the page.
+    await expect.poll(() => focused(page)).toBe('Start a conversation')
   })
 
   it('offers to end the conference again when Twilio would not end it, people still on it', async () => {

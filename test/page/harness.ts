@@ -55,3 +55,10 @@ export async function startConversation(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Start conversation' }).click()
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
 }
+
+/** What has the keyboard focus: its accessible label, or its text. */
+export const focused = (page: Page): Promise<string | undefined> =>
+  // A string, as the page's DOM types are not this file's.
+  page.evaluate(
+    `(() => { const e = document.activeElement; return e?.getAttribute('aria-label') ?? e?.textContent?.trim() })()`,
+  )

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { anAgent, anUpdate, aPhone, aRoom } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, type FakeEvents, ok } from './fake-api.ts'
-import { pageHarness, startConversation } from './harness.ts'
+import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -107,6 +107,8 @@ describe('participant controls', () => {
     await page.getByRole('button', { name: `Remove ${PHONE.phoneNumber}` }).click()
     await participant(page, '+972526722216').getByText('Left').waitFor()
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
+    // The button went with the call: the keyboard's place stays on the row.
+    await expect.poll(() => focused(page)).toMatch(/^\+972526722216/)
   })
 
   it('calls off a phone that is still ringing', async () => {

@@ -2,6 +2,7 @@
  * The person's own call: where it stands (connecting, connected, ended), the
  * call timer, microphone mute, hang up, and ending the conference for everyone.
  */
+import { useEffect, useRef } from 'preact/hooks'
 import type { RoomView } from '../api/wire.ts'
 import { type CallState, isOnCall } from '../call/call-state.ts'
 import type { LinkStatus } from '../room/room-events.ts'
@@ -32,8 +33,11 @@ export function CallBar(props: CallBarProps) {
   const end = useAction(props.onEndForEveryone)
   const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
+  // Shown in place of the form that started the call: where keyboard focus goes next.
+  const bar = useRef<HTMLElement>(null)
+  useEffect(() => bar.current?.focus(), [])
   return (
-    <section class="card call-bar" aria-label="Your call">
+    <section class="card call-bar" aria-label="Your call" tabIndex={-1} ref={bar}>
       <div class="call-line">
         <p class="call-status" role="status">
           {callStatus(call, room, hostEndsIt)}

@@ -3,6 +3,7 @@
  * stands, its muted/hold badges, whether it is speaking, and its controls.
  * Muting the agent is how to silence it.
  */
+import { useEffect, useRef } from 'preact/hooks'
 import type { ParticipantChange, ParticipantView } from '../api/wire.ts'
 import { ParticipantIcon } from './participant-icon.tsx'
 import { useAction } from './use-action.ts'
@@ -35,8 +36,19 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
     p.kind === 'phone' &&
     p.callSid !== undefined &&
     (p.status === 'dialing' || p.status === 'ringing')
+  // A row whose last control just went (removed, called off) keeps the keyboard's place.
+  const row = useRef<HTMLLIElement>(null)
+  const hasControls = controllable || cancellable
+  const hadControls = useRef(hasControls)
+  useEffect(() => {
+    const lost = hadControls.current && !hasControls
+    hadControls.current = hasControls
+    if (lost && (document.activeElement === document.body || !document.activeElement)) {
+      row.current?.focus()
+    }
+  }, [hasControls])
   return (
-    <li class={`participant status-${p.status}`}>
+    <li class={`participant status-${p.status}`} tabIndex={-1} ref={row}>
       <ParticipantIcon kind={p.kind} />
       <div class="who">
         <span class="name">{name}</span>

@@ -3,7 +3,7 @@
  * otherwise) and an optional phone number to dial as soon as it starts. A
  * local call (no Twilio) dials nobody, so it asks for no number.
  */
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { StartRequest } from '../api/wire.ts'
 import { useAction } from './use-action.ts'
 
@@ -12,10 +12,17 @@ export interface StartFormProps {
   local: boolean
   /** The server's health has not answered yet, so how to call is not known. */
   checking: boolean
+  /** Back from a conversation: keyboard focus comes here, not to the top of the page. */
+  focusOnShow?: boolean
   onStart(request: StartRequest): Promise<void>
 }
 
-export function StartForm({ local, checking, onStart }: StartFormProps) {
+export function StartForm({ local, checking, onStart, focusOnShow }: StartFormProps) {
+  const heading = useRef<HTMLHeadingElement>(null)
+  // Only as the form is shown.
+  useEffect(() => {
+    if (focusOnShow) heading.current?.focus()
+  }, [])
   const [agentId, setAgentId] = useState('')
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
@@ -29,7 +36,9 @@ export function StartForm({ local, checking, onStart }: StartFormProps) {
   }
   return (
     <form class="card start" onSubmit={submit} aria-labelledby="start-title">
-      <h2 id="start-title">Start a conversation</h2>
+      <h2 id="start-title" tabIndex={-1} ref={heading}>
+        Start a conversation
+      </h2>
       <p>
         {local
           ? 'You talk with the AI agent from this page, your microphone streamed straight to it. Headphones keep it from hearing itself.'
