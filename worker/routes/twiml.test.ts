@@ -218,15 +218,24 @@ describe('the TwiML App Voice URL', () => {
     })
   })
 
-  it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not the host or a rejoin', async () => {
+  /**
+   * A conference with the agent, `phones` phones dialled before the host joined, and the
+   * host, who is let in whatever the count; and a way for pages to call in.
+   */
+  async function hostedWith(phones: number) {
     const conferenceId = await startConference(await registerAgent())
     const join = (identity: string, callSid: string) => pageCalls(conferenceId, identity, callSid)
-    // The agent and five phones, dialled before the host joined: the default limit of six.
-    for (let n = 1; n <= 5; n++) {
+    for (let n = 1; n <= phones; n++) {
       await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
     }
     expect(await (await join('web_host', `CA${'1'.repeat(32)}`)).text()).toContain('<Conference')
-    await hostJoins(conferenceId, 6)
+    await hostJoins(conferenceId, phones + 1)
+    return { conferenceId, join }
+  }
+
+  it('turns away a new caller when the conference is at MAX_PARTICIPANTS, but not the host or a rejoin', async () => {
+    // The agent and five phones: the default limit of six, the host let in beyond it.
+    const { join } = await hostedWith(5)
     expect(await (await join('someone_else', `CA${'a'.repeat(32)}`)).text()).toContain(
       '<Say>This conference is full. Goodbye.</Say><Hangup/>',
     )
@@ -234,14 +243,8 @@ describe('the TwiML App Voice URL', () => {
   })
 
   it('counts guests let in whose joins Twilio has not reported yet against MAX_PARTICIPANTS', async () => {
-    const conferenceId = await startConference(await registerAgent())
-    const join = (identity: string, callSid: string) => pageCalls(conferenceId, identity, callSid)
-    // The agent, the host and three phones: one place left of the default six.
-    for (let n = 1; n <= 3; n++) {
-      await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
-    }
-    expect(await (await join('web_host', `CA${'1'.repeat(32)}`)).text()).toContain('<Conference')
-    await hostJoins(conferenceId, 4)
+    // The agent, three phones and the host: one place left of the default six.
+    const { conferenceId, join } = await hostedWith(3)
     // Two guests at once, before either one's join callback: only the first fits.
     expect(await (await join('guest_1', `CA${'c'.repeat(32)}`)).text()).toContain('<Conference')
     expect(await (await join('guest_2', `CA${'d'.repeat(32)}`)).text()).toContain(
