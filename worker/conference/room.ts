@@ -694,18 +694,17 @@ export class ConferenceRoom extends DurableObject<Env> {
   async callEvent(params: Params, label?: string): Promise<void> {
     const record = this.#record
     if (!record) return
-    this.#afterRosterChange(this.#roster.applyCallEvent(params, new Date().toISOString(), label))
+    const notices = this.#roster.applyCallEvent(params, new Date().toISOString(), label)
     // A dialled call heard of after the end, its CallSid not known then (its create timed
     // out, or the request that made it went away before telling us): hang it up too.
     // Only while it is still shown on its way: once called off, a late callback of it
     // changes nothing (its hang-up is the alarm's to retry).
     const callSid = params.CallSid
-    const participant = callSid ? this.#roster.find(callSid) : undefined
-    if (record.endedAt && callSid && participant && isDialPending(participant)) {
-      fail(participant, 'the conference ended before they answered')
-      this.#changed()
-      await this.#hangUpAll([{ label: participant.label, callSid }])
-    }
+    const late = record.endedAt && callSid ? this.#roster.find(callSid) : undefined
+    const callOff = late && isDialPending(late) ? late : undefined
+    if (callOff) fail(callOff, 'the conference ended before they answered')
+    this.#afterRosterChange(notices)
+    if (callOff && callSid) await this.#hangUpAll([{ label: callOff.label, callSid }])
   }
 
   streamEvent(params: Params): void {
