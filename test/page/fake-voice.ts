@@ -25,11 +25,18 @@ interface FakeVoiceHost extends VoiceSeam {
     holdAccept?: boolean
     /** What asking for the microphone gets: a stream unless a test says otherwise. */
     microphone: Microphone
+    /** The tracks of the live microphones handed out, for a test to unplug. */
+    tracks: EventTarget[]
+    /** Every AudioContext the page made, for a test to interrupt. */
+    contexts: { suspend(): Promise<void> }[]
   }
 }
 
-/** The browser's answer to getUserMedia: granted, or the DOMException it throws. */
-export type Microphone = 'granted' | 'NotAllowedError' | 'NotFoundError'
+/**
+ * The browser's answer to getUserMedia: an empty stream (`granted`), a stream with a
+ * silent track that plays (`live`), or the DOMException it throws.
+ */
+export type Microphone = 'granted' | 'live' | 'NotAllowedError' | 'NotFoundError'
 
 /** Runs inside the page, so it must not use anything from this module's scope. */
 function fakeVoiceScript(): void {
@@ -49,17 +56,33 @@ function fakeVoiceScript(): void {
     emit: (event) => listener?.(event),
     expireToken: () => tokenWillExpire?.(),
     microphone: 'granted',
+    tracks: [],
+    contexts: [],
   }
   // The SDK this fakes would ask for the microphone itself; so does the page, before it
   // starts anything. This Chromium has none: a granted one is an empty stream.
   // (The page's DOM types, which this file, type-checked for Node, does not see.)
+  interface Stream {
+    getTracks(): EventTarget[]
+  }
   const page = globalThis as unknown as {
     navigator: { mediaDevices: { getUserMedia(): Promise<unknown> } }
-    MediaStream: new () => unknown
+    MediaStream: new () => Stream
+    AudioContext: new () => { createMediaStreamDestination(): { stream: Stream } }
   }
+  const Original = page.AudioContext
+  page.AudioContext = class extends (Original as unknown as new (...args: unknown[]) => object) {
+    constructor(...args: unknown[]) {
+      super(...args)
+      fake.contexts.push(this as unknown as { suspend(): Promise<void> })
+    }
+  } as unknown as typeof Original
   page.navigator.mediaDevices.getUserMedia = async () => {
-    if (fake.microphone !== 'granted') throw new DOMException('refused', fake.microphone)
-    return new page.MediaStream()
+    if (fake.microphone === 'granted') return new page.MediaStream()
+    if (fake.microphone !== 'live') throw new DOMException('refused', fake.microphone)
+    const { stream } = new page.AudioContext().createMediaStreamDestination()
+    fake.tracks.push(...stream.getTracks())
+    return stream
   }
   host.__fakeVoice = fake
   host.__voiceDeviceFactory = (token, hooks) => {
@@ -108,6 +131,22 @@ export const setMicrophone = (page: Page, microphone: Microphone) =>
     const fake = (globalThis as FakeVoiceHost).__fakeVoice
     if (fake) fake.microphone = answer
   }, microphone)
+
+/** The microphone is unplugged: its tracks end, as the browser reports it. */
+export const unplugMicrophone = (page: Page) =>
+  page.evaluate(() => {
+    for (const track of (globalThis as FakeVoiceHost).__fakeVoice?.tracks ?? []) {
+      track.dispatchEvent(new Event('ended'))
+    }
+  })
+
+/** The browser stops the page's audio, as another application taking the device would. */
+export const interruptAudio = (page: Page) =>
+  page.evaluate(async () => {
+    for (const context of (globalThis as FakeVoiceHost).__fakeVoice?.contexts ?? []) {
+      await context.suspend()
+    }
+  })
 
 export const playCallEvent = (page: Page, event: CallEvent) =>
   page.evaluate((e) => (globalThis as FakeVoiceHost).__fakeVoice?.emit(e), event)

@@ -12,6 +12,8 @@ import type { Playback } from './local-stream.ts'
 export interface LocalAudioHandlers {
   /** The microphone's next samples, -1..1 at `sampleRate`. */
   captured(samples: Float32Array): void
+  /** The microphone went away (unplugged, or its permission withdrawn): why, for the person. */
+  lost(reason: string): void
   /** Everything queued before mark `name` has played. */
   played(name: string): void
 }
@@ -48,6 +50,21 @@ export async function openLocalAudio(handlers: LocalAudioHandlers): Promise<Loca
   speaker.connect(context.destination)
   const command = (message: SpeakerCommand, transfer: Transferable[] = []) =>
     speaker.port.postMessage(message, transfer)
+  for (const track of microphone.getAudioTracks()) {
+    track.addEventListener('ended', () => handlers.lost('The microphone was disconnected.'))
+  }
+  // The browser may stop the audio (another application taking the device, a phone call on
+  // a mobile): take it back, and drop what piled up meanwhile rather than play it late.
+  let interrupted = false
+  context.addEventListener('statechange', () => {
+    if (context.state === 'running') {
+      if (interrupted) command({ clear: true })
+      interrupted = false
+    } else if (context.state !== 'closed') {
+      interrupted = true
+      context.resume().catch(() => {})
+    }
+  })
 
   return {
     sampleRate: context.sampleRate,

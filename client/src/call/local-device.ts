@@ -58,6 +58,11 @@ class LocalCall implements VoiceCall {
     const audio = await openLocalAudio({
       captured: (samples) => this.#stream?.captured(samples),
       played: (name) => this.#stream?.played(name),
+      lost: (reason) => {
+        if (this.#ended) return
+        this.#hooks.error(reason)
+        this.hangUp()
+      },
     }).catch((error: unknown) => {
       throw new Error(`The microphone is not available: ${describe(error)}`)
     })
