@@ -664,7 +664,7 @@ describe('Twilio stand-in: scripted phones', () => {
   })
 
   it.each(['busy', 'no-answer', 'failed'] as const)(
-    'a scripted %s number ends its call so, without ever joining or leaving',
+    'a scripted %s number ends its call so, never joining, and leaves saying why',
     async (outcome) => {
       const { base, received } = await tunnelledReceiver()
       const name = uniqueConference()
@@ -672,12 +672,18 @@ describe('Twilio stand-in: scripted phones', () => {
       const number = uniqueNumber()
       await control.scriptPhone({ number, ringMs: 50, outcome })
       const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
-      await soon('its call to end', () => eventsOf(received, phone.call_sid).length === 3)
+      await soon('its call to end', () => eventsOf(received, phone.call_sid).length === 4)
       expect(eventsOf(received, phone.call_sid)).toEqual([
         'call initiated',
         'call ringing',
+        'participant-leave',
         `call ${outcome}`,
       ])
+      const leave = received.find((r) => r.params.StatusCallbackEvent === 'participant-leave')
+      expect(leave?.params).toMatchObject({
+        ParticipantCallStatus: outcome,
+        ReasonParticipantLeft: 'participant_add_failed',
+      })
       expect(await control.conference(name)).toMatchObject({
         status: 'in-progress',
         participants: [{ label: 'agent' }],
@@ -713,12 +719,21 @@ describe('Twilio stand-in: scripted phones', () => {
       const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
       await cancelRinging(phone.call_sid, status)
       await untilPastRingTime()
-      expect(eventsOf(received, phone.call_sid)).toEqual(RANG_THEN_CANCELED)
+      // In a conference still going, Twilio reports the leg that never joined leaving too.
+      expect(eventsOf(received, phone.call_sid)).toEqual([
+        'call initiated',
+        'call ringing',
+        'participant-leave',
+        'call canceled',
+      ])
       expect((await control.conference(name))?.participants.map((p) => p.label)).toEqual(['agent'])
     },
   )
 
-  /** What a call cancelled while it rang reports: it was dialled, it rang, it was cancelled. */
+  /**
+   * What a call cancelled while it rang reports once its conference has ended: it was
+   * dialled, it rang, it was cancelled.
+   */
   const RANG_THEN_CANCELED = ['call initiated', 'call ringing', 'call canceled']
 
   /** Hangs up a ringing call with `Status`, which Twilio answers as cancelled. */

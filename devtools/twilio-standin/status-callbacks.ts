@@ -135,6 +135,21 @@ export const participantDetails = (p: ParticipantRecord): Record<string, string>
   ...(p.label !== null && { ParticipantLabel: p.label }),
 })
 
+/**
+ * What a participant-leave adds: the participant's call status and why it left, values
+ * from the TwiML <Conference> page's statusCallback parameters
+ * (https://www.twilio.com/docs/voice/twiml/conference#attributes-status-callback-parameters).
+ */
+export const leaveDetails = (
+  callStatus: 'completed' | 'in-progress' | 'busy' | 'no-answer' | 'failed' | 'canceled',
+  reason:
+    | 'conference_ended_via_api'
+    | 'moderator_ended_conference'
+    | 'participant_updated_via_api'
+    | 'participant_hung_up'
+    | 'participant_add_failed',
+): Record<string, string> => ({ ParticipantCallStatus: callStatus, ReasonParticipantLeft: reason })
+
 /** Why conference-end happened, and whose leaving did it when someone's did. */
 export const endDetails = (
   conference: ConferenceRecord,

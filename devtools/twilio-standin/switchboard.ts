@@ -26,6 +26,7 @@ import {
   callProgress,
   conferenceEvent,
   endDetails,
+  leaveDetails,
   participantDetails,
 } from './status-callbacks.ts'
 
@@ -100,7 +101,13 @@ export class Switchboard {
       return
     }
     conference.participants.delete(participant.callSid)
-    this.#event(conference, 'participant-leave', participantDetails(participant))
+    this.#event(conference, 'participant-leave', {
+      ...participantDetails(participant),
+      ...leaveDetails(
+        'completed',
+        how === 'kicked' ? 'participant_updated_via_api' : 'participant_hung_up',
+      ),
+    })
     this.#endCall(conference, call, 'completed')
     if (participant.endConferenceOnExit) {
       this.end(conference, `participant-with-end-conference-on-exit-${how}`, participant)
@@ -159,10 +166,14 @@ export class Switchboard {
     conference.reasonConferenceEnded = reason
     conference.callSidEndingConference = ending?.callSid ?? null
     conference.updated = new Date()
+    const why = ending ? 'moderator_ended_conference' : 'conference_ended_via_api'
     for (const participant of [...conference.participants.values()]) {
       conference.participants.delete(participant.callSid)
       if (participant.status !== 'connected') continue
-      this.#event(conference, 'participant-leave', participantDetails(participant))
+      this.#event(conference, 'participant-leave', {
+        ...participantDetails(participant),
+        ...leaveDetails('completed', why),
+      })
       this.#endCall(conference, this.#callOf(participant), 'completed')
     }
     // A conference nobody started never began, so it has no end to report either.
@@ -223,6 +234,16 @@ export class Switchboard {
   ): void {
     this.#stopRinging(call)
     conference.participants.delete(participant.callSid)
+    // Twilio reports a leave for a leg added through the Participants API that never joined
+    // too, its call's status saying why (changelog, 2023-10-25: "ParticipantCallStatus and
+    // ReasonParticipantLeft attributes added to participant-leave"). Not for a conference that
+    // never began, or has ended, and so has no events to report.
+    if (conference.status === 'in-progress') {
+      this.#event(conference, 'participant-leave', {
+        ...participantDetails(participant),
+        ...leaveDetails(status, 'participant_add_failed'),
+      })
+    }
     this.#endCall(conference, call, status)
     // Someone joined ends it as the last of them leaves (see `leave`). Until someone joins,
     // it waits for every phone dialled into it; one that ended meanwhile is not ended twice.

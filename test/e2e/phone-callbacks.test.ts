@@ -187,12 +187,16 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     expect(failed.error).toBe(error)
     if (!failed.callSid) throw new Error(`${label} failed without a CallSid`)
     const callbacks = await callbacksAnswered(conferenceId, failed.callSid, 'completed')
+    // Twilio reports the leg that never joined as leaving too, saying why: still a failure.
     expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
       ['initiated', 204],
       ['ringing', 204],
+      ['participant-leave', 204],
       ['completed', 204],
     ])
+    expect(callbacks[2]?.params.ParticipantCallStatus).toBe(outcome)
     expect(callbacks.at(-1)?.params.CallStatus).toBe(outcome)
+    expect((await shown(conferenceId, label, 'failed')).error).toBe(error)
   })
 
   it('hangs up a phone still ringing when the conference ends, so it never starts a new one', async () => {

@@ -138,6 +138,40 @@ describe('Roster call progress', () => {
     })
   })
 
+  it.each([
+    [['leave', 'no-answer'], 'no answer'],
+    [['no-answer', 'leave'], 'no answer'],
+    [['leave'], 'no answer'],
+  ])(
+    'takes the leave Twilio reports for a phone that never answered as its failure: %j',
+    (order, error) => {
+      const { roster, phone } = dialling()
+      Object.assign(phone, { callSid: 'CA1', dialedAt: NOW })
+      const callbacks: Record<string, () => unknown[]> = {
+        leave: () =>
+          roster.applyConferenceEvent(
+            {
+              StatusCallbackEvent: 'participant-leave',
+              CallSid: 'CA1',
+              SequenceNumber: '4',
+              ParticipantCallStatus: 'no-answer',
+              ReasonParticipantLeft: 'participant_add_failed',
+            },
+            NOW,
+          ),
+        'no-answer': () =>
+          roster.applyCallEvent(
+            { CallSid: 'CA1', CallStatus: 'no-answer', SequenceNumber: '2' },
+            NOW,
+          ),
+      }
+      const notices = order.flatMap((name) => callbacks[name]?.() ?? [])
+      expect(phone).toMatchObject({ status: 'failed', error })
+      expect(phone.leftAt).toBeUndefined()
+      expect(notices).toEqual([{ kind: 'failed', participant: phone }])
+    },
+  )
+
   it('takes a participant shown failed who then leaves the conference for one who was in it', () => {
     const { roster, phone } = dialling()
     Object.assign(phone, { callSid: 'CA1', status: 'failed', error: 'Twilio never said' })

@@ -58,8 +58,15 @@ export type Params = Record<string, string | undefined>
 const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 /** The most participants a roster keeps, counting those who have left or failed. */
 export const MAX_KEPT = 100
+/** What a call status that ended a call unanswered says, in a participant's `error`. */
+const FAILED_CALL = new Map([
+  ['busy', 'busy'],
+  ['no-answer', 'no answer'],
+  ['failed', 'failed'],
+  ['canceled', 'canceled'],
+])
 /** The call statuses after which a call is over. */
-const ENDED_CALL = ['completed', 'busy', 'failed', 'no-answer', 'canceled']
+const ENDED_CALL = ['completed', ...FAILED_CALL.keys()]
 
 /** Joined, or being dialled or ringing: on the call or on the way. */
 export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
@@ -189,7 +196,7 @@ export class Roster {
     const endedCall = event === 'participant-join' && params.CallSid === participant.endedCallSid
     if (membership && sequence > participant.membershipSequence && !endedCall) {
       participant.membershipSequence = sequence
-      notices.push(...this.#applyMembership(participant, event, now))
+      notices.push(...this.#applyMembership(participant, event, params, now))
     }
     if (sequence > participant.conferenceSequence) {
       participant.conferenceSequence = sequence
@@ -198,12 +205,21 @@ export class Roster {
     return notices
   }
 
-  #applyMembership(p: Participant, event: string, now: string): RosterNotice[] {
+  #applyMembership(p: Participant, event: string, params: Params, now: string): RosterNotice[] {
     if (event === 'participant-join') {
       if (p.status === 'joined') return []
       p.status = 'joined'
       p.joinedAt = now
       return [{ kind: 'joined', participant: p }]
+    }
+    // Twilio reports a leave for a leg added through the Participants API that never joined
+    // too, with its call's status (changelog, 2023-10-25; the TwiML <Conference> page's
+    // statusCallback parameters): a call that failed, not someone who left.
+    const failure = FAILED_CALL.get(params.ParticipantCallStatus ?? '')
+    if (failure !== undefined || params.ReasonParticipantLeft === 'participant_add_failed') {
+      if (p.status === 'left' || p.status === 'failed') return []
+      fail(p, failure ?? 'the call failed')
+      return [{ kind: 'failed', participant: p }]
     }
     if (p.status === 'left') return []
     // Only someone who was in the conference leaves it: a failure shown before was wrong.
@@ -260,12 +276,9 @@ export class Roster {
     if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
       participant.status = 'ringing'
     }
-    if (
-      ['busy', 'failed', 'no-answer', 'canceled'].includes(status) &&
-      participant.status !== 'left' &&
-      participant.status !== 'failed'
-    ) {
-      fail(participant, status === 'no-answer' ? 'no answer' : status)
+    const failure = FAILED_CALL.get(status)
+    if (failure !== undefined && participant.status !== 'left' && participant.status !== 'failed') {
+      fail(participant, failure)
       return [{ kind: 'failed', participant }]
     }
     // `completed` means answered, then ended: a dialled phone whose join callback is late
