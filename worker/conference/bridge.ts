@@ -9,7 +9,7 @@
 import { decodedLength } from '../audio/base64.ts'
 import { type AudioConverter, agentToTwilio } from '../audio/converters.ts'
 import { parseAgentAudioFormat } from '../audio/formats.ts'
-import { classifyAgentClose } from '../elevenlabs/close-codes.ts'
+import { classifyAgentClose, INITIATION_ERROR_TYPES } from '../elevenlabs/close-codes.ts'
 import {
   type AgentEvent,
   clientToolResult,
@@ -142,6 +142,8 @@ export class MediaBridge {
   #startWaitUntil: number | undefined
   /** When the stream socket just accepted must have sent its `start`. */
   #startDueBy: number | undefined
+  /** The `error_type` of the live conversation's last `error` message: why it may close. */
+  #errorType: string | undefined
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   #lastAgentMessageAt = 0
@@ -360,6 +362,7 @@ export class MediaBridge {
 
   #connect(): void {
     this.#startWaitUntil = undefined
+    this.#errorType = undefined
     this.#attempt++
     this.#liveAttempt = this.#attempt
     this.#connectDeadline = Math.min(
@@ -421,6 +424,7 @@ export class MediaBridge {
         this.#send(clientToolResult(event.toolCallId, 'The tool call was malformed.', true))
         return
       case 'error':
+        this.#errorType = event.errorType ?? this.#errorType
         this.#log(
           'warn',
           `agent error ${event.code ?? ''} ${event.errorType ?? ''}: ${event.message ?? ''}`,
@@ -561,7 +565,7 @@ export class MediaBridge {
 
   #onAgentClosed(code: number, reason: string): void {
     if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
-    const outcome = classifyAgentClose(code)
+    const outcome = classifyAgentClose(code, this.#errorType)
     if (outcome === 'ended') {
       this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
       this.#agentHungUp()
@@ -632,7 +636,15 @@ export class MediaBridge {
   /** Why this failure ends the tries, for the log and the room's state. */
   #whyGiveUp(retryable: boolean): string {
     if (!retryable) {
-      return "the agent rejected this conversation (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)"
+      const type = this.#errorType
+      if (type === 'safety_violation') {
+        return 'the agent ended the conversation for a content policy violation (safety_violation), which a new one would meet again'
+      }
+      // What we sent is the likely cause only when the agent does not say otherwise.
+      if (type === undefined || INITIATION_ERROR_TYPES.includes(type)) {
+        return `the agent rejected this conversation${type ? ` (${type})` : ''} (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)`
+      }
+      return `the agent rejected this conversation (${type}): see the agent's settings in ElevenLabs`
     }
     const attempts = this.#failures - 1
     const gaveUp = `gave up after ${attempts} reconnection ${attempts === 1 ? 'attempt' : 'attempts'}`

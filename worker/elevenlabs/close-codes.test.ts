@@ -10,6 +10,11 @@ describe('classifyAgentClose', () => {
     expect(classifyAgentClose(1008)).toBe('rejected')
   })
 
+  it('does not retry a safety violation, which the transcript would bring back', () => {
+    expect(classifyAgentClose(1002, 'safety_violation')).toBe('rejected')
+    expect(classifyAgentClose(1002, 'llm_timeout')).toBe('retry')
+  })
+
   it('treats operational, internal and abnormal closes as worth a reconnect', () => {
     for (const code of [1001, 1002, 1005, 1006, 1011, 1012])
       expect(classifyAgentClose(code)).toBe('retry')

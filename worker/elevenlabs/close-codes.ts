@@ -23,8 +23,21 @@ export const AGENT_CLOSE_CODES = {
  */
 export type AgentCloseOutcome = 'ended' | 'retry' | 'rejected'
 
-export function classifyAgentClose(code: number): AgentCloseOutcome {
+/**
+ * `errorType` is the `error_type` of an `error` message the conversation sent before it
+ * closed, if any. A safety violation closes with 1002 like a passing failure (contract:
+ * ErrorType), but a new conversation, given the transcript so far, would meet it again.
+ */
+export function classifyAgentClose(code: number, errorType?: string): AgentCloseOutcome {
   if (code === AGENT_CLOSE_CODES.ended) return 'ended'
   if (code === AGENT_CLOSE_CODES.rejected) return 'rejected'
+  if (errorType === 'safety_violation') return 'rejected'
   return 'retry'
 }
+
+/** The error types of a 1008 that our initiation (override, dynamic variables) causes. */
+export const INITIATION_ERROR_TYPES: readonly string[] = [
+  'override_error',
+  'missing_dynamic_variable',
+  'missing_dynamic_variable_transfer',
+]
