@@ -78,9 +78,15 @@ export const PRESENCE_CHECK_MS = EMPTY_ROOM_MS
 export const RETENTION_MS = 60 * 60 * 1000
 /**
  * A phone still ringing at the end whose hang-up failed is tried again this often, for as
- * long as it could still ring (RING_TIMEOUT_S after the end).
+ * long as it could still ring (RING_WINDOW_MS after the end).
  */
 export const HANG_UP_RETRY_MS = 10_000
+/**
+ * How long after a dial its phone may still ring: Twilio adds 5 s to every outgoing
+ * call's `Timeout` (Participants API, Timeout), and a call may first wait in Twilio's
+ * queue for a few seconds.
+ */
+const RING_WINDOW_MS = (RING_TIMEOUT_S + 5) * 1000 + 10_000
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
  * brings two at once (the caller's, then the agent's, just before its audio), and a
@@ -294,7 +300,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     } finally {
       for (const leg of mine) this.#hangingUp.delete(leg.callSid)
     }
-    const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_TIMEOUT_S * 1000
+    const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_WINDOW_MS
     const refused = mine.filter((_, i) => retry[i])
     if (refused.length > 0 && !mayRing) {
       this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)

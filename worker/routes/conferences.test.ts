@@ -626,6 +626,29 @@ describe('the end of a conference', () => {
     expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(200)
   })
 
+  it('keeps trying past the ring timeout, for the 5 s Twilio adds to it and its queue', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const ringing = await dialQuietly(conferenceId, '+14155552683')
+    const call = callPath(ringing.callSid)
+    // Refused at the end, and again 25 s later, when the next try (at 35 s) would come past
+    // the 30 s Timeout, but not past what Twilio lets it ring.
+    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 4 })
+    const room = roomFor(env, conferenceId)
+    await room.end('the host left')
+    await alarmAfter(conferenceId, 25_000)
+    const kept = await runInDurableObject(
+      room,
+      async (_, state) => (await state.storage.get<RoomRecord>('room'))?.hangUps,
+    )
+    expect(kept).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
+    // Long past it: one last try, then the record is left to its retention.
+    await alarmAfter(conferenceId, 120_000)
+    const statuses = (await twilio().requests({ pathContains: call, method: 'POST' })).map(
+      (r) => r.status,
+    )
+    expect(statuses).toEqual([500, 500, 500, 500, 200])
+  })
+
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
     const conferenceId = await startConference(await registerAgent())
     const room = roomFor(env, conferenceId)
