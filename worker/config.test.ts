@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiError } from './api-error.ts'
 import { agentInitiation, dialAllowlist, webhookBaseUrl } from './config.ts'
 import { conversationInitiation } from './elevenlabs/client-messages.ts'
+import { settingsStatus } from './settings.ts'
 
 describe('configuration', () => {
   it('puts the configured override and dynamic variables into the agent initiation', () => {
@@ -18,6 +19,27 @@ describe('configuration', () => {
       conversation_config_override: { agent: { language: 'he' } },
       dynamic_variables: { customer: 'Dana' },
     })
+  })
+
+  it('refuses an override that would leave the agent unable to talk on a call', () => {
+    const problem = (override: object) =>
+      settingsStatus({ ELEVENLABS_CONVERSATION_OVERRIDE: JSON.stringify(override) }).find(
+        (setting) => setting.name === 'ELEVENLABS_CONVERSATION_OVERRIDE',
+      )?.problem
+    expect(problem({ conversation: { client_events: ['audio', 'agent_response'] } })).toBe(
+      'ELEVENLABS_CONVERSATION_OVERRIDE conversation.client_events must include conversation_initiation_metadata, interruption, ping, which the call needs',
+    )
+    expect(problem({ conversation: { text_only: true } })).toMatch(
+      /must not set conversation\.text_only/,
+    )
+    const enough = ['conversation_initiation_metadata', 'audio', 'interruption', 'ping']
+    expect(problem({ conversation: { client_events: enough } })).toBeUndefined()
+    // Refused, it is not sent: the agent's own settings stand.
+    const refused = {
+      ...env,
+      ELEVENLABS_CONVERSATION_OVERRIDE: '{"conversation":{"text_only":true}}',
+    }
+    expect(agentInitiation(refused)).toEqual({})
   })
 
   it('sends neither when they are not configured', () => {

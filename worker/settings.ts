@@ -74,6 +74,33 @@ const jsonObject = (value: string) => {
   }
 }
 
+/**
+ * The events a phone call's bridge cannot do without, should an override choose the events
+ * ElevenLabs sends (conversation.client_events; contract: ConversationConfigOverride): the
+ * agent's readiness and formats, its audio, barge-in, and the pings that show it alive.
+ */
+const NEEDED_CLIENT_EVENTS = ['conversation_initiation_metadata', 'audio', 'interruption', 'ping']
+
+/** A JSON object that leaves the agent able to talk on a call. */
+const conversationOverride = (value: string) => {
+  const problem = jsonObject(value)
+  if (problem) return problem
+  const { conversation } = JSON.parse(value) as {
+    conversation?: { text_only?: unknown; client_events?: unknown }
+  }
+  if (conversation?.text_only === true) {
+    return 'must not set conversation.text_only: a call needs the agent to speak'
+  }
+  const events = conversation?.client_events
+  if (Array.isArray(events)) {
+    const missing = NEEDED_CLIENT_EVENTS.filter((event) => !events.includes(event))
+    if (missing.length > 0) {
+      return `conversation.client_events must include ${missing.join(', ')}, which the call needs`
+    }
+  }
+  return undefined
+}
+
 export const SETTINGS: Record<SettingName, SettingSpec> = {
   TWILIO_ACCOUNT_SID: {
     required: true,
@@ -175,7 +202,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   ELEVENLABS_CONVERSATION_OVERRIDE: {
     required: false,
     disables: 'nothing (no overrides are sent)',
-    check: jsonObject,
+    check: conversationOverride,
   },
   LOCAL_CALLS: {
     required: false,
