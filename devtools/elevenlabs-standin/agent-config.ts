@@ -40,11 +40,12 @@ const agentConfigSchema = z.object({
   /** Audio is generated this many times faster than it plays, as TTS streams ahead of playback. */
   generationSpeed: z.number().positive().max(1000).default(2),
   /**
-   * Which id an `interruption` carries: that of the reply it cut off (later replies take
-   * higher ids), or that of the reply to come, whose audio then shares it, as ElevenLabs
-   * has been seen to send (elevenlabs-python#829). A bridge must play that reply.
+   * Which id an `interruption` carries: that of the reply to come, whose audio then shares
+   * it, as ElevenLabs has been seen to send (elevenlabs-python#829; its JS client plays
+   * audio whose id is at least the interruption's), and the default; or that of the reply
+   * it cut off (later replies take higher ids). A bridge must play the reply either way.
    */
-  interruptionEventId: z.enum(['cut_reply', 'next_reply']).default('cut_reply'),
+  interruptionEventId: z.enum(['cut_reply', 'next_reply']).default('next_reply'),
   /** After an interruption, one more chunk of the reply it cut off, as if already in flight. */
   lateAudioAfterInterruption: z.boolean().default(false),
   /** Durations of successive audio events, cycled; uneven so nobody relies on a chunk size. */

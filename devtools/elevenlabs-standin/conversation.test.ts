@@ -311,8 +311,10 @@ describe('turn taking', () => {
     return { conversation, spokenId, interruption }
   }
 
-  it('interrupts itself when the user speaks over it, and sends no more audio of that reply', async () => {
-    const { conversation, spokenId, interruption } = await speakOverAnswer('barge-in', {})
+  it('can interrupt with the id of the reply it cut off, and sends no more audio of that reply', async () => {
+    const { conversation, spokenId, interruption } = await speakOverAnswer('barge-in', {
+      interruptionEventId: 'cut_reply',
+    })
     expect(interruption.interruption_event).toEqual({ event_id: spokenId })
     const after = conversation.messages.indexOf(interruption)
     sendSpeech(conversation, 'pcm_16000', [[800, false]])
@@ -323,9 +325,8 @@ describe('turn taking', () => {
     conversation.socket.close()
   })
 
-  it('can interrupt as ElevenLabs has been seen to: the reply shares the id, late audio follows', async () => {
+  it('interrupts as ElevenLabs has been seen to, by default: the reply shares the id, late audio follows', async () => {
     const { conversation, spokenId, interruption } = await speakOverAnswer('barge-in-next-reply', {
-      interruptionEventId: 'next_reply',
       lateAudioAfterInterruption: true,
     })
     const interruptionId = (interruption.interruption_event as { event_id: number }).event_id
