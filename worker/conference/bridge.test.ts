@@ -871,40 +871,31 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.error).toMatch(/ELEVENLABS_CONVERSATION_OVERRIDE/)
   })
 
-  it('does not retry a conversation closed for a safety violation, nor replay its transcript', () => {
+  /** A live conversation that reports an `error` of `errorType`, then closes with `code`. */
+  function closesAfterError(code: number, errorType: string) {
     const h = harness()
     h.start()
     h.ready()
-    h.agent({
-      type: 'error',
-      error_event: { code: 1002, error_type: 'safety_violation', message: 'policy' },
-    })
-    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1002, reason: '' })
+    h.agent({ type: 'error', error_event: { code, error_type: errorType, message: 'why' } })
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code, reason: '' })
+    return h
+  }
+
+  it('does not retry a conversation closed for a safety violation, nor replay its transcript', () => {
+    const h = closesAfterError(1002, 'safety_violation')
     expect(ofType(h.advance(15_000), 'agent_connect')).toEqual([])
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/content policy violation \(safety_violation\)/)
   })
 
   it('names what the agent refused when it says, rather than blaming the override', () => {
-    const h = harness()
-    h.start()
-    h.ready()
-    h.agent({
-      type: 'error',
-      error_event: { code: 1008, error_type: 'telephony_agent_error', message: 'ASR only' },
-    })
-    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1008, reason: '' })
+    const h = closesAfterError(1008, 'telephony_agent_error')
     expect(h.bridge.agent.error).toMatch(/rejected this conversation \(telephony_agent_error\)/)
     expect(h.bridge.agent.error).not.toMatch(/ELEVENLABS_CONVERSATION_OVERRIDE/)
   })
 
   it('still retries an operational close whose error the next conversation may not meet', () => {
-    const h = harness()
-    h.start()
-    h.ready()
-    h.agent({ type: 'error', error_event: { code: 1002, error_type: 'llm_timeout' } })
-    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1002, reason: '' })
-    expect(h.bridge.agent.status).toBe('reconnecting')
+    expect(closesAfterError(1002, 'llm_timeout').bridge.agent.status).toBe('reconnecting')
   })
 
   it('treats a silent agent socket as dead and reconnects', () => {

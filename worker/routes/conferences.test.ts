@@ -603,23 +603,37 @@ describe('the end of a conference', () => {
     ])
   })
 
-  it('tries again to hang up a ringing phone when Twilio refused, while it could still ring', async () => {
+  /**
+   * A conference ended with a phone still ringing whose hang-up Twilio refuses `refusals`
+   * times (each round of the REST client's tries two).
+   */
+  async function endedWithRefusedHangUp(phoneNumber: string, refusals: number) {
     const conferenceId = await startConference(await registerAgent())
-    const ringing = await dialQuietly(conferenceId, '+14155552675')
-    // More failures than the REST client retries.
+    const ringing = await dialQuietly(conferenceId, phoneNumber)
     const call = callPath(ringing.callSid)
-    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 2 })
+    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: refusals })
     const room = roomFor(env, conferenceId)
     // Answers once its hang-ups have been tried.
     await room.end('the host left')
     const statuses = async () =>
       (await twilio().requests({ pathContains: call, method: 'POST' })).map((r) => r.status)
-    expect(await statuses()).toEqual([500, 500])
-    const kept = await runInDurableObject(
+    return { conferenceId, room, ringing, statuses }
+  }
+
+  /** The hang-ups the room keeps for its alarm to try again. */
+  const keptHangUps = (room: ReturnType<typeof roomFor>) =>
+    runInDurableObject(
       room,
       async (_, state) => (await state.storage.get<RoomRecord>('room'))?.hangUps,
     )
-    expect(kept).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
+
+  it('tries again to hang up a ringing phone when Twilio refused, while it could still ring', async () => {
+    const { conferenceId, room, ringing, statuses } = await endedWithRefusedHangUp(
+      '+14155552675',
+      2,
+    )
+    expect(await statuses()).toEqual([500, 500])
+    expect(await keptHangUps(room)).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
     expect(await runDurableObjectAlarm(room)).toBe(true)
     expect(await statuses()).toEqual([500, 500, 200])
     // The record is kept for its hour: the alarm was the retry's, not the end of it.
@@ -627,26 +641,17 @@ describe('the end of a conference', () => {
   })
 
   it('keeps trying past the ring timeout, for the 5 s Twilio adds to it and its queue', async () => {
-    const conferenceId = await startConference(await registerAgent())
-    const ringing = await dialQuietly(conferenceId, '+14155552683')
-    const call = callPath(ringing.callSid)
     // Refused at the end, and again 25 s later, when the next try (at 35 s) would come past
     // the 30 s Timeout, but not past what Twilio lets it ring.
-    await twilio().injectFault({ pathContains: call, method: 'POST', status: 500, times: 4 })
-    const room = roomFor(env, conferenceId)
-    await room.end('the host left')
-    await alarmAfter(conferenceId, 25_000)
-    const kept = await runInDurableObject(
-      room,
-      async (_, state) => (await state.storage.get<RoomRecord>('room'))?.hangUps,
+    const { conferenceId, room, ringing, statuses } = await endedWithRefusedHangUp(
+      '+14155552683',
+      4,
     )
-    expect(kept).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
+    await alarmAfter(conferenceId, 25_000)
+    expect(await keptHangUps(room)).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
     // Long past it: one last try, then the record is left to its retention.
     await alarmAfter(conferenceId, 120_000)
-    const statuses = (await twilio().requests({ pathContains: call, method: 'POST' })).map(
-      (r) => r.status,
-    )
-    expect(statuses).toEqual([500, 500, 500, 500, 200])
+    expect(await statuses()).toEqual([500, 500, 500, 500, 200])
   })
 
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
