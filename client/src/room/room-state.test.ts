@@ -37,6 +37,22 @@ describe('roomReducer', () => {
     expect(muted.participants).toEqual([anAgent(), aPhone({ muted: true })])
   })
 
+  it("does not take a participant back to an API answer older than the socket's news", () => {
+    const ringing = aPhone({ status: 'ringing' })
+    const room = aRoom({ participants: [anAgent(), ringing] })
+    // The dial's answer, 'dialing', arriving after the socket said it rings.
+    const late = roomReducer(room, {
+      type: 'participant',
+      participant: aPhone({ status: 'dialing' }),
+    })
+    expect(late.participants).toEqual([anAgent(), ringing])
+    // A rejoin is a new call: its answer stands, whatever the old call's state.
+    const gone = aRoom({ participants: [aPhone({ status: 'left' })] })
+    const rejoined = aPhone({ status: 'dialing', callSid: `CA${'9'.repeat(32)}` })
+    const next = roomReducer(gone, { type: 'participant', participant: rejoined })
+    expect(next.participants).toEqual([rejoined])
+  })
+
   it('ends a conference the API no longer has, keeping what the page knew of it', () => {
     const live = aRoom({ status: 'in-progress', transcript: [aLine()] })
     const gone = roomReducer(live, { type: 'gone' })

@@ -42,9 +42,25 @@ export function roomReducer(room: RoomView, action: RoomAction): RoomView {
   }
 }
 
+/** How far along its call a participant is: it only moves on, never back. */
+const PROGRESS: Record<ParticipantView['status'], number> = {
+  dialing: 0,
+  ringing: 1,
+  joined: 2,
+  left: 3,
+  failed: 3,
+}
+
 function upsert(participants: ParticipantView[], participant: ParticipantView): ParticipantView[] {
   const index = participants.findIndex((p) => p.label === participant.label)
-  return index >= 0 ? participants.with(index, participant) : [...participants, participant]
+  const current = participants[index]
+  if (!current) return [...participants, participant]
+  // The API's answer may come after the event socket told of what followed (a dialled
+  // phone already ringing, a muted one already gone): it does not take the call back.
+  const older =
+    current.callSid === participant.callSid &&
+    PROGRESS[participant.status] < PROGRESS[current.status]
+  return older ? participants : participants.with(index, participant)
 }
 
 /** A message from the event socket, or undefined when it is not one we understand. */
