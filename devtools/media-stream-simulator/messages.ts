@@ -93,6 +93,16 @@ export class TwilioMessages {
     })
   }
 
+  /** A key pressed on a caller's keypad (Twilio sends these on a bidirectional stream). */
+  dtmf(digit: string): string {
+    return JSON.stringify({
+      event: 'dtmf',
+      streamSid: this.#identity.streamSid,
+      sequenceNumber: this.#next(),
+      dtmf: { track: 'inbound_track', digit },
+    })
+  }
+
   stop(): string {
     const { streamSid, callSid, accountSid } = this.#identity
     return JSON.stringify({

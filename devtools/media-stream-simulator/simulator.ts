@@ -153,6 +153,11 @@ export class MediaStreamSimulator {
     }
   }
 
+  /** A key pressed on the caller's keypad, sent as Twilio's `dtmf` message. */
+  press(digit: string): void {
+    this.#send(this.#messages.dtmf(digit))
+  }
+
   /** Ends the stream as Twilio does when the call ends: `stop`, then close. */
   async stop(): Promise<void> {
     this.#halt()

@@ -169,6 +169,21 @@ describe('a pause in what Twilio sends', () => {
   })
 })
 
+describe('a key pressed on a phone', () => {
+  it('reaches the agent as what was pressed', async () => {
+    const { conversationId, stream } = await liveCall()
+    stream.press('7')
+    const told = await elevenLabs.waitForConversation(
+      { conversationId },
+      (record) =>
+        record.contextualUpdates.some((u) => u.text === 'A caller pressed 7 on their keypad.'),
+      10_000,
+    )
+    expect(told.status).toBe('active')
+    await stream.stop()
+  })
+})
+
 describe('a phone participant added to the call through wrangler dev', () => {
   // The number check is loaded on the first dial (worker/routes/conferences.ts): this runs it
   // in the bundle wrangler builds, minified, as deployed.

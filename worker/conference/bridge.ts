@@ -275,6 +275,10 @@ export class MediaBridge {
         this.#onMarkEchoed(message.name)
         return
       case 'dtmf':
+        if (message.streamSid !== this.#liveSid) {
+          this.#invalid('twilio:wrong_stream', message.streamSid)
+          return
+        }
         this.#log('info', `caller pressed ${message.digit}`)
         this.#tellAgent(`A caller pressed ${message.digit} on their keypad.`)
         return

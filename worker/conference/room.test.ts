@@ -85,7 +85,7 @@ describe('the media bridge in a conference room', () => {
     expect(room.stats.staleAudioDropped).toBe(1)
   })
 
-  it('answers pings, tells the agent who joined, and records the transcript', async () => {
+  it('answers pings, tells the agent who joined and which key was pressed, and records the transcript', async () => {
     const call = await liveCall()
     const id = call.conversation.conversationId
     const host = await eventually('who was there before the stream, at the agent', async () =>
@@ -101,6 +101,20 @@ describe('the media bridge in a conference room', () => {
       ),
     )
     expect(roster.contextId).toBe('roster')
+    // A key pressed on a phone, as Twilio's stream reports it.
+    call.stream.socket.send(
+      JSON.stringify({
+        event: 'dtmf',
+        streamSid: STREAM_SID,
+        sequenceNumber: '99',
+        dtmf: { track: 'inbound_track', digit: '#' },
+      }),
+    )
+    await eventually('the key at the agent', async () =>
+      (await conversationOf(id))?.contextualUpdates.find(
+        (u) => u.text === 'A caller pressed # on their keypad.',
+      ),
+    )
     await elevenLabs().speak(id, 'Hello everyone')
     const view = await eventually('the agent line in the transcript', async () => {
       const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {

@@ -14,6 +14,8 @@ import { ShapeKeeper } from '../json-shapes.ts'
 
 /** Larger than any real Twilio message (a 20 ms media frame is about 300 bytes). */
 export const MAX_MESSAGE_BYTES = 64 * 1024
+/** A keypad key, as `dtmf.digit` names it: 0-9, * and # (A-D on the keypads that have them). */
+const DTMF_DIGIT = /^[0-9*#A-D]$/
 
 export interface StreamStart {
   streamSid: string
@@ -119,9 +121,10 @@ function parseEvent(message: Json): StreamEvent {
     case 'dtmf': {
       const digit = isObject(message.dtmf) ? str(message.dtmf.digit) : undefined
       const streamSid = str(message.streamSid)
-      return digit && streamSid
+      // One key of a keypad: it goes into what the agent is told.
+      return digit && DTMF_DIGIT.test(digit) && streamSid
         ? { event: 'dtmf', streamSid, digit }
-        : invalid('malformed', 'dtmf without streamSid or dtmf.digit')
+        : invalid('malformed', 'dtmf without streamSid or a keypad digit')
     }
     case 'stop': {
       const streamSid = str(message.streamSid)
