@@ -172,6 +172,24 @@ describe('Roster call progress', () => {
     },
   )
 
+  it("keeps a page in whose rejoin Twilio refused: the failed leave is the new call's", () => {
+    const roster = new Roster()
+    const event = (name: string, callSid: string, sequence: number, extra = {}) => ({
+      StatusCallbackEvent: `participant-${name}`,
+      CallSid: callSid,
+      ParticipantLabel: 'web-ada',
+      SequenceNumber: String(sequence),
+      ...extra,
+    })
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    const refused = event('leave', 'CA2', 2, {
+      ParticipantCallStatus: 'failed',
+      ReasonParticipantLeft: 'participant_add_failed',
+    })
+    expect(roster.applyConferenceEvent(refused, NOW)).toEqual([])
+    expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA1' })
+  })
+
   it('takes a participant shown failed who then leaves the conference for one who was in it', () => {
     const { roster, phone } = dialling()
     Object.assign(phone, { callSid: 'CA1', status: 'failed', error: 'Twilio never said' })

@@ -65,6 +65,10 @@ const FAILED_CALL = new Map([
   ['failed', 'failed'],
   ['canceled', 'canceled'],
 ])
+/** A participant-leave that says its call never got into the conference. */
+const neverJoined = (params: Params): boolean =>
+  FAILED_CALL.has(params.ParticipantCallStatus ?? '') ||
+  params.ReasonParticipantLeft === 'participant_add_failed'
 /** The call statuses after which a call is over. */
 const ENDED_CALL = ['completed', ...FAILED_CALL.keys()]
 
@@ -186,6 +190,12 @@ export class Roster {
       this.find(params.CallSid) ??
       (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined) ??
       this.upsert(guessParticipant(params))
+    // A new call that never got in, under the label of someone still in (a rejoin Twilio
+    // refused while the old leg held the label): the old call is theirs still.
+    const notIn = event === 'participant-leave' && neverJoined(params)
+    if (notIn && participant.status === 'joined' && participant.callSid !== params.CallSid) {
+      return []
+    }
     const membership = event === 'participant-join' || event === 'participant-leave'
     // A rejoin under the same label brings a new call: only the newest join or leave says
     // which call is the participant's now, not a late callback of the old one.
@@ -215,10 +225,10 @@ export class Roster {
     // Twilio reports a leave for a leg added through the Participants API that never joined
     // too, with its call's status (changelog, 2023-10-25; the TwiML <Conference> page's
     // statusCallback parameters): a call that failed, not someone who left.
-    const failure = FAILED_CALL.get(params.ParticipantCallStatus ?? '')
-    if (failure !== undefined || params.ReasonParticipantLeft === 'participant_add_failed') {
-      if (p.status === 'left' || p.status === 'failed') return []
-      fail(p, failure ?? 'the call failed')
+    if (neverJoined(params)) {
+      // Only for someone on the way in: one already settled, or in, stays as shown.
+      if (p.status !== 'dialing' && p.status !== 'ringing') return []
+      fail(p, FAILED_CALL.get(params.ParticipantCallStatus ?? '') ?? 'the call failed')
       return [{ kind: 'failed', participant: p }]
     }
     if (p.status === 'left') return []
