@@ -500,7 +500,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#changed()
     }
     const host = leg.label === hostLabel
-    const present = this.#presentCount()
+    // Not counting this label's own earlier admission: the same page calling again.
+    const present = this.#presentCount(leg.label)
     if (!rejoin && !host && present >= maxParticipants) {
       return {
         ok: false,
@@ -517,8 +518,11 @@ export class ConferenceRoom extends DurableObject<Env> {
     return { ok: true, host }
   }
 
-  /** Everyone on the call or on the way: the roster's, and those let in whose join is to come. */
-  #presentCount(): number {
+  /**
+   * Everyone on the call or on the way: the roster's, and those let in whose join is to
+   * come (but for `except`).
+   */
+  #presentCount(except?: string): number {
     const now = Date.now()
     for (const [label, at] of this.#admitted) {
       const participant = this.#roster.find(label)
@@ -527,7 +531,8 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#admitted.delete(label)
       }
     }
-    return this.#roster.active.length + this.#admitted.size
+    const admitted = this.#admitted.size - (except && this.#admitted.has(except) ? 1 : 0)
+    return this.#roster.active.length + admitted
   }
 
   /**
@@ -687,9 +692,16 @@ export class ConferenceRoom extends DurableObject<Env> {
   conferenceEvent(params: Params): void {
     if (!this.#record) return
     const notices = this.#roster.applyConferenceEvent(params, new Date().toISOString())
+    // Joined or gone, a leg let in by TwiML is on its way no more.
+    const event = params.StatusCallbackEvent
+    if (
+      params.ParticipantLabel &&
+      (event === 'participant-join' || event === 'participant-leave')
+    ) {
+      this.#admitted.delete(params.ParticipantLabel)
+    }
     // Who is speaking changes with every turn and means nothing after a restart: shown, not
     // written (each write is the whole record, transcript and all).
-    const event = params.StatusCallbackEvent
     const speech = event === 'participant-speech-start' || event === 'participant-speech-stop'
     this.#afterRosterChange(notices, { persist: !speech })
     if (this.#roster.conference.status === 'ended' && !this.#record.endedAt) {

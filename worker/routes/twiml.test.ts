@@ -255,6 +255,16 @@ describe('the TwiML App Voice URL', () => {
       json: { phoneNumber: '+14155552682' },
     })
     expect(dialled.status).toBe(409)
+    // The first guest calling again (its first call dropped on the way) takes its own place.
+    expect(await (await join('guest_1', `CA${'e'.repeat(32)}`)).text()).toContain('<Conference')
+    // Once it has come and gone, its place is free again.
+    await participantJoins(conferenceId, 5, 'web-guest_1', `CA${'e'.repeat(32)}`)
+    await conferenceCallback(conferenceId, 6, {
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: `CA${'e'.repeat(32)}`,
+      ParticipantLabel: 'web-guest_1',
+    })
+    expect(await (await join('guest_2', `CA${'f'.repeat(32)}`)).text()).toContain('<Conference')
   })
 
   it('says the conference is gone and hangs up for an unknown one', async () => {
