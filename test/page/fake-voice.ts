@@ -28,7 +28,7 @@ interface FakeVoiceHost extends VoiceSeam {
     /** The tracks of the live microphones handed out, for a test to unplug. */
     tracks: EventTarget[]
     /** Every AudioContext the page made, for a test to interrupt. */
-    contexts: { suspend(): Promise<void> }[]
+    contexts: { suspend(): Promise<void>; state: string }[]
   }
 }
 
@@ -74,7 +74,7 @@ function fakeVoiceScript(): void {
   page.AudioContext = class extends (Original as unknown as new (...args: unknown[]) => object) {
     constructor(...args: unknown[]) {
       super(...args)
-      fake.contexts.push(this as unknown as { suspend(): Promise<void> })
+      fake.contexts.push(this as unknown as { suspend(): Promise<void>; state: string })
     }
   } as unknown as typeof Original
   page.navigator.mediaDevices.getUserMedia = async () => {
@@ -147,6 +147,12 @@ export const interruptAudio = (page: Page) =>
       await context.suspend()
     }
   })
+
+/** The state of each AudioContext the page made. */
+export const audioStates = (page: Page) =>
+  page.evaluate(() =>
+    ((globalThis as FakeVoiceHost).__fakeVoice?.contexts ?? []).map((context) => context.state),
+  )
 
 export const playCallEvent = (page: Page, event: CallEvent) =>
   page.evaluate((e) => (globalThis as FakeVoiceHost).__fakeVoice?.emit(e), event)

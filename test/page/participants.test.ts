@@ -170,6 +170,21 @@ describe('participant controls', () => {
       .toBe(`${PHONE.phoneNumber} joined. +15551234567 could not be reached (busy).`)
   })
 
+  it('leaves the keyboard where it is when someone hangs up on their own', async () => {
+    const { page, events } = await harness.open()
+    await inConference(page, events)
+    await page.evaluate('document.activeElement?.blur()')
+    events.send({
+      type: 'update',
+      room: anUpdate(
+        aRoom({ status: 'in-progress', participants: [AGENT, { ...PHONE, status: 'left' }] }),
+      ),
+    })
+    await participant(page, '+972526722216').getByText('Left').waitFor()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await focused(page)).not.toMatch(/^\+972526722216/)
+  })
+
   it('silences the agent by muting it, and offers no hold for it', async () => {
     const { page, api, events } = await harness.open()
     api.on('POST', agentPath, ok({ participant: { ...AGENT, muted: true } }))

@@ -54,14 +54,10 @@ export async function openLocalAudio(handlers: LocalAudioHandlers): Promise<Loca
     track.addEventListener('ended', () => handlers.lost('The microphone was disconnected.'))
   }
   // The browser may stop the audio (another application taking the device, a phone call on
-  // a mobile): take it back, and drop what piled up meanwhile rather than play it late.
-  let interrupted = false
+  // a mobile): take it back. What was queued plays on from where it stopped; it is mostly
+  // speech sent ahead of time (ElevenLabs sends faster than real time), not stale.
   context.addEventListener('statechange', () => {
-    if (context.state === 'running') {
-      if (interrupted) command({ clear: true })
-      interrupted = false
-    } else if (context.state !== 'closed') {
-      interrupted = true
+    if (context.state !== 'running' && context.state !== 'closed') {
       context.resume().catch(() => {})
     }
   })

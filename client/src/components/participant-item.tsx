@@ -26,7 +26,12 @@ const STATUS: Record<ParticipantView['status'], string> = {
 }
 
 export function ParticipantItem({ participant: p, isYou, onRequest }: ParticipantItemProps) {
-  const request = useAction(async (r: ParticipantRequest) => p.callSid && onRequest?.(p.callSid, r))
+  // The row's own control was used last: if the controls go, the keyboard's place stays here.
+  const used = useRef(false)
+  const request = useAction(async (r: ParticipantRequest) => {
+    used.current = true
+    return p.callSid && onRequest?.(p.callSid, r)
+  })
   const name = displayName(p, isYou)
   const controllable =
     onRequest !== undefined && !isYou && p.callSid !== undefined && p.status === 'joined'
@@ -36,16 +41,16 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
     p.kind === 'phone' &&
     p.callSid !== undefined &&
     (p.status === 'dialing' || p.status === 'ringing')
-  // A row whose last control just went (removed, called off) keeps the keyboard's place.
+  // A row whose controls went (removed, called off) after one of them was used keeps the
+  // keyboard's place; other rows losing theirs (the call ending) leave focus alone.
   const row = useRef<HTMLLIElement>(null)
   const hasControls = controllable || cancellable
   const hadControls = useRef(hasControls)
   useEffect(() => {
     const lost = hadControls.current && !hasControls
     hadControls.current = hasControls
-    if (lost && (document.activeElement === document.body || !document.activeElement)) {
-      row.current?.focus()
-    }
+    if (lost && used.current && document.activeElement === document.body) row.current?.focus()
+    if (lost) used.current = false
   }, [hasControls])
   return (
     <li class={`participant status-${p.status}`} tabIndex={-1} ref={row}>
