@@ -241,7 +241,10 @@ export class Switchboard {
     if (conference.status === 'in-progress') {
       this.#event(conference, 'participant-leave', {
         ...participantDetails(participant),
-        ...leaveDetails(status, 'participant_add_failed'),
+        ...leaveDetails(
+          status,
+          how === 'kicked' ? 'participant_updated_via_api' : 'participant_add_failed',
+        ),
       })
     }
     this.#endCall(conference, call, status)

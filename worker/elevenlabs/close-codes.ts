@@ -35,9 +35,15 @@ export function classifyAgentClose(code: number, errorType?: string): AgentClose
   return 'retry'
 }
 
-/** The error types of a 1008 that our initiation (override, dynamic variables) causes. */
+/**
+ * The error types of a 1008 that what we sent causes: the initiation's override and
+ * dynamic variables, or a message the server could not take.
+ */
 export const INITIATION_ERROR_TYPES: readonly string[] = [
   'override_error',
   'missing_dynamic_variable',
   'missing_dynamic_variable_transfer',
+  'invalid_message',
+  'missing_fields',
+  'value_error',
 ]
