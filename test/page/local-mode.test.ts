@@ -106,28 +106,26 @@ describe('local calls (no Twilio)', () => {
     expect(await page.getByText('adding someone by phone needs Twilio').count()).toBe(1)
   })
 
-  it('end, saying why, when the microphone is unplugged mid-call', async () => {
-    const api = localApi()
-    const { page } = await harness.open(api)
-    // The call's stream, as the worker's route would take it: open, and quiet.
+  /** A local call under way, with a live microphone and a quiet stream, as the room's. */
+  async function inLocalCall() {
+    const { page } = await harness.open(localApi())
     await page.routeWebSocket('**/api/local/media-stream/**', () => {})
     await page.getByRole('region', { name: 'Local calls' }).waitFor()
     await setMicrophone(page, 'live')
     await page.getByRole('button', { name: 'Start conversation' }).click()
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    return page
+  }
+
+  it('end, saying why, when the microphone is unplugged mid-call', async () => {
+    const page = await inLocalCall()
     await unplugMicrophone(page)
     await page.getByRole('alert').filter({ hasText: 'The microphone was disconnected.' }).waitFor()
     expect(await page.getByRole('button', { name: 'Hang up' }).count()).toBe(0)
   })
 
   it('take the audio back when the browser stops it', async () => {
-    const api = localApi()
-    const { page } = await harness.open(api)
-    await page.routeWebSocket('**/api/local/media-stream/**', () => {})
-    await page.getByRole('region', { name: 'Local calls' }).waitFor()
-    await setMicrophone(page, 'live')
-    await page.getByRole('button', { name: 'Start conversation' }).click()
-    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    const page = await inLocalCall()
     await interruptAudio(page)
     await expect.poll(() => audioStates(page)).toContain('running')
   })
