@@ -274,6 +274,16 @@ describe('a conversation', () => {
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
   })
 
+  it('says when the SDK finds the microphone silent, until it is heard again', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    await playCallEvent(page, { type: 'warning', name: 'constant-audio-input-level' })
+    const notice = page.getByRole('status').filter({ hasText: 'Your microphone seems silent' })
+    await notice.waitFor()
+    await playCallEvent(page, { type: 'warning_cleared', name: 'constant-audio-input-level' })
+    await notice.waitFor({ state: 'detached' })
+  })
+
   it('does not call a call the server ended a dropped one', async () => {
     const { page } = await harness.open()
     await startConversation(page)

@@ -22,6 +22,20 @@ describe('callReducer', () => {
     expect(state.muted).toBe(true)
   })
 
+  it("keeps the SDK's quality warnings until each is cleared, and none past the call", () => {
+    const live = run(
+      { type: 'joining' },
+      { type: 'accepted', at: 1 },
+      { type: 'warning', name: 'high-rtt' },
+      { type: 'warning', name: 'constant-audio-input-level' },
+      { type: 'warning', name: 'high-rtt' },
+    )
+    expect(live.warnings).toEqual(['high-rtt', 'constant-audio-input-level'])
+    const cleared = callReducer(live, { type: 'warning_cleared', name: 'high-rtt' })
+    expect(cleared.warnings).toEqual(['constant-audio-input-level'])
+    expect(callReducer(cleared, { type: 'disconnected' }).warnings).toBeUndefined()
+  })
+
   it('fails a call that errors before it connects', () => {
     const state = run({ type: 'joining' }, { type: 'error', message: 'Permission denied' })
     expect(state).toMatchObject({ phase: 'failed', error: 'Permission denied' })

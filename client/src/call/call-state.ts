@@ -16,6 +16,8 @@ export interface CallState {
   hungUp?: boolean
   /** Ended while reconnecting: the connection dropped (not the server ending the call). */
   dropped?: boolean
+  /** The Voice SDK's quality warnings raised and not cleared yet, by name. */
+  warnings?: readonly string[]
   error?: string
 }
 
@@ -42,6 +44,12 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return { ...state, phase: 'connected' }
     case 'muted':
       return { ...state, muted: action.muted }
+    case 'warning':
+      return state.warnings?.includes(action.name)
+        ? state
+        : { ...state, warnings: [...(state.warnings ?? []), action.name] }
+    case 'warning_cleared':
+      return { ...state, warnings: state.warnings?.filter((name) => name !== action.name) }
     case 'disconnected':
       // A call that ends before it was ever accepted did not connect. The Voice SDK
       // reports a refused microphone that way: `disconnect` first, then the `error`
@@ -51,9 +59,15 @@ export function callReducer(state: CallState, action: CallAction): CallState {
         return { ...state, phase: 'failed', error: 'The call ended before it connected.' }
       }
       if (state.phase === 'failed') return state
-      return { ...state, phase: 'ended', muted: false, dropped: state.phase === 'reconnecting' }
+      return {
+        ...state,
+        phase: 'ended',
+        muted: false,
+        dropped: state.phase === 'reconnecting',
+        warnings: undefined,
+      }
     case 'hung_up':
-      return { ...state, phase: 'ended', muted: false, hungUp: true }
+      return { ...state, phase: 'ended', muted: false, hungUp: true, warnings: undefined }
     case 'error':
       return state.phase === 'connecting'
         ? { ...state, phase: 'failed', error: action.message }

@@ -33,6 +33,8 @@ function wrapCall(call: Call): VoiceCall {
       call.on('disconnect', () => listener({ type: 'disconnected' }))
       call.on('cancel', () => listener({ type: 'disconnected' }))
       call.on('reject', () => listener({ type: 'disconnected' }))
+      call.on('warning', (name: string) => listener({ type: 'warning', name }))
+      call.on('warning-cleared', (name: string) => listener({ type: 'warning_cleared', name }))
       call.on('error', (error: VoiceError) =>
         listener({ type: 'error', message: describeVoiceError(error) }),
       )

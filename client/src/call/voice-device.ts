@@ -15,6 +15,9 @@ export type CallEvent =
   | { type: 'muted'; muted: boolean }
   | { type: 'disconnected' }
   | { type: 'error'; message: string }
+  /** The Voice SDK's call quality warnings (`constant-audio-input-level`, `high-rtt`, …). */
+  | { type: 'warning'; name: string }
+  | { type: 'warning_cleared'; name: string }
 
 export interface VoiceCall {
   onEvent(listener: (event: CallEvent) => void): void

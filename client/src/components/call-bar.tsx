@@ -45,6 +45,11 @@ export function CallBar(props: CallBarProps) {
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
       </div>
+      {onCall && quality(call) && (
+        <p class="notice" role="status">
+          {quality(call)}
+        </p>
+      )}
       {props.link === 'reconnecting' && !ended && (
         <p class="notice" role="status">
           Live updates were interrupted; reconnecting…
@@ -105,6 +110,20 @@ export function CallBar(props: CallBarProps) {
       )}
     </section>
   )
+}
+
+/**
+ * What the Voice SDK's quality warnings mean for the person, the microphone's first
+ * (https://www.twilio.com/docs/voice/sdks/javascript/twiliocall#warning-event).
+ */
+function quality({ warnings = [] }: CallState): string | undefined {
+  if (warnings.includes('constant-audio-input-level')) {
+    return 'Your microphone seems silent: check that it is the one you mean, and not muted by your system.'
+  }
+  if (warnings.length > 0) {
+    return 'The connection is poor: the others may hear you break up, and you them.'
+  }
+  return undefined
 }
 
 /**
