@@ -77,7 +77,9 @@ export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
   ACTIVE.includes(participant.status)
 
 /** A phone we dialled (not one Twilio told us about) that has not answered or failed yet. */
-export const isDialPending = (participant: Participant): boolean =>
+export const isDialPending = (
+  participant: Pick<Participant, 'kind' | 'dialedAt' | 'status'>,
+): boolean =>
   participant.kind === 'phone' &&
   participant.dialedAt !== undefined &&
   (participant.status === 'dialing' || participant.status === 'ringing')
@@ -287,7 +289,7 @@ export class Roster {
       participant.status = 'ringing'
     }
     const failure = FAILED_CALL.get(status)
-    if (failure !== undefined && participant.status !== 'left' && participant.status !== 'failed') {
+    if (failure !== undefined && isActive(participant)) {
       fail(participant, failure)
       return [{ kind: 'failed', participant }]
     }

@@ -7,8 +7,8 @@ import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import { RING_TIMEOUT_S } from '../conference/room.ts'
-import type { ParticipantView, RoomView } from '../conference/room-record.ts'
-import { isActive } from '../conference/roster.ts'
+import type { RoomView } from '../conference/room-record.ts'
+import { isActive, isDialPending } from '../conference/roster.ts'
 import {
   dialAllowlist,
   type Env,
@@ -136,19 +136,18 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const { rest } = twilioSettings(c.env)
     const id = c.req.param('id')
     const callSid = c.req.param('callSid')
-    const { room, participant } = await knownParticipant(c.env, id, callSid)
+    const { room, view, participant } = await knownParticipant(c.env, id, callSid)
     try {
       // A phone still ringing is not in the conference yet: calling it off is hanging up
       // its call ("completed" ends a call in any state, "canceled" only one not answered,
       // which it may be by now). https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource
-      if (participant.kind === 'phone' && isRinging(participant)) {
+      if (isDialPending(participant)) {
         // Gone from Twilio already (it stopped ringing a moment ago): called off all the same.
         await rest.updateCall(callSid, { status: 'completed' }).catch((error: unknown) => {
           if (!isTwilioNotFound(error)) throw error
         })
       } else {
-        const { conferenceSid } = await liveParticipant(c.env, id, callSid)
-        await rest.removeParticipant(conferenceSid, callSid)
+        await rest.removeParticipant(startedConferenceSid(view), callSid)
       }
     } catch (error) {
       if (error instanceof ApiError) throw error
@@ -304,11 +303,8 @@ async function knownParticipant(env: Env, id: string, callSid: string) {
   return { room, view, participant }
 }
 
-const isRinging = ({ status }: ParticipantView) => status === 'dialing' || status === 'ringing'
-
-/** A participant of a conference Twilio has started, addressed by its CallSid. */
-async function liveParticipant(env: Env, id: string, callSid: string) {
-  const { room, view } = await knownParticipant(env, id, callSid)
+/** The conference's CF sid, which Twilio gives once it has started it. */
+function startedConferenceSid(view: RoomView): string {
   if (!view.conferenceSid) {
     throw new ApiError(
       409,
@@ -316,5 +312,11 @@ async function liveParticipant(env: Env, id: string, callSid: string) {
       'Twilio has not started this conference yet; try again in a moment.',
     )
   }
-  return { room, conferenceSid: view.conferenceSid, callSid }
+  return view.conferenceSid
+}
+
+/** A participant of a conference Twilio has started, addressed by its CallSid. */
+async function liveParticipant(env: Env, id: string, callSid: string) {
+  const { room, view } = await knownParticipant(env, id, callSid)
+  return { room, conferenceSid: startedConferenceSid(view), callSid }
 }
