@@ -383,14 +383,20 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     const { base, url, received } = await tunnelledReceiver()
     const name = uniqueConference()
     const agent = await addParticipant(name, withCallbacks(base))
-    await soon('five callbacks', () => received.length === 5)
+    await soon('four callbacks', () => received.length === 4)
     expect(eventsOf(received)).toEqual([
       'call initiated',
       'call ringing',
       'call in-progress',
       'participant-join',
-      'conference-start',
     ])
+    // Alone, it waits: the conference starts when someone joins it.
+    expect((await control.conference(name))?.status).toBe('init')
+    const phone = await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
+    await soon('nine callbacks', () => received.length === 9)
+    expect(eventsOf(received, phone.call_sid).slice(-1)).toEqual(['participant-join'])
+    expect(eventsOf(received).slice(-1)).toEqual(['conference-start'])
+    expect((await control.conference(name))?.status).toBe('in-progress')
     for (const callback of received) {
       expect(callback.method).toBe('POST')
       expect(signedByTwilio(base, callback)).toBe(true)
@@ -428,8 +434,9 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
       StartConferenceOnEnter: 'true',
       ParticipantLabel: 'agent',
     })
-    expect(received[4]?.params.SequenceNumber).toBe('1')
-    const recorded = await control.callbacks({ conference: name, event: 'participant-join' })
+    expect(received[7]?.params.SequenceNumber).toBe('1')
+    expect(received[8]?.params.SequenceNumber).toBe('2')
+    const recorded = await control.callbacks({ callSid: agent.call_sid, event: 'participant-join' })
     expect(recorded).toEqual([
       expect.objectContaining({
         url: `${base}/api/twilio/status/conference`,
@@ -443,22 +450,27 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
   it('sends only the events asked for, numbered from 0 per call and per conference', async () => {
     const { base, received } = await tunnelledReceiver()
     const name = uniqueConference()
-    const { conference_sid, call_sid } = await addParticipant(name, {
-      ...agentForm(),
+    const narrow = (form: Record<string, string>) => ({
+      ...form,
       StatusCallback: `${base}/call`,
       StatusCallbackEvent: 'answered completed',
       ConferenceStatusCallback: `${base}/conference`,
     })
+    const { conference_sid, call_sid } = await addParticipant(name, narrow(agentForm()))
+    const phone = await addParticipant(name, narrow(phoneForm(uniqueNumber())))
+    await twilio('DELETE', `Conferences/${conference_sid}/Participants/${phone.call_sid}.json`)
     await twilio('DELETE', `Conferences/${conference_sid}/Participants/${call_sid}.json`)
-    await soon('four callbacks', () => received.length === 4)
-    expect(received.map((r) => [eventName(r), r.params.SequenceNumber])).toEqual([
-      ['call in-progress', '0'],
-      ['conference-start', '0'],
-      ['call completed', '1'],
-      ['conference-end', '1'],
+    await soon('six callbacks', () => received.length === 6)
+    expect(received.map((r) => [eventName(r), r.params.CallSid, r.params.SequenceNumber])).toEqual([
+      ['call in-progress', call_sid, '0'],
+      ['call in-progress', phone.call_sid, '0'],
+      ['conference-start', undefined, '0'],
+      ['call completed', phone.call_sid, '1'],
+      ['call completed', call_sid, '1'],
+      ['conference-end', undefined, '1'],
     ])
-    expect(received[2]?.params).toMatchObject({ CallDuration: '0', Duration: '0' })
-    expect(received[3]?.params).toMatchObject({
+    expect(received[4]?.params).toMatchObject({ CallDuration: '0', Duration: '0' })
+    expect(received[5]?.params).toMatchObject({
       ReasonConferenceEnded: 'last-participant-kicked',
       CallSidEndingConference: call_sid,
       ParticipantLabelEndingConference: 'agent',
@@ -469,17 +481,20 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     const { base, received } = await tunnelledReceiver()
     const name = uniqueConference()
     // The worker tests' WEBHOOK_BASE_URL, and a host that only starts like a tunnel's.
-    await addParticipant(name, {
-      ...agentForm(),
+    const elsewhere = (form: Record<string, string>) => ({
+      ...form,
       StatusCallback: 'https://bridge.example.test/api/twilio/status/call',
       ConferenceStatusCallback: `${base}.elsewhere.test/api/twilio/status/conference`,
     })
+    await addParticipant(name, elsewhere(agentForm()))
+    await addParticipant(name, elsewhere(phoneForm(uniqueNumber())))
     const conference = `Conferences/${(await control.conference(name))?.sid}.json`
     await twilio('POST', conference, { Status: 'completed' })
     await new Promise((resolve) => setTimeout(resolve, 100))
     const recorded = await control.callbacks({ conference: name })
     expect(recorded.map((r) => [r.event, r.sentTo, r.status, r.error])).toEqual([
       ['conference-start', null, null, null],
+      ['completed', null, null, null],
       ['completed', null, null, null],
       ['conference-end', null, null, null],
     ])
@@ -502,10 +517,10 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
       'ringing',
       'in-progress',
       '0',
-      '1',
       'initiated',
       'ringing',
       'in-progress',
+      '1',
       '2',
     ])
     const recorded = await control.callbacks({ conference: name })
@@ -525,14 +540,12 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
       ['ringing', null],
       ['answered', null],
       ['participant-join', null],
-      ['conference-start', null],
     ])
 
-    expect(await control.releaseCallbacks(name, 'reversed')).toBe(5)
-    await soon('five callbacks', () => received.length === 5)
+    expect(await control.releaseCallbacks(name, 'reversed')).toBe(4)
+    await soon('four callbacks', () => received.length === 4)
     expect(state.mostInFlight).toBe(1)
     expect(eventsOf(received)).toEqual([
-      'conference-start',
       'participant-join',
       'call in-progress',
       'call ringing',
@@ -540,12 +553,13 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     ])
     // Released, the conference is no longer held: what comes next goes out as made.
     await addParticipant(name, withCallbacks(base, phoneForm(uniqueNumber())))
-    await soon('four more callbacks', () => received.length === 9)
-    expect(eventsOf(received.slice(5))).toEqual([
+    await soon('five more callbacks', () => received.length === 9)
+    expect(eventsOf(received.slice(4))).toEqual([
       'call initiated',
       'call ringing',
       'call in-progress',
       'participant-join',
+      'conference-start',
     ])
     expect(await control.releaseCallbacks(name)).toBe(0)
   })
@@ -558,8 +572,8 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     await twilio('POST', path, { Muted: 'true', Hold: 'false' })
     await twilio('POST', path, { Muted: 'false', Hold: 'true' })
     await twilio('POST', path, { Hold: 'false' })
-    await soon('nine callbacks', () => received.length === 9)
-    expect(received.slice(5).map((r) => [eventName(r), r.params.Muted, r.params.Hold])).toEqual([
+    await soon('eight callbacks', () => received.length === 8)
+    expect(received.slice(4).map((r) => [eventName(r), r.params.Muted, r.params.Hold])).toEqual([
       ['participant-mute', 'true', 'false'],
       ['participant-unmute', 'false', 'true'],
       ['participant-hold', 'false', 'true'],
@@ -684,8 +698,9 @@ describe('Twilio stand-in: scripted phones', () => {
         ParticipantCallStatus: outcome,
         ReasonParticipantLeft: 'participant_add_failed',
       })
+      // The agent is in it alone: it has not started.
       expect(await control.conference(name)).toMatchObject({
-        status: 'in-progress',
+        status: 'init',
         participants: [{ label: 'agent' }],
       })
       expect(await (await twilio('GET', `Calls/${phone.call_sid}.json`)).json()).toMatchObject({
@@ -745,10 +760,11 @@ describe('Twilio stand-in: scripted phones', () => {
   /** Past the 600 ms the tests' phones ring for: an answer would have come by now. */
   const untilPastRingTime = () => new Promise((resolve) => setTimeout(resolve, 800))
 
-  /** An agent in a conference, and a phone dialled into it that rings for `ringMs`. */
+  /** An agent and a host in a conference, and a phone dialled into it that rings for `ringMs`. */
   async function agentAndRingingPhone(base: string, ringMs: number) {
     const name = uniqueConference()
     const agent = await addParticipant(name, withCallbacks(base))
+    const host = await addParticipant(name, withCallbacks(base, agentForm('host')))
     const number = uniqueNumber()
     await control.scriptPhone({ number, ringMs })
     const phone = await addParticipant(name, {
@@ -756,13 +772,13 @@ describe('Twilio stand-in: scripted phones', () => {
       // Its own, so what reports here is what this create asked for.
       ConferenceStatusCallback: `${base}/phone/conference`,
     })
-    return { name, agent, phone }
+    return { name, agent, host, phone }
   }
 
   const callStatus = async (callSid: string) =>
     ((await (await twilio('GET', `Calls/${callSid}.json`)).json()) as { status: string }).status
 
-  it('a phone still ringing when its conference ends rings on, and answered, starts a new one of that name', async () => {
+  it('a phone still ringing when its conference ends rings on, and answered, joins a new one of that name', async () => {
     const { base, received } = await tunnelledReceiver()
     const { name, agent, phone } = await agentAndRingingPhone(base, 500)
     await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
@@ -771,20 +787,21 @@ describe('Twilio stand-in: scripted phones', () => {
       participants: [],
     })
     expect(await callStatus(phone.call_sid)).toBe('ringing')
-    await soon('a new conference of that name to start', async () => {
+    await soon('a new conference of that name', async () => {
       const newest = await control.conference(name)
-      return newest?.sid !== agent.conference_sid && newest?.status === 'in-progress'
+      return newest?.sid !== agent.conference_sid && newest?.participants.length === 1
     })
-    const started = await control.conference(name)
-    expect(started).toMatchObject({
+    // Alone in it, the phone waits for someone to start it.
+    const joined = await control.conference(name)
+    expect(joined).toMatchObject({
       friendlyName: name,
-      status: 'in-progress',
+      status: 'init',
       participants: [{ callSid: phone.call_sid, label: 'phone', status: 'connected' }],
     })
     expect(await callStatus(phone.call_sid)).toBe('in-progress')
-    await soon('its start to be reported', () =>
+    await soon('its join to be reported', () =>
       received.some(
-        (r) => r.params.ConferenceSid === started?.sid && eventName(r) === 'conference-start',
+        (r) => r.params.ConferenceSid === joined?.sid && eventName(r) === 'participant-join',
       ),
     )
     // Its call was never canceled: it rang on, was answered and joined.
@@ -800,20 +817,19 @@ describe('Twilio stand-in: scripted phones', () => {
       received
         .filter((r) => r.params.ConferenceSid === sid)
         .map((r) => [r.path, eventName(r), r.params.SequenceNumber])
-    expect(reports(started?.sid)).toEqual([
-      ['/phone/conference', 'participant-join', '0'],
-      ['/phone/conference', 'conference-start', '1'],
-    ])
+    expect(reports(joined?.sid)).toEqual([['/phone/conference', 'participant-join', '0']])
     expect(reports(agent.conference_sid).slice(-2)).toEqual([
-      ['/api/twilio/status/conference', 'participant-leave', '2'],
-      ['/api/twilio/status/conference', 'conference-end', '3'],
+      ['/api/twilio/status/conference', 'participant-leave', '4'],
+      ['/api/twilio/status/conference', 'conference-end', '5'],
     ])
   })
 
   it('a phone still ringing does not keep a conference going once the last one in it leaves', async () => {
     const { base, received } = await tunnelledReceiver()
-    const { agent, phone } = await agentAndRingingPhone(base, 2000)
+    const { agent, host, phone } = await agentAndRingingPhone(base, 2000)
     await twilio('DELETE', `Conferences/${agent.conference_sid}/Participants/agent.json`)
+    expect((await control.conference(agent.conference_sid))?.status).toBe('in-progress')
+    await twilio('DELETE', `Conferences/${agent.conference_sid}/Participants/host.json`)
     expect(await control.conference(agent.conference_sid)).toMatchObject({
       status: 'completed',
       reasonConferenceEnded: 'last-participant-kicked',
@@ -822,7 +838,7 @@ describe('Twilio stand-in: scripted phones', () => {
     await soon('conference-end', () => eventsOf(received).includes('conference-end'))
     expect(received.find((r) => eventName(r) === 'conference-end')?.params).toMatchObject({
       ReasonConferenceEnded: 'last-participant-kicked',
-      CallSidEndingConference: agent.call_sid,
+      CallSidEndingConference: host.call_sid,
     })
     expect(await callStatus(phone.call_sid)).toBe('ringing')
     expect(eventsOf(received, phone.call_sid)).toEqual(['call initiated', 'call ringing'])

@@ -3,7 +3,7 @@
  * each change causes. A dialled participant's call rings and is answered at once, unless
  * its number is scripted: then it rings for the script's time and is answered, busy,
  * unanswered or failed. Participants join, leave, are muted and held; a conference starts
- * with its first StartConferenceOnEnter participant and ends by Twilio's rules.
+ * once a StartConferenceOnEnter participant joins someone in it, and ends by Twilio's rules.
  *
  * Only the legs in a conference are in it: a call still ringing is not. When a conference
  * ends, Twilio ends the legs in it and lets the ringing ones ring on; one answered then
@@ -217,8 +217,15 @@ export class Switchboard {
     call.updated = now
     this.#progress(conference, call, 'answered')
     this.#event(conference, 'participant-join', participantDetails(participant))
-    // The conference starts once someone is in it and a StartConferenceOnEnter participant joins.
-    if (participant.startConferenceOnEnter && conference.status === 'init') {
+    // It starts when a StartConferenceOnEnter participant joins someone already in it: one
+    // alone waits (Twilio's "conference-start ... occurs when there is at least one
+    // participant in the conference and a participant with startConferenceOnEnter=true
+    // joins", blog "Introducing Conference Events", 2016-05-18).
+    if (
+      participant.startConferenceOnEnter &&
+      conference.status === 'init' &&
+      this.#connectedCount(conference) >= 2
+    ) {
       conference.status = 'in-progress'
       this.#event(conference, 'conference-start', {})
     }
@@ -236,9 +243,9 @@ export class Switchboard {
     conference.participants.delete(participant.callSid)
     // Twilio reports a leave for a leg added through the Participants API that never joined
     // too, its call's status saying why (changelog, 2023-10-25: "ParticipantCallStatus and
-    // ReasonParticipantLeft attributes added to participant-leave"). Not for a conference that
-    // never began, or has ended, and so has no events to report.
-    if (conference.status === 'in-progress') {
+    // ReasonParticipantLeft attributes added to participant-leave"). Not for a conference no
+    // one has joined yet, or one that has ended: it has no events to report.
+    if (conference.status === 'in-progress' || this.#connectedCount(conference) > 0) {
       this.#event(conference, 'participant-leave', {
         ...participantDetails(participant),
         ...leaveDetails(
@@ -253,6 +260,12 @@ export class Switchboard {
     if (conference.status !== 'completed' && conference.participants.size === 0) {
       this.end(conference, `last-participant-${how}`, participant)
     }
+  }
+
+  #connectedCount(conference: ConferenceRecord): number {
+    let count = 0
+    for (const p of conference.participants.values()) if (p.status === 'connected') count++
+    return count
   }
 
   /** Whether anyone is in the conference: joined, not still ringing. */
