@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { TwilioApiError } from '../twilio/rest-client.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 
@@ -43,5 +43,17 @@ describe("Twilio's errors as the API's", () => {
       status: 502,
       message: expect.stringContaining('did not confirm the outcome'),
     })
+  })
+
+  it('calls a failure of our own ours, without its text, and logs it', () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const error = mapped(new Error('Durable Object reset because its code was updated.'))
+    expect(error).toEqual({
+      status: 500,
+      code: 'internal_error',
+      message: 'Doing it failed: something went wrong on our side.',
+    })
+    expect(logged).toHaveBeenCalledWith('Doing it failed:', expect.any(Error))
+    logged.mockRestore()
   })
 })

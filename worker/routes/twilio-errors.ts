@@ -1,15 +1,19 @@
 /**
  * Turns what the Twilio REST client raises into the API's errors, with a
  * message that says what happened and what to do. An outcome Twilio did not
- * confirm is said to be unknown, so nobody retries into a second call.
+ * confirm is said to be unknown, so nobody retries into a second call. Anything else
+ * is ours, and is a 500 that says no more than that.
  */
 import { ApiError } from '../api-error.ts'
 import { TwilioApiError } from '../twilio/rest-client.ts'
 
 export function fromTwilioError(error: unknown, action: string): ApiError {
   if (error instanceof ApiError) return error
+  // Not Twilio's: ours (a Durable Object reset, a bug). Logged, not shown: its text is the
+  // runtime's, and calling it Twilio's failure would send whoever reads it the wrong way.
   if (!(error instanceof TwilioApiError)) {
-    return new ApiError(502, 'upstream_error', `${action}: ${String(error)}`)
+    console.error(`${action}:`, error)
+    return new ApiError(500, 'internal_error', `${action}: something went wrong on our side.`)
   }
   const details = { twilioCode: error.code, twilioStatus: error.status, moreInfo: error.moreInfo }
   if (error.outcome === 'unknown') {

@@ -1,6 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { Hono } from 'hono'
+import { describe, expect, it, vi } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
 import { ConferenceRoom } from '../conference/room.ts'
 import { twilioRestClient } from '../config.ts'
@@ -22,8 +23,12 @@ import {
   twilioPost,
   twilioUpgrade,
 } from '../testing/twilio-requests.ts'
+import { formParams, twilioSignature } from '../twilio/signature.ts'
+import { twiml } from './twiml.ts'
 
 const VOICE_URL = '/api/twilio/conference-elevenlabs'
+const CONFERENCE = 'conf-aaaaaaaaaaaaaaaaaaaa'
+const fail = () => Promise.reject(new Error('Durable Object reset because its code was updated.'))
 
 /** A page's call reaching the TwiML App, as Twilio asks about it. */
 const pageCalls = (conferenceId: string, identity: string, callSid: string) =>
@@ -274,6 +279,42 @@ describe('the TwiML App Voice URL', () => {
       ).text()
       expect(twiml).toMatch(/<Say>.+<\/Say><Hangup\/>/)
     }
+  })
+
+  it('answers TwiML that says so and hangs up when the room fails, never an error page', async () => {
+    // A room that throws, as a Durable Object reset mid-deploy does to its callers.
+    const failing = { get: () => ({ agentLeg: fail, humanLeg: fail }), idFromName: () => ({}) }
+    const app = new Hono().route(VOICE_URL, twiml)
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const legs: Record<string, string>[] = [
+      { From: 'client:web_x' },
+      { role: 'agent', legToken: 'x' },
+    ]
+    for (const fields of legs) {
+      const form = new URLSearchParams({ CallSid: 'CA9', conferenceId: CONFERENCE, ...fields })
+      const signature = await twilioSignature(
+        env.TWILIO_AUTH_TOKEN ?? '',
+        `${env.WEBHOOK_BASE_URL}${VOICE_URL}`,
+        formParams(form),
+      )
+      const res = await app.request(
+        `http://worker.test${VOICE_URL}`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': signature,
+          },
+          body: form,
+        },
+        { ...env, CONFERENCE_ROOM: failing },
+      )
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/text\/xml/)
+      expect(await res.text()).toMatch(/<Say>Sorry, something went wrong.+<\/Say><Hangup\/>/)
+    }
+    expect(errors).toHaveBeenCalledTimes(2)
+    errors.mockRestore()
   })
 
   it('refuses a request Twilio did not sign', async () => {

@@ -12,53 +12,65 @@
 import { Hono } from 'hono'
 import { isConferenceId, roomFor } from '../conference/conference-id.ts'
 import { pageLabel } from '../conference/roster.ts'
-import { endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
+import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 import { connectStreamTwiml, joinConferenceTwiml, sayAndHangUpTwiml } from '../twilio/twiml.ts'
 
 const ENDED = 'This conference has ended or does not exist. Goodbye.'
 const FULL = 'This conference is full. Goodbye.'
+const TROUBLE = 'Sorry, something went wrong on our side. Please try again. Goodbye.'
 
 export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignature, async (c) => {
   const params = legParameters(c.get('twilioParams'), c.req.url)
   const conferenceId = params.get('conferenceId')
-  const xml = (body: string) => c.body(body, 200, { 'content-type': 'text/xml; charset=utf-8' })
   if (!isConferenceId(conferenceId)) return xml(sayAndHangUpTwiml(ENDED))
-  const room = roomFor(c.env, conferenceId)
-  const base = webhookBaseUrl(c.env)
+  try {
+    return xml(await answerLeg(c.env, conferenceId, params))
+  } catch (error) {
+    // The room failed us (a Durable Object reset mid-deploy, an overload): Twilio would
+    // log anything but TwiML as error 11200 and play its own "application error" to the
+    // caller. Say what happened, in words, and hang up.
+    console.error(`[twiml ${conferenceId}] could not answer the leg:`, error)
+    return xml(sayAndHangUpTwiml(TROUBLE))
+  }
+})
+
+const xml = (body: string) =>
+  new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } })
+
+/** The TwiML for one leg reaching the app: the agent's stream, or a person's conference. */
+async function answerLeg(env: Env, conferenceId: string, params: URLSearchParams): Promise<string> {
+  const room = roomFor(env, conferenceId)
+  const base = webhookBaseUrl(env)
   if (params.get('role') === 'agent') {
     const leg = await room.agentLeg(params.get('legToken') ?? '')
     if (!leg.ok) {
       console.warn(`[twiml ${conferenceId}] agent leg refused: ${leg.message}`)
-      return xml(sayAndHangUpTwiml(ENDED))
+      return sayAndHangUpTwiml(ENDED)
     }
-    return xml(
-      connectStreamTwiml({
-        url: `${base.replace(/^http/, 'ws')}/api/twilio/media-stream/${conferenceId}`,
-        statusCallback: `${base}/api/twilio/status/stream?conferenceId=${conferenceId}`,
-        parameters: { conferenceId, role: 'agent', streamToken: leg.streamToken },
-      }),
-    )
+    return connectStreamTwiml({
+      url: `${base.replace(/^http/, 'ws')}/api/twilio/media-stream/${conferenceId}`,
+      statusCallback: `${base}/api/twilio/status/stream?conferenceId=${conferenceId}`,
+      parameters: { conferenceId, role: 'agent', streamToken: leg.streamToken },
+    })
   }
   const callSid = params.get('CallSid') ?? ''
   const label = humanLabel(params)
-  const joined = await room.humanLeg({ label, callSid }, maxParticipants(c.env))
+  const joined = await room.humanLeg({ label, callSid }, maxParticipants(env))
   if (!joined.ok) {
-    return xml(sayAndHangUpTwiml(joined.code === 'participant_limit' ? FULL : ENDED))
+    return sayAndHangUpTwiml(joined.code === 'participant_limit' ? FULL : ENDED)
   }
-  return xml(
-    joinConferenceTwiml({
-      conferenceName: conferenceId,
-      participantLabel: label,
-      statusCallback: `${base}/api/twilio/status/conference`,
-      beep: false,
-      startConferenceOnEnter: true,
-      // Only the host's leaving ends it: a guest page or a caller hanging up must not.
-      endConferenceOnExit: joined.host && endConferenceOnHostExit(c.env),
-      waitUrl: '',
-    }),
-  )
-})
+  return joinConferenceTwiml({
+    conferenceName: conferenceId,
+    participantLabel: label,
+    statusCallback: `${base}/api/twilio/status/conference`,
+    beep: false,
+    startConferenceOnEnter: true,
+    // Only the host's leaving ends it: a guest page or a caller hanging up must not.
+    endConferenceOnExit: joined.host && endConferenceOnHostExit(env),
+    waitUrl: '',
+  })
+}
 
 /** A page is labelled by its identity (rejoins keep it); anyone else by the call. */
 function humanLabel(params: URLSearchParams): string {
