@@ -15,6 +15,8 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'gone'
+  | 'upgrade_required'
   | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
@@ -53,5 +55,12 @@ export class ApiError extends Error {
   }
 }
 
-export const errorResponse = (error: ApiError, headers?: HeadersInit): Response =>
-  Response.json(error.toJSON(), { status: error.status, ...(headers && { headers }) })
+export function errorResponse(error: ApiError, headers?: HeadersInit): Response {
+  const response = Response.json(error.toJSON(), {
+    status: error.status,
+    ...(headers && { headers }),
+  })
+  // A 426 names the protocol to switch to (RFC 9110, 15.5.22): ours are all WebSockets.
+  if (error.status === 426) response.headers.set('Upgrade', 'websocket')
+  return response
+}

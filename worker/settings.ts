@@ -101,6 +101,10 @@ const conversationOverride = (value: string) => {
   return undefined
 }
 
+/** 32 characters of base64 carry 192 bits; even lowercase letters alone, over 150. */
+export const MIN_ACCESS_KEY_LENGTH = 32
+const KEY_RECIPE = '`openssl rand -base64 32`'
+
 export const SETTINGS: Record<SettingName, SettingSpec> = {
   TWILIO_ACCOUNT_SID: {
     required: true,
@@ -146,13 +150,16 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   },
   APP_ACCESS_KEY: {
     required: false,
-    disables: 'the JSON API',
+    disables: 'the JSON API away from this machine (unset), or all of it (invalid)',
     // It travels in an Authorization header, which a browser's fetch limits to ISO-8859-1
-    // and the Bearer scheme to a token without spaces.
+    // and the Bearer scheme to a token without spaces. It unlocks dialling on a public
+    // URL, and nothing limits guesses: long enough that guessing is hopeless.
     check: (value) =>
-      /^[\x21-\x7e]+$/.test(value)
-        ? undefined
-        : 'must be printable ASCII without spaces, e.g. from `openssl rand -base64 32`',
+      !/^[\x21-\x7e]+$/.test(value)
+        ? `must be printable ASCII without spaces, e.g. from ${KEY_RECIPE}`
+        : value.length < MIN_ACCESS_KEY_LENGTH
+          ? `must be at least ${MIN_ACCESS_KEY_LENGTH} characters, e.g. from ${KEY_RECIPE}`
+          : undefined,
   },
   DIAL_ALLOWLIST: {
     required: false,

@@ -17,7 +17,7 @@ describe('npm run dev', () => {
   })
 
   it('with everything configured: starts nothing and changes nothing', () => {
-    const plan = devPlan({ ...TEST_CREDENTIALS, APP_ACCESS_KEY: 'k' })
+    const plan = devPlan({ ...TEST_CREDENTIALS, APP_ACCESS_KEY: 'k'.repeat(32) })
     expect(plan).toMatchObject({ vars: {}, localAgent: false })
     expect(plan.lines.join('\n')).toMatch(/Twilio and ElevenLabs are configured\./)
     expect(plan.lines.join('\n')).not.toMatch(/APP_ACCESS_KEY/)

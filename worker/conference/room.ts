@@ -791,7 +791,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-      return errorResponse(new ApiError(426, 'bad_request', 'Expected a WebSocket upgrade.'))
+      return errorResponse(new ApiError(426, 'upgrade_required', 'Expected a WebSocket upgrade.'))
     }
     if (!this.#record) {
       return errorResponse(new ApiError(404, 'not_found', 'No such conference.'))
@@ -824,7 +824,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   #acceptMediaStream(record: RoomRecord, request: Request): Response {
     if (record.endedAt) {
-      return errorResponse(new ApiError(410, 'not_found', 'This conference has ended.'))
+      return errorResponse(new ApiError(410, 'gone', 'This conference has ended.'))
     }
     // One stream a conference. A refused one was let go; a socket alive with no bridge
     // outlived it (a restart).

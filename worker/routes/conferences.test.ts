@@ -769,7 +769,7 @@ describe('the end of a conference', () => {
 })
 
 describe('the JSON API behind APP_ACCESS_KEY', () => {
-  const locked = { APP_ACCESS_KEY: 'k3y-for-tests' }
+  const locked = { APP_ACCESS_KEY: 'k3y-for-tests-k3y-for-tests-k3y-for-tests' }
 
   it('requires the bearer key when it is set', async () => {
     const res = await apiWith(locked, '/api/twilio/token')
@@ -780,7 +780,7 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     })
     expect(wrong.status).toBe(401)
     const right = await apiWith(locked, '/api/twilio/token', {
-      headers: { Authorization: 'Bearer k3y-for-tests' },
+      headers: { Authorization: 'Bearer k3y-for-tests-k3y-for-tests-k3y-for-tests' },
     })
     expect(right.status).toBe(200)
   })
@@ -814,7 +814,7 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
       error: { code: 'forbidden', message: expect.stringContaining('Set APP_ACCESS_KEY') },
     })
     const withKey = await apiWith(locked, 'https://bridge.example.workers.dev/api/twilio/token', {
-      headers: { Authorization: 'Bearer k3y-for-tests' },
+      headers: { Authorization: 'Bearer k3y-for-tests-k3y-for-tests-k3y-for-tests' },
     })
     expect(withKey.status).toBe(200)
   })
@@ -827,7 +827,7 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
 
   it('accepts the key as a WebSocket subprotocol for the events socket, whatever its characters', async () => {
     // What `openssl rand -base64` makes: `/`, `+` and `=` may not appear in a subprotocol.
-    const key = 'q1/Zr+8w=='
+    const key = 'q1/Zr+8wQ5Lk2mVb7Xn0Tc4Hs9Pd6Yf3Rj8e1GuA=='
     const conferenceId = await startConference(await registerAgent())
     const path = `/api/twilio/conferences/${conferenceId}/events`
     const res = await pageUpgrade({ APP_ACCESS_KEY: key }, path, key)
@@ -835,7 +835,7 @@ describe('the JSON API behind APP_ACCESS_KEY', () => {
     expect(res.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')
     res.webSocket?.accept()
     res.webSocket?.close()
-    const wrong = await pageUpgrade({ APP_ACCESS_KEY: key }, path, 'q1/Zr+8w=')
+    const wrong = await pageUpgrade({ APP_ACCESS_KEY: key }, path, key.slice(0, -1))
     expect(wrong.status).toBe(401)
   })
 })

@@ -1,6 +1,12 @@
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
+import { apiWith } from '../testing/conference-call.ts'
+
+const warningsWith = async (overrides: Parameters<typeof apiWith>[0]) =>
+  (await (await apiWith(overrides, '/api/health')).json<{ warnings: string[] }>()).warnings.join(
+    '\n',
+  )
 
 describe('GET /api/health', () => {
   it('reports every setting as present without revealing any value', async () => {
@@ -18,5 +24,30 @@ describe('GET /api/health', () => {
       warnings: string[]
     }>()
     expect(body.warnings.join('\n')).toMatch(/APP_ACCESS_KEY is not set/)
+  })
+
+  it('warns that any number may be dialled while DIAL_ALLOWLIST is unset, and Twilio can dial', async () => {
+    expect(await warningsWith({})).toMatch(/DIAL_ALLOWLIST is not set: the API may dial any/)
+    expect(await warningsWith({ DIAL_ALLOWLIST: '+1' })).not.toMatch(/DIAL_ALLOWLIST/)
+    // Without a caller ID nothing can be dialled: no warning about what may be.
+    expect(await warningsWith({ TWILIO_PHONE_NUMBER: '' })).not.toMatch(/DIAL_ALLOWLIST/)
+  })
+
+  it('warns of an API base that would send its key over plain http, but not to this machine', async () => {
+    const warnings = await warningsWith({
+      TWILIO_API_BASE: 'http://api.twilio.example.test',
+      ELEVENLABS_API_BASE: 'http://127.0.0.1:9000',
+    })
+    expect(warnings).toMatch(/TWILIO_API_BASE is http:\/\/api\.twilio\.example\.test: its API key/)
+    expect(warnings).not.toMatch(/ELEVENLABS_API_BASE/)
+  })
+
+  it('refuses an access key short enough to guess, saying how to make one', async () => {
+    const res = await apiWith({ APP_ACCESS_KEY: 'short-but-printable' }, '/api/health')
+    const body = await res.json<{ warnings: string[] }>()
+    expect(body.warnings.join('\n')).toMatch(
+      /APP_ACCESS_KEY must be at least 32 characters, e.g. from `openssl rand -base64 32`/,
+    )
+    expect(JSON.stringify(body)).not.toContain('short-but-printable')
   })
 })

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import { type Env, localCallsEnabled } from '../config.ts'
-import { settingsStatus } from '../settings.ts'
+import { type SettingName, type SettingStatus, settingsStatus } from '../settings.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   const settings = settingsStatus(c.env)
@@ -17,6 +17,19 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
         ? `${s.problem}: ${s.disables} is off until it is fixed.`
         : 'APP_ACCESS_KEY is not set: the JSON API answers only on this machine (localhost). Set it to use the page from anywhere else.',
     )
+  if (canDial(settings) && !settingPresent(settings, 'DIAL_ALLOWLIST')) {
+    warnings.push(
+      "DIAL_ALLOWLIST is not set: the API may dial any valid number, at your Twilio account's cost. Set it to the prefixes you mean to call, e.g. +1,+44.",
+    )
+  }
+  for (const name of ['TWILIO_API_BASE', 'ELEVENLABS_API_BASE'] as const) {
+    const host = plainHttpHost(c.env[name])
+    if (host) {
+      warnings.push(
+        `${name} is http://${host}: its API key would cross the network unencrypted. Use https://, or a stand-in on this machine.`,
+      )
+    }
+  }
   if (localCalls) {
     warnings.push(
       'LOCAL_CALLS is on: pages may stream to conferences without Twilio, unsigned. It is meant for local development.',
@@ -31,3 +44,24 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
     settings,
   })
 })
+
+const settingPresent = (settings: SettingStatus[], name: SettingName) =>
+  settings.some((s) => s.name === name && s.present && !s.problem)
+
+/** What dialling a phone needs (routes/conferences.ts, dialPhone). */
+const canDial = (settings: SettingStatus[]) =>
+  (
+    ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_PHONE_NUMBER'] as const
+  ).every((name) => settingPresent(settings, name))
+
+/** The host of a plain-http URL that leaves this machine; undefined for https or loopback. */
+function plainHttpHost(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  try {
+    const url = new URL(value.trim())
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+    return url.protocol === 'http:' && !loopback ? url.host : undefined
+  } catch {
+    return undefined
+  }
+}

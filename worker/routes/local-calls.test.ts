@@ -252,12 +252,15 @@ describe('local calls', () => {
   })
 
   it('sit behind APP_ACCESS_KEY, which the page presents as a subprotocol', async () => {
-    const locked = { ...LOCAL, APP_ACCESS_KEY: 'k3y-for-tests' }
+    const locked = { ...LOCAL, APP_ACCESS_KEY: 'k3y-for-tests-k3y-for-tests-k3y-for-tests' }
     const open = await apiWith(locked, '/api/local/conversations', { method: 'POST' })
     expect(open.status).toBe(401)
     const res = await apiWith(locked, '/api/local/conversations', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', Authorization: 'Bearer k3y-for-tests' },
+      headers: {
+        'content-type': 'application/json',
+        Authorization: 'Bearer k3y-for-tests-k3y-for-tests-k3y-for-tests',
+      },
       body: '{}',
     })
     expect(res.status).toBe(201)
@@ -265,7 +268,7 @@ describe('local calls', () => {
     const upgrade = await pageUpgrade(
       locked,
       `/api/local/media-stream/${started.conferenceId}`,
-      'k3y-for-tests',
+      'k3y-for-tests-k3y-for-tests-k3y-for-tests',
     )
     expect(upgrade.status).toBe(101)
     expect(upgrade.headers.get('Sec-WebSocket-Protocol')).toBe('bridge.v1')

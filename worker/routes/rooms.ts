@@ -34,7 +34,7 @@ export function conferenceIdParam(id: string): string {
 /** Sockets only: a plain request to a socket's route is told what the route is for. */
 export function requireUpgrade(upgrade: string | undefined): void {
   if (upgrade?.toLowerCase() !== 'websocket') {
-    throw new ApiError(426, 'bad_request', 'This endpoint only accepts a WebSocket upgrade.')
+    throw new ApiError(426, 'upgrade_required', 'This endpoint only accepts a WebSocket upgrade.')
   }
 }
 

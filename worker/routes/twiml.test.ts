@@ -337,6 +337,24 @@ describe('the media stream upgrade', () => {
     expect(res.status).toBe(404)
   })
 
+  it('answers 410 gone for a conference that has ended', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    expect(
+      (await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })).status,
+    ).toBe(200)
+    const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
+    expect(res.status).toBe(410)
+    expect(await res.json()).toMatchObject({ error: { code: 'gone' } })
+  })
+
+  it('tells a plain request that the route is a WebSocket, naming the protocol (426)', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const res = await api(`/api/twilio/conferences/${conferenceId}/events`)
+    expect(res.status).toBe(426)
+    expect(res.headers.get('Upgrade')).toBe('websocket')
+    expect(await res.json()).toMatchObject({ error: { code: 'upgrade_required' } })
+  })
+
   it('closes a stream whose start carries the wrong token with 1008, and still takes the right one', async () => {
     const agentId = await registerAgent()
     const conferenceId = await startConference(agentId)
