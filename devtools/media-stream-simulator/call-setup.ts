@@ -2,15 +2,18 @@
  * Sets up the agent's conference leg against a running worker (`wrangler dev`)
  * the way Twilio would: start a conference over the JSON API, answer the agent
  * leg's TwiML App request with the custom parameters the worker gave Twilio
- * (read from the Twilio stand-in), optionally report a person joining (so the
- * bridge connects the agent at once instead of after its wait for a person),
- * then open the media stream the TwiML names, signed as Twilio signs it.
+ * (read from the Twilio stand-in), optionally have the page join through the TwiML App
+ * (so the bridge connects the agent at once instead of after its wait for a person, and
+ * the conference starts as Twilio starts it), then open the media stream the TwiML
+ * names, signed as Twilio signs it. The page's join needs WEBHOOK_BASE_URL to be the
+ * worker's own: the stand-in tunnels it to the worker.
  *
  * @example
  * const call = await startAgentCall(worker, twilioApiBase, { agentId })
  * const stream = await openAgentStream(worker, call)
  */
 import { TwilioStandinControl } from '../twilio-standin/control.ts'
+import { unescapeXml } from '../twilio-standin/twiml.ts'
 import { newStreamSid } from './messages.ts'
 import { MediaStreamSimulator } from './simulator.ts'
 import { type TwilioSender, twilioPost, upgradeHeaders } from './twilio-requests.ts'
@@ -52,7 +55,7 @@ export async function startAgentCall(
   if (res.status !== 200)
     throw new Error(`the agent leg's TwiML request answered ${res.status}: ${twiml}`)
   const stream = readStreamTwiml(twiml)
-  if (hostJoins) await reportHostJoined(worker, conferenceId, conference.sid)
+  if (hostJoins) await joinAsPage(worker, twilio, conferenceId)
   return { conferenceId, callSid: agent.callSid, ...stream }
 }
 
@@ -100,34 +103,36 @@ export function readStreamTwiml(twiml: string): Pick<AgentCall, 'streamPath' | '
   return { streamPath: new URL(unescapeXml(url)).pathname, customParameters }
 }
 
-/** A person from the web page joining, as the conference status callback reports it. */
-async function reportHostJoined(
+/**
+ * The page's call, as the Voice SDK places it: the Twilio stand-in asks the worker's TwiML
+ * App Voice URL (through a tunnel to the worker) and puts the call in the conference its
+ * TwiML dials. Waits until the worker has heard of the join, so the bridge knows a person
+ * is there before the stream starts.
+ */
+async function joinAsPage(
   worker: WorkerUnderTest,
+  twilio: TwilioStandinControl,
   conferenceId: string,
-  conferenceSid: string,
 ): Promise<void> {
-  const res = await twilioPost(worker, '/api/twilio/status/conference', {
-    AccountSid: worker.accountSid,
-    ConferenceSid: conferenceSid,
-    FriendlyName: conferenceId,
-    SequenceNumber: '1',
-    Timestamp: new Date().toUTCString(),
-    StatusCallbackEvent: 'participant-join',
-    CallSid: `CA${crypto.randomUUID().replaceAll('-', '')}`,
-    ParticipantLabel: 'web-web_host',
-    Muted: 'false',
-    Hold: 'false',
+  await twilio.addTunnel({ publicBase: worker.webhookBaseUrl, localBase: worker.url })
+  const call = await twilio.clientCall({
+    identity: 'web_host',
+    voiceUrl: `${worker.webhookBaseUrl.replace(/\/+$/, '')}/api/twilio/conference-elevenlabs`,
+    params: { conferenceId },
   })
-  if (res.status !== 204) throw new Error(`the conference callback answered ${res.status}`)
+  if (!call.conferenceSid) {
+    throw new Error(
+      `the page's call did not join: ${call.error ?? call.voiceUrlStatus} ${call.twiml}`,
+    )
+  }
+  for (const deadline = Date.now() + 10_000; ; ) {
+    const joins = await twilio.callbacks({ callSid: call.callSid, event: 'participant-join' })
+    if (joins.some((join) => join.status !== null)) return
+    if (joins.some((join) => join.error !== null) || Date.now() > deadline) {
+      throw new Error(
+        `the page's participant-join never reached the worker: ${JSON.stringify(joins)}`,
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
-
-const XML_ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&apos;': "'",
-}
-
-const unescapeXml = (text: string) =>
-  text.replace(/&(amp|lt|gt|quot|apos);/g, (entity) => XML_ENTITIES[entity] ?? entity)

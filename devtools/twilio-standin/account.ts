@@ -4,8 +4,9 @@
  * and answers what Twilio would: a status and a JSON body or a Twilio error. What happens
  * to calls after that (ringing, joining, leaving, and the callbacks) is the switchboard's.
  */
+import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import type { Callbacks } from './callbacks.ts'
-import type { ConferenceSnapshot, PhoneScript } from './control.ts'
+import type { ClientCall, ClientCallResult, ConferenceSnapshot, PhoneScript } from './control.ts'
 import {
   type CallRecord,
   type ConferenceRecord,
@@ -21,6 +22,7 @@ import {
 } from './resources.ts'
 import { callSubscription, conferenceSubscription } from './status-callbacks.ts'
 import { Switchboard } from './switchboard.ts'
+import { dialledConference } from './twiml.ts'
 
 export type Form = Readonly<Record<string, string[]>>
 
@@ -41,9 +43,11 @@ export class StandinAccount {
   readonly #conferences = new Map<string, ConferenceRecord>()
   readonly #calls = new Map<string, CallRecord>()
   readonly #switchboard: Switchboard
+  readonly #callbacks: Callbacks
 
   constructor(sid: string, callbacks: Callbacks) {
     this.sid = sid
+    this.#callbacks = callbacks
     this.#switchboard = new Switchboard(sid, this.#calls, callbacks, (name, statusCallback) =>
       this.#conferenceNamed(name, statusCallback),
     )
@@ -116,6 +120,78 @@ export class StandinAccount {
     const reply = { status: 201, body: participantJson(this.sid, conference, participant) }
     this.#switchboard.dial(conference, participant)
     return reply
+  }
+
+  /**
+   * A Voice SDK client's call to the TwiML App (`device.connect({ params })`): Twilio asks
+   * the app's Voice URL what to do with it, then follows a `<Dial><Conference>` by putting
+   * the call in that conference at once (a client does not ring). Any other answer ends it.
+   */
+  async clientCall({ identity, voiceUrl, params = {} }: ClientCall): Promise<ClientCallResult> {
+    const now = new Date()
+    const from = `client:${identity}`
+    const call: CallRecord = {
+      sid: newSid('CA'),
+      from,
+      to: '',
+      status: 'ringing',
+      conferenceSid: null,
+      statusCallback: null,
+      answered: null,
+      created: now,
+      updated: now,
+    }
+    this.#calls.set(call.sid, call)
+    // The page's parameters, then Twilio's own, which they cannot override (the Voice SDK's
+    // outgoing call: Direction inbound, an empty To, the client as From and Caller).
+    const asked = await this.#callbacks.fetchTwiml(voiceUrl, {
+      ...params,
+      AccountSid: this.sid,
+      ApiVersion: '2010-04-01',
+      ApplicationSid: TEST_CREDENTIALS.TWILIO_TWIML_APP_SID,
+      CallSid: call.sid,
+      CallStatus: 'ringing',
+      Called: '',
+      Caller: from,
+      Direction: 'inbound',
+      From: from,
+      To: '',
+    })
+    const answered = 'status' in asked ? asked : undefined
+    const dial = answered?.status === 200 ? dialledConference(answered.body) : undefined
+    const result: ClientCallResult = {
+      callSid: call.sid,
+      voiceUrlStatus: answered?.status ?? null,
+      error: 'error' in asked ? asked.error : null,
+      twiml: answered?.body ?? '',
+      conferenceSid: null,
+    }
+    if (!dial) {
+      call.status = 'completed'
+      call.updated = new Date()
+      return result
+    }
+    const conference = this.#conferenceNamed(dial.name, conferenceSubscription(dial.statusCallback))
+    const participant: ParticipantRecord = {
+      callSid: call.sid,
+      label: dial.participantLabel,
+      from,
+      to: '',
+      customParameters: params,
+      muted: dial.muted,
+      hold: false,
+      startConferenceOnEnter: dial.startConferenceOnEnter,
+      endConferenceOnExit: dial.endConferenceOnExit,
+      status: 'connecting',
+      conferenceStatusCallback: conferenceSubscription(dial.statusCallback),
+      created: now,
+      updated: now,
+    }
+    conference.participants.set(call.sid, participant)
+    call.conferenceSid = conference.sid
+    this.#switchboard.join(conference, participant, call)
+    result.conferenceSid = conference.sid
+    return result
   }
 
   listParticipants(conferenceSid: string, path: string): Reply {

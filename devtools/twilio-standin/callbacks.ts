@@ -138,28 +138,56 @@ export class Callbacks {
       record.error = 'the stand-in closed first'
       return
     }
-    const post = record.method === 'POST'
-    const signature = twilio.getExpectedTwilioSignature(
-      TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
-      signedUrl,
-      post ? record.params : {},
-    )
     try {
-      const response = await fetch(record.sentTo, {
-        method: record.method,
-        headers: {
-          'x-twilio-signature': signature,
-          'user-agent': 'TwilioProxy/1.1',
-          ...(post && { 'content-type': 'application/x-www-form-urlencoded' }),
-        },
-        ...(post && { body: new URLSearchParams(record.params) }),
-        signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(ANSWER_TIMEOUT_MS)]),
-      })
+      const response = await this.#request(record.sentTo, signedUrl, record.method, record.params)
       record.status = response.status
       await response.arrayBuffer()
     } catch (error) {
       record.error = error instanceof Error ? error.message : String(error)
     }
+  }
+
+  /**
+   * Asks a call's webhook what to do, as Twilio asks a Voice URL: a signed form POST, through
+   * a tunnel. Answers its status and body, or why it could not be asked.
+   */
+  async fetchTwiml(
+    url: string,
+    params: Record<string, string>,
+  ): Promise<{ status: number; body: string } | { error: string }> {
+    const sentTo = this.#tunnelled(url)
+    if (sentTo === null) return { error: `no tunnel covers ${url}` }
+    try {
+      const response = await this.#request(sentTo, url, 'POST', params)
+      return { status: response.status, body: await response.text() }
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  /** One request as Twilio makes it: signed over the public URL, sent to the local one. */
+  #request(
+    sentTo: string,
+    signedUrl: string,
+    method: 'GET' | 'POST',
+    params: Record<string, string>,
+  ): Promise<Response> {
+    const post = method === 'POST'
+    const signature = twilio.getExpectedTwilioSignature(
+      TEST_CREDENTIALS.TWILIO_AUTH_TOKEN,
+      signedUrl,
+      post ? params : {},
+    )
+    return fetch(sentTo, {
+      method,
+      headers: {
+        'x-twilio-signature': signature,
+        'user-agent': 'TwilioProxy/1.1',
+        ...(post && { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      ...(post && { body: new URLSearchParams(params) }),
+      signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(ANSWER_TIMEOUT_MS)]),
+    })
   }
 }
 

@@ -5,7 +5,14 @@
  */
 import type { StandinAccount } from './account.ts'
 import type { Callbacks } from './callbacks.ts'
-import type { CallbackOrder, Fault, PhoneOutcome, PhoneScript, Tunnel } from './control.ts'
+import type {
+  CallbackOrder,
+  ClientCall,
+  Fault,
+  PhoneOutcome,
+  PhoneScript,
+  Tunnel,
+} from './control.ts'
 import type { Reply } from './resources.ts'
 import type { Traffic } from './traffic.ts'
 
@@ -24,7 +31,12 @@ interface Held {
 const E164 = /^\+[1-9]\d{1,14}$/
 const OUTCOMES: readonly PhoneOutcome[] = ['answer', 'busy', 'no-answer', 'failed']
 
-export function control(method: string, url: URL, body: string, standin: Controlled): Reply {
+export async function control(
+  method: string,
+  url: URL,
+  body: string,
+  standin: Controlled,
+): Promise<Reply> {
   const filter = Object.fromEntries(url.searchParams)
   switch (`${method} ${url.pathname}`) {
     case 'GET /__standin/requests':
@@ -46,6 +58,12 @@ export function control(method: string, url: URL, body: string, standin: Control
       })
       return reply.status === 204 ? { status: 200, body: { released } } : reply
     }
+    case 'POST /__standin/client-calls': {
+      const call = parsedObject(body)
+      const problem = typeof call === 'string' ? call : clientCallProblem(call)
+      if (problem || typeof call === 'string') return { status: 400, body: { error: problem } }
+      return { status: 200, body: await standin.account.clientCall(call as unknown as ClientCall) }
+    }
     case 'POST /__standin/phones':
       return scripted(body, phoneProblem, (phone: PhoneScript) =>
         standin.account.scriptPhone(phone),
@@ -61,23 +79,47 @@ export function control(method: string, url: URL, body: string, standin: Control
   return { status: 404, body: { error: `no control route ${method} ${url.pathname}` } }
 }
 
+/** A JSON object, or what is wrong with the body. */
+function parsedObject(body: string): Record<string, unknown> | string {
+  try {
+    const value: unknown = JSON.parse(body)
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : 'the body must be an object'
+  } catch {
+    return 'the body must be JSON'
+  }
+}
+
 /** Applies a JSON script once `problem` finds nothing wrong with it; 400 with why otherwise. */
 function scripted<T>(
   body: string,
   problem: (value: Partial<Record<keyof T, unknown>>) => string | undefined,
   apply: (value: T) => void,
 ): Reply {
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch {
-    return { status: 400, body: { error: 'the body must be JSON' } }
-  }
+  const value = parsedObject(body)
   const found =
-    typeof value === 'object' && value !== null ? problem(value) : 'the body must be an object'
+    typeof value === 'string' ? value : problem(value as Partial<Record<keyof T, unknown>>)
   if (found) return { status: 400, body: { error: found } }
   apply(value as T)
   return { status: 204 }
+}
+
+function clientCallProblem({
+  identity,
+  voiceUrl,
+  params,
+}: Partial<Record<keyof ClientCall, unknown>>) {
+  if (typeof identity !== 'string' || !/^[A-Za-z0-9_]{1,121}$/.test(identity)) {
+    return 'identity must be a Voice SDK identity: letters, digits and _'
+  }
+  if (!isHttpUrl(voiceUrl)) return 'voiceUrl must be an http(s) URL under a tunnel'
+  const strings = (value: unknown) =>
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((v) => typeof v === 'string')
+  if (params !== undefined && !strings(params)) return 'params must map names to strings'
+  return undefined
 }
 
 const ORDERS: readonly CallbackOrder[] = ['as-made', 'reversed']

@@ -108,6 +108,24 @@ export interface RecordedCallback {
   error: string | null
 }
 
+/** A Voice SDK client calling the TwiML App: `device.connect({ params })` from `identity`. */
+export interface ClientCall {
+  identity: string
+  /** The TwiML App's Voice URL, under a tunnel's public base. */
+  voiceUrl: string
+  params?: Record<string, string>
+}
+
+export interface ClientCallResult {
+  callSid: string
+  /** What the Voice URL answered; null when it could not be asked (see `error`). */
+  voiceUrlStatus: number | null
+  error: string | null
+  twiml: string
+  /** The conference the call joined, if the TwiML dialled one. */
+  conferenceSid: string | null
+}
+
 /** How held callbacks go out when released: as they were made, or newest first. */
 export type CallbackOrder = 'as-made' | 'reversed'
 
@@ -191,6 +209,16 @@ export class TwilioStandinControl {
   async releaseCallbacks(conference: string, order: CallbackOrder = 'as-made'): Promise<number> {
     const response = await this.#call('POST', '/__standin/callbacks/release', { conference, order })
     return ((await response.json()) as { released: number }).released
+  }
+
+  /**
+   * Places a Voice SDK client's call to the TwiML App: the stand-in asks `voiceUrl` (signed,
+   * through a tunnel) and follows its `<Dial><Conference>`. Answers once the call is in.
+   */
+  async clientCall(call: ClientCall): Promise<ClientCallResult> {
+    return (
+      await this.#call('POST', '/__standin/client-calls', call)
+    ).json() as Promise<ClientCallResult>
   }
 
   /** A conference by friendly name (the newest one) or CF sid; undefined if unknown. */

@@ -646,6 +646,160 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
   })
 })
 
+describe('Twilio stand-in: a Voice SDK client calling the TwiML App', () => {
+  /** A worker stand-in whose Voice URL answers `twiml`; it keeps every request it gets. */
+  async function voiceApp(twiml: (conference: string) => string) {
+    const received: Received[] = []
+    const server = createServer(async (request, response) => {
+      let body = ''
+      for await (const chunk of request) body += chunk
+      const params = Object.fromEntries(new URLSearchParams(body))
+      received.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        signature: String(request.headers['x-twilio-signature']),
+        params,
+      })
+      if (request.url === '/voice') {
+        response
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(twiml(params.conferenceId ?? ''))
+      } else response.writeHead(204).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    const base = `https://standin-app-${++receiverCount}.example.test`
+    await control.addTunnel({ publicBase: base, localBase: url })
+    onTestFinished(async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    })
+    return { base, received }
+  }
+
+  const joinTwiml = (base: string) => (conference: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Conference participantLabel="web-web_dana" beep="false" startConferenceOnEnter="true" endConferenceOnExit="true" waitUrl="" statusCallback="${base}/status/conference?from=twiml&amp;x=1" statusCallbackMethod="POST" statusCallbackEvent="start end join leave">${conference}</Conference></Dial></Response>`
+
+  it("asks the Voice URL as Twilio does, signed, with the page's parameters", async () => {
+    const { base, received } = await voiceApp(joinTwiml('https://unused.example.test'))
+    const name = uniqueConference()
+    const call = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: `${base}/voice`,
+      params: { conferenceId: name, CallSid: 'CA-not-theirs' },
+    })
+    expect(call).toMatchObject({
+      voiceUrlStatus: 200,
+      error: null,
+      conferenceSid: expect.any(String),
+    })
+    const ask = received[0]
+    expect(ask?.params).toEqual({
+      conferenceId: name,
+      AccountSid: AC,
+      ApiVersion: '2010-04-01',
+      ApplicationSid: APP,
+      CallSid: call.callSid,
+      CallStatus: 'ringing',
+      Called: '',
+      Caller: 'client:web_dana',
+      Direction: 'inbound',
+      From: 'client:web_dana',
+      To: '',
+    })
+    expect(ask && signedByTwilio(base, ask)).toBe(true)
+  })
+
+  it('follows a <Dial><Conference>: joins at once, with its attributes, reporting where its TwiML asked', async () => {
+    const { base, received } = await voiceApp((name) => joinTwiml(base)(name))
+    const name = uniqueConference()
+    const agent = await addParticipant(name, withCallbacks(base))
+    const call = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: `${base}/voice`,
+      params: { conferenceId: name },
+    })
+    expect(call.conferenceSid).toBe(agent.conference_sid)
+    expect(await control.conference(name)).toMatchObject({
+      status: 'in-progress',
+      participants: [
+        { label: 'agent' },
+        {
+          callSid: call.callSid,
+          label: 'web-web_dana',
+          endConferenceOnExit: true,
+          status: 'connected',
+        },
+      ],
+    })
+    // The conference's callbacks go where the create that made it asked (the agent's);
+    // the page's join there starts it.
+    await soon('the start', () => eventsOf(received).includes('conference-start'))
+    expect(
+      received.filter((r) => r.params.ConferenceSid).map((r) => [eventName(r), r.params.CallSid]),
+    ).toEqual([
+      ['participant-join', agent.call_sid],
+      ['participant-join', call.callSid],
+      ['conference-start', undefined],
+    ])
+    // Hung up through the Calls API, it leaves; with endConferenceOnExit, the conference ends.
+    await twilio('POST', `Calls/${call.callSid}.json`, { Status: 'completed' })
+    expect((await control.conference(name))?.status).toBe('completed')
+  })
+
+  it('starts a conference of its own that reports where its TwiML asked', async () => {
+    const { base, received } = await voiceApp((name) => joinTwiml(base)(name))
+    const name = uniqueConference()
+    const call = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: `${base}/voice`,
+      params: { conferenceId: name },
+    })
+    await soon('its join', () => received.some((r) => r.params.StatusCallbackEvent))
+    const join = received.find((r) => r.params.StatusCallbackEvent === 'participant-join')
+    expect(join?.path).toBe('/status/conference?from=twiml&x=1')
+    expect(join?.params).toMatchObject({ CallSid: call.callSid, ParticipantLabel: 'web-web_dana' })
+    expect((await control.conference(name))?.status).toBe('init')
+  })
+
+  it('ends a call whose TwiML dials no conference, and says when the Voice URL was not reached', async () => {
+    const { base } = await voiceApp(
+      () =>
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Goodbye.</Say><Hangup/></Response>',
+    )
+    const refused = await control.clientCall({ identity: 'web_dana', voiceUrl: `${base}/voice` })
+    expect(refused).toMatchObject({ voiceUrlStatus: 200, conferenceSid: null })
+    expect(refused.twiml).toContain('<Hangup/>')
+    expect(await (await twilio('GET', `Calls/${refused.callSid}.json`)).json()).toMatchObject({
+      status: 'completed',
+      from: 'client:web_dana',
+    })
+    const untunnelled = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: 'https://nowhere.example.test/voice',
+    })
+    expect(untunnelled).toMatchObject({
+      voiceUrlStatus: null,
+      error: expect.stringContaining('no tunnel'),
+      conferenceSid: null,
+    })
+  })
+
+  it('refuses a client call it could not place', async () => {
+    const post = (body: unknown) =>
+      fetch(`${standin.url}/__standin/client-calls`, { method: 'POST', body: JSON.stringify(body) })
+    for (const call of [
+      { voiceUrl: 'https://a.example.test/voice' },
+      { identity: 'dana smith', voiceUrl: 'https://a.example.test/voice' },
+      { identity: 'dana', voiceUrl: 'ftp://a' },
+      { identity: 'dana', voiceUrl: 'https://a.example.test/voice', params: { n: 1 } },
+    ]) {
+      expect((await post(call)).status).toBe(400)
+    }
+  })
+})
+
 describe('Twilio stand-in: scripted phones', () => {
   it('rings a scripted number for its ringMs, then it answers and joins', async () => {
     const { base, received } = await tunnelledReceiver()

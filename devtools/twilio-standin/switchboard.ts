@@ -93,6 +93,11 @@ export class Switchboard {
     this.#ringing.set(call.sid, { timer, conference, participant })
   }
 
+  /** A call that reached the conference through TwiML: it is in at once, with no ringing. */
+  join(conference: ConferenceRecord, participant: ParticipantRecord, call: CallRecord): void {
+    this.#answer(conference, participant, call)
+  }
+
   /** Takes a participant out: one who joined leaves, one still ringing is canceled. */
   leave(conference: ConferenceRecord, participant: ParticipantRecord, how: Departure): void {
     const call = this.#callOf(participant)

@@ -150,9 +150,9 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
 
   it("shows a phone that joined and hung up as left when Twilio's callbacks come newest first", async () => {
     const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
-    await until('the agent to join', async () => {
-      const joins = await twilio.callbacks({ conference: conferenceId, event: 'participant-join' })
-      return joins[0]?.status ? joins : undefined
+    await until('the conference to start', async () => {
+      const starts = await twilio.callbacks({ conference: conferenceId, event: 'conference-start' })
+      return starts[0]?.status ? starts : undefined
     })
     await twilio.holdCallbacks(conferenceId)
     const { label, callSid } = await dial(conferenceId, unusedNumber())
@@ -162,8 +162,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
       return conference?.participants.find((p) => p.callSid === callSid)
     })
     expect((await hangUp(callSid)).status).toBe(200)
-    // The phone's six, and the conference's start: it joined the agent waiting alone.
-    expect(await twilio.releaseCallbacks(conferenceId, 'reversed')).toBe(7)
+    expect(await twilio.releaseCallbacks(conferenceId, 'reversed')).toBe(6)
 
     const callbacks = await callbacksAnswered(conferenceId, callSid, 'initiated')
     expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual(
@@ -238,6 +237,8 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
       sid: conference?.sid,
       status: 'completed',
     })
+    const starts = await twilio.callbacks({ conference: conferenceId, event: 'conference-start' })
+    expect(starts.map((start) => start.params.ConferenceSid)).toEqual([conference?.sid])
     expect((await (await api(`/conferences/${conferenceId}`)).json()) as RoomView).toMatchObject({
       status: 'ended',
       participants: expect.arrayContaining([failed]),
@@ -246,21 +247,27 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
 
   it("answers every callback of the agent's leg and conference, signed by twilio", async () => {
     const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
-    const callbacks = await until('the agent to join', async () => {
+    const callbacks = await until('the conference to start', async () => {
       const made = await twilio.callbacks({ conference: conferenceId })
-      const joined = made.find((callback) => callback.event === 'participant-join')
-      return joined?.status ? made : undefined
+      const started = made.find((callback) => callback.event === 'conference-start')
+      return started?.status ? made : undefined
     })
-    // Alone, the agent waits for someone to start the conference with (no conference-start).
-    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual([
-      ['initiated', 204],
-      ['ringing', 204],
-      ['answered', 204],
-      ['participant-join', 204],
+    // The agent's leg joins alone; the page's call, placed through the TwiML App, starts it.
+    const agent = callbacks.find((callback) => callback.event === 'initiated')?.callSid
+    expect(
+      callbacks.map((callback) => [callback.event, callback.callSid === agent, callback.status]),
+    ).toEqual([
+      ['initiated', true, 204],
+      ['ringing', true, 204],
+      ['answered', true, 204],
+      ['participant-join', true, 204],
+      ['participant-join', false, 204],
+      ['conference-start', false, 204],
     ])
     const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
-    // Someone in it: the room counts the conference as under way.
     expect(room.status).toBe('in-progress')
     expect(room.participants.find((p) => p.label === 'agent')?.status).toBe('joined')
+    expect(room).toMatchObject({ hostLabel: 'web-web_host' })
+    expect(room.participants.find((p) => p.label === 'web-web_host')?.status).toBe('joined')
   })
 })

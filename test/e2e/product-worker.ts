@@ -14,7 +14,9 @@ import { TEST_CREDENTIALS } from '../test-env.ts'
 import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
 
 export async function startProductWorker(
-  webhookBaseUrl: string = TEST_CREDENTIALS.WEBHOOK_BASE_URL,
+  // Its own public base: the Twilio stand-in tunnels it to this worker alone, so no other
+  // test's callbacks (the workerd tests share the stand-in) come here.
+  webhookBaseUrl = `https://e2e-${crypto.randomUUID().slice(0, 8)}.example.test`,
 ): Promise<{ worker: RunningWorker; target: WorkerUnderTest }> {
   const worker = await startWranglerDev({
     config: 'wrangler.toml',
