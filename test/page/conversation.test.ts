@@ -151,6 +151,29 @@ describe('a conversation', () => {
     await expect.poll(() => focused(page)).toBe('Start a conversation')
   })
 
+  it('asks before ending the conference for others on the call, and keeps it going if told to', async () => {
+    const { page, api } = await harness.open()
+    const withPhone = aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] })
+    api.on(
+      'POST',
+      '/api/twilio/start-conference',
+      ok({ conferenceId: CONFERENCE_ID, room: withPhone, warnings: [] }, 201),
+    )
+    await startConversation(page)
+    const end = page.getByRole('button', { name: 'End conference for everyone' })
+    await end.click()
+    const asked = page.getByRole('group', { name: 'End the conference for everyone?' })
+    await asked.getByText('End it for the other person on the call too?').waitFor()
+    // The choice has the keyboard, and nothing has ended yet.
+    await expect.poll(() => focused(page)).toBe('Yes, end it for everyone')
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
+    await page.getByRole('button', { name: 'Keep it going' }).click()
+    await end.click()
+    await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+  })
+
   it('offers to end the conference again when Twilio would not end it, people still on it', async () => {
     const { page, api, events } = await harness.open()
     const stuck = aRoom({

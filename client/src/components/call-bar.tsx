@@ -2,7 +2,7 @@
  * The person's own call: where it stands (connecting, connected, ended), the
  * call timer, microphone mute, hang up, and ending the conference for everyone.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { RoomView } from '../api/wire.ts'
 import { type CallState, isOnCall } from '../call/call-state.ts'
 import type { LinkStatus } from '../room/room-events.ts'
@@ -31,6 +31,14 @@ export function CallBar(props: CallBarProps) {
   // Ended here, but Twilio would not end the call: people are still on it, without the agent.
   const stillOnTwilio = ended && !room.local && room.participants.some((p) => p.status === 'joined')
   const end = useAction(props.onEndForEveryone)
+  // Ending it for others who are talking is asked twice; the host's own hang-up, which says
+  // what it does, and a retry of an end that Twilio refused are not.
+  const others = othersOnCall(room, props.you)
+  const [confirming, setConfirming] = useState(false)
+  const confirm = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    if (confirming) confirm.current?.focus()
+  }, [confirming])
   const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
   // Shown in place of the form that started the call: where keyboard focus goes next.
@@ -87,15 +95,39 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && (
+        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && !confirming && (
           <button
             type="button"
             class="danger secondary"
             disabled={end.pending}
-            onClick={() => void end.run()}
+            onClick={() => (others > 0 && !ended ? setConfirming(true) : void end.run())}
           >
             End conference for everyone
           </button>
+        )}
+        {confirming && !ended && (
+          // biome-ignore lint/a11y/useSemanticElements: a group of two buttons, not a form's fieldset
+          <div class="confirm" role="group" aria-label="End the conference for everyone?">
+            <span>
+              End it for {others === 1 ? 'the other person' : `the ${others} others`} on the call
+              too?
+            </span>
+            <button
+              type="button"
+              class="danger"
+              ref={confirm}
+              disabled={end.pending}
+              onClick={() => {
+                setConfirming(false)
+                void end.run()
+              }}
+            >
+              Yes, end it for everyone
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it going
+            </button>
+          </div>
         )}
         {ended && (
           <button type="button" class="primary" onClick={props.onNewConversation}>
@@ -124,6 +156,14 @@ function quality({ warnings = [] }: CallState): string | undefined {
     return 'The connection is poor: the others may hear you break up, and you them.'
   }
   return undefined
+}
+
+/** How many people other than this page (and the agent) are on the call or being called. */
+function othersOnCall(room: RoomView, you: string): number {
+  const on = ['joined', 'ringing', 'dialing']
+  return room.participants.filter(
+    (p) => p.kind !== 'agent' && p.label !== you && on.includes(p.status),
+  ).length
 }
 
 /**
