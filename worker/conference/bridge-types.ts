@@ -118,4 +118,10 @@ export interface BridgeOptions {
    * longer than the agent's pauses between chunks, far shorter than what Twilio has queued.
    */
   markAfterIdleMs?: number
+  /**
+   * The call had an agent stream before this one, which was lost (the room restarted, the
+   * connection broke): the agent is told the conversation so far, and its greeting, which
+   * the call has heard, is not played again.
+   */
+  resumed?: boolean
 }

@@ -55,6 +55,7 @@ const DEFAULTS = {
   // excess is counted as unpaddedMs rather than sent as minutes of silence).
   maxGapFillMs: 10_000,
   markAfterIdleMs: 250,
+  resumed: false,
 }
 
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
@@ -454,7 +455,7 @@ export class MediaBridge {
       this.#setAgent({ status: 'unavailable', error, inputFormat: input, outputFormat: output })
       return
     }
-    const reconnected = this.#failures > 0 || this.#agent.reconnects > 0
+    const reconnected = this.#options.resumed || this.#failures > 0 || this.#agent.reconnects > 0
     this.#readyAt = this.#now
     this.#giveUpAt = undefined
     this.#caller.connect(inputFormat)
@@ -465,7 +466,8 @@ export class MediaBridge {
     this.#putAgent({ ...rest, status: 'ready', conversationId, inputFormat, outputFormat })
     // Each new conversation opens with the agent's first message: a repeat once the call
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
-    this.#repeatedGreeting = reconnected && this.stats.twilioMediaSent > 0 ? 'first' : undefined
+    const heard = this.#options.resumed || this.stats.twilioMediaSent > 0
+    this.#repeatedGreeting = reconnected && heard ? 'first' : undefined
     if (reconnected && this.transcript.entries.length > 0) {
       this.#send(
         contextualUpdate(

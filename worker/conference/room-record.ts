@@ -19,6 +19,14 @@ export interface RoomRecord {
   /** One-time secret the agent's media stream must carry in its `start` message. */
   streamToken?: string
   /**
+   * The agent's stream was lost rather than ended (the room restarted, the connection
+   * broke): when Twilio asks what next (`<Connect action>`), the agent leg goes on with a
+   * new stream, at most MAX_STREAM_RESUMES times a conference.
+   */
+  streamLost?: true
+  /** How many times the agent leg has gone on with a new stream. */
+  streamResumes?: number
+  /**
    * The label of the first page to join by TwiML: the host, whose leaving ends the
    * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.
    */

@@ -2,15 +2,38 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
-import { api, elevenLabs, liveCall, STREAM_SID, twilio } from '../testing/conference-call.ts'
+import {
+  api,
+  elevenLabs,
+  liveCall,
+  openStream,
+  STREAM_SID,
+  twilio,
+} from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
-import { conferenceCallback, participantJoins } from '../testing/twilio-requests.ts'
+import { conferenceCallback, participantJoins, twilioPost } from '../testing/twilio-requests.ts'
 import { roomFor } from './conference-id.ts'
-import { ConferenceRoom } from './room.ts'
-import type { RoomRecord } from './room-record.ts'
+import { ConferenceRoom, MAX_STREAM_RESUMES } from './room.ts'
+import type { RoomRecord, RoomView } from './room-record.ts'
 
 const conversationOf = async (conversationId: string) =>
   (await elevenLabs().conversations({ conversationId }))[0]
+
+const view = async ({ conferenceId }: { conferenceId: string }) =>
+  (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView | undefined
+
+/** Twilio asking the agent stream's `<Connect action>` what next, once the stream ended. */
+const streamEnded = async (conferenceId: string, callSid: string) =>
+  (
+    await twilioPost(
+      `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`,
+      {
+        AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
+        CallSid: callSid,
+        CallStatus: 'in-progress',
+      },
+    )
+  ).text()
 
 describe('the media bridge in a conference room', () => {
   it('carries caller audio to the agent in its format and the agent audio back as media and marks', async () => {
@@ -308,6 +331,88 @@ describe('the media bridge in a conference room', () => {
       () => call.stream.closes.length > 0 && call.stream.closes,
     )
     expect(close).toMatchObject({ code: 1011, reason: 'bridge state lost' })
+  })
+
+  it("goes on with a new stream when Twilio's end of it breaks, the agent told what was said", async () => {
+    const call = await liveCall({ firstMessage: 'Hello, how can I help?' })
+    await eventually(
+      'the greeting in the transcript',
+      async () => (await view(call))?.transcript[0],
+    )
+    call.stream.socket.close(1011, 'connection reset')
+    await eventually(
+      'the first conversation to close',
+      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
+    )
+    // Twilio asks what next (the TwiML's <Connect action>): a new stream, a new token.
+    const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
+    expect(twiml).toContain(
+      `<Connect action="https://bridge.example.test/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}" method="POST">`,
+    )
+    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
+    if (!token) throw new Error(`no new stream in ${twiml}`)
+    await openStream(call.conferenceId, token, call.agentCallSid)
+    const next = await eventually('a second agent conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.status === 'active' && c.conversationId !== call.conversation.conversationId,
+      ),
+    )
+    const told = await eventually('the conversation so far, told', async () =>
+      (await conversationOf(next.conversationId))?.contextualUpdates.find((u) =>
+        u.text.includes('Hello, how can I help?'),
+      ),
+    )
+    expect(told.text).toMatch(/dropped and was restored/)
+    // The call heard the greeting: the new conversation's is not played again.
+    await eventually(
+      'the repeated greeting dropped',
+      async () => ((await view(call))?.stats?.repeatedGreetingDropped ?? 0) > 0,
+    )
+    expect(await view(call)).toMatchObject({
+      stream: { status: 'live' },
+      agent: { status: 'ready' },
+    })
+    // Nothing was lost since: asked again, the leg ends.
+    expect(await streamEnded(call.conferenceId, call.agentCallSid)).toMatch(/<Response><Hangup\/>/)
+  })
+
+  it('ends the agent leg with its stream when the agent hung up, or for a call that is not the agent', async () => {
+    const call = await liveCall()
+    call.stream.socket.close(1011, 'connection reset')
+    await eventually(
+      'the conversation to close',
+      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
+    )
+    expect(await streamEnded(call.conferenceId, `CA${'9'.repeat(32)}`)).toMatch(/<Hangup\/>/)
+    expect(await streamEnded('conf-zzzzzzzzzzzzzzzzzzzz', call.agentCallSid)).toMatch(/<Hangup\/>/)
+
+    const hungUp = await liveCall()
+    await elevenLabs().close(hungUp.conversation.conversationId, { code: 1000, reason: 'end_call' })
+    await eventually('the Twilio stream to close', () => hungUp.stream.closes.length > 0)
+    expect(await streamEnded(hungUp.conferenceId, hungUp.agentCallSid)).toMatch(/<Hangup\/>/)
+  })
+
+  it('lets the agent leg go on after a restart took its stream, a few times at most', async () => {
+    const restartOf = async (edit?: (record: RoomRecord) => void) => {
+      const call = await liveCall()
+      return runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
+        const restarted = await roomOverLiveCall(state, { socketsKept: false }, edit)
+        return [
+          restarted.resumeAgentLeg(call.agentCallSid),
+          restarted.resumeAgentLeg(call.agentCallSid),
+        ]
+      })
+    }
+    const [resumed, again] = await restartOf()
+    expect(resumed).toMatchObject({ ok: true, streamToken: expect.stringMatching(/^[\w-]{43}$/) })
+    expect(again).toMatchObject({ ok: false, code: 'conflict' })
+    const [worn] = await restartOf((record) => {
+      record.streamResumes = MAX_STREAM_RESUMES
+    })
+    expect(worn).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/lost its stream 4 times/),
+    })
   })
 
   it('keeps the call up through bad input and closes cleanly on framing violations', async () => {

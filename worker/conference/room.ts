@@ -82,6 +82,11 @@ export const RETENTION_MS = 60 * 60 * 1000
  */
 export const HANG_UP_RETRY_MS = 10_000
 /**
+ * How many times a conference's agent leg may go on with a new stream after losing one: a
+ * deploy or two in a call, not a loop when something keeps breaking it.
+ */
+export const MAX_STREAM_RESUMES = 3
+/**
  * How long after a dial its phone may still ring: Twilio adds 5 s to every outgoing
  * call's `Timeout` (Participants API, Timeout), and a call may first wait in Twilio's
  * queue for a few seconds.
@@ -142,6 +147,8 @@ export class ConferenceRoom extends DurableObject<Env> {
    * sends to (a refused one is let go; one that outlived its bridge is closed).
    */
   #twilio: WebSocket | undefined
+  /** The stream socket was closed by us (the bridge's decision), so its end is no loss. */
+  #closedTwilio = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
   /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
@@ -471,6 +478,40 @@ export class ConferenceRoom extends DurableObject<Env> {
     record.agentLegToken = undefined
     record.streamToken = randomToken()
     this.#save()
+    return { ok: true, streamToken: record.streamToken }
+  }
+
+  /**
+   * The agent leg's stream ended and Twilio asks what next (its `<Connect action>`). The leg
+   * goes on with a new stream, and a new one-time token, when the stream was lost rather than
+   * ended (see `streamLost`) and the leg is still this conference's agent; otherwise it ends.
+   */
+  resumeAgentLeg(callSid: string): RoomResult<{ streamToken: string }> {
+    const record = this.#record
+    if (!record || record.endedAt || record.local) return notFound()
+    const agent = this.#roster.find('agent')
+    if (!agent || agent.callSid !== callSid || !isActive(agent)) {
+      return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
+    }
+    if (!record.streamLost) {
+      return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
+    }
+    const resumes = (record.streamResumes ?? 0) + 1
+    if (resumes > MAX_STREAM_RESUMES) {
+      return { ok: false, code: 'conflict', message: `lost its stream ${resumes} times` }
+    }
+    record.streamLost = undefined
+    record.streamResumes = resumes
+    record.streamToken = randomToken()
+    // The lost stream's bridge is over: the new stream gets a bridge of its own.
+    this.#dropBridge()
+    record.stream = { status: 'awaiting' }
+    record.agent = { ...record.agent, status: 'waiting', speaking: false, error: undefined }
+    this.#log(
+      'info',
+      `the agent leg goes on with a new stream (${resumes} of ${MAX_STREAM_RESUMES})`,
+    )
+    this.#changed()
     return { ok: true, streamToken: record.streamToken }
   }
 
@@ -839,6 +880,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server, ['twilio'])
     this.#twilio = server
+    this.#closedTwilio = false
     // After a refused stream the bridge, still awaiting its start, takes this one.
     if (!this.#bridge) this.#openBridge(record)
     this.#feed({ type: 'twilio_opened' })
@@ -850,10 +892,16 @@ export class ConferenceRoom extends DurableObject<Env> {
       {
         conferenceId: record.conferenceId,
         initiation: conversationInitiation(agentInitiation(this.env)),
+        resumed: (record.streamResumes ?? 0) > 0,
       },
       new Transcript(record.transcript),
     )
-    this.#agent = new AgentConnection(this.env, record.agentId, (event) => this.#feed(event))
+    // A bridge dropped for a new stream leaves its connection behind: what that one still
+    // reports (its socket's close) is not the new bridge's.
+    const agent = new AgentConnection(this.env, record.agentId, (event) => {
+      if (this.#agent === agent) this.#feed(event)
+    })
+    this.#agent = agent
     // Who joined before the stream existed: the agent hears it once it is ready.
     this.#feed({ type: 'context', text: this.#roster.summary(), contextId: 'roster' })
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
@@ -902,6 +950,9 @@ export class ConferenceRoom extends DurableObject<Env> {
   #streamGone(socket: WebSocket, code: number, reason: string): void {
     if (!this.ctx.getTags(socket).includes('twilio')) return
     if (socket === this.#twilio) {
+      // Live until now, and not closed by us: Twilio's end broke (a network fault) rather
+      // than the call or the bridge ending it.
+      if (!this.#closedTwilio && this.#bridge?.stream.status === 'live') this.#streamWasLost()
       this.#feed({ type: 'twilio_closed', code, reason })
       this.#localStreamGone('the page hung up')
     } else if (!this.#bridge) {
@@ -937,6 +988,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.endedAt || record.stream.status !== 'live') return
     this.#log('warn', 'the room restarted during the call; its agent stream is gone')
     record.stream = { ...record.stream, status: 'stopped' }
+    if (!record.local) record.streamLost = true
     // An agent shown unavailable keeps why: the restart (a room with no agent socket and a
     // quiet stream may hibernate) is not what stopped it.
     if (record.agent.status !== 'unavailable') {
@@ -949,6 +1001,23 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     if (record.local) this.#localStreamGone('the call service restarted')
     else this.#save()
+  }
+
+  /** Twilio may carry the agent leg on with a new stream (see `resumeAgentLeg`). */
+  #streamWasLost(): void {
+    const record = this.#record
+    if (!record || record.local || record.endedAt) return
+    this.#log('warn', 'the agent stream was lost; Twilio may ask to go on with a new one')
+    record.streamLost = true
+  }
+
+  /** Lets go of the bridge, its agent connection and its timer, for a new stream's bridge. */
+  #dropBridge(): void {
+    // Its transcript, up to the last line, goes on with the call.
+    if (this.#record) this.#snapshotRecord(this.#record)
+    if (this.#bridge) this.#feed({ type: 'end', reason: 'its stream was lost' })
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#bridge = this.#agent = this.#twilio = this.#timer = undefined
   }
 
   /**
@@ -992,10 +1061,12 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#twilio?.send(action.data)
         return
       case 'twilio_close':
+        this.#closedTwilio = true
         this.#twilio?.close(action.code, action.reason)
         this.#localStreamGone(action.reason)
         return
       case 'twilio_let_go':
+        this.#closedTwilio = true
         if (this.#twilio) closeQuietly(this.#twilio, action.code, action.reason)
         this.#twilio = undefined
         return

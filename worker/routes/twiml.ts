@@ -8,32 +8,71 @@
  *   END_CONFERENCE_ON_HOST_EXIT=false, and any other page or caller a guest;
  * - anything for an unknown, ended or full (MAX_PARTICIPANTS) conference is told so
  *   and hung up on.
+ * `POST …/stream-ended` is the agent stream's `<Connect action>`: Twilio asks it what next
+ * when the stream ends, and a stream lost to a restart or a broken connection goes on.
  */
 import { Hono } from 'hono'
 import { isConferenceId, roomFor } from '../conference/conference-id.ts'
 import { pageLabel } from '../conference/roster.ts'
 import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
-import { connectStreamTwiml, joinConferenceTwiml, sayAndHangUpTwiml } from '../twilio/twiml.ts'
+import {
+  connectStreamTwiml,
+  hangUpTwiml,
+  joinConferenceTwiml,
+  sayAndHangUpTwiml,
+} from '../twilio/twiml.ts'
 
 const ENDED = 'This conference has ended or does not exist. Goodbye.'
 const FULL = 'This conference is full. Goodbye.'
 const TROUBLE = 'Sorry, something went wrong on our side. Please try again. Goodbye.'
 
-export const twiml = new Hono<TwilioWebhookEnv>().post('/', verifyTwilioSignature, async (c) => {
-  const params = legParameters(c.get('twilioParams'), c.req.url)
-  const conferenceId = params.get('conferenceId')
-  if (!isConferenceId(conferenceId)) return xml(sayAndHangUpTwiml(ENDED))
-  try {
-    return xml(await answerLeg(c.env, conferenceId, params))
-  } catch (error) {
-    // The room failed us (a Durable Object reset mid-deploy, an overload): Twilio would
-    // log anything but TwiML as error 11200 and play its own "application error" to the
-    // caller. Say what happened, in words, and hang up.
-    console.error(`[twiml ${conferenceId}] could not answer the leg:`, error)
-    return xml(sayAndHangUpTwiml(TROUBLE))
-  }
-})
+export const twiml = new Hono<TwilioWebhookEnv>()
+  .post('/', verifyTwilioSignature, async (c) => {
+    const params = legParameters(c.get('twilioParams'), c.req.url)
+    const conferenceId = params.get('conferenceId')
+    if (!isConferenceId(conferenceId)) return xml(sayAndHangUpTwiml(ENDED))
+    try {
+      return xml(await answerLeg(c.env, conferenceId, params))
+    } catch (error) {
+      // The room failed us (a Durable Object reset mid-deploy, an overload): Twilio would
+      // log anything but TwiML as error 11200 and play its own "application error" to the
+      // caller. Say what happened, in words, and hang up.
+      console.error(`[twiml ${conferenceId}] could not answer the leg:`, error)
+      return xml(sayAndHangUpTwiml(TROUBLE))
+    }
+  })
+  .post('/stream-ended', verifyTwilioSignature, async (c) => {
+    // The agent leg's `<Connect action>`: its stream ended. A lost one (the room restarted, the
+    // connection broke) goes on with a new stream; any other end ends the leg.
+    const conferenceId = c.req.query('conferenceId')
+    if (!isConferenceId(conferenceId)) return xml(hangUpTwiml())
+    try {
+      const callSid = c.get('twilioParams').get('CallSid') ?? ''
+      const resumed = await roomFor(c.env, conferenceId).resumeAgentLeg(callSid)
+      if (!resumed.ok) {
+        console.info(
+          `[twiml ${conferenceId}] the agent leg ends with its stream: ${resumed.message}`,
+        )
+        return xml(hangUpTwiml())
+      }
+      return xml(agentStreamTwiml(c.env, conferenceId, resumed.streamToken))
+    } catch (error) {
+      console.error(`[twiml ${conferenceId}] could not answer the agent stream's end:`, error)
+      return xml(hangUpTwiml())
+    }
+  })
+
+/** The agent leg's bidirectional stream to its room; Twilio asks what next when it ends. */
+function agentStreamTwiml(env: Env, conferenceId: string, streamToken: string): string {
+  const base = webhookBaseUrl(env)
+  return connectStreamTwiml({
+    url: `${base.replace(/^http/, 'ws')}/api/twilio/media-stream/${conferenceId}`,
+    statusCallback: `${base}/api/twilio/status/stream?conferenceId=${conferenceId}`,
+    parameters: { conferenceId, role: 'agent', streamToken },
+    action: `${base}/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`,
+  })
+}
 
 const xml = (body: string) =>
   new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } })
@@ -48,11 +87,7 @@ async function answerLeg(env: Env, conferenceId: string, params: URLSearchParams
       console.warn(`[twiml ${conferenceId}] agent leg refused: ${leg.message}`)
       return sayAndHangUpTwiml(ENDED)
     }
-    return connectStreamTwiml({
-      url: `${base.replace(/^http/, 'ws')}/api/twilio/media-stream/${conferenceId}`,
-      statusCallback: `${base}/api/twilio/status/stream?conferenceId=${conferenceId}`,
-      parameters: { conferenceId, role: 'agent', streamToken: leg.streamToken },
-    })
+    return agentStreamTwiml(env, conferenceId, leg.streamToken)
   }
   const callSid = params.get('CallSid') ?? ''
   const label = humanLabel(params)

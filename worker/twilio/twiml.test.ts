@@ -3,6 +3,7 @@ import {
   type ConferenceLeg,
   connectStreamTwiml,
   escapeXml,
+  hangUpTwiml,
   joinConferenceTwiml,
   MAX_STREAM_PARAMETER_LENGTH,
   sayAndHangUpTwiml,
@@ -62,6 +63,17 @@ describe('connectStreamTwiml', () => {
       }),
     ).toBe(
       `<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="${STREAM_URL}" statusCallback="https://bridge.example.test/api/twilio/status/stream" statusCallbackMethod="POST"><Parameter name="conferenceId" value="conf-1"/><Parameter name="role" value="agent"/></Stream></Connect></Response>`,
+    )
+  })
+
+  it('asks an action URL what next once the stream ends, escaped', () => {
+    const action =
+      'https://bridge.example.test/api/twilio/conference-elevenlabs/stream-ended?conferenceId=conf-1&x=y'
+    expect(connectStreamTwiml({ url: STREAM_URL, action })).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Connect action="${action.replace('&', '&amp;')}" method="POST"><Stream url="${STREAM_URL}"/></Connect></Response>`,
+    )
+    expect(hangUpTwiml()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
     )
   })
 

@@ -40,6 +40,11 @@ export interface MediaStreamLeg {
   statusCallback?: string
   /** Arrive in the stream's `start.customParameters`. */
   parameters?: Readonly<Record<string, string>>
+  /**
+   * Asked (POST) what to do once the stream ends: `<Connect action>`. Without it the call
+   * ends with the stream (https://www.twilio.com/docs/voice/twiml/connect#action).
+   */
+  action?: string
 }
 
 /** A caller (browser or phone) joins the conference. */
@@ -76,8 +81,15 @@ export function connectStreamTwiml(stream: MediaStreamLeg): string {
     statusCallback: stream.statusCallback,
     statusCallbackMethod: stream.statusCallback === undefined ? undefined : 'POST',
   }
-  return response(element('Connect', {}, element('Stream', attributes, parameters.join(''))))
+  const connect = {
+    action: stream.action,
+    method: stream.action === undefined ? undefined : 'POST',
+  }
+  return response(element('Connect', connect, element('Stream', attributes, parameters.join(''))))
 }
+
+/** Ends the call without a word: for a leg with nobody on it to hear one. */
+export const hangUpTwiml = (): string => response(element('Hangup'))
 
 /** Tells the caller something short, then ends the call. */
 export function sayAndHangUpTwiml(message: string): string {
