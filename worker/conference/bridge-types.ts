@@ -90,6 +90,11 @@ export interface BridgeStats {
   pings: number
   /** Bad input by kind: Twilio's (`twilio:<reason>`) and the agent's (`agent:<reason>`). */
   invalid: Record<string, number>
+  /**
+   * Agent messages of types the contract does not name (a newer server's), by type, the
+   * first MAX_IGNORED_TYPES of them: ignored, not bad input.
+   */
+  ignored: Record<string, number>
 }
 
 export interface BridgeOptions {

@@ -512,6 +512,23 @@ describe('transcript and tools', () => {
   })
 })
 
+describe('messages of types the contract does not name', () => {
+  it("ignores them as a newer server's, counted by type and said once, not as bad input", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const first = h.agent({ type: 'agent_mood', agent_mood_event: { mood: 'cheerful' } })
+    expect(first).toEqual([expect.objectContaining({ type: 'log', level: 'info' })])
+    expect(h.agent({ type: 'agent_mood' })).toEqual([])
+    for (let i = 0; i < 30; i++) h.agent({ type: `invented_${i}` })
+    expect(h.bridge.stats.ignored.agent_mood).toBe(2)
+    // A server inventing types without end does not grow the record without end.
+    expect(Object.keys(h.bridge.stats.ignored)).toHaveLength(20)
+    expect(h.bridge.stats.invalid).toEqual({})
+    expect(h.bridge.agent.status).toBe('ready')
+  })
+})
+
 describe('lifecycle', () => {
   it('closes the agent socket normally when Twilio stops the stream', () => {
     const h = harness()

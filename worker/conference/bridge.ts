@@ -58,6 +58,9 @@ const DEFAULTS = {
   resumed: false,
 }
 
+/** Distinct unknown agent message types counted in `stats.ignored`. */
+const MAX_IGNORED_TYPES = 20
+
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
 const MARK_FALLBACK_MS = 750
 
@@ -172,6 +175,7 @@ export class MediaBridge {
     clears: 0,
     pings: 0,
     invalid: {},
+    ignored: {},
   }
 
   constructor(options: BridgeOptions, transcript = new Transcript()) {
@@ -438,6 +442,9 @@ export class MediaBridge {
         return
       case 'invalid':
         this.#invalid('agent:invalid', event.reason)
+        return
+      case 'unknown':
+        this.#ignored(event.name)
         return
       default:
         return
@@ -793,6 +800,19 @@ export class MediaBridge {
 
   #changed(part: 'agent' | 'stream' | 'speaking'): void {
     this.#emit({ type: 'changed', part })
+  }
+
+  /** Counts a message of a type this bridge does not know; says so once per type. */
+  #ignored(name: string): void {
+    const count = this.stats.ignored[name]
+    if (count !== undefined) {
+      this.stats.ignored[name] = count + 1
+      return
+    }
+    // A server inventing types without end would grow the record without end.
+    if (Object.keys(this.stats.ignored).length >= MAX_IGNORED_TYPES) return
+    this.stats.ignored[name] = 1
+    this.#log('info', `agent sent a ${name} message, a type this bridge does not know: ignored`)
   }
 
   /** Counts bad input; logs the 1st, 10th, 100th, ... of each kind so a flood cannot flood the log. */

@@ -1,7 +1,8 @@
 /**
  * Every message the ElevenLabs agent server sends, parsed once into a typed
- * `AgentEvent`, never throwing: anything unusable (binary, not JSON, unknown
- * type, a known type without its required fields) becomes `{ type: 'invalid' }`.
+ * `AgentEvent`, never throwing: anything unusable (binary, not JSON, no type, a
+ * known type without its required fields) becomes `{ type: 'invalid' }`, and a type
+ * the contract does not name `{ type: 'unknown' }`.
  * Field names are checked against the types generated from the AsyncAPI
  * contract in `@elevenlabs/types`. This runs for every audio event (up to
  * ~50/s per call), so it is one `JSON.parse` and a few field checks.
@@ -54,6 +55,11 @@ export type AgentEvent =
   | { type: 'error'; code?: number; errorType?: string; message?: string }
   /** A server message the contract knows and the bridge may ignore. */
   | { type: 'other'; name: OtherEventName }
+  /**
+   * A well-formed message of a type the contract does not name: a newer server's, which a
+   * client that does not ask for it is free to ignore. Not bad input.
+   */
+  | { type: 'unknown'; name: string }
   | { type: 'invalid'; reason: string }
 
 type ParsedMessage =
@@ -237,5 +243,5 @@ export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
     return event
   }
   if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
-  return invalid(`unknown type ${type.slice(0, 40)}`)
+  return { type: 'unknown', name: type.slice(0, 40) }
 }
