@@ -130,10 +130,13 @@ export class StandinAccount {
   async clientCall({ identity, voiceUrl, params = {} }: ClientCall): Promise<ClientCallResult> {
     const now = new Date()
     const from = `client:${identity}`
+    // A `To` among the page's parameters is the call's To, as Twilio's quickstarts rely on
+    // (`device.connect({ params: { To } })`); else it is empty.
+    const to = params.To ?? ''
     const call: CallRecord = {
       sid: newSid('CA'),
       from,
-      to: '',
+      to,
       status: 'ringing',
       conferenceSid: null,
       statusCallback: null,
@@ -142,8 +145,8 @@ export class StandinAccount {
       updated: now,
     }
     this.#calls.set(call.sid, call)
-    // The page's parameters, then Twilio's own, which they cannot override (the Voice SDK's
-    // outgoing call: Direction inbound, an empty To, the client as From and Caller).
+    // The page's parameters, then Twilio's own (the Voice SDK's outgoing call: Direction
+    // inbound, the client as From and Caller).
     const asked = await this.#callbacks.fetchTwiml(voiceUrl, {
       ...params,
       AccountSid: this.sid,
@@ -151,11 +154,11 @@ export class StandinAccount {
       ApplicationSid: TEST_CREDENTIALS.TWILIO_TWIML_APP_SID,
       CallSid: call.sid,
       CallStatus: 'ringing',
-      Called: '',
+      Called: to,
       Caller: from,
       Direction: 'inbound',
       From: from,
-      To: '',
+      To: to,
     })
     const answered = 'status' in asked ? asked : undefined
     const dial = answered?.status === 200 ? dialledConference(answered.body) : undefined
@@ -176,7 +179,7 @@ export class StandinAccount {
       callSid: call.sid,
       label: dial.participantLabel,
       from,
-      to: '',
+      to,
       customParameters: params,
       muted: dial.muted,
       hold: false,

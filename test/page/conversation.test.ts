@@ -168,10 +168,37 @@ describe('a conversation', () => {
     await expect.poll(() => focused(page)).toBe('Yes, end it for everyone')
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
     await page.getByRole('button', { name: 'Keep it going' }).click()
+    // Back where the question came from.
+    await expect.poll(() => focused(page)).toBe('End conference for everyone')
     await end.click()
     await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
     await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+  })
+
+  it('drops the question when the conference ends meanwhile, offering the retry it needs', async () => {
+    const { page, api, events } = await harness.open()
+    const withPhone = aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] })
+    api.on(
+      'POST',
+      '/api/twilio/start-conference',
+      ok({ conferenceId: CONFERENCE_ID, room: withPhone, warnings: [] }, 201),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    await page.getByRole('button', { name: 'End conference for everyone' }).click()
+    await page.getByRole('button', { name: 'Yes, end it for everyone' }).waitFor()
+    // Ended on the worker, the phone still on Twilio's conference: the question is moot.
+    const stuck = aRoom({
+      status: 'ended',
+      participants: [aBrowser(IDENTITY, { status: 'left' }), aPhone({ status: 'joined' })],
+    })
+    events.send({ type: 'update', room: anUpdate(stuck) })
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    await page.getByRole('button', { name: 'End conference for everyone' }).waitFor()
+    expect(
+      await page.getByRole('group', { name: 'End the conference for everyone?' }).count(),
+    ).toBe(0)
   })
 
   it('offers to end the conference again when Twilio would not end it, people still on it', async () => {

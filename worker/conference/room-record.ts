@@ -26,6 +26,10 @@ export interface RoomRecord {
   streamLost?: true
   /** How many times the agent leg has gone on with a new stream. */
   streamResumes?: number
+  /** The StreamSids of streams lost: Twilio's late reports of them are not the new one's. */
+  lostStreams?: string[]
+  /** The counts of the streams lost before the current one's: `stats` adds them up. */
+  statsBefore?: BridgeStats
   /**
    * The label of the first page to join by TwiML: the host, whose leaving ends the
    * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.

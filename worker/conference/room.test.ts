@@ -3,15 +3,23 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
 import {
+  answerAgentLeg,
   api,
   elevenLabs,
   liveCall,
   openStream,
+  registerAgent,
   STREAM_SID,
+  startConference,
   twilio,
 } from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
-import { conferenceCallback, participantJoins, twilioPost } from '../testing/twilio-requests.ts'
+import {
+  conferenceCallback,
+  hostJoins,
+  participantJoins,
+  twilioPost,
+} from '../testing/twilio-requests.ts'
 import { roomFor } from './conference-id.ts'
 import { ConferenceRoom, MAX_STREAM_RESUMES } from './room.ts'
 import type { RoomRecord, RoomView } from './room-record.ts'
@@ -339,6 +347,11 @@ describe('the media bridge in a conference room', () => {
       'the greeting in the transcript',
       async () => (await view(call))?.transcript[0],
     )
+    call.stream.sendFrames(10)
+    await eventually(
+      'the frames counted',
+      async () => (await view(call))?.stats?.twilioFrames === 10,
+    )
     call.stream.socket.close(1011, 'connection reset')
     await eventually(
       'the first conversation to close',
@@ -371,9 +384,81 @@ describe('the media bridge in a conference room', () => {
     expect(await view(call)).toMatchObject({
       stream: { status: 'live' },
       agent: { status: 'ready' },
+      // The call's counts go on from the lost stream's.
+      stats: { twilioFrames: 10 },
     })
-    // Nothing was lost since: asked again, the leg ends.
-    expect(await streamEnded(call.conferenceId, call.agentCallSid)).toMatch(/<Response><Hangup\/>/)
+  })
+
+  it("goes on when Twilio's question overtakes the broken socket's close, the old conversation left behind", async () => {
+    const call = await liveCall()
+    // Twilio asks before the room has heard the socket close: its stream is still live.
+    const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
+    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
+    if (!token) throw new Error(`no new stream in ${twiml}`)
+    await eventually('the old socket closed', () => call.stream.closes.length > 0)
+    // The lost stream's error, reported late, is not news of the stream to come.
+    await twilioPost(`/api/twilio/status/stream?conferenceId=${call.conferenceId}`, {
+      StreamSid: STREAM_SID,
+      StreamEvent: 'stream-error',
+      StreamError: 'Stream - WebSocket - Connection Broken Pipe',
+    })
+    expect(await view(call)).toMatchObject({ agent: { status: 'waiting' } })
+    await openStream(call.conferenceId, token, call.agentCallSid)
+    await eventually('a second agent conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.status === 'active' && c.conversationId !== call.conversation.conversationId,
+      ),
+    )
+    expect((await conversationOf(call.conversation.conversationId))?.status).toBe('closed')
+    // The old conversation's close, arriving late, is not the new bridge's failure.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await view(call)).toMatchObject({ agent: { status: 'ready', reconnects: 0 } })
+  })
+
+  it("plays the agent's greeting after a resume when the call never heard it", async () => {
+    const agentId = await registerAgent({ firstMessage: 'Welcome!' })
+    const conferenceId = await startConference(agentId)
+    const leg = await answerAgentLeg(conferenceId)
+    // Nobody has joined: the bridge holds the agent back, and the stream breaks meanwhile.
+    const first = await openStream(conferenceId, leg.streamToken ?? '', leg.callSid)
+    await eventually(
+      'the stream live',
+      async () => (await view({ conferenceId }))?.stream.status === 'live',
+    )
+    first.socket.close(1011, 'connection reset')
+    const twiml = await streamEnded(conferenceId, leg.callSid)
+    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
+    if (!token) throw new Error(`no new stream in ${twiml}`)
+    await hostJoins(conferenceId)
+    const second = await openStream(conferenceId, token, leg.callSid)
+    await eventually('the greeting played', () => second.ofEvent('media').length > 0)
+    expect((await view({ conferenceId }))?.stats?.repeatedGreetingDropped).toBe(0)
+  })
+
+  it('ends the leg for a call already over, or an unsigned ask; an end meanwhile leaves no stream awaited', async () => {
+    const call = await liveCall()
+    call.stream.socket.close(1011, 'connection reset')
+    await eventually(
+      'the conversation to close',
+      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
+    )
+    const path = `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}`
+    const completed = { CallSid: call.agentCallSid, CallStatus: 'completed' }
+    expect(await (await twilioPost(path, completed)).text()).toMatch(/<Hangup\/>/)
+    const unsigned = await twilioPost(path, { ...completed, CallStatus: 'in-progress' }, false)
+    expect(unsigned.status).toBe(403)
+    expect(await view(call)).toMatchObject({
+      agent: { status: 'ended' },
+      stream: { status: 'stopped' },
+    })
+    // Lost and resumed, then ended before the new stream came.
+    expect(await streamEnded(call.conferenceId, call.agentCallSid)).toContain('<Connect')
+    await api(`/api/twilio/conferences/${call.conferenceId}`, { method: 'DELETE' })
+    expect(await view(call)).toMatchObject({
+      status: 'ended',
+      stream: { status: 'stopped' },
+      agent: { status: 'ended' },
+    })
   })
 
   it('ends the agent leg with its stream when the agent hung up, or for a call that is not the agent', async () => {

@@ -24,7 +24,7 @@ import {
 } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
 import { MediaBridge } from './bridge.ts'
-import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
+import type { BridgeAction, BridgeEvent, BridgeStats } from './bridge-types.ts'
 import {
   newRecord,
   type ParticipantView,
@@ -147,8 +147,6 @@ export class ConferenceRoom extends DurableObject<Env> {
    * sends to (a refused one is let go; one that outlived its bridge is closed).
    */
   #twilio: WebSocket | undefined
-  /** The stream socket was closed by us (the bridge's decision), so its end is no loss. */
-  #closedTwilio = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
   /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
@@ -235,6 +233,9 @@ export class ConferenceRoom extends DurableObject<Env> {
       if (!stillOnTwilio) this.#leaveEveryone(record.endedAt)
       const ringing = this.#callOffPendingDials()
       this.#feed({ type: 'end', reason })
+      // No bridge to say so (its stream never came, or a lost one's successor has not):
+      // an ended call awaits no stream and has no agent on it.
+      if (!this.#bridge) this.#noStreamEver(record)
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
       await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
@@ -493,6 +494,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!agent || agent.callSid !== callSid || !isActive(agent)) {
       return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
     }
+    // Twilio's question may overtake the broken socket's close: a stream Twilio says has
+    // ended while the bridge still has it live was not ended by us, nor by Twilio's stop.
+    if (this.#bridge?.stream.status === 'live') this.#streamWasLost()
     if (!record.streamLost) {
       return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
     }
@@ -503,8 +507,10 @@ export class ConferenceRoom extends DurableObject<Env> {
     record.streamLost = undefined
     record.streamResumes = resumes
     record.streamToken = randomToken()
-    // The lost stream's bridge is over: the new stream gets a bridge of its own.
+    // The lost stream's bridge is over: the new stream gets a bridge of its own, and the
+    // call's counts so far are kept beside it.
     this.#dropBridge()
+    record.statsBefore = record.stats
     record.stream = { status: 'awaiting' }
     record.agent = { ...record.agent, status: 'waiting', speaking: false, error: undefined }
     this.#log(
@@ -769,6 +775,11 @@ export class ConferenceRoom extends DurableObject<Env> {
   streamEvent(params: Params): void {
     if (!this.#record) return
     const event = params.StreamEvent ?? 'unknown'
+    // About a stream lost before this one (its end reported late): not this stream's news.
+    if (params.StreamSid && this.#record.lostStreams?.includes(params.StreamSid)) {
+      this.#log('info', `Twilio stream event ${event} for an earlier stream ${params.StreamSid}`)
+      return
+    }
     if (event !== 'stream-error') {
       this.#log('info', `Twilio stream event ${event}`)
       return
@@ -880,7 +891,6 @@ export class ConferenceRoom extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server, ['twilio'])
     this.#twilio = server
-    this.#closedTwilio = false
     // After a refused stream the bridge, still awaiting its start, takes this one.
     if (!this.#bridge) this.#openBridge(record)
     this.#feed({ type: 'twilio_opened' })
@@ -892,7 +902,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       {
         conferenceId: record.conferenceId,
         initiation: conversationInitiation(agentInitiation(this.env)),
-        resumed: (record.streamResumes ?? 0) > 0,
+        // Only a call that has heard the agent: its greeting would be a repeat.
+        resumed: record.transcript.some((entry) => entry.role === 'agent'),
       },
       new Transcript(record.transcript),
     )
@@ -950,9 +961,9 @@ export class ConferenceRoom extends DurableObject<Env> {
   #streamGone(socket: WebSocket, code: number, reason: string): void {
     if (!this.ctx.getTags(socket).includes('twilio')) return
     if (socket === this.#twilio) {
-      // Live until now, and not closed by us: Twilio's end broke (a network fault) rather
-      // than the call or the bridge ending it.
-      if (!this.#closedTwilio && this.#bridge?.stream.status === 'live') this.#streamWasLost()
+      // Live until now: Twilio's end broke (a network fault). Every close of ours, and
+      // Twilio's `stop`, end the bridge's stream in the same step as they happen.
+      if (this.#bridge?.stream.status === 'live') this.#streamWasLost()
       this.#feed({ type: 'twilio_closed', code, reason })
       this.#localStreamGone('the page hung up')
     } else if (!this.#bridge) {
@@ -988,7 +999,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.endedAt || record.stream.status !== 'live') return
     this.#log('warn', 'the room restarted during the call; its agent stream is gone')
     record.stream = { ...record.stream, status: 'stopped' }
-    if (!record.local) record.streamLost = true
+    if (!record.local) this.#markLost(record, record.stream.streamSid)
     // An agent shown unavailable keeps why: the restart (a room with no agent socket and a
     // quiet stream may hibernate) is not what stopped it.
     if (record.agent.status !== 'unavailable') {
@@ -1003,12 +1014,24 @@ export class ConferenceRoom extends DurableObject<Env> {
     else this.#save()
   }
 
+  #noStreamEver(record: RoomRecord): void {
+    if (record.stream.status === 'awaiting') record.stream = { ...record.stream, status: 'stopped' }
+    if (record.agent.status !== 'unavailable') {
+      record.agent = { ...record.agent, status: 'ended', speaking: false }
+    }
+  }
+
+  #markLost(record: RoomRecord, streamSid: string | undefined): void {
+    record.streamLost = true
+    if (streamSid) record.lostStreams = [...(record.lostStreams ?? []), streamSid].slice(-5)
+  }
+
   /** Twilio may carry the agent leg on with a new stream (see `resumeAgentLeg`). */
   #streamWasLost(): void {
     const record = this.#record
     if (!record || record.local || record.endedAt) return
     this.#log('warn', 'the agent stream was lost; Twilio may ask to go on with a new one')
-    record.streamLost = true
+    this.#markLost(record, this.#bridge?.stream.streamSid)
   }
 
   /** Lets go of the bridge, its agent connection and its timer, for a new stream's bridge. */
@@ -1061,12 +1084,10 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#twilio?.send(action.data)
         return
       case 'twilio_close':
-        this.#closedTwilio = true
         this.#twilio?.close(action.code, action.reason)
         this.#localStreamGone(action.reason)
         return
       case 'twilio_let_go':
-        this.#closedTwilio = true
         if (this.#twilio) closeQuietly(this.#twilio, action.code, action.reason)
         this.#twilio = undefined
         return
@@ -1116,7 +1137,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     record.agent = bridge.agent
     record.stream = bridge.stream
     record.transcript = [...bridge.transcript.entries]
-    record.stats = structuredClone(bridge.stats)
+    record.stats = record.statsBefore
+      ? addStats(record.statsBefore, bridge.stats)
+      : structuredClone(bridge.stats)
     return record
   }
 
@@ -1219,3 +1242,18 @@ function closeQuietly(socket: WebSocket, code: number, reason: string): void {
 
 const describeError = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error)
+
+/** The counts of two streams' bridges in one call, added up. */
+function addStats(before: BridgeStats, now: BridgeStats): BridgeStats {
+  const sum = structuredClone(now)
+  for (const key of Object.keys(sum) as (keyof BridgeStats)[]) {
+    const value = before[key]
+    if (typeof value === 'number') (sum[key] as number) += value
+  }
+  for (const kind of ['invalid', 'ignored'] as const) {
+    for (const [name, count] of Object.entries(before[kind] ?? {})) {
+      sum[kind][name] = (sum[kind][name] ?? 0) + count
+    }
+  }
+  return sum
+}

@@ -29,6 +29,10 @@ describe('GET /api/health', () => {
   it('warns that any number may be dialled while DIAL_ALLOWLIST is unset, and Twilio can dial', async () => {
     expect(await warningsWith({})).toMatch(/DIAL_ALLOWLIST is not set: the API may dial any/)
     expect(await warningsWith({ DIAL_ALLOWLIST: '+1' })).not.toMatch(/DIAL_ALLOWLIST/)
+    // Invalid, it refuses every dial, and says so as a problem, not that any may be dialled.
+    const invalid = await warningsWith({ DIAL_ALLOWLIST: '1,44' })
+    expect(invalid).toMatch(/DIAL_ALLOWLIST must be comma-separated E\.164 prefixes/)
+    expect(invalid).not.toMatch(/may dial any/)
     // Without a caller ID nothing can be dialled: no warning about what may be.
     expect(await warningsWith({ TWILIO_PHONE_NUMBER: '' })).not.toMatch(/DIAL_ALLOWLIST/)
   })

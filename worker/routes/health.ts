@@ -17,7 +17,9 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
         ? `${s.problem}: ${s.disables} is off until it is fixed.`
         : 'APP_ACCESS_KEY is not set: the JSON API answers only on this machine (localhost). Set it to use the page from anywhere else.',
     )
-  if (canDial(settings) && !settingPresent(settings, 'DIAL_ALLOWLIST')) {
+  // Unset, not invalid: an invalid allow-list refuses every dial (config.ts).
+  const allowlist = settings.find((s) => s.name === 'DIAL_ALLOWLIST')
+  if (canDial(settings) && !allowlist?.present) {
     warnings.push(
       "DIAL_ALLOWLIST is not set: the API may dial any valid number, at your Twilio account's cost. Set it to the prefixes you mean to call, e.g. +1,+44.",
     )

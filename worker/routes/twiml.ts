@@ -47,8 +47,11 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     // connection broke) goes on with a new stream; any other end ends the leg.
     const conferenceId = c.req.query('conferenceId')
     if (!isConferenceId(conferenceId)) return xml(hangUpTwiml())
+    // A call already over (hung up, removed) has no leg to go on with.
+    const params = c.get('twilioParams')
+    if (params.get('CallStatus') !== 'in-progress') return xml(hangUpTwiml())
     try {
-      const callSid = c.get('twilioParams').get('CallSid') ?? ''
+      const callSid = params.get('CallSid') ?? ''
       const resumed = await roomFor(c.env, conferenceId).resumeAgentLeg(callSid)
       if (!resumed.ok) {
         console.info(

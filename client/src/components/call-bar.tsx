@@ -35,10 +35,19 @@ export function CallBar(props: CallBarProps) {
   // what it does, and a retry of an end that Twilio refused are not.
   const others = othersOnCall(room, props.you)
   const [confirming, setConfirming] = useState(false)
+  // Asked only while it means something: the others may leave, or the call end, meanwhile.
+  const asking = confirming && others > 0 && !ended
   const confirm = useRef<HTMLButtonElement>(null)
+  const endButton = useRef<HTMLButtonElement>(null)
+  const asked = useRef(false)
   useEffect(() => {
-    if (confirming) confirm.current?.focus()
-  }, [confirming])
+    // The keyboard goes to the question, and back to the button that asked it.
+    if (asking) confirm.current?.focus()
+    else if (asked.current) endButton.current?.focus()
+    // A question overtaken is dropped, not asked again should someone else join later.
+    if (!asking) setConfirming(false)
+    asked.current = asking
+  }, [asking])
   const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
   // Shown in place of the form that started the call: where keyboard focus goes next.
@@ -95,17 +104,18 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && !confirming && (
+        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && !asking && (
           <button
             type="button"
             class="danger secondary"
+            ref={endButton}
             disabled={end.pending}
             onClick={() => (others > 0 && !ended ? setConfirming(true) : void end.run())}
           >
             End conference for everyone
           </button>
         )}
-        {confirming && !ended && (
+        {asking && (
           // biome-ignore lint/a11y/useSemanticElements: a group of two buttons, not a form's fieldset
           <div class="confirm" role="group" aria-label="End the conference for everyone?">
             <span>
