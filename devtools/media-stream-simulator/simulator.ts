@@ -168,6 +168,16 @@ export class MediaStreamSimulator {
     await this.closed
   }
 
+  /**
+   * The connection breaks with no `stop` (a network fault, the server restarting under it):
+   * the socket goes at once, without a closing handshake.
+   */
+  async drop(): Promise<void> {
+    this.#halt()
+    this.#socket.terminate()
+    await this.closed
+  }
+
   #sendFrame(payload: string, timestamp: number): void {
     this.sentAt.push(this.#now())
     this.#send(this.#messages.media(payload, timestamp))

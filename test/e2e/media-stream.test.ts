@@ -13,11 +13,13 @@ import {
 } from '../../devtools/elevenlabs-standin/control.ts'
 import {
   openAgentStream,
+  readStreamTwiml,
   startAgentCall,
   type WorkerUnderTest,
 } from '../../devtools/media-stream-simulator/call-setup.ts'
 import { silentPayloads, toPayloads } from '../../devtools/media-stream-simulator/framing.ts'
 import type { MediaStreamSimulator } from '../../devtools/media-stream-simulator/simulator.ts'
+import { twilioPost } from '../../devtools/media-stream-simulator/twilio-requests.ts'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { startProductWorker } from './product-worker.ts'
 import { matchSignals } from './signal-match.ts'
@@ -66,7 +68,7 @@ async function liveCall() {
   // forwards each frame as it comes instead of holding it for the agent.
   await elevenLabs.sendPing(conversationId)
   await elevenLabs.waitForConversation({ conversationId }, (record) => record.pongs.count > 0)
-  return { conversationId, stream, conferenceId: call.conferenceId }
+  return { agentId, conversationId, stream, call, conferenceId: call.conferenceId }
 }
 
 const mediaPayloads = (stream: MediaStreamSimulator) =>
@@ -166,6 +168,38 @@ describe('a pause in what Twilio sends', () => {
     expect(room.stats.paddedMs).toBeGreaterThanOrEqual(980)
     expect(room.stats.paddedMs).toBeLessThan(1100)
     await stream.stop()
+  })
+})
+
+describe('a stream whose connection breaks', () => {
+  it('goes on with a new stream when Twilio asks what next, through wrangler dev', async () => {
+    const { agentId, conversationId, stream, call } = await liveCall()
+    await stream.drop()
+    // Twilio asks the stream's <Connect action>, signed as it signs every webhook.
+    const res = await twilioPost(
+      target,
+      `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}`,
+      { AccountSid: target.accountSid, CallSid: call.callSid, CallStatus: 'in-progress' },
+    )
+    expect(res.status).toBe(200)
+    const next = readStreamTwiml(await res.text())
+    expect(next.customParameters.streamToken).not.toBe(call.customParameters.streamToken)
+    const again = await openAgentStream(target, { ...call, ...next })
+    const resumed = await elevenLabs.waitForConversation(
+      { agentId },
+      (record) => record.status === 'active' && record.conversationId !== conversationId,
+      10_000,
+    )
+    expect((await elevenLabs.conversations({ conversationId }))[0]?.status).toBe('closed')
+    // The new conversation hears the call.
+    await again.play(toPayloads(SPEECH).slice(0, 25))
+    const heard = await elevenLabs.waitForConversation(
+      { conversationId: resumed.conversationId },
+      (record) => record.received.audioMs >= 400,
+      10_000,
+    )
+    expect(heard.status).toBe('active')
+    await again.stop()
   })
 })
 
