@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { Hono } from 'hono'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import type { Env } from '../config.ts'
 import { bodySha256, formParams, twilioSignature } from './signature.ts'
@@ -59,6 +59,27 @@ describe('verifyTwilioSignature', () => {
     expect(signedForLocalUrl.status).toBe(403)
     const signedForPublicUrl = await signedForm('/hooks/voice', { CallSid: 'CA1' })
     expect(signedForPublicUrl.status).toBe(200)
+  })
+
+  it('logs a refusal with the URL checked, and the host reached when it is not this machine', async () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    await signedForm('/hooks/voice', { CallSid: 'CA1' }, `${LOCAL_BASE}/hooks/voice`)
+    expect(warned).toHaveBeenLastCalledWith(
+      `refused a request not signed for ${PUBLIC_BASE}/hooks/voice: check WEBHOOK_BASE_URL and TWILIO_AUTH_TOKEN`,
+    )
+    // Deployed under another name than WEBHOOK_BASE_URL's: the log names the one Twilio used.
+    const res = await app.request(
+      'https://conference-ai-bridge.example.workers.dev/hooks/voice',
+      { method: 'POST', headers: { 'x-twilio-signature': 'AAAA' } },
+      env,
+    )
+    expect(res.status).toBe(403)
+    expect(warned).toHaveBeenLastCalledWith(
+      expect.stringContaining(
+        '(the request came to https://conference-ai-bridge.example.workers.dev)',
+      ),
+    )
+    warned.mockRestore()
   })
 
   it("checks forms whose field names are Object.prototype's, rather than failing", async () => {
