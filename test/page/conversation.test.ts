@@ -154,11 +154,7 @@ describe('a conversation', () => {
   it('asks before ending the conference for others on the call, and keeps it going if told to', async () => {
     const { page, api } = await harness.open()
     const withPhone = aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] })
-    api.on(
-      'POST',
-      '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room: withPhone, warnings: [] }, 201),
-    )
+    api.startsWith(withPhone)
     await startConversation(page)
     const end = page.getByRole('button', { name: 'End conference for everyone' })
     await end.click()
@@ -179,11 +175,7 @@ describe('a conversation', () => {
   it('drops the question when the conference ends meanwhile, offering the retry it needs', async () => {
     const { page, api, events } = await harness.open()
     const withPhone = aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] })
-    api.on(
-      'POST',
-      '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room: withPhone, warnings: [] }, 201),
-    )
+    api.startsWith(withPhone)
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
     await page.getByRole('button', { name: 'End conference for everyone' }).click()
@@ -263,11 +255,7 @@ describe('a conversation', () => {
     const { page, api } = await harness.open()
     // END_CONFERENCE_ON_HOST_EXIT (the default): this page, the first in, is the host.
     const hosted = aRoom({ endsWithHost: true, hostLabel: `web-${IDENTITY}` })
-    api.on(
-      'POST',
-      '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room: hosted, warnings: [] }, 201),
-    )
+    api.startsWith(hosted)
     await startConversation(page)
     const hangUp = page.getByRole('button', { name: 'Hang up and end the call for everyone' })
     await hangUp.waitFor()
@@ -283,11 +271,7 @@ describe('a conversation', () => {
   it("lets a guest hang up without ending the host's conference", async () => {
     const { page, api } = await harness.open()
     const guest = aRoom({ endsWithHost: true, hostLabel: 'web-someone_else' })
-    api.on(
-      'POST',
-      '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room: guest, warnings: [] }, 201),
-    )
+    api.startsWith(guest)
     await startConversation(page)
     await page.getByRole('button', { name: 'Hang up', exact: true }).click()
     await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()

@@ -4,7 +4,7 @@
  * request is recorded for the tests to inspect.
  */
 import type { Page, WebSocketRoute } from 'playwright-core'
-import type { Health, RoomEventMessage } from '../../client/src/api/wire.ts'
+import type { Health, RoomEventMessage, RoomView } from '../../client/src/api/wire.ts'
 import { aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
 
 export interface RecordedRequest {
@@ -52,15 +52,20 @@ export class FakeApi {
         expiresAt: '2026-01-01T11:00:00.000Z',
       }),
     )
-    this.on(
-      'POST',
-      '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room: aRoom(), warnings: [] }, 201),
-    )
+    this.startsWith(aRoom())
     this.on(
       'DELETE',
       CONFERENCE_PATH,
       ok(aRoom({ status: 'ended', endedReason: 'ended through the API' })),
+    )
+  }
+
+  /** Has start-conference answer with `room`, as the worker does for a new conference. */
+  startsWith(room: RoomView): void {
+    this.on(
+      'POST',
+      '/api/twilio/start-conference',
+      ok({ conferenceId: CONFERENCE_ID, room, warnings: [] }, 201),
     )
   }
 
