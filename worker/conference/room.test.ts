@@ -402,7 +402,7 @@ describe('the media bridge in a conference room', () => {
       StreamEvent: 'stream-error',
       StreamError: 'Stream - WebSocket - Connection Broken Pipe',
     })
-    expect(await view(call)).toMatchObject({ agent: { status: 'waiting' } })
+    expect(await view(call)).toMatchObject({ agent: { status: 'reconnecting' } })
     await openStream(call.conferenceId, token, call.agentCallSid)
     await eventually('a second agent conversation', async () =>
       (await elevenLabs().conversations({ agentId: call.agentId })).find(

@@ -512,7 +512,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#dropBridge()
     record.statsBefore = record.stats
     record.stream = { status: 'awaiting' }
-    record.agent = { ...record.agent, status: 'waiting', speaking: false, error: undefined }
+    record.agent = { ...record.agent, status: 'reconnecting', speaking: false, error: undefined }
     this.#log(
       'info',
       `the agent leg goes on with a new stream (${resumes} of ${MAX_STREAM_RESUMES})`,
