@@ -2,7 +2,8 @@
  * Makes the stand-in's status callbacks the way Twilio makes them: a form request signed
  * with the account's auth token over the URL it calls (X-Twilio-Signature, computed by the
  * official `twilio` package, not by the worker's own code), one at a time per conference, in
- * the order they happened, each after the REST answer that caused it.
+ * the order they happened, each after the REST answer that caused it (or, for conferences
+ * a test names, before it: `answerAfter`).
  *
  * Twilio promises no order ("may arrive out of order", which is why each callback carries a
  * SequenceNumber), so a test can also hold a conference's callbacks back and release them
@@ -41,6 +42,10 @@ export class Callbacks {
   readonly #held = new Map<string, Array<() => void>>()
   /** While a REST operation runs: its answer, which its callbacks wait for. */
   #replied: Promise<unknown> | undefined
+  /** Conferences (friendly names) whose callbacks go out before the REST answer. */
+  readonly #first = new Set<string>()
+  /** While a REST operation runs: deliveries its answer waits for (see `answerAfter`). */
+  #answerAwaits: Promise<void>[] | undefined
   #nextId = 1
 
   addTunnel({ publicBase, localBase }: Tunnel): void {
@@ -61,13 +66,27 @@ export class Callbacks {
    * the request that caused an event before it reports the event. Operations are synchronous,
    * so what `send` sees while this runs is theirs, not a timer's.
    */
-  causedBy<T>(replied: Promise<unknown>, operation: () => T): T {
+  causedBy<T>(
+    replied: Promise<unknown>,
+    operation: () => T,
+  ): { result: T; delivered: Promise<unknown> } {
     this.#replied = replied
+    this.#answerAwaits = []
     try {
-      return operation()
+      return { result: operation(), delivered: Promise.all(this.#answerAwaits) }
     } finally {
       this.#replied = undefined
+      this.#answerAwaits = undefined
     }
+  }
+
+  /**
+   * From now on, the callbacks a REST operation causes about conferences of this friendly
+   * name are delivered before its answer is sent: Twilio's callbacks may overtake its
+   * answers (nothing orders the two), which a receiver must survive.
+   */
+  answerAfter(conference: string): void {
+    this.#first.add(conference)
   }
 
   /** Holds back the callbacks made from now on about conferences named `conference`. */
@@ -101,11 +120,13 @@ export class Callbacks {
     }
     this.#records.push(record)
     if (this.#records.length > MAX_RECORDED) this.#records.shift()
-    const replied = this.#replied
+    const first = this.#first.has(friendlyName)
+    const replied = first ? undefined : this.#replied
     const queue = () => {
       const queued = (this.#queues.get(conferenceSid) ?? Promise.resolve())
         .then(() => replied)
         .then(() => this.#deliver(record, target))
+      if (first) this.#answerAwaits?.push(queued)
       this.#queues.set(conferenceSid, queued)
       void queued.then(() => {
         if (this.#queues.get(conferenceSid) === queued) this.#queues.delete(conferenceSid)

@@ -51,6 +51,10 @@ export async function control(
       return scripted(body, heldProblem, ({ conference }: Held) => {
         standin.callbacks.hold(conference)
       })
+    case 'POST /__standin/callbacks/first':
+      return scripted(body, heldProblem, ({ conference }: Held) => {
+        standin.callbacks.answerAfter(conference)
+      })
     case 'POST /__standin/callbacks/release': {
       let released = 0
       const reply = scripted(body, heldProblem, ({ conference, order }: Held) => {

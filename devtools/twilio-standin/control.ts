@@ -205,6 +205,14 @@ export class TwilioStandinControl {
     await this.#call('POST', '/__standin/callbacks/hold', { conference })
   }
 
+  /**
+   * From now on, a REST request's callbacks about conferences of this friendly name are
+   * delivered before its answer is sent, as Twilio's may overtake its answers.
+   */
+  async callbacksBeforeAnswers(conference: string): Promise<void> {
+    await this.#call('POST', '/__standin/callbacks/first', { conference })
+  }
+
   /** Delivers what was held, one at a time in `order`, and stops holding; answers how many. */
   async releaseCallbacks(conference: string, order: CallbackOrder = 'as-made'): Promise<number> {
     const response = await this.#call('POST', '/__standin/callbacks/release', { conference, order })

@@ -51,7 +51,11 @@ export async function answer(exchange: Exchange): Promise<Answer> {
   if (fault?.delayMs) await sleep(fault.delayMs, undefined, { signal: exchange.closing })
   if (fault?.status) return faultReply(fault)
   if (!target) return notFound(path)
-  return exchange.callbacks.causedBy(exchange.replied, () => operate(exchange, target))
+  const { result, delivered } = exchange.callbacks.causedBy(exchange.replied, () =>
+    operate(exchange, target),
+  )
+  await delivered
+  return result
 }
 
 function operate({ method, path, form, account }: Exchange, { resource, values }: Target): Reply {

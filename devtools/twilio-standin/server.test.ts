@@ -564,6 +564,27 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     expect(await control.releaseCallbacks(name)).toBe(0)
   })
 
+  it("delivers a request's callbacks before its answer for a conference named so", async () => {
+    const { base, received } = await tunnelledReceiver()
+    const name = uniqueConference()
+    await control.callbacksBeforeAnswers(name)
+    const agent = await addParticipant(name, withCallbacks(base))
+    // The answer came after every callback it caused was delivered and answered.
+    expect(eventsOf(received, agent.call_sid)).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'participant-join',
+    ])
+    const recorded = await control.callbacks({ conference: name })
+    expect(recorded.every((callback) => callback.status === 204)).toBe(true)
+    // Other conferences keep Twilio's usual order: answer first.
+    const other = uniqueConference()
+    const held = await tunnelledReceiver({ answerAfterMs: 200 })
+    await addParticipant(other, withCallbacks(held.base))
+    expect(held.received.length).toBeLessThanOrEqual(1)
+  })
+
   it('reports mute, unmute, hold and unhold when an update changes them', async () => {
     const { base, received } = await tunnelledReceiver()
     const { conference_sid } = await addParticipant(uniqueConference(), withCallbacks(base))
@@ -1049,6 +1070,7 @@ describe('Twilio stand-in: scripted phones', () => {
     for (const held of [{}, { conference: '' }, { conference: 'c', order: 'shuffled' }]) {
       expect((await post('callbacks/release', held)).status).toBe(400)
     }
+    expect((await post('callbacks/first', { conference: '' })).status).toBe(400)
     expect((await post('callbacks/hold', { conference: 42 })).status).toBe(400)
   })
 })

@@ -175,6 +175,22 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     expect(phone?.error).toBeUndefined()
   })
 
+  it("shows a phone joined, once, when Twilio's callbacks overtake the dial's answer", async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    await twilio.callbacksBeforeAnswers(conferenceId)
+    const number = unusedNumber()
+    // Its join reaches the worker while the worker still waits for Twilio's answer.
+    const dialled = await dial(conferenceId, number)
+    const joined = await shown(conferenceId, dialled.label, 'joined')
+    expect(joined).toMatchObject({ kind: 'phone', phoneNumber: number, callSid: dialled.callSid })
+    const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
+    expect(room.participants.filter((p) => p.kind === 'phone')).toHaveLength(1)
+    const callbacks = await twilio.callbacks({ conference: conferenceId, callSid: dialled.callSid })
+    expect(callbacks.map((callback) => [callback.event, callback.status])).toEqual(
+      ANSWERED_THEN_GONE.slice(0, 4),
+    )
+  })
+
   it.each([
     ['busy', 'busy'],
     ['no-answer', 'no answer'],
