@@ -318,12 +318,30 @@ describe('a conversation', () => {
     await notice.waitFor({ state: 'detached' })
   })
 
-  it('does not call a call the server ended a dropped one', async () => {
+  it('does not call a call the server ended a dropped one, and offers Rejoin once the room has had time to say why', async () => {
     const { page } = await harness.open()
+    await page.clock.install()
     await startConversation(page)
     await playCallEvent(page, { type: 'disconnected' })
-    await page.getByRole('status').filter({ hasText: 'Your call ended' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Your call ended.' }).waitFor()
     expect(await page.getByText('dropped').count()).toBe(0)
+    const rejoin = page.getByRole('button', { name: 'Rejoin' })
+    expect(await rejoin.count()).toBe(0)
+    // No word from the room: the conference goes on without this page.
+    await page.clock.fastForward(2500)
+    await rejoin.waitFor()
+    await page.getByRole('status').filter({ hasText: 'Rejoin to come back' }).waitFor()
+  })
+
+  it('says the conversation ended, with no Rejoin on the way, when the server ended the call with it', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    await playCallEvent(page, { type: 'disconnected' })
+    await page.getByRole('status').filter({ hasText: 'Your call ended.' }).waitFor()
+    events.send({ type: 'update', room: anUpdate(aRoom({ status: 'ended' })) })
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    expect(await page.getByText('Rejoin').count()).toBe(0)
   })
 
   it("shows the start's warnings, such as a number that could not be dialled", async () => {

@@ -48,6 +48,16 @@ export function CallBar(props: CallBarProps) {
     if (!asking) setConfirming(false)
     asked.current = asking
   }, [asking])
+  // A call the server ended: the room's next update most often says why (the conference
+  // ended, the host took them out). Rejoining is offered once it has had time to come.
+  const serverEnded = call.phase === 'ended' && !call.hungUp && !call.dropped && !ended
+  const [settled, setSettled] = useState(false)
+  useEffect(() => {
+    setSettled(false)
+    if (!serverEnded) return
+    const timer = setTimeout(() => setSettled(true), SERVER_END_GRACE_MS)
+    return () => clearTimeout(timer)
+  }, [serverEnded])
   const rejoin = useAction(async () => props.onRejoin?.())
   const error = end.error ?? rejoin.error ?? call.error
   // Shown in place of the form that started the call: where keyboard focus goes next.
@@ -57,7 +67,7 @@ export function CallBar(props: CallBarProps) {
     <section class="card call-bar" aria-label="Your call" tabIndex={-1} ref={bar}>
       <div class="call-line">
         <p class="call-status" role="status">
-          {callStatus(call, room, hostEndsIt)}
+          {callStatus(call, room, hostEndsIt, !serverEnded || settled)}
         </p>
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
@@ -98,7 +108,7 @@ export function CallBar(props: CallBarProps) {
             Hang up
           </button>
         )}
-        {!onCall && !ended && props.onRejoin && (
+        {!onCall && !ended && props.onRejoin && (!serverEnded || settled) && (
           <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
             Rejoin
           </button>
@@ -184,7 +194,15 @@ function othersOnCall(room: RoomView, you: string): number {
 export const endsWithYou = (room: RoomView, you: string): boolean =>
   !room.local && room.endsWithHost === true && (room.hostLabel ?? you) === you
 
-function callStatus(call: CallState, room: RoomView, hostEndsIt: boolean): string {
+/** How long a call the server ended waits for the room to say why before offering Rejoin. */
+const SERVER_END_GRACE_MS = 2000
+
+function callStatus(
+  call: CallState,
+  room: RoomView,
+  hostEndsIt: boolean,
+  rejoinOffered: boolean,
+): string {
   if (room.status === 'ended') {
     return `Conversation ended${room.endedReason ? ` (${room.endedReason})` : ''}.`
   }
@@ -208,8 +226,7 @@ function callStatus(call: CallState, room: RoomView, hostEndsIt: boolean): strin
       // Not the person's doing: the connection, or the server (the conference ending, or
       // the host removing them, of which the room's next update tells).
       if (hostEndsIt) return 'Your call ended, and the conversation with it.'
-      return call.dropped
-        ? 'Your call dropped; the conference goes on. Rejoin to come back.'
-        : 'Your call ended. Rejoin to come back.'
+      if (call.dropped) return 'Your call dropped; the conference goes on. Rejoin to come back.'
+      return rejoinOffered ? 'Your call ended. Rejoin to come back.' : 'Your call ended.'
   }
 }
