@@ -57,6 +57,17 @@ describe('configuration', () => {
     expect(() => dialAllowlist({ ...env, DIAL_ALLOWLIST: ' , ' })).toThrow(ApiError)
   })
 
+  it('refuses a WEBHOOK_BASE_URL with a user name or password, which TwiML and refusals would show', () => {
+    const problem = (value: string) =>
+      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
+        ?.problem
+    expect(problem('https://twilio:s3cret@bridge.example.test')).toBe(
+      'WEBHOOK_BASE_URL must not carry a user name or password',
+    )
+    expect(problem('http://bridge.example.test')).toMatch(/must be the public https/)
+    expect(problem('https://bridge.example.test/path@x')).toBeUndefined()
+  })
+
   it('writes the public base URL as Twilio is given it: no trailing slash, scheme in lower case', () => {
     expect(webhookBaseUrl({ ...env, WEBHOOK_BASE_URL: 'HTTPS://Bridge.example.test/' })).toBe(
       'https://Bridge.example.test',

@@ -137,8 +137,12 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   WEBHOOK_BASE_URL: {
     required: true,
     disables: 'TwiML stream URLs, status callbacks and Twilio signature checks',
-    // Twilio calls webhooks on the public URL and accepts only wss:// media streams.
-    check: url(['https:'], 'must be the public https:// URL Twilio reaches this worker at'),
+    // Twilio calls webhooks on the public URL and accepts only wss:// media streams. No
+    // user:password in it: the worker checks Twilio's signature instead, and the URL is
+    // written in TwiML and in what a refused request is told.
+    check: (value) =>
+      url(['https:'], 'must be the public https:// URL Twilio reaches this worker at')(value) ??
+      (/^https:\/\/[^/]*@/i.test(value) ? 'must not carry a user name or password' : undefined),
   },
   ELEVENLABS_API_KEY: {
     required: true,

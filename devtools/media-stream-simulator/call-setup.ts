@@ -30,6 +30,8 @@ export interface AgentCall {
   streamPath: string
   /** The TwiML's `<Parameter>`s: conferenceId, role and the one-time streamToken. */
   customParameters: Record<string, string>
+  /** The path and query of the TwiML's `<Connect action>`, asked once the stream ends. */
+  actionPath?: string
 }
 
 export async function startAgentCall(
@@ -91,7 +93,9 @@ async function startConference(worker: WorkerUnderTest, agentId?: string): Promi
 }
 
 /** The `<Connect><Stream>` of the agent leg's TwiML: where to connect and what to send in `start`. */
-export function readStreamTwiml(twiml: string): Pick<AgentCall, 'streamPath' | 'customParameters'> {
+export function readStreamTwiml(
+  twiml: string,
+): Pick<AgentCall, 'streamPath' | 'customParameters' | 'actionPath'> {
   const url = /<Stream\b[^>]*\burl="([^"]+)"/.exec(twiml)?.[1]
   if (!url) throw new Error(`the agent leg's TwiML has no <Stream url>: ${twiml}`)
   const customParameters: Record<string, string> = {}
@@ -100,7 +104,13 @@ export function readStreamTwiml(twiml: string): Pick<AgentCall, 'streamPath' | '
   )) {
     customParameters[unescapeXml(name)] = unescapeXml(value)
   }
-  return { streamPath: new URL(unescapeXml(url)).pathname, customParameters }
+  const action = /<Connect\b[^>]*\baction="([^"]+)"/.exec(twiml)?.[1]
+  const actionUrl = action ? new URL(unescapeXml(action)) : undefined
+  return {
+    streamPath: new URL(unescapeXml(url)).pathname,
+    customParameters,
+    ...(actionUrl && { actionPath: actionUrl.pathname + actionUrl.search }),
+  }
 }
 
 /**

@@ -52,7 +52,7 @@ export async function control(
         standin.callbacks.hold(conference)
       })
     case 'POST /__standin/callbacks/first':
-      return scripted(body, heldProblem, ({ conference }: Held) => {
+      return scripted(body, firstProblem, ({ conference }: Held) => {
         standin.callbacks.answerAfter(conference)
       })
     case 'POST /__standin/callbacks/release': {
@@ -133,6 +133,13 @@ const heldProblem = ({ conference, order }: Partial<Record<keyof Held, unknown>>
     ? 'name the conference (its friendly name) whose callbacks to hold or release'
     : order !== undefined && !ORDERS.includes(order as CallbackOrder)
       ? `order must be one of ${ORDERS.join(', ')}`
+      : undefined
+
+const firstProblem = ({ conference, ...rest }: Partial<Record<keyof Held, unknown>>) =>
+  typeof conference !== 'string' || conference === ''
+    ? 'name the conference (its friendly name) whose callbacks go before answers'
+    : Object.keys(rest).length > 0
+      ? 'only a conference may be named'
       : undefined
 
 const faultProblem = ({ pathContains }: Partial<Record<keyof Fault, unknown>>) =>

@@ -11,6 +11,9 @@ import type { Fault } from './control.ts'
 import { notFound, type Reply, twilioError } from './resources.ts'
 import type { Traffic } from './traffic.ts'
 
+/** How long an answer waits for the callbacks it lets go first (`callbacks/first`). */
+const FIRST_CALLBACKS_WAIT_MS = 2000
+
 /** A reply plus any headers a scripted fault adds (e.g. Retry-After). */
 export type Answer = Reply & { headers?: Record<string, string> }
 
@@ -54,7 +57,9 @@ export async function answer(exchange: Exchange): Promise<Answer> {
   const { result, delivered } = exchange.callbacks.causedBy(exchange.replied, () =>
     operate(exchange, target),
   )
-  await delivered
+  // Capped: a receiver that calls the API back while answering a callback would otherwise
+  // wait on callbacks queued behind the one it is answering.
+  await Promise.race([delivered, sleep(FIRST_CALLBACKS_WAIT_MS, undefined, { ref: false })])
   return result
 }
 

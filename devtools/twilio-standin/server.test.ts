@@ -585,6 +585,37 @@ describe('Twilio stand-in: status callbacks through a tunnel', () => {
     expect(held.received.length).toBeLessThanOrEqual(1)
   })
 
+  it('answers, after a bounded wait, a request whose callback receiver calls the API back', async () => {
+    const name = uniqueConference()
+    await control.callbacksBeforeAnswers(name)
+    let nested: number | undefined
+    const server = createServer(async (request, response) => {
+      let body = ''
+      for await (const chunk of request) body += chunk
+      const params = new URLSearchParams(body)
+      // Answering the join, the receiver mutes the participant: more callbacks, queued
+      // behind the one it is answering.
+      if (params.get('StatusCallbackEvent') === 'participant-join' && nested === undefined) {
+        nested = 0
+        const path = `Conferences/${params.get('ConferenceSid')}/Participants/${params.get('CallSid')}.json`
+        nested = (await twilio('POST', path, { Muted: 'true' })).status
+      }
+      response.writeHead(204).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const address = server.address()
+    const base = `https://standin-callback-${++receiverCount}.example.test`
+    const port = typeof address === 'object' && address ? address.port : 0
+    await control.addTunnel({ publicBase: base, localBase: `http://127.0.0.1:${port}` })
+    // Neither waits on the other for long: both are answered well inside the test's 5 s.
+    await addParticipant(name, withCallbacks(base))
+    await soon('the nested request to be answered', () => nested === 200)
+  })
+
   it('reports mute, unmute, hold and unhold when an update changes them', async () => {
     const { base, received } = await tunnelledReceiver()
     const { conference_sid } = await addParticipant(uniqueConference(), withCallbacks(base))

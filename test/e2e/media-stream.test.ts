@@ -176,11 +176,12 @@ describe('a stream whose connection breaks', () => {
     const { agentId, conversationId, stream, call } = await liveCall()
     await stream.drop()
     // Twilio asks the stream's <Connect action>, signed as it signs every webhook.
-    const res = await twilioPost(
-      target,
-      `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}`,
-      { AccountSid: target.accountSid, CallSid: call.callSid, CallStatus: 'in-progress' },
-    )
+    if (!call.actionPath) throw new Error("the agent's TwiML names no <Connect action>")
+    const res = await twilioPost(target, call.actionPath, {
+      AccountSid: target.accountSid,
+      CallSid: call.callSid,
+      CallStatus: 'in-progress',
+    })
     expect(res.status).toBe(200)
     const next = readStreamTwiml(await res.text())
     expect(next.customParameters.streamToken).not.toBe(call.customParameters.streamToken)

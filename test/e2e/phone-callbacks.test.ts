@@ -181,6 +181,8 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     const number = unusedNumber()
     // Its join reaches the worker while the worker still waits for Twilio's answer.
     const dialled = await dial(conferenceId, number)
+    // The dial's own answer already shows the join that overtook it.
+    expect(dialled.status).toBe('joined')
     const joined = await shown(conferenceId, dialled.label, 'joined')
     expect(joined).toMatchObject({ kind: 'phone', phoneNumber: number, callSid: dialled.callSid })
     const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView

@@ -61,11 +61,11 @@ export class FakeApi {
   }
 
   /** Has start-conference answer with `room`, as the worker does for a new conference. */
-  startsWith(room: RoomView): void {
+  startsWith(room: RoomView, warnings: string[] = []): void {
     this.on(
       'POST',
       '/api/twilio/start-conference',
-      ok({ conferenceId: CONFERENCE_ID, room, warnings: [] }, 201),
+      ok({ conferenceId: CONFERENCE_ID, room, warnings }, 201),
     )
   }
 

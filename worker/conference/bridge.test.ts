@@ -527,6 +527,16 @@ describe('messages of types the contract does not name', () => {
     expect(h.bridge.stats.invalid).toEqual({})
     expect(h.bridge.agent.status).toBe('ready')
   })
+
+  it("counts a type named like Object.prototype's properties as bad input, never as a key", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    for (const type of ['constructor', '__proto__', 'toString']) h.agent({ type })
+    expect(Object.keys(h.bridge.stats.ignored)).toEqual([])
+    expect(Object.getPrototypeOf(h.bridge.stats.ignored)).toBe(Object.prototype)
+    expect(h.bridge.stats.invalid).toEqual({ 'agent:invalid': 3 })
+  })
 })
 
 describe('lifecycle', () => {

@@ -59,7 +59,7 @@ const DEFAULTS = {
 }
 
 /** Distinct unknown agent message types counted in `stats.ignored`. */
-const MAX_IGNORED_TYPES = 20
+export const MAX_IGNORED_TYPES = 20
 
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
 const MARK_FALLBACK_MS = 750
@@ -804,6 +804,12 @@ export class MediaBridge {
 
   /** Counts a message of a type this bridge does not know; says so once per type. */
   #ignored(name: string): void {
+    // A name Object.prototype has (`constructor`, `__proto__`) cannot be a count's key, and
+    // no server of ElevenLabs' would invent it: bad input.
+    if (name in Object.prototype) {
+      this.#invalid('agent:invalid', `unknown type ${name}`)
+      return
+    }
     const count = this.stats.ignored[name]
     if (count !== undefined) {
       this.stats.ignored[name] = count + 1

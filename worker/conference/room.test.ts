@@ -429,8 +429,14 @@ describe('the media bridge in a conference room', () => {
     const twiml = await streamEnded(conferenceId, leg.callSid)
     const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
     if (!token) throw new Error(`no new stream in ${twiml}`)
-    await hostJoins(conferenceId)
     const second = await openStream(conferenceId, token, leg.callSid)
+    // Its stream back, the agent still waits for a person: it is reconnecting, not new.
+    await eventually(
+      'the new stream live',
+      async () => (await view({ conferenceId }))?.stream.status === 'live',
+    )
+    expect(await view({ conferenceId })).toMatchObject({ agent: { status: 'reconnecting' } })
+    await hostJoins(conferenceId)
     await eventually('the greeting played', () => second.ofEvent('media').length > 0)
     expect((await view({ conferenceId }))?.stats?.repeatedGreetingDropped).toBe(0)
   })

@@ -23,7 +23,7 @@ import {
   type TwilioRestClient,
 } from '../twilio/rest-client.ts'
 import { AgentConnection } from './agent-connection.ts'
-import { MediaBridge } from './bridge.ts'
+import { MAX_IGNORED_TYPES, MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent, BridgeStats } from './bridge-types.ts'
 import {
   newRecord,
@@ -141,6 +141,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   #presenceCheckedAt = 0
   #roster = new Roster()
   #bridge: MediaBridge | undefined
+  /** The bridge carries a stream that took over a lost one: its agent is reconnecting. */
+  #bridgeResumes = false
   #agent: AgentConnection | undefined
   /**
    * The stream being bridged, set with its bridge: the only socket the bridge hears from and
@@ -907,6 +909,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       },
       new Transcript(record.transcript),
     )
+    this.#bridgeResumes = (record.streamResumes ?? 0) > 0
     // A bridge dropped for a new stream leaves its connection behind: what that one still
     // reports (its socket's close) is not the new bridge's.
     const agent = new AgentConnection(this.env, record.agentId, (event) => {
@@ -1135,6 +1138,11 @@ export class ConferenceRoom extends DurableObject<Env> {
     const bridge = this.#bridge
     if (!bridge) return record
     record.agent = bridge.agent
+    // Until the agent is back, the call sees it reconnecting, not joining for the first time.
+    const { status } = record.agent
+    if (this.#bridgeResumes && (status === 'waiting' || status === 'connecting')) {
+      record.agent = { ...record.agent, status: 'reconnecting' }
+    }
     record.stream = bridge.stream
     record.transcript = [...bridge.transcript.entries]
     record.stats = record.statsBefore
@@ -1252,7 +1260,12 @@ function addStats(before: BridgeStats, now: BridgeStats): BridgeStats {
   }
   for (const kind of ['invalid', 'ignored'] as const) {
     for (const [name, count] of Object.entries(before[kind] ?? {})) {
-      sum[kind][name] = (sum[kind][name] ?? 0) + count
+      const known = Object.hasOwn(sum[kind], name)
+      // The call's unknown types stay as few as one stream's.
+      if (kind === 'ignored' && !known && Object.keys(sum.ignored).length >= MAX_IGNORED_TYPES) {
+        continue
+      }
+      sum[kind][name] = (known ? (sum[kind][name] ?? 0) : 0) + count
     }
   }
   return sum

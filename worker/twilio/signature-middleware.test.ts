@@ -79,6 +79,15 @@ describe('verifyTwilioSignature', () => {
         '(the request came to https://conference-ai-bridge.example.workers.dev)',
       ),
     )
+    // A stream's upgrade was checked over its wss:// URL, and says so.
+    await send('/hooks/stream/conf-1', {
+      headers: { Upgrade: 'websocket', 'x-twilio-signature': 'AAAA' },
+    })
+    expect(warned).toHaveBeenLastCalledWith(
+      expect.stringMatching(
+        /^refused a request not signed for wss:\/\/bridge\.example\.test\/hooks\/stream\/conf-1:/,
+      ),
+    )
     warned.mockRestore()
   })
 

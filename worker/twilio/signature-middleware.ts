@@ -33,14 +33,16 @@ export const verifyTwilioSignature = createMiddleware<TwilioWebhookEnv>(async (c
   }
   const url = publicUrl(settings.WEBHOOK_BASE_URL, c.req.raw)
   if (!(await isSignedByTwilio(c, settings.TWILIO_AUTH_TOKEN, signature, url))) {
-    // For whoever reads the worker's log. A host reached that is not this machine's (a
-    // tunnel's is) may be the one Twilio calls, and WEBHOOK_BASE_URL not say so.
+    // For whoever reads the worker's log: the URL checked (the wss:// one for a stream),
+    // cut short, as the path is the caller's to choose. A host reached that is not this
+    // machine's (a tunnel's is) may be the one Twilio calls, and WEBHOOK_BASE_URL not say so.
+    const checked = isWebSocketUpgrade(c.req.raw) ? url.replace(/^http/, 'ws') : url
     const reached = new URL(c.req.url)
     const local = ['localhost', '127.0.0.1', '[::1]'].includes(reached.hostname)
     const hint =
       local || reached.host === new URL(url).host ? '' : ` (the request came to ${reached.origin})`
     console.warn(
-      `refused a request not signed for ${url}: check WEBHOOK_BASE_URL${hint} and TWILIO_AUTH_TOKEN`,
+      `refused a request not signed for ${checked.slice(0, 200)}: check WEBHOOK_BASE_URL${hint} and TWILIO_AUTH_TOKEN`,
     )
     return forbidden(
       `The X-Twilio-Signature does not match ${url}: WEBHOOK_BASE_URL must be the public URL Twilio calls, and TWILIO_AUTH_TOKEN the auth token of the account that calls it.`,

@@ -50,7 +50,10 @@ export function CallBar(props: CallBarProps) {
   }, [asking])
   // A call the server ended: the room's next update most often says why (the conference
   // ended, the host took them out). Rejoining is offered once it has had time to come.
-  const serverEnded = call.phase === 'ended' && !call.hungUp && !call.dropped && !ended
+  // Not for the host, whose call ending ends the conversation, nor a local call, which has
+  // no Rejoin.
+  const serverEnded =
+    call.phase === 'ended' && !call.hungUp && !call.dropped && !ended && !room.local && !hostEndsIt
   const [settled, setSettled] = useState(false)
   useEffect(() => {
     setSettled(false)
