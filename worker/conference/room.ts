@@ -1137,12 +1137,15 @@ export class ConferenceRoom extends DurableObject<Env> {
   #snapshotRecord(record: RoomRecord): RoomRecord {
     const bridge = this.#bridge
     if (!bridge) return record
-    record.agent = bridge.agent
-    // Until the agent is back, the call sees it reconnecting, not joining for the first time.
-    const { status } = record.agent
+    const agent = bridge.agent
+    // Until the agent is back, the call sees it reconnecting, not joining for the first
+    // time; each stream that took over a lost one counts as a reconnection.
+    const { status } = agent
     if (this.#bridgeResumes && (status === 'waiting' || status === 'connecting')) {
-      record.agent = { ...record.agent, status: 'reconnecting' }
+      agent.status = 'reconnecting'
     }
+    agent.reconnects += record.streamResumes ?? 0
+    record.agent = agent
     record.stream = bridge.stream
     record.transcript = [...bridge.transcript.entries]
     record.stats = record.statsBefore
