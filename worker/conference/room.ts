@@ -141,8 +141,6 @@ export class ConferenceRoom extends DurableObject<Env> {
   #presenceCheckedAt = 0
   #roster = new Roster()
   #bridge: MediaBridge | undefined
-  /** The bridge carries a stream that took over a lost one: its agent is reconnecting. */
-  #bridgeResumes = false
   #agent: AgentConnection | undefined
   /**
    * The stream being bridged, set with its bridge: the only socket the bridge hears from and
@@ -237,7 +235,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#feed({ type: 'end', reason })
       // No bridge to say so (its stream never came, or a lost one's successor has not):
       // an ended call awaits no stream and has no agent on it.
-      if (!this.#bridge) this.#noStreamEver(record)
+      if (!this.#bridge) this.#endWithoutBridge(record)
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
       await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
@@ -909,7 +907,6 @@ export class ConferenceRoom extends DurableObject<Env> {
       },
       new Transcript(record.transcript),
     )
-    this.#bridgeResumes = (record.streamResumes ?? 0) > 0
     // A bridge dropped for a new stream leaves its connection behind: what that one still
     // reports (its socket's close) is not the new bridge's.
     const agent = new AgentConnection(this.env, record.agentId, (event) => {
@@ -1017,7 +1014,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     else this.#save()
   }
 
-  #noStreamEver(record: RoomRecord): void {
+  #endWithoutBridge(record: RoomRecord): void {
     if (record.stream.status === 'awaiting') record.stream = { ...record.stream, status: 'stopped' }
     if (record.agent.status !== 'unavailable') {
       record.agent = { ...record.agent, status: 'ended', speaking: false }
@@ -1138,13 +1135,14 @@ export class ConferenceRoom extends DurableObject<Env> {
     const bridge = this.#bridge
     if (!bridge) return record
     const agent = bridge.agent
-    // Until the agent is back, the call sees it reconnecting, not joining for the first
-    // time; each stream that took over a lost one counts as a reconnection.
-    const { status } = agent
-    if (this.#bridgeResumes && (status === 'waiting' || status === 'connecting')) {
+    // A bridge after a resume carries a stream that took over a lost one: until the agent
+    // is back, the call sees it reconnecting, not joining for the first time, and each
+    // resume counts as a reconnection.
+    const resumes = record.streamResumes ?? 0
+    if (resumes > 0 && (agent.status === 'waiting' || agent.status === 'connecting')) {
       agent.status = 'reconnecting'
     }
-    agent.reconnects += record.streamResumes ?? 0
+    agent.reconnects += resumes
     record.agent = agent
     record.stream = bridge.stream
     record.transcript = [...bridge.transcript.entries]
