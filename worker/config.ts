@@ -135,3 +135,10 @@ export const publicBase = (url: string) =>
   stripSlash(url).replace(/^[a-z][a-z0-9+.-]*:/i, (scheme) => scheme.toLowerCase())
 
 const stripSlash = (url: string) => url.replace(/\/+$/, '')
+
+/** Whether a URL's hostname names this machine: localhost, 127.x.x.x or [::1]. */
+export const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' ||
+  hostname.endsWith('.localhost') ||
+  hostname === '[::1]' ||
+  /^127(\.\d{1,3}){3}$/.test(hostname)

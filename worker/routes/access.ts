@@ -10,7 +10,7 @@
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../api-error.ts'
 import { tokensEqual } from '../conference/tokens.ts'
-import { appAccessKey, type Env } from '../config.ts'
+import { appAccessKey, type Env, isLoopback } from '../config.ts'
 import { keyFromProtocol } from './access-protocol.ts'
 
 export const requireAccessKey = createMiddleware<{ Bindings: Env }>(async (c, next) => {
@@ -67,9 +67,3 @@ function isFromThisMachine(request: Request): boolean {
     !forwarded.some((name) => request.headers.has(name))
   )
 }
-
-const isLoopback = (hostname: string) =>
-  hostname === 'localhost' ||
-  hostname.endsWith('.localhost') ||
-  hostname === '[::1]' ||
-  /^127(\.\d{1,3}){3}$/.test(hostname)

@@ -3,7 +3,7 @@
  * each missing one disables, and whether local calls are on. Never a value.
  */
 import { Hono } from 'hono'
-import { type Env, localCallsEnabled } from '../config.ts'
+import { type Env, isLoopback, localCallsEnabled } from '../config.ts'
 import { type SettingName, type SettingStatus, settingsStatus } from '../settings.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
@@ -61,8 +61,7 @@ function plainHttpHost(value: string | undefined): string | undefined {
   if (!value) return undefined
   try {
     const url = new URL(value.trim())
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
-    return url.protocol === 'http:' && !loopback ? url.host : undefined
+    return url.protocol === 'http:' && !isLoopback(url.hostname) ? url.host : undefined
   } catch {
     return undefined
   }

@@ -12,7 +12,7 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ApiError, errorResponse } from '../api-error.ts'
-import { type Env, publicBase, requireSettings } from '../config.ts'
+import { type Env, isLoopback, publicBase, requireSettings } from '../config.ts'
 import { formParams, isValidTwilioSignature, isValidTwilioSignatureWithBody } from './signature.ts'
 
 export interface TwilioWebhookVariables {
@@ -38,9 +38,10 @@ export const verifyTwilioSignature = createMiddleware<TwilioWebhookEnv>(async (c
     // machine's (a tunnel's is) may be the one Twilio calls, and WEBHOOK_BASE_URL not say so.
     const checked = isWebSocketUpgrade(c.req.raw) ? url.replace(/^http/, 'ws') : url
     const reached = new URL(c.req.url)
-    const local = ['localhost', '127.0.0.1', '[::1]'].includes(reached.hostname)
     const hint =
-      local || reached.host === new URL(url).host ? '' : ` (the request came to ${reached.origin})`
+      isLoopback(reached.hostname) || reached.host === new URL(url).host
+        ? ''
+        : ` (the request came to ${reached.origin})`
     console.warn(
       `refused a request not signed for ${checked.slice(0, 200)}: check WEBHOOK_BASE_URL${hint} and TWILIO_AUTH_TOKEN`,
     )
