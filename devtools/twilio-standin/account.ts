@@ -174,7 +174,7 @@ export class StandinAccount {
       call.updated = new Date()
       return result
     }
-    const conference = this.#conferenceNamed(dial.name, conferenceSubscription(dial.statusCallback))
+    const conference = this.#conferenceNamed(dial.name, dial.statusCallback)
     const participant: ParticipantRecord = {
       callSid: call.sid,
       label: dial.participantLabel,
@@ -186,7 +186,7 @@ export class StandinAccount {
       startConferenceOnEnter: dial.startConferenceOnEnter,
       endConferenceOnExit: dial.endConferenceOnExit,
       status: 'connecting',
-      conferenceStatusCallback: conferenceSubscription(dial.statusCallback),
+      conferenceStatusCallback: dial.statusCallback,
       created: now,
       updated: now,
     }

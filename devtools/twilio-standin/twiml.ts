@@ -3,7 +3,8 @@
  * attributes (https://www.twilio.com/docs/voice/twiml/conference), with Twilio's defaults.
  * Anything else (`<Say>`, `<Hangup/>`) ends the call, which is all the stand-in needs.
  */
-import type { Form } from './account.ts'
+import type { Subscription } from './resources.ts'
+import { conferenceSubscription } from './status-callbacks.ts'
 
 export interface DialledConference {
   /** The conference's friendly name: the element's text. */
@@ -12,8 +13,8 @@ export interface DialledConference {
   muted: boolean
   startConferenceOnEnter: boolean
   endConferenceOnExit: boolean
-  /** The status callback attributes, as the fields a participant create would give them. */
-  statusCallback: Form
+  /** Where its conference events go, read as a participant create's fields would be. */
+  statusCallback: Subscription | null
 }
 
 const XML_ENTITIES: Record<string, string> = {
@@ -54,6 +55,6 @@ export function dialledConference(twiml: string): DialledConference | undefined 
     muted: flag('muted', false),
     startConferenceOnEnter: flag('startConferenceOnEnter', true),
     endConferenceOnExit: flag('endConferenceOnExit', false),
-    statusCallback,
+    statusCallback: conferenceSubscription(statusCallback),
   }
 }

@@ -11,6 +11,7 @@ import {
   registerAgent,
   STREAM_SID,
   startConference,
+  streamTokenIn,
   twilio,
 } from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
@@ -30,18 +31,34 @@ const conversationOf = async (conversationId: string) =>
 const view = async ({ conferenceId }: { conferenceId: string }) =>
   (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView | undefined
 
+const streamEndedPath = (conferenceId: string) =>
+  `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`
+
 /** Twilio asking the agent stream's `<Connect action>` what next, once the stream ended. */
 const streamEnded = async (conferenceId: string, callSid: string) =>
   (
-    await twilioPost(
-      `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`,
-      {
-        AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
-        CallSid: callSid,
-        CallStatus: 'in-progress',
-      },
-    )
+    await twilioPost(streamEndedPath(conferenceId), {
+      AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
+      CallSid: callSid,
+      CallStatus: 'in-progress',
+    })
   ).text()
+
+/** The one-time token of the new stream a TwiML answer names; it must name one. */
+function newStreamToken(twiml: string): string {
+  const token = streamTokenIn(twiml)
+  if (!token) throw new Error(`no new stream in ${twiml}`)
+  return token
+}
+
+/** The call's stream breaks (Twilio's end of it, without a stop); its conversation closes. */
+async function breakStream(call: Awaited<ReturnType<typeof liveCall>>, what = 'the conversation') {
+  call.stream.socket.close(1011, 'connection reset')
+  await eventually(
+    `${what} to close`,
+    async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
+  )
+}
 
 describe('the media bridge in a conference room', () => {
   it('carries caller audio to the agent in its format and the agent audio back as media and marks', async () => {
@@ -352,18 +369,13 @@ describe('the media bridge in a conference room', () => {
       'the frames counted',
       async () => (await view(call))?.stats?.twilioFrames === 10,
     )
-    call.stream.socket.close(1011, 'connection reset')
-    await eventually(
-      'the first conversation to close',
-      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
-    )
+    await breakStream(call, 'the first conversation')
     // Twilio asks what next (the TwiML's <Connect action>): a new stream, a new token.
     const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
     expect(twiml).toContain(
       `<Connect action="https://bridge.example.test/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}" method="POST">`,
     )
-    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
-    if (!token) throw new Error(`no new stream in ${twiml}`)
+    const token = newStreamToken(twiml)
     await openStream(call.conferenceId, token, call.agentCallSid)
     const next = await eventually('a second agent conversation', async () =>
       (await elevenLabs().conversations({ agentId: call.agentId })).find(
@@ -394,8 +406,7 @@ describe('the media bridge in a conference room', () => {
     const call = await liveCall()
     // Twilio asks before the room has heard the socket close: its stream is still live.
     const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
-    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
-    if (!token) throw new Error(`no new stream in ${twiml}`)
+    const token = newStreamToken(twiml)
     await eventually('the old socket closed', () => call.stream.closes.length > 0)
     // The lost stream's error, reported late, is not news of the stream to come.
     await twilioPost(`/api/twilio/status/stream?conferenceId=${call.conferenceId}`, {
@@ -429,8 +440,7 @@ describe('the media bridge in a conference room', () => {
     )
     first.socket.close(1011, 'connection reset')
     const twiml = await streamEnded(conferenceId, leg.callSid)
-    const token = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
-    if (!token) throw new Error(`no new stream in ${twiml}`)
+    const token = newStreamToken(twiml)
     const second = await openStream(conferenceId, token, leg.callSid)
     // Its stream back, the agent still waits for a person: it is reconnecting, not new.
     await eventually(
@@ -445,12 +455,8 @@ describe('the media bridge in a conference room', () => {
 
   it('ends the leg for a call already over, or an unsigned ask; an end meanwhile leaves no stream awaited', async () => {
     const call = await liveCall()
-    call.stream.socket.close(1011, 'connection reset')
-    await eventually(
-      'the conversation to close',
-      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
-    )
-    const path = `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${call.conferenceId}`
+    await breakStream(call)
+    const path = streamEndedPath(call.conferenceId)
     const completed = { CallSid: call.agentCallSid, CallStatus: 'completed' }
     expect(await (await twilioPost(path, completed)).text()).toMatch(/<Hangup\/>/)
     const unsigned = await twilioPost(path, { ...completed, CallStatus: 'in-progress' }, false)
@@ -471,11 +477,7 @@ describe('the media bridge in a conference room', () => {
 
   it('ends the agent leg with its stream when the agent hung up, or for a call that is not the agent', async () => {
     const call = await liveCall()
-    call.stream.socket.close(1011, 'connection reset')
-    await eventually(
-      'the conversation to close',
-      async () => (await conversationOf(call.conversation.conversationId))?.status === 'closed',
-    )
+    await breakStream(call)
     expect(await streamEnded(call.conferenceId, `CA${'9'.repeat(32)}`)).toMatch(/<Hangup\/>/)
     expect(await streamEnded('conf-zzzzzzzzzzzzzzzzzzzz', call.agentCallSid)).toMatch(/<Hangup\/>/)
 

@@ -82,9 +82,12 @@ export async function answerAgentLeg(conferenceId: string) {
     ...agent.customParameters,
   })
   const twiml = await res.text()
-  const streamToken = twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
-  return { twiml, streamToken, callSid: agent.callSid }
+  return { twiml, streamToken: streamTokenIn(twiml), callSid: agent.callSid }
 }
+
+/** The one-time token a `<Connect><Stream>` TwiML gives its stream, if it gives one. */
+export const streamTokenIn = (twiml: string): string | undefined =>
+  twiml.match(/name="streamToken" value="([^"]+)"/)?.[1]
 
 /**
  * The worker with some settings changed, as `wrangler dev` would run it with another .dev.vars;
