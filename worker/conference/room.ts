@@ -494,9 +494,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!agent || agent.callSid !== callSid || !isActive(agent)) {
       return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
     }
-    // Twilio's question may overtake the broken socket's close: a stream Twilio says has
-    // ended while the bridge still has it live was not ended by us, nor by Twilio's stop.
-    if (this.#bridge?.stream.status === 'live') this.#streamWasLost()
+    // Twilio's question may overtake the broken socket's close.
+    this.#lostIfLive()
     if (!record.streamLost) {
       return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
     }
@@ -961,9 +960,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #streamGone(socket: WebSocket, code: number, reason: string): void {
     if (!this.ctx.getTags(socket).includes('twilio')) return
     if (socket === this.#twilio) {
-      // Live until now: Twilio's end broke (a network fault). Every close of ours, and
-      // Twilio's `stop`, end the bridge's stream in the same step as they happen.
-      if (this.#bridge?.stream.status === 'live') this.#streamWasLost()
+      this.#lostIfLive()
       this.#feed({ type: 'twilio_closed', code, reason })
       this.#localStreamGone('the page hung up')
     } else if (!this.#bridge) {
@@ -1026,10 +1023,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (streamSid) record.lostStreams = [...(record.lostStreams ?? []), streamSid].slice(-5)
   }
 
-  /** Twilio may carry the agent leg on with a new stream (see `resumeAgentLeg`). */
-  #streamWasLost(): void {
+  /**
+   * A stream that ends while its bridge still has it live was lost (Twilio's end broke):
+   * every close of ours, and Twilio's `stop`, end the bridge's stream in the same step.
+   * Twilio may then carry the agent leg on with a new stream (see `resumeAgentLeg`).
+   */
+  #lostIfLive(): void {
     const record = this.#record
     if (!record || record.local || record.endedAt) return
+    if (this.#bridge?.stream.status !== 'live') return
     this.#log('warn', 'the agent stream was lost; Twilio may ask to go on with a new one')
     this.#markLost(record, this.#bridge?.stream.streamSid)
   }
