@@ -1,4 +1,9 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import {
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { Fault } from '../../devtools/twilio-standin/control.ts'
@@ -13,6 +18,7 @@ import {
 } from '../conference/room.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { twilioRestClient } from '../config.ts'
+import app from '../index.ts'
 import {
   alarmAfter,
   api,
@@ -336,6 +342,50 @@ describe('adding and managing participants', () => {
     const conferenceId = await startConference(await registerAgent())
     const res = await api(`/api/twilio/conferences/${conferenceId}/participants/CA1`, { json: {} })
     expect(res.status).toBe(400)
+  })
+
+  it("sees a dial through after the page's request went away, Twilio's refusal shown", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const number = '+14155552676'
+    // Twilio takes its time over the create, then refuses it. A refusal makes no call and so
+    // no callbacks: only the worker's own request can tell the room.
+    const message = "The 'To' number is not a valid phone number."
+    await twilio().injectFault({
+      pathContains: `/Conferences/${conferenceId}/Participants.json`,
+      method: 'POST',
+      status: 400,
+      body: {
+        code: 21211,
+        message,
+        more_info: 'https://www.twilio.com/docs/errors/21211',
+        status: 400,
+      },
+      delayMs: 300,
+    })
+    // The runtime cancels what a request still has under way once its client is gone,
+    // except what it was handed to finish (waitUntil): the answer is never awaited here,
+    // only what the request left to its execution context.
+    const ctx = createExecutionContext()
+    void app.fetch(
+      new Request(`http://localhost/api/twilio/conferences/${conferenceId}/participants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber: number }),
+      }),
+      env,
+      ctx,
+    )
+    await eventually('the dial to reach Twilio', async () =>
+      (
+        await twilio().requests({
+          pathContains: `/Conferences/${conferenceId}/Participants.json`,
+          method: 'POST',
+        })
+      ).some((create) => create.form.To?.[0] === number),
+    )
+    await waitOnExecutionContext(ctx)
+    const shown = phone((await roomFor(env, conferenceId).view()) as RoomView, number)
+    expect(shown).toMatchObject({ status: 'failed', error: expect.stringContaining(message) })
   })
 })
 
