@@ -17,6 +17,7 @@ import {
   PRESENCE_CHECK_MS,
 } from '../conference/room.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
+import { MAX_KEPT } from '../conference/roster.ts'
 import { twilioRestClient } from '../config.ts'
 import app from '../index.ts'
 import {
@@ -386,6 +387,24 @@ describe('adding and managing participants', () => {
     await waitOnExecutionContext(ctx)
     const shown = phone((await roomFor(env, conferenceId).view()) as RoomView, number)
     expect(shown).toMatchObject({ status: 'failed', error: expect.stringContaining(message) })
+  })
+
+  it('never gives a phone label twice, though the roster forgets the oldest calls', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const room = roomFor(env, conferenceId)
+    // More failed dials than the roster keeps (MAX_KEPT): a late callback of an old call,
+    // found by its label, must not land on a new one.
+    const labels: string[] = []
+    for (let i = 0; i < MAX_KEPT + 5; i++) {
+      const reserved = await room.reserveDial(`+1415555${String(i).padStart(4, '0')}`, 6)
+      if (!reserved.ok) throw new Error(reserved.message)
+      labels.push(reserved.label)
+      await room.participantFailed(reserved.label, 'busy')
+    }
+    const view = (await room.view()) as RoomView
+    expect(view.participants.length).toBeLessThanOrEqual(MAX_KEPT)
+    expect(new Set(labels).size).toBe(labels.length)
+    expect(labels.at(-1)).toBe(`phone-${MAX_KEPT + 5}`)
   })
 })
 
