@@ -352,6 +352,29 @@ describe('a conversation', () => {
     expect(await page.getByText('Rejoin').count()).toBe(0)
   })
 
+  it('tells a page that was removed so, with a new conversation in place of Rejoin', async () => {
+    const { page, events } = await harness.open()
+    await page.clock.install()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({ type: 'update', room: anUpdate(liveRoom()) })
+    await playCallEvent(page, { type: 'disconnected' })
+    const removed = liveRoom()
+    removed.participants[0] = aBrowser(IDENTITY, { status: 'left', removed: true })
+    events.send({ type: 'update', room: anUpdate(removed) })
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Someone on the call removed you from it.' })
+      .waitFor()
+    await page.getByRole('listitem').filter({ hasText: 'Removed' }).waitFor()
+    // Not after the grace a call the server ended waits for either.
+    await page.clock.fastForward(2500)
+    expect(await page.getByText('Rejoin').count()).toBe(0)
+    expect(await page.getByRole('button', { name: 'End conference for everyone' }).count()).toBe(0)
+    await page.getByRole('button', { name: 'New conversation' }).click()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+  })
+
   it("shows the start's warnings, such as a number that could not be dialled", async () => {
     const { page, api } = await harness.open()
     const warning = 'Calling +442079460958 failed: the number is unreachable.'

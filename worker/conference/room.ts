@@ -716,11 +716,21 @@ export class ConferenceRoom extends DurableObject<Env> {
    * After a REST removal; the leave callback confirms it later and changes nothing more.
    * A phone still ringing never joined, so it did not leave: its call was called off.
    */
-  participantRemoved(callSidOrLabel: string): void {
-    const participant = this.#roster.find(callSidOrLabel)
-    if (!participant || !isActive(participant)) return
+  participantRemoved(callSid: string): void {
+    const participant = this.#roster.find(callSid)
+    if (!participant || participant.callSid !== callSid) return
+    if (participant.status === 'left') {
+      // Twilio's leave callback overtook its answer to the removal: they left because of it.
+      if (!participant.removed) {
+        participant.removed = true
+        this.#changed()
+      }
+      return
+    }
+    if (!isActive(participant)) return
     if (participant.status === 'joined') {
       leave(participant, new Date().toISOString())
+      participant.removed = true
       this.#afterRosterChange([{ kind: 'left', participant }])
     } else {
       fail(participant, 'called off before they answered')

@@ -90,6 +90,25 @@ describe('Roster call progress', () => {
     expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
   })
 
+  it('forgets that someone was removed once they join again', () => {
+    const roster = new Roster()
+    const event = (event: string, callSid: string, sequence: number) => ({
+      StatusCallbackEvent: `participant-${event}`,
+      CallSid: callSid,
+      ParticipantLabel: 'web-ada',
+      SequenceNumber: String(sequence),
+    })
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    const ada = roster.find('web-ada')
+    if (!ada) throw new Error('web-ada never joined')
+    ada.removed = true
+    roster.applyConferenceEvent(event('leave', 'CA1', 2), NOW)
+    expect(ada).toMatchObject({ status: 'left', removed: true })
+    roster.applyConferenceEvent(event('join', 'CA2', 3), NOW)
+    expect(ada).toMatchObject({ status: 'joined', callSid: 'CA2' })
+    expect(ada.removed).toBeUndefined()
+  })
+
   it("keeps a rejoin's call when the old call's leave arrives after the new join", async () => {
     const roster = new Roster()
     const event = (event: string, callSid: string, sequence: number) => ({

@@ -30,6 +30,11 @@ export interface Participant {
   joinedAt?: string
   leftAt?: string
   error?: string
+  /**
+   * Taken out of the call through our API (someone's Remove), rather than gone on their
+   * own; a later join of theirs clears it. Their page says so instead of offering Rejoin.
+   */
+  removed?: true
   /** Newest conference callback applied to this participant's flags. */
   conferenceSequence: number
   /** Newest join or leave applied to this participant. */
@@ -222,6 +227,7 @@ export class Roster {
       if (p.status === 'joined') return []
       p.status = 'joined'
       p.joinedAt = now
+      delete p.removed
       return [{ kind: 'joined', participant: p }]
     }
     // Twilio reports a leave for a leg added through the Participants API that never joined

@@ -298,7 +298,38 @@ describe('adding and managing participants', () => {
     await participantJoins(conferenceId, 1, participant.label, participant.callSid)
     const removed = await api(path, { method: 'DELETE' })
     expect(removed.status).toBe(200)
-    expect(await json(removed)).toMatchObject({ participant: { status: 'left' } })
+    expect(await json(removed)).toMatchObject({ participant: { status: 'left', removed: true } })
+  })
+
+  it("says someone was removed when Twilio's leave callback overtakes its answer to the removal", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid, label } = await dialQuietly(conferenceId, '+14155552675')
+    await participantJoins(conferenceId, 1, label, callSid)
+    await twilio().injectFault({
+      pathContains: `Participants/${callSid}`,
+      method: 'DELETE',
+      delayMs: 300,
+    })
+    const removing = api(`/api/twilio/conferences/${conferenceId}/participants/${callSid}`, {
+      method: 'DELETE',
+    })
+    await eventually(
+      'the removal to reach Twilio',
+      async () =>
+        (await twilio().requests({ pathContains: `Participants/${callSid}`, method: 'DELETE' }))
+          .length > 0,
+    )
+    await conferenceCallback(conferenceId, 2, {
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: callSid,
+      ParticipantLabel: label,
+    })
+    expect(
+      phone((await roomFor(env, conferenceId).view()) as RoomView, '+14155552675'),
+    ).toMatchObject({ status: 'left' })
+    const removed = await removing
+    expect(removed.status).toBe(200)
+    expect(await json(removed)).toMatchObject({ participant: { status: 'left', removed: true } })
   })
 
   it('shows a phone removed while it still rang as called off, not as having left', async () => {
@@ -412,7 +443,9 @@ describe('adding and managing participants', () => {
 async function dialQuietly(conferenceId: string, phoneNumber: string) {
   const res = await dial(conferenceId, phoneNumber)
   expect(res.status).toBe(201)
-  return ((await json(res)) as { participant: { callSid: string; dialedAt: string } }).participant
+  return (
+    (await json(res)) as { participant: { callSid: string; label: string; dialedAt: string } }
+  ).participant
 }
 const phone = (view: RoomView, phoneNumber: string) =>
   view.participants.find((p) => p.phoneNumber === phoneNumber)

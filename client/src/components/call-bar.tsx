@@ -49,11 +49,14 @@ export function CallBar(props: CallBarProps) {
     asked.current = asking
   }, [asking])
   // A call the server ended: the room's next update most often says why (the conference
-  // ended, the host took them out). Rejoining is offered once it has had time to come.
+  // ended, someone removed them). Rejoining is offered once it has had time to come.
   // Not for the host, whose call ending ends the conversation, nor a local call, which has
   // no Rejoin.
   const serverEnded =
     call.phase === 'ended' && !call.hungUp && !call.dropped && !ended && !room.local && !hostEndsIt
+  // Someone took this page out of the call: it is not offered straight back in.
+  const removed =
+    !onCall && room.participants.some((p) => p.label === props.you && p.removed === true)
   const [settled, setSettled] = useState(false)
   useEffect(() => {
     setSettled(false)
@@ -70,7 +73,9 @@ export function CallBar(props: CallBarProps) {
     <section class="card call-bar" aria-label="Your call" tabIndex={-1} ref={bar}>
       <div class="call-line">
         <p class="call-status" role="status">
-          {callStatus(call, room, hostEndsIt, !serverEnded || settled)}
+          {removed
+            ? 'Someone on the call removed you from it.'
+            : callStatus(call, room, hostEndsIt, !serverEnded || settled)}
         </p>
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
@@ -111,23 +116,24 @@ export function CallBar(props: CallBarProps) {
             Hang up
           </button>
         )}
-        {!onCall && !ended && props.onRejoin && (!serverEnded || settled) && (
+        {!onCall && !ended && !removed && props.onRejoin && (!serverEnded || settled) && (
           <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
             Rejoin
           </button>
         )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {((!ended && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) && !asking && (
-          <button
-            type="button"
-            class="danger secondary"
-            ref={endButton}
-            disabled={end.pending}
-            onClick={() => (others > 0 && !ended ? setConfirming(true) : void end.run())}
-          >
-            End conference for everyone
-          </button>
-        )}
+        {((!ended && !removed && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) &&
+          !asking && (
+            <button
+              type="button"
+              class="danger secondary"
+              ref={endButton}
+              disabled={end.pending}
+              onClick={() => (others > 0 && !ended ? setConfirming(true) : void end.run())}
+            >
+              End conference for everyone
+            </button>
+          )}
         {asking && (
           // biome-ignore lint/a11y/useSemanticElements: a group of two buttons, not a form's fieldset
           <div class="confirm" role="group" aria-label="End the conference for everyone?">
@@ -152,7 +158,7 @@ export function CallBar(props: CallBarProps) {
             </button>
           </div>
         )}
-        {ended && (
+        {(ended || removed) && (
           <button type="button" class="primary" onClick={props.onNewConversation}>
             New conversation
           </button>

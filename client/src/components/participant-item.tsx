@@ -59,7 +59,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
         <span class="name">{name}</span>
         <span class="details">
           <span class="state">
-            {STATUS[p.status]}
+            {p.status === 'left' && p.removed ? 'Removed' : STATUS[p.status]}
             {p.status === 'failed' && p.error ? `: ${p.error}` : ''}
           </span>
           {p.muted && <span class="badge">muted</span>}
