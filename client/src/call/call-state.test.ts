@@ -36,6 +36,17 @@ describe('callReducer', () => {
     expect(callReducer(cleared, { type: 'disconnected' }).warnings).toBeUndefined()
   })
 
+  it('forgets the error of an outage the call came back from', () => {
+    const state = run(
+      { type: 'joining' },
+      { type: 'accepted', at: 1 },
+      { type: 'reconnecting' },
+      { type: 'error', message: 'The connection to Twilio was lost' },
+      { type: 'reconnected' },
+    )
+    expect(state).toMatchObject({ phase: 'connected', error: undefined })
+  })
+
   it('fails a call that errors before it connects', () => {
     const state = run({ type: 'joining' }, { type: 'error', message: 'Permission denied' })
     expect(state).toMatchObject({ phase: 'failed', error: 'Permission denied' })

@@ -41,7 +41,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
     case 'reconnecting':
       return { ...state, phase: 'reconnecting' }
     case 'reconnected':
-      return { ...state, phase: 'connected' }
+      // What went wrong on the way (the signalling socket's loss, 31005) is over.
+      return { ...state, phase: 'connected', error: undefined }
     case 'muted':
       return { ...state, muted: action.muted }
     case 'warning':

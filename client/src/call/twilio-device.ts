@@ -7,12 +7,20 @@ import { refreshLeadMs } from './token-refresh.ts'
 import { describeVoiceError, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
+/** How long a call waits for its signalling connection to come back: Twilio's example. */
+export const SIGNALING_RECONNECT_MS = 30_000
+
 export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const device = new Device(token, {
     // Warn before the tab closes mid-call: closing it drops the person from the conference.
     closeProtection: true,
     tokenRefreshMs: refreshLeadMs(token),
     codecPreferences: [Call.Codec.Opus, Call.Codec.PCMU],
+    // Keeps the call through a lost signalling connection (a Wi-Fi change, a laptop
+    // waking): off by default (0), when such a loss ends the call, and the host's call
+    // the conference with it. Exclusive with edge fallback, which the page does not use.
+    // @twilio/voice-sdk CHANGELOG 2.1.0, "Signaling Reconnection Support".
+    maxCallSignalingTimeoutMs: SIGNALING_RECONNECT_MS,
   })
   device.on('tokenWillExpire', hooks.tokenWillExpire)
   device.on('error', (error: VoiceError) => hooks.error(describeVoiceError(error)))

@@ -32,8 +32,10 @@ const ADVICE: Record<number, string> = {
   31205: EXPIRED,
   31207: ACCESS,
   31001: 'Twilio found no TwiML App for the call: check TWILIO_TWIML_APP_SID on the server.',
+  // Both Twilio hanging up with an error and the SDK's signalling socket closing abnormally
+  // (1006: the network; lib/twilio/wstransport.ts).
   31005:
-    "Twilio ended the call with an error: if it happens at once, check the TwiML App's Voice URL (Twilio's debugger says why).",
+    "The connection to Twilio was lost, or Twilio ended the call with an error: check the network; if it happens as the call starts, check the TwiML App's Voice URL (Twilio's debugger says why).",
   31003: NETWORK,
   31009: NETWORK,
   53000: NETWORK,
