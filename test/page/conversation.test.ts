@@ -217,6 +217,9 @@ describe('a conversation', () => {
     // The room has ended on the worker; the phone is still in Twilio's conference.
     events.send({ type: 'update', room: anUpdate(stuck) })
     await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    // The phone is shown, but no longer controlled: the room would refuse, it has ended.
+    await page.getByRole('listitem').filter({ hasText: 'Joined' }).waitFor()
+    expect(await page.getByRole('button', { name: /^(Mute|Remove)/ }).count()).toBe(0)
     await end.click()
     await expect.poll(() => api.to('DELETE', CONFERENCE_PATH).length).toBe(2)
     await page.getByRole('button', { name: 'New conversation' }).waitFor()
@@ -276,6 +279,33 @@ describe('a conversation', () => {
     await page.getByRole('button', { name: 'Hang up', exact: true }).click()
     await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
+  })
+
+  it('offers the host no Rejoin once its call dropped: the conference ends with it', async () => {
+    const { page, api } = await harness.open()
+    api.startsWith(aRoom({ endsWithHost: true, hostLabel: `web-${IDENTITY}` }))
+    await startConversation(page)
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    await playCallEvent(page, { type: 'reconnecting' })
+    await playCallEvent(page, { type: 'disconnected' })
+    await page.getByRole('status').filter({ hasText: 'and the conversation with it' }).waitFor()
+    // Twilio ends the conference as the host leaves; a rejoin before the room hears of it
+    // would start a new, empty one of the same name.
+    expect(await page.getByRole('button', { name: 'Rejoin' }).count()).toBe(0)
+  })
+
+  it('keeps the keyboard in the call bar when the button it used goes', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    const hangUp = page.getByRole('button', { name: 'Hang up' })
+    await hangUp.focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
+    await expect.poll(() => focused(page)).toBe('Your call')
+    await page.getByRole('button', { name: 'Rejoin' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    await expect.poll(() => focused(page)).toBe('Your call')
   })
 
   it('tells a dropped call from hanging up, and offers to rejoin', async () => {

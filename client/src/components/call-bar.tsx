@@ -54,6 +54,9 @@ export function CallBar(props: CallBarProps) {
   // no Rejoin.
   const serverEnded =
     call.phase === 'ended' && !call.hungUp && !call.dropped && !ended && !room.local && !hostEndsIt
+  // The host's call ended, and Twilio ends the conference with it (endConferenceOnExit),
+  // though the room may not have heard yet: a rejoin now would start a new, empty one.
+  const hostGone = hostEndsIt && call.phase === 'ended'
   // Someone took this page out of the call: it is not offered straight back in.
   const removed =
     !onCall && room.participants.some((p) => p.label === props.you && p.removed === true)
@@ -69,6 +72,11 @@ export function CallBar(props: CallBarProps) {
   // Shown in place of the form that started the call: where keyboard focus goes next.
   const bar = useRef<HTMLElement>(null)
   useEffect(() => bar.current?.focus(), [])
+  // The button just used (Hang up, Rejoin, End) goes with the state it changed: the
+  // keyboard's place stays in the call bar rather than falling back to the page's top.
+  useEffect(() => {
+    if (document.activeElement === document.body) bar.current?.focus()
+  }, [onCall, ended, removed])
   return (
     <section class="card call-bar" aria-label="Your call" tabIndex={-1} ref={bar}>
       <div class="call-line">
@@ -116,11 +124,16 @@ export function CallBar(props: CallBarProps) {
             Hang up
           </button>
         )}
-        {!onCall && !ended && !removed && props.onRejoin && (!serverEnded || settled) && (
-          <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
-            Rejoin
-          </button>
-        )}
+        {!onCall &&
+          !ended &&
+          !removed &&
+          !hostGone &&
+          props.onRejoin &&
+          (!serverEnded || settled) && (
+            <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
+              Rejoin
+            </button>
+          )}
         {/* In a local call, hanging up ends it: one button is enough. */}
         {((!ended && !removed && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) &&
           !asking && (

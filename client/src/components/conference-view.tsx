@@ -81,7 +81,7 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
           <ParticipantList
             participants={room.participants}
             you={session.you}
-            {...(!room.local && { onRequest })}
+            {...(live && !room.local && { onRequest })}
           />
           {live && !room.local && <AddParticipantForm onDial={onDial} />}
           {live && room.local && (
