@@ -583,6 +583,38 @@ describe('lifecycle', () => {
     expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
   })
 
+  it('takes a normal close before the conversation began for a failed connection, and tries again', () => {
+    const h = harness()
+    h.start()
+    h.feed({ type: 'humans_present' })
+    h.feed({ type: 'agent_opened', attempt: h.attempt })
+    const closed = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: 'busy' })
+    expect(ofType(closed, 'twilio_close')).toEqual([])
+    expect(h.bridge.agent).toMatchObject({
+      status: 'reconnecting',
+      error: 'the agent closed the conversation before it began (1000: busy)',
+    })
+    h.untilConnect()
+    h.ready()
+    expect(h.bridge.agent.status).toBe('ready')
+  })
+
+  it('says when the agent left at its own maximum duration, and keeps to it', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.agent({
+      type: 'error',
+      error_event: { code: 1000, error_type: 'max_duration_exceeded', message: 'Max duration' },
+    })
+    const closed = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(ofType(closed, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+    expect(h.bridge.agent).toMatchObject({
+      status: 'ended',
+      error: expect.stringContaining('max_duration_seconds'),
+    })
+  })
+
   it("lets the agent's goodbye play before ending its leg, then closes on Twilio's mark", () => {
     const h = harness()
     h.start()
@@ -945,19 +977,27 @@ describe('lifecycle', () => {
     expect(h.bridge.stats.invalid).toEqual({ 'twilio:wrong_stream': 1, 'twilio:malformed': 1 })
   })
 
-  it('treats a silent agent socket as dead and reconnects', () => {
+  it('treats a silent agent socket as dead once it has pinged, and reconnects', () => {
     const h = harness({ keepaliveTimeoutMs: 30_000 })
     h.start()
     h.ready()
+    // An agent whose pings are off (its client_events) is not taken for dead when quiet.
+    expect(ofType(h.advance(60_000), 'agent_close')).toEqual([])
+    h.agent({ type: 'ping', ping_event: { event_id: 1 } })
     const actions = h.advance(30_000)
     expect(ofType(actions, 'agent_close')).toHaveLength(1)
     expect(h.bridge.agent.status).toBe('reconnecting')
+    // The new connection's silence counts only once it has pinged in turn.
+    h.untilConnect()
+    h.ready()
+    expect(ofType(h.advance(60_000), 'agent_close')).toEqual([])
   })
 
   it('ignores events from a connection it has already abandoned', () => {
     const h = harness()
     h.start()
     h.ready()
+    h.agent({ type: 'ping', ping_event: { event_id: 1 } })
     const old = h.attempt
     h.advance(30_000)
     h.advance(500)

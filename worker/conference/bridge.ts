@@ -151,6 +151,8 @@ export class MediaBridge {
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   #lastAgentMessageAt = 0
+  /** Whether this connection's agent has pinged: only then is its silence a dead socket. */
+  #pingSeen = false
   /** When the queued agent audio gets its mark, unless more of the same response comes first. */
   #markDueAt: number | undefined
   /** Set while the agent has hung up and its last words still play: when to end the leg anyway. */
@@ -372,6 +374,7 @@ export class MediaBridge {
   #connect(): void {
     this.#startWaitUntil = undefined
     this.#errorType = undefined
+    this.#pingSeen = false
     this.#attempt++
     this.#liveAttempt = this.#attempt
     this.#connectDeadline = Math.min(
@@ -389,6 +392,7 @@ export class MediaBridge {
         this.#onAgentAudio(event.audioBase64, event.eventId)
         return
       case 'ping':
+        this.#pingSeen = true
         this.stats.pings++
         this.#send(pong(event.eventId))
         return
@@ -579,12 +583,28 @@ export class MediaBridge {
   #onAgentClosed(code: number, reason: string): void {
     if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
     const outcome = classifyAgentClose(code, this.#errorType)
+    const closed = `${code}${reason ? `: ${reason}` : ''}`
+    // A normal close before the conversation began is a failed connection, not the agent
+    // hanging up (ElevenLabs' own client rejects it so: "Connection closed normally before
+    // session could be established", packages/client WebSocketConnection).
+    if (outcome === 'ended' && !this.#agentReady) {
+      this.#agentFailed(`the agent closed the conversation before it began (${closed})`, true)
+      return
+    }
     if (outcome === 'ended') {
       this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
+      // The agent's own limit (max_duration_seconds, 600 s unless set otherwise), kept:
+      // a new conversation would run past what its owner allowed.
+      if (this.#errorType === 'max_duration_exceeded') {
+        this.#setAgent({
+          error:
+            "The agent's maximum conversation length was reached (max_duration_seconds in its settings in ElevenLabs).",
+        })
+      }
       this.#agentHungUp()
       return
     }
-    const why = `agent socket closed (${code}${reason ? `: ${reason}` : ''})`
+    const why = `agent socket closed (${closed})`
     this.#agentFailed(why, outcome === 'retry')
   }
 
@@ -701,8 +721,12 @@ export class MediaBridge {
     }
   }
 
+  /**
+   * Armed by the conversation's first ping: pings are on by default but are an agent
+   * setting (`client_events`), and an agent without them may stay quiet for long, healthy.
+   */
   #keepaliveDeadline(): number {
-    return this.#agentReady
+    return this.#agentReady && this.#pingSeen
       ? this.#lastAgentMessageAt + this.#options.keepaliveTimeoutMs
       : Number.POSITIVE_INFINITY
   }
