@@ -47,12 +47,15 @@ export function signedUrlRefusal(
     const message = `The ElevenLabs account of ELEVENLABS_API_KEY is out of credits ${said}: top it up or upgrade the plan.`
     return new AgentConnectError('quota_exceeded', message, status)
   }
-  if (status === 401) {
-    const message = `ElevenLabs rejected ELEVENLABS_API_KEY ${said}: check the key in .dev.vars, or set it with \`wrangler secret put ELEVENLABS_API_KEY\`.`
+  // A scoped key without the permission comes as a 401 too, saying so in its body:
+  // {"detail":{"status":"missing_permissions","message":"The API key you used is missing
+  // the permission convai_read to execute this operation."}} (seen in public reports).
+  if (status === 403 || (status === 401 && /missing_permissions/.test(detail))) {
+    const message = `ElevenLabs refused ELEVENLABS_API_KEY access to agent "${agentId}" ${said}: give the key the Agents permission, or use a key of the agent's workspace.`
     return new AgentConnectError('unauthorized', message, status)
   }
-  if (status === 403) {
-    const message = `ElevenLabs refused ELEVENLABS_API_KEY access to agent "${agentId}" ${said}: give the key the Agents permission, or use a key of the agent's workspace.`
+  if (status === 401) {
+    const message = `ElevenLabs rejected ELEVENLABS_API_KEY ${said}: check the key in .dev.vars, or set it with \`wrangler secret put ELEVENLABS_API_KEY\`.`
     return new AgentConnectError('unauthorized', message, status)
   }
   if (status === 404) {

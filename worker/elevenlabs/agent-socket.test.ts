@@ -99,6 +99,17 @@ describe('getSignedUrl against the stand-in', () => {
     })
   })
 
+  it('reports a scoped key without the Agents permission as such, not as a bad key', async () => {
+    const body =
+      '{"detail":{"status":"missing_permissions","message":"The API key you used is missing the permission convai_read to execute this operation."}}'
+    const error = await connectError(
+      getSignedUrl({ apiBase, apiKey, agentId: 'agent_x', fetch: answering(401, body) }),
+    )
+    expect(error).toMatchObject({ code: 'unauthorized', status: 401, retryable: false })
+    expect(error.message).toMatch(/give the key the Agents permission/)
+    expect(error.message).toContain('convai_read')
+  })
+
   it('reports a legacy 401 quota error as quota_exceeded, not as a bad key', async () => {
     const body =
       '{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota"}}'
