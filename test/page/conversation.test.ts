@@ -338,6 +338,17 @@ describe('a conversation', () => {
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
   })
 
+  it('starts nothing in a browser the Voice SDK cannot call from, and says so', async () => {
+    const { page, api } = await harness.open()
+    await page.evaluate(() => {
+      ;(globalThis as { __voiceSupported?: boolean }).__voiceSupported = false
+    })
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('alert').filter({ hasText: 'This browser cannot place calls' }).waitFor()
+    expect(api.to('GET', '/api/twilio/token')).toEqual([])
+    expect(api.to('POST', '/api/twilio/start-conference')).toEqual([])
+  })
+
   it('says when the SDK finds the microphone silent, until it is heard again', async () => {
     const { page } = await harness.open()
     await startConversation(page)

@@ -7,6 +7,9 @@ import { refreshLeadMs } from './token-refresh.ts'
 import { describeVoiceError, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
+/** Whether this browser has what the Voice SDK needs to call (WebRTC). */
+export const isVoiceSupported = (): boolean => Device.isSupported
+
 /** How long a call waits for its signalling connection to come back: Twilio's example. */
 export const SIGNALING_RECONNECT_MS = 30_000
 

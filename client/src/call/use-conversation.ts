@@ -13,7 +13,7 @@ import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
 import { checkMicrophone } from './microphone.ts'
 import { type CallControls, useCall } from './use-call.ts'
-import { createVoiceDevice } from './voice-device.ts'
+import { checkVoiceSupport, createVoiceDevice } from './voice-device.ts'
 
 export type CallMode = 'twilio' | 'local'
 
@@ -55,6 +55,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
     async (request: StartRequest) => {
       // The microphone and the token first: if the browser cannot call, no conference is
       // left waiting for it.
+      await checkVoiceSupport()
       await checkMicrophone()
       const voice = await api.token()
       const started = await api.start(request)

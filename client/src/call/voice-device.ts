@@ -43,6 +43,26 @@ export type VoiceDeviceFactory = (token: string, hooks: DeviceHooks) => VoiceDev
 /** The page's global where a test may put its fake factory. */
 export interface VoiceSeam {
   __voiceDeviceFactory?: VoiceDeviceFactory
+  /** With a fake factory: `false` plays a browser the Voice SDK cannot call from. */
+  __voiceSupported?: boolean
+}
+
+/**
+ * Throws, saying what to do, when this browser cannot place a call with the Voice SDK (it
+ * needs WebRTC; `new Device()` throws NotSupportedError otherwise). Checked before anything
+ * is started, as the microphone is: a conference started for a browser that cannot join
+ * it would leave the agent greeting nobody.
+ */
+export async function checkVoiceSupport(): Promise<void> {
+  const seam = globalThis as VoiceSeam
+  const supported = seam.__voiceDeviceFactory
+    ? seam.__voiceSupported !== false
+    : (await import('./twilio-device.ts')).isVoiceSupported()
+  if (!supported) {
+    throw new Error(
+      'This browser cannot place calls (Twilio Voice needs WebRTC): open the page in a current Chrome, Edge, Firefox or Safari.',
+    )
+  }
 }
 
 export async function createVoiceDevice(token: string, hooks: DeviceHooks): Promise<VoiceDevice> {
