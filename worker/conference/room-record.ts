@@ -26,6 +26,13 @@ export interface RoomRecord {
   streamLost?: true
   /** How many times the agent leg has gone on with a new stream. */
   streamResumes?: number
+  /**
+   * The CallSid the agent's stream came with (its `start`). Kept beside the participant's
+   * own (the roster's, from the REST create and the conference's callbacks): Twilio may
+   * bridge an `app:` participant to its TwiML App through a second leg, whose CallSid the
+   * stream and its `<Connect action>` would then carry.
+   */
+  streamCallSid?: string
   /** The StreamSids of streams lost: Twilio's late reports of them are not the new one's. */
   lostStreams?: string[]
   /** The counts of the streams lost before the current one's: `stats` adds them up. */

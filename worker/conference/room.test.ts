@@ -402,6 +402,29 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it("goes on when the agent's stream comes on a second leg of Twilio's, the participant's CallSid kept", async () => {
+    // Twilio may bridge an app: participant to its TwiML App through a second call leg:
+    // the stream and its <Connect action> then carry that leg's CallSid, the conference's
+    // callbacks and REST calls the participant's.
+    const bridged = `CA${'b'.repeat(32)}`
+    const call = await liveCall({}, { streamCallSid: bridged })
+    await participantJoins(call.conferenceId, 2, 'agent', call.agentCallSid)
+    await eventually('the stream live', async () => (await view(call))?.stream.status === 'live')
+    // Mute, hold and removal go to the participant, not to the leg the stream came with.
+    expect((await view(call))?.participants.find((p) => p.label === 'agent')).toMatchObject({
+      status: 'joined',
+      callSid: call.agentCallSid,
+    })
+    await breakStream(call)
+    // Asked on the bridged leg: it is the agent's, so the leg goes on with a new stream.
+    const twiml = await streamEnded(call.conferenceId, bridged)
+    await openStream(call.conferenceId, newStreamToken(twiml), bridged)
+    await eventually(
+      'the new stream live',
+      async () => (await view(call))?.stream.status === 'live',
+    )
+  })
+
   it("goes on when Twilio's question overtakes the broken socket's close, the old conversation left behind", async () => {
     const call = await liveCall()
     // Twilio asks before the room has heard the socket close: its stream is still live.
@@ -493,8 +516,8 @@ describe('the media bridge in a conference room', () => {
       return runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
         const restarted = await roomOverLiveCall(state, { socketsKept: false }, edit)
         return [
-          restarted.resumeAgentLeg(call.agentCallSid),
-          restarted.resumeAgentLeg(call.agentCallSid),
+          restarted.resumeAgentLeg({ callSid: call.agentCallSid }),
+          restarted.resumeAgentLeg({ callSid: call.agentCallSid }),
         ]
       })
     }

@@ -487,11 +487,19 @@ export class ConferenceRoom extends DurableObject<Env> {
    * goes on with a new stream, and a new one-time token, when the stream was lost rather than
    * ended (see `streamLost`) and the leg is still this conference's agent; otherwise it ends.
    */
-  resumeAgentLeg(callSid: string): RoomResult<{ streamToken: string }> {
+  resumeAgentLeg(leg: { callSid: string; parentCallSid?: string }): RoomResult<{
+    streamToken: string
+  }> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
     const agent = this.#roster.find('agent')
-    if (!agent || agent.callSid !== callSid || !isActive(agent)) {
+    // The participant's own call, or the leg its stream came with (see streamCallSid).
+    const agentLeg =
+      agent?.callSid !== undefined &&
+      (leg.callSid === agent.callSid ||
+        leg.callSid === record.streamCallSid ||
+        leg.parentCallSid === agent.callSid)
+    if (!agent || !agentLeg || !isActive(agent)) {
       return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
     }
     // Twilio's question may overtake the broken socket's close.
@@ -985,13 +993,23 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record?.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
     if (start.customParameters.conferenceId !== record.conferenceId) return false
     record.streamToken = undefined
-    this.#roster.upsert({
-      label: 'agent',
-      kind: 'agent',
-      callSid: start.callSid,
+    if (record.local) {
       // No Twilio callback will say so: in a local call the stream is the agent's presence.
-      ...(record.local && { status: 'joined', joinedAt: new Date().toISOString() }),
-    })
+      this.#roster.upsert({
+        label: 'agent',
+        kind: 'agent',
+        callSid: start.callSid,
+        status: 'joined',
+        joinedAt: new Date().toISOString(),
+      })
+    } else {
+      // The participant's CallSid stays the REST create's: mute, hold and removal act on
+      // the conference's participant, whichever leg the stream came with.
+      record.streamCallSid = start.callSid
+      const agent = this.#roster.find('agent')
+      if (!agent?.callSid)
+        this.#roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
+    }
     this.#save()
     return true
   }

@@ -51,8 +51,10 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     const params = c.get('twilioParams')
     if (params.get('CallStatus') !== 'in-progress') return xml(hangUpTwiml())
     try {
-      const callSid = params.get('CallSid') ?? ''
-      const resumed = await roomFor(c.env, conferenceId).resumeAgentLeg(callSid)
+      const resumed = await roomFor(c.env, conferenceId).resumeAgentLeg({
+        callSid: params.get('CallSid') ?? '',
+        ...(params.get('ParentCallSid') && { parentCallSid: params.get('ParentCallSid') ?? '' }),
+      })
       if (!resumed.ok) {
         console.info(
           `[twiml ${conferenceId}] the agent leg ends with its stream: ${resumed.message}`,

@@ -176,13 +176,17 @@ export async function playTwilio(
 }
 
 /** Everything up to a live agent conversation; returns the stream and the conversation. */
-export async function liveCall(config: Omit<AgentConfigInput, 'agentId'> = {}) {
+export async function liveCall(
+  config: Omit<AgentConfigInput, 'agentId'> = {},
+  /** The CallSid the stream's `start` carries: the agent participant's unless given. */
+  { streamCallSid }: { streamCallSid?: string } = {},
+) {
   const agentId = await registerAgent(config)
   const conferenceId = await startConference(agentId)
   const leg = await answerAgentLeg(conferenceId)
   if (!leg.streamToken) throw new Error(`no stream token in ${leg.twiml}`)
   await hostJoins(conferenceId)
-  const stream = await openStream(conferenceId, leg.streamToken, leg.callSid)
+  const stream = await openStream(conferenceId, leg.streamToken, streamCallSid ?? leg.callSid)
   const conversation = await eventually('the agent conversation to start', async () =>
     (await elevenLabs().conversations({ agentId })).find((c) => c.status === 'active'),
   )
