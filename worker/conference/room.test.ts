@@ -425,6 +425,30 @@ describe('the media bridge in a conference room', () => {
     )
   })
 
+  it('lets the new stream in while the lost one, half open, is still closing', async () => {
+    const call = await liveCall()
+    // Twilio's end of the old connection is gone: the room's close of it is never
+    // answered, and the runtime keeps listing it while it closes.
+    const keepListing = await runInDurableObject(roomFor(env, call.conferenceId), (_, state) => {
+      const closing = state.getWebSockets('twilio')
+      const listed = state.getWebSockets.bind(state)
+      state.getWebSockets = (tag?: string) => [...new Set([...closing, ...listed(tag)])]
+      return () => {
+        state.getWebSockets = listed
+      }
+    })
+    try {
+      const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
+      await openStream(call.conferenceId, newStreamToken(twiml), call.agentCallSid)
+      await eventually(
+        'the new stream live',
+        async () => (await view(call))?.stream.status === 'live',
+      )
+    } finally {
+      await runInDurableObject(roomFor(env, call.conferenceId), () => keepListing())
+    }
+  })
+
   it("goes on when Twilio's question overtakes the broken socket's close, the old conversation left behind", async () => {
     const call = await liveCall()
     // Twilio asks before the room has heard the socket close: its stream is still live.

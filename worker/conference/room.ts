@@ -162,7 +162,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     super(ctx, env)
     void ctx.blockConcurrencyWhile(async () => {
       this.#load(await ctx.storage.get<RoomRecord>('room'))
-      if (ctx.getWebSockets('twilio').length === 0) this.#bridgeLost()
+      if (this.#streamSockets().length === 0) this.#bridgeLost()
     })
   }
 
@@ -897,9 +897,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     // One stream a conference. A refused one was let go; a socket alive with no bridge
     // outlived it (a restart).
-    const taken = this.#bridge
-      ? this.#twilio !== undefined
-      : this.ctx.getWebSockets('twilio').length > 0
+    const taken = this.#bridge ? this.#twilio !== undefined : this.#streamSockets().length > 0
     if (taken) {
       return errorResponse(
         new ApiError(409, 'conflict', 'This conference already has an agent stream.'),
@@ -941,6 +939,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       // Not the stream being bridged: a page's events socket, a refused stream on its way
       // out (never to be heard again), or a stream that outlived its bridge (a restart).
       if (!this.#bridge && this.ctx.getTags(socket).includes('twilio')) {
+        letGo(socket)
         closeQuietly(socket, 1011, 'bridge state lost')
         this.#bridgeLost()
       }
@@ -953,6 +952,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#bridge.stream.status === 'awaiting' &&
       !this.#acceptStart(message)
     ) {
+      letGo(socket)
       this.#feed({ type: 'start_refused', reason: 'missing or wrong stream token' })
       // Closed and let go: the bridge still awaits the stream its token was issued for.
       this.#twilio = undefined
@@ -1056,6 +1056,16 @@ export class ConferenceRoom extends DurableObject<Env> {
    * every close of ours, and Twilio's `stop`, end the bridge's stream in the same step.
    * Twilio may then carry the agent leg on with a new stream (see `resumeAgentLeg`).
    */
+  /**
+   * The stream sockets the room has not let go of. One it closed stays in `getWebSockets`
+   * while closing, which lasts as long as the other end does not answer: a lost stream's
+   * half-open connection would otherwise hold the conference's one stream from the next.
+   * https://developers.cloudflare.com/durable-objects/api/state/#getwebsockets
+   */
+  #streamSockets(): WebSocket[] {
+    return this.ctx.getWebSockets('twilio').filter((socket) => !isLetGo(socket))
+  }
+
   #lostIfLive(): void {
     const record = this.#record
     if (!record || record.local || record.endedAt) return
@@ -1068,6 +1078,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #dropBridge(): void {
     // Its transcript, up to the last line, goes on with the call.
     if (this.#record) this.#snapshotRecord(this.#record)
+    if (this.#twilio) letGo(this.#twilio)
     if (this.#bridge) this.#feed({ type: 'end', reason: 'its stream was lost' })
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#bridge = this.#agent = this.#twilio = this.#timer = undefined
@@ -1118,7 +1129,10 @@ export class ConferenceRoom extends DurableObject<Env> {
         this.#localStreamGone(action.reason)
         return
       case 'twilio_let_go':
-        if (this.#twilio) closeQuietly(this.#twilio, action.code, action.reason)
+        if (this.#twilio) {
+          letGo(this.#twilio)
+          closeQuietly(this.#twilio, action.code, action.reason)
+        }
         this.#twilio = undefined
         return
       case 'agent_connect':
@@ -1278,6 +1292,21 @@ function closeQuietly(socket: WebSocket, code: number, reason: string): void {
     // Already closing or closed: nothing to answer.
   }
 }
+
+/**
+ * Marks a stream socket the room is done with, in its attachment (which outlives the
+ * room's memory): it no longer counts as the conference's stream while it closes.
+ */
+function letGo(socket: WebSocket): void {
+  try {
+    socket.serializeAttachment({ letGo: true })
+  } catch {
+    // Closed already: gone from getWebSockets, nothing to mark.
+  }
+}
+
+const isLetGo = (socket: WebSocket): boolean =>
+  (socket.deserializeAttachment() as { letGo?: boolean } | null)?.letGo === true
 
 const describeError = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error)
