@@ -233,6 +233,21 @@ export interface SettingStatus {
   disables?: string
 }
 
+/**
+ * What is wrong with the settings that shape the agent's conversation, if set: an invalid
+ * one is not sent (the conversation starts without it), which a start should say.
+ */
+export function initiationProblems(env: Settings): string[] {
+  return settingsStatus(env)
+    .filter(
+      (status) =>
+        (status.name === 'ELEVENLABS_DYNAMIC_VARIABLES' ||
+          status.name === 'ELEVENLABS_CONVERSATION_OVERRIDE') &&
+        status.problem,
+    )
+    .map((status) => `${status.problem}; the agent's conversation starts without it.`)
+}
+
 /** The state of every setting, without values: what `/api/health` reports. */
 export function settingsStatus(env: Settings): SettingStatus[] {
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

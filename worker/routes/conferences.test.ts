@@ -85,6 +85,23 @@ describe('POST /api/twilio/start-conference', () => {
     })
   })
 
+  it("warns that an invalid conversation setting is left out of the agent's conversation", async () => {
+    const agentId = await registerAgent()
+    const res = await apiWith(
+      { ELEVENLABS_CONVERSATION_OVERRIDE: '{"agent": ' },
+      '/api/twilio/start-conference',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agentId }),
+      },
+    )
+    expect(res.status).toBe(201)
+    expect((await json(res)).warnings).toEqual([
+      "ELEVENLABS_CONVERSATION_OVERRIDE must be valid JSON; the agent's conversation starts without it.",
+    ])
+  })
+
   it('dials a phone number given with it', async () => {
     const agentId = await registerAgent()
     const res = await api('/api/twilio/start-conference', {

@@ -18,6 +18,7 @@ import {
   webhookBaseUrl,
 } from '../config.ts'
 import * as z from '../schema.ts'
+import { initiationProblems } from '../settings.ts'
 import {
   type CreateParticipantParams,
   isTwilioNotFound,
@@ -68,7 +69,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
       await room.end('the agent could not be added')
       throw fromTwilioError(error, 'Adding the agent to the conference failed')
     }
-    const warnings: string[] = []
+    const warnings = initiationProblems(c.env)
     if (dial) {
       const dialled = await outlivingRequest(c, dialPhone(c.env, twilio, conferenceId, dial))
       if (!dialled.ok) warnings.push(dialled.error.message)
