@@ -346,6 +346,13 @@ export class ConferenceRoom extends DurableObject<Env> {
       return
     }
     if (record.endedAt) {
+      // An alarm due before the end (a presence check, or one delivered again) may run
+      // after it: the record is kept for its retention all the same.
+      const freeAt = Date.parse(record.endedAt) + RETENTION_MS
+      if (Date.now() < freeAt) {
+        await this.ctx.storage.setAlarm(freeAt)
+        return
+      }
       for (const socket of this.ctx.getWebSockets())
         closeQuietly(socket, 1000, 'conference record freed')
       this.#cancelTranscriptSave()

@@ -15,6 +15,7 @@ import {
   EMPTY_ROOM_MS,
   HANG_UP_RETRY_MS,
   PRESENCE_CHECK_MS,
+  RETENTION_MS,
 } from '../conference/room.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { MAX_KEPT } from '../conference/roster.ts'
@@ -577,8 +578,19 @@ describe('the end of a conference', () => {
       status: 'left',
       leftAt: ended.endedAt,
     })
+    // An alarm set before the end (a presence check), run after it, frees nothing yet.
+    await runInDurableObject(roomFor(env, conferenceId), (_, state) =>
+      state.storage.setAlarm(Date.now()),
+    )
     expect(await runDurableObjectAlarm(roomFor(env, conferenceId))).toBe(true)
-    expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(404)
+    expect((await api(`/api/twilio/conferences/${conferenceId}`)).status).toBe(200)
+    const alarm = await runInDurableObject(roomFor(env, conferenceId), (_, state) =>
+      state.storage.getAlarm(),
+    )
+    expect(alarm).toBe(Date.parse(ended.endedAt ?? '') + RETENTION_MS)
+    expect((await alarmAfter(conferenceId, RETENTION_MS)) as unknown).toMatchObject({
+      error: { code: 'not_found' },
+    })
   })
 
   describe('a conference with nobody in it', () => {
