@@ -18,3 +18,36 @@ export const isConferenceId = (value: unknown): value is string =>
 
 export const roomFor = (env: Env, conferenceId: string) =>
   env.CONFERENCE_ROOM.get(env.CONFERENCE_ROOM.idFromName(conferenceId))
+
+/** The room's stub, as `roomFor` gives it. */
+type Room = ReturnType<typeof roomFor>
+
+/**
+ * Calls a room through a fresh stub, again when the runtime says the failure may pass:
+ * an object reset (a deploy, the object moving) fails the calls under way with
+ * `retryable` set, and the runtime does not retry a call that had reached the object.
+ * Never when it is `overloaded`: more calls would make that worse. For what a lost call
+ * cannot be made up for, and is safe to apply twice (Twilio's callbacks are applied in
+ * SequenceNumber order, and Twilio sends none again).
+ * https://developers.cloudflare.com/durable-objects/best-practices/error-handling/
+ */
+export async function callRoom<T>(
+  env: Env,
+  conferenceId: string,
+  call: (room: Room) => Promise<T>,
+  { attempts = 3, backoffMs = 100 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // A stub that threw may stay broken: each attempt gets its own.
+      return await call(roomFor(env, conferenceId))
+    } catch (error) {
+      const { retryable, overloaded } = (error ?? {}) as {
+        retryable?: boolean
+        overloaded?: boolean
+      }
+      if (attempt >= attempts || retryable !== true || overloaded === true) throw error
+      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)))
+    }
+  }
+}

@@ -3,10 +3,11 @@
  * leaves, mute, hold, speech), call progress of the legs we dial, and the
  * agent stream's events. Each goes to its conference's room, which applies it
  * in sequence order. Always 204 for a signed request, so Twilio's debugger
- * stays quiet about conferences that have already been freed.
+ * stays quiet about conferences that have already been freed. Twilio does not send a
+ * callback again, so a call the room's reset failed is made again (callRoom).
  */
 import { Hono } from 'hono'
-import { isConferenceId, roomFor } from '../conference/conference-id.ts'
+import { callRoom, isConferenceId } from '../conference/conference-id.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 
 export const status = new Hono<TwilioWebhookEnv>()
@@ -15,7 +16,7 @@ export const status = new Hono<TwilioWebhookEnv>()
     const params = Object.fromEntries(c.get('twilioParams'))
     // The conference's friendly name is our conference id.
     if (isConferenceId(params.FriendlyName)) {
-      await roomFor(c.env, params.FriendlyName).conferenceEvent(params)
+      await callRoom(c.env, params.FriendlyName, (room) => room.conferenceEvent(params))
     }
     return c.body(null, 204)
   })
@@ -23,14 +24,16 @@ export const status = new Hono<TwilioWebhookEnv>()
     const conferenceId = c.req.query('conferenceId')
     if (isConferenceId(conferenceId)) {
       const params = Object.fromEntries(c.get('twilioParams'))
-      await roomFor(c.env, conferenceId).callEvent(params, c.req.query('label'))
+      const label = c.req.query('label')
+      await callRoom(c.env, conferenceId, (room) => room.callEvent(params, label))
     }
     return c.body(null, 204)
   })
   .post('/stream', async (c) => {
     const conferenceId = c.req.query('conferenceId')
     if (isConferenceId(conferenceId)) {
-      await roomFor(c.env, conferenceId).streamEvent(Object.fromEntries(c.get('twilioParams')))
+      const params = Object.fromEntries(c.get('twilioParams'))
+      await callRoom(c.env, conferenceId, (room) => room.streamEvent(params))
     }
     return c.body(null, 204)
   })
