@@ -181,6 +181,14 @@ describe('starting the agent', () => {
     expect(live.bridge.agent.status).not.toBe('unavailable')
   })
 
+  it('holds the agent back while the first person is a phone still ringing', () => {
+    const h = harness()
+    h.start()
+    // The phone rings for up to 30 s: the agent's greeting would go to an empty conference.
+    expect(ofType(h.advance(35_000), 'agent_connect')).toEqual([])
+    expect(ofType(h.feed({ type: 'humans_present' }), 'agent_connect')).toHaveLength(1)
+  })
+
   it('connects anyway when nobody has joined within the wait', () => {
     const h = harness({ humanWaitMs: 3000 })
     h.start()

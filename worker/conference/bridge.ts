@@ -37,7 +37,12 @@ import { Playback } from './playback.ts'
 import { Transcript } from './transcript.ts'
 
 const DEFAULTS = {
-  humanWaitMs: 3000,
+  // The agent's greeting is heard only once the conference has started, which takes a
+  // person (Twilio mixes no audio before that): the first may be a phone still ringing
+  // (up to its 30 s ring timeout, and the 5 s Twilio adds) or a page waiting on its
+  // microphone prompt. Past this the agent is connected anyway, should the join's
+  // callback have been lost.
+  humanWaitMs: 40_000,
   // Twilio sends `connected` and `start` as soon as the socket opens; a socket that sends
   // no start would hold the conference's only stream from the one Twilio meant.
   streamStartMs: 10_000,
