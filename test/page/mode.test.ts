@@ -34,6 +34,24 @@ describe('the mode banner', () => {
     )
   })
 
+  it('offers to read the configuration again when the server could not be reached', async () => {
+    const api = new FakeApi()
+    api.on(
+      'GET',
+      '/api/health',
+      { status: 502, body: 'Bad Gateway' },
+      ok({ status: 'ok', missing: [], warnings: [] }),
+    )
+    const { page } = await harness.open(api)
+    await page
+      .getByRole('alert')
+      .filter({ hasText: "Could not read the server's configuration" })
+      .waitFor()
+    await page.getByRole('button', { name: 'Try again' }).click()
+    await page.getByRole('region', { name: 'Ready' }).waitFor()
+    expect(api.to('GET', '/api/health')).toHaveLength(2)
+  })
+
   it('says it is ready when nothing is missing', async () => {
     const { page } = await harness.open()
     await page.getByRole('region', { name: 'Ready' }).waitFor()

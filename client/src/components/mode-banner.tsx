@@ -17,8 +17,12 @@ export function ModeBanner({ state }: { state: HealthState }) {
   }
   if (state.kind === 'failed') {
     return (
-      <section class="banner banner-problem" role="alert">
-        Could not read the server's configuration: {state.message}
+      <section class="banner banner-problem">
+        <p role="alert">Could not read the server's configuration: {state.message}</p>
+        {/* Until it is read the page assumes Twilio calls, which a local-calls server refuses. */}
+        <button type="button" onClick={state.retry}>
+          Try again
+        </button>
       </section>
     )
   }
