@@ -156,6 +156,20 @@ describe('followRoom', () => {
     }
   })
 
+  it('stops asking the API once the person declined to give the access key it wants', async () => {
+    const sockets = fakeSockets()
+    const declined = Object.assign(new Error('The API needs the access key.'), { status: 401 })
+    const { links, lookUps } = follow(sockets, undefined, () => Promise.reject(declined))
+    for (let drops = 1; drops <= LOOK_UP_AFTER_DROPS + 3; drops++) {
+      await drop(sockets)
+      await vi.advanceTimersByTimeAsync(reconnectDelay(drops - 1))
+    }
+    // One prompt, not one a drop; the socket goes on trying, with any key given later.
+    expect(lookUps).toHaveLength(1)
+    expect(sockets.opened).toHaveLength(LOOK_UP_AFTER_DROPS + 4)
+    expect(links.at(-1)).toBe('reconnecting')
+  })
+
   it('closes the socket and stays closed when stopped', () => {
     const sockets = fakeSockets()
     const { stop } = follow(sockets)

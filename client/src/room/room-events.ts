@@ -57,12 +57,14 @@ export function followRoom(options: FollowOptions): () => void {
   let stopped = false
   let socket: { close(): void } | undefined
   let retry: ReturnType<typeof setTimeout> | undefined
+  let keyDeclined = false
 
   const onMessage = (data: string) => {
     const message = parseRoomEvent(data)
     if (!message) return
     if (message.type === 'snapshot') {
       failures = 0
+      keyDeclined = false
       options.onLink('live')
     }
     if (message.type !== 'transcript') live = isLive(message.room)
@@ -90,10 +92,14 @@ export function followRoom(options: FollowOptions): () => void {
   }
 
   const lookUp = async () => {
+    if (keyDeclined) return
     let room: RoomView | undefined
     try {
       room = await options.lookUp()
-    } catch {
+    } catch (error) {
+      // Refused for the access key, which the person declined to give: asking again at
+      // every drop would raise the prompt again and again. A snapshot ends the pause.
+      if ((error as { status?: unknown } | undefined)?.status === 401) keyDeclined = true
       return // Unreachable too: the next attempt will tell.
     }
     if (stopped) return
