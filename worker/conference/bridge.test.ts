@@ -526,7 +526,16 @@ describe('messages of types the contract does not name', () => {
     h.start()
     h.ready()
     const first = h.agent({ type: 'agent_mood', agent_mood_event: { mood: 'cheerful' } })
-    expect(first).toEqual([expect.objectContaining({ type: 'log', level: 'info' })])
+    // Said with the message's start: a client_error's says why.
+    expect(first).toEqual([
+      expect.objectContaining({
+        type: 'log',
+        level: 'info',
+        message: expect.stringContaining(
+          '{"type":"agent_mood","agent_mood_event":{"mood":"cheerful"}}',
+        ),
+      }),
+    ])
     expect(h.agent({ type: 'agent_mood' })).toEqual([])
     for (let i = 0; i < 30; i++) h.agent({ type: `invented_${i}` })
     expect(h.bridge.stats.ignored.agent_mood).toBe(2)

@@ -453,7 +453,7 @@ export class MediaBridge {
         this.#invalid('agent:invalid', event.reason)
         return
       case 'unknown':
-        this.#ignored(event.name)
+        this.#ignored(event.name, event.sample)
         return
       default:
         return
@@ -832,7 +832,7 @@ export class MediaBridge {
   }
 
   /** Counts a message of a type this bridge does not know; says so once per type. */
-  #ignored(name: string): void {
+  #ignored(name: string, sample: string): void {
     // A name Object.prototype has (`constructor`, `__proto__`) cannot be a count's key, and
     // no server of ElevenLabs' would invent it: bad input.
     if (name in Object.prototype) {
@@ -847,7 +847,10 @@ export class MediaBridge {
     // A server inventing types without end would grow the record without end.
     if (Object.keys(this.stats.ignored).length >= MAX_IGNORED_TYPES) return
     this.stats.ignored[name] = 1
-    this.#log('info', `agent sent a ${name} message, a type this bridge does not know: ignored`)
+    this.#log(
+      'info',
+      `agent sent a ${name} message, a type this bridge does not know: ignored (${sample})`,
+    )
   }
 
   /** Counts bad input; logs the 1st, 10th, 100th, ... of each kind so a flood cannot flood the log. */

@@ -238,9 +238,11 @@ describe('parseAgentEvent: input it refuses without throwing', () => {
 
   it('tells types the contract does not name from bad input, names from Object.prototype too', () => {
     for (const type of ['audio_v2', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      expect(parse({ type })).toEqual({ type: 'unknown', name: type })
+      expect(parse({ type })).toEqual({ type: 'unknown', name: type, sample: `{"type":"${type}"}` })
     }
-    expect(parse({ type: 'x'.repeat(100) })).toEqual({ type: 'unknown', name: 'x'.repeat(40) })
+    const long = parse({ type: 'x'.repeat(100), detail: 'y'.repeat(500) })
+    expect(long).toMatchObject({ type: 'unknown', name: 'x'.repeat(40) })
+    expect(long.type === 'unknown' && long.sample).toHaveLength(200)
   })
 
   it('refuses each known event missing its required fields', () => {

@@ -59,7 +59,8 @@ export type AgentEvent =
    * A well-formed message of a type the contract does not name: a newer server's, which a
    * client that does not ask for it is free to ignore. Not bad input.
    */
-  | { type: 'unknown'; name: string }
+  /** `sample`: the message's start, for the log (a `client_error` says why in its body). */
+  | { type: 'unknown'; name: string; sample: string }
   | { type: 'invalid'; reason: string }
 
 type ParsedMessage =
@@ -223,6 +224,9 @@ const invalid = (reason: string): AgentEvent => ({ type: 'invalid', reason })
 /** Every kind the bridge reads, audio and pings above all (json-shapes.ts). */
 export const agentMessageShapes = new ShapeKeeper<ParsedMessage['type']>()
 
+/** How much of a message of a type the contract does not name is kept for the log. */
+const UNKNOWN_SAMPLE_CHARS = 200
+
 /** Parses one WebSocket message from the agent; anything unusable becomes `{ type: 'invalid' }`. */
 export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
   if (typeof data !== 'string') return invalid('binary frame')
@@ -243,5 +247,5 @@ export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
     return event
   }
   if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
-  return { type: 'unknown', name: type.slice(0, 40) }
+  return { type: 'unknown', name: type.slice(0, 40), sample: data.slice(0, UNKNOWN_SAMPLE_CHARS) }
 }
