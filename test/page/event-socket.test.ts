@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { anAgent, anUpdate, aRoom } from '../../client/src/room/room-fixtures.ts'
+import { anAgent, anUpdate, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
+import { accessProtocol } from '../../worker/routes/access-protocol.ts'
+import { ok } from './fake-api.ts'
 import { voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
@@ -42,6 +44,37 @@ describe('the event socket', () => {
     ).toHaveLength(1)
     await page.waitForTimeout(1500)
     expect(events.sockets).toHaveLength(2)
+  })
+
+  it('asks for the access key once when the look-up needs it, then offers to give it', async () => {
+    const { page, api, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    // The server's key changed mid-call: the socket and the look-up are refused.
+    api.lockWith('k3y-rotated')
+    api.on('GET', `/api/twilio/conferences/${CONFERENCE_ID}`, ok(aRoom({ status: 'in-progress' })))
+    await events.sockets[0]?.close({ code: 1006 })
+    await expect.poll(() => events.sockets.length).toBe(2)
+    await events.sockets[1]?.close({ code: 1006 })
+    const form = page.getByRole('form', { name: 'Access key needed' })
+    await form.getByRole('button', { name: 'Cancel' }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Live updates need the access key.' })
+      .waitFor()
+    // Declined: later drops do not raise the prompt again.
+    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(3)
+    await events.sockets[2]?.close({ code: 1006 })
+    await page.waitForTimeout(300)
+    expect(await form.count()).toBe(0)
+    await page.getByRole('button', { name: 'Enter the access key' }).click()
+    await form.getByLabel('Access key').fill('k3y-rotated')
+    await form.getByRole('button', { name: 'Continue' }).click()
+    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(4)
+    expect(events.sockets[3]?.protocols()).toEqual(['bridge.v1', accessProtocol('k3y-rotated')])
+    events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    await page.getByText('Live updates need the access key.').waitFor({ state: 'detached' })
   })
 
   it("ends the page's call when an update says the conference ended", async () => {

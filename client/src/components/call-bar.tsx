@@ -21,6 +21,8 @@ export interface CallBarProps {
   /** Absent when the call cannot be rejoined (a local call ends when the page hangs up). */
   onRejoin?: () => Promise<void>
   onNewConversation(): void
+  /** Asks for the access key again, after the person declined it (link `locked`). */
+  onGiveKey(): void
 }
 
 export function CallBar(props: CallBarProps) {
@@ -97,6 +99,14 @@ export function CallBar(props: CallBarProps) {
         <p class="notice" role="status">
           Live updates were interrupted; reconnecting…
         </p>
+      )}
+      {props.link === 'locked' && !ended && (
+        <div class="notice">
+          <p role="status">Live updates need the access key.</p>
+          <button type="button" onClick={props.onGiveKey}>
+            Enter the access key
+          </button>
+        </div>
       )}
       <div class="actions">
         {onCall && (

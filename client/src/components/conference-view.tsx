@@ -74,6 +74,8 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
         onEndForEveryone={onEndForEveryone}
         onRejoin={conversation.rejoin}
         onNewConversation={conversation.startOver}
+        // The API asks for the key on its 401; the event socket's next attempt takes it.
+        onGiveKey={() => void api.room(id).catch(() => undefined)}
       />
       <div class="room">
         <div class="column">

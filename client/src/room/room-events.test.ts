@@ -167,7 +167,10 @@ describe('followRoom', () => {
     // One prompt, not one a drop; the socket goes on trying, with any key given later.
     expect(lookUps).toHaveLength(1)
     expect(sockets.opened).toHaveLength(LOOK_UP_AFTER_DROPS + 4)
-    expect(links.at(-1)).toBe('reconnecting')
+    expect(links.at(-1)).toBe('locked')
+    // A key given later reaches the socket: its snapshot ends the pause.
+    send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+    expect(links.at(-1)).toBe('live')
   })
 
   it('closes the socket and stays closed when stopped', () => {

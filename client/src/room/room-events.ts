@@ -22,8 +22,11 @@ export type OpenSocket = (
   handlers: SocketHandlers,
 ) => { close(): void }
 
-/** The event link as the page shows it; `live` once the snapshot arrived. */
-export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'closed'
+/**
+ * The event link as the page shows it; `live` once the snapshot arrived; `locked` while
+ * it is refused for the access key, which the person declined to give.
+ */
+export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'locked' | 'closed'
 
 export interface FollowOptions {
   /** Read before every attempt, so a key entered meanwhile is used. */
@@ -86,7 +89,7 @@ export function followRoom(options: FollowOptions): () => void {
       options.onLink('closed')
       return
     }
-    options.onLink('reconnecting')
+    options.onLink(keyDeclined ? 'locked' : 'reconnecting')
     retry = setTimeout(connect, reconnectDelay(failures++))
     if (failures >= LOOK_UP_AFTER_DROPS) void lookUp()
   }
@@ -98,8 +101,12 @@ export function followRoom(options: FollowOptions): () => void {
       room = await options.lookUp()
     } catch (error) {
       // Refused for the access key, which the person declined to give: asking again at
-      // every drop would raise the prompt again and again. A snapshot ends the pause.
-      if ((error as { status?: unknown } | undefined)?.status === 401) keyDeclined = true
+      // every drop would raise the prompt again and again. The page offers to give it
+      // (the socket's next attempt takes it); a snapshot ends the pause.
+      if ((error as { status?: unknown } | undefined)?.status === 401 && !stopped) {
+        keyDeclined = true
+        options.onLink('locked')
+      }
       return // Unreachable too: the next attempt will tell.
     }
     if (stopped) return
