@@ -281,16 +281,28 @@ describe('a conversation', () => {
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
   })
 
-  it('offers the host no Rejoin once its call dropped: the conference ends with it', async () => {
-    const { page, api } = await harness.open()
+  it('offers the host Rejoin after a drop only once the room has had time to say it ended', async () => {
+    const { page, api, events } = await harness.open()
+    await page.clock.install()
     api.startsWith(aRoom({ endsWithHost: true, hostLabel: `web-${IDENTITY}` }))
     await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
     await playCallEvent(page, { type: 'reconnecting' })
     await playCallEvent(page, { type: 'disconnected' })
-    await page.getByRole('status').filter({ hasText: 'and the conversation with it' }).waitFor()
-    // Twilio ends the conference as the host leaves; a rejoin before the room hears of it
-    // would start a new, empty one of the same name.
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Your call ended\.$/ })
+      .waitFor()
+    // Twilio ends the conference with its host's leg, unless it still holds that leg: a
+    // rejoin at once could start a new, empty conference before the room hears of the end.
+    expect(await page.getByRole('button', { name: 'Rejoin' }).count()).toBe(0)
+    await page.clock.fastForward(2500)
+    await page.getByRole('button', { name: 'Rejoin' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'rejoin to keep it going' }).waitFor()
+    // The room says it ended after all: nothing to rejoin.
+    events.send({ type: 'update', room: anUpdate(aRoom({ status: 'ended' })) })
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     expect(await page.getByRole('button', { name: 'Rejoin' }).count()).toBe(0)
   })
 

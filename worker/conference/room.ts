@@ -561,6 +561,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#changed()
     }
     const host = leg.label === hostLabel
+    // The host's leaving ends the conference (endConferenceOnExit): a host shown gone, the
+    // conference's end not heard of yet, would join a new, empty one under its name.
+    if (host && record.endsWithHost && holder?.label === leg.label && holder.status === 'left') {
+      return this.#endedWithHost()
+    }
     // Not counting this label's own earlier admission: the same page calling again.
     const present = this.#presentCount(leg.label)
     if (!rejoin && !host && present >= maxParticipants) {
@@ -572,11 +577,19 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     if (!rejoin) this.#admitted.set(leg.label, Date.now())
     if (rejoin && holder.callSid !== leg.callSid) {
-      await this.#freeLabel(holder, host)
-      // A join into an ended conference would start a new, empty one under its name.
+      const gone = await this.#freeLabel(holder, host)
+      // A join into an ended conference would start a new, empty one under its name; so
+      // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
+      if (gone && host && record.endsWithHost) return this.#endedWithHost()
     }
     return { ok: true, host }
+  }
+
+  /** The host's leg left Twilio's conference, which ended with it: so does the room. */
+  #endedWithHost(): RoomResult<never> {
+    void this.end('the conference ended with its host')
+    return notFound()
   }
 
   /**
@@ -604,11 +617,11 @@ export class ConferenceRoom extends DurableObject<Env> {
    * wins: the old leg is removed (by its CallSid, so that two rejoins at once cannot remove
    * each other), a host's told first not to end the conference on its way out (a guest's
    * never would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the
-   * join goes ahead as before.
+   * join goes ahead as before. Answers whether Twilio had the leg no more.
    */
-  async #freeLabel(holder: Participant, host: boolean): Promise<void> {
+  async #freeLabel(holder: Participant, host: boolean): Promise<boolean> {
     const conferenceSid = this.#roster.conference.conferenceSid
-    if (!conferenceSid) return
+    if (!conferenceSid) return false
     const leg = holder.callSid ?? holder.label
     let rest: TwilioRestClient | undefined
     let endOnExitTurnedOff = false
@@ -618,11 +631,17 @@ export class ConferenceRoom extends DurableObject<Env> {
         await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
         endOnExitTurnedOff = true
       }
-      await rest.removeParticipant(conferenceSid, leg)
-      this.#log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
+      const removed = await rest.removeParticipant(conferenceSid, leg)
+      if (removed) {
+        this.#log(
+          'info',
+          `${holder.label}: its earlier call was still in the conference; removed it`,
+        )
+      }
+      return !removed
     } catch (error) {
       // Not found (only the update throws it): the leg has gone already, and the label with it.
-      if (isTwilioNotFound(error)) return
+      if (isTwilioNotFound(error)) return true
       this.#log(
         'warn',
         `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
@@ -638,6 +657,7 @@ export class ConferenceRoom extends DurableObject<Env> {
             ),
           )
       }
+      return false
     }
   }
 
@@ -728,15 +748,16 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /**
-   * After a REST removal; the leave callback confirms it later and changes nothing more.
-   * A phone still ringing never joined, so it did not leave: its call was called off.
+   * After a REST removal (`removed` false: Twilio had them no more, they hung up first); the
+   * leave callback confirms it later and changes nothing more. A phone still ringing never
+   * joined, so it did not leave: its call was called off.
    */
-  participantRemoved(callSid: string): void {
+  participantRemoved(callSid: string, removed: boolean): void {
     const participant = this.#roster.find(callSid)
     if (!participant || participant.callSid !== callSid) return
     if (participant.status === 'left') {
       // Twilio's leave callback overtook its answer to the removal: they left because of it.
-      if (!participant.removed) {
+      if (removed && !participant.removed) {
         participant.removed = true
         this.#changed()
       }
@@ -745,7 +766,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!isActive(participant)) return
     if (participant.status === 'joined') {
       leave(participant, new Date().toISOString())
-      participant.removed = true
+      if (removed) participant.removed = true
       this.#afterRosterChange([{ kind: 'left', participant }])
     } else {
       fail(participant, 'called off before they answered')

@@ -319,6 +319,24 @@ describe('adding and managing participants', () => {
     expect(await json(removed)).toMatchObject({ participant: { status: 'left', removed: true } })
   })
 
+  it('does not call someone removed who had hung up just before: Twilio no longer had them', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid, label } = await dialQuietly(conferenceId, '+14155552673')
+    await participantJoins(conferenceId, 1, label, callSid)
+    await twilio().injectFault({
+      pathContains: `Participants/${callSid}`,
+      method: 'DELETE',
+      status: 404,
+    })
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/${callSid}`, {
+      method: 'DELETE',
+    })
+    expect(res.status).toBe(200)
+    const { participant } = (await json(res)) as { participant: Record<string, unknown> }
+    expect(participant).toMatchObject({ status: 'left' })
+    expect(participant.removed).toBeUndefined()
+  })
+
   it("says someone was removed when Twilio's leave callback overtakes its answer to the removal", async () => {
     const conferenceId = await startConference(await registerAgent())
     const { callSid, label } = await dialQuietly(conferenceId, '+14155552675')

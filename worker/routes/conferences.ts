@@ -138,6 +138,8 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const id = c.req.param('id')
     const callSid = c.req.param('callSid')
     const { room, view, participant } = await knownParticipant(c.env, id, callSid)
+    // Whether this took them out: one who had hung up a moment before was not removed.
+    let removed = true
     try {
       // A phone still ringing is not in the conference yet: calling it off is hanging up
       // its call ("completed" ends a call in any state, "canceled" only one not answered,
@@ -148,13 +150,13 @@ export const conferences = new Hono<{ Bindings: Env }>()
           if (!isTwilioNotFound(error)) throw error
         })
       } else {
-        await rest.removeParticipant(startedConferenceSid(view), callSid)
+        removed = await rest.removeParticipant(startedConferenceSid(view), callSid)
       }
     } catch (error) {
       if (error instanceof ApiError) throw error
       throw fromTwilioError(error, 'Removing the participant failed')
     }
-    await room.participantRemoved(callSid)
+    await room.participantRemoved(callSid, removed)
     return c.json({ participant: await room.participant(callSid) })
   })
 

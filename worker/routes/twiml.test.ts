@@ -4,6 +4,7 @@ import { Hono } from 'hono'
 import { describe, expect, it, vi } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
 import { ConferenceRoom } from '../conference/room.ts'
+import type { RoomView } from '../conference/room-record.ts'
 import { twilioRestClient } from '../config.ts'
 import {
   answerAgentLeg,
@@ -163,16 +164,40 @@ describe('the TwiML App Voice URL', () => {
       ])
     })
 
-    it('leaves Twilio alone when the label is free or the same call asks again', async () => {
+    it('leaves Twilio alone when the same call asks again', async () => {
       const { conferenceId, oldCallSid, legRequests } = await hostOnCall()
-      await rejoin(conferenceId, oldCallSid)
+      expect(await (await rejoin(conferenceId, oldCallSid)).text()).toContain('<Conference')
+      expect(await legRequests()).toEqual([])
+    })
+
+    it("turns a host away once its leg has left, the conference's end not heard yet", async () => {
+      // The host's leaving ended the conference on Twilio: a join now would start a new,
+      // empty one under its name.
+      const { conferenceId, oldCallSid, legRequests } = await hostOnCall()
       await conferenceCallback(conferenceId, 2, {
         StatusCallbackEvent: 'participant-leave',
         CallSid: oldCallSid,
         ParticipantLabel: OLD_LEG,
       })
-      await rejoin(conferenceId, `CA${'3'.repeat(32)}`)
+      const twiml = await (await rejoin(conferenceId, `CA${'3'.repeat(32)}`)).text()
+      expect(twiml).toMatch(/<Say>.+<\/Say><Hangup\/>/)
+      expect(twiml).not.toContain('<Conference')
       expect(await legRequests()).toEqual([])
+      // The room ends with it, should the conference's end never be heard of.
+      await eventually('the room ended', async () => {
+        const view = (await (
+          await api(`/api/twilio/conferences/${conferenceId}`)
+        ).json()) as RoomView
+        return view.status === 'ended'
+      })
+    })
+
+    it('turns a host away whose dropped leg Twilio no longer has: its leaving ended the conference', async () => {
+      const { conferenceId, legPath, legRequests } = await hostOnCall()
+      await twilio().injectFault({ pathContains: legPath, method: 'POST', status: 404 })
+      const twiml = await (await rejoin(conferenceId, `CA${'4'.repeat(32)}`)).text()
+      expect(twiml).toMatch(/<Say>.+<\/Say><Hangup\/>/)
+      expect(await legRequests()).toEqual([['POST', 'false', 404]])
     })
 
     it('lets the join go ahead when Twilio refuses to change the dropped leg', async () => {
@@ -233,8 +258,15 @@ describe('the TwiML App Voice URL', () => {
     for (let n = 1; n <= phones; n++) {
       await participantJoins(conferenceId, n, `phone-${n}`, `CA${String(n + 1).repeat(32)}`)
     }
-    expect(await (await join('web_host', `CA${'1'.repeat(32)}`)).text()).toContain('<Conference')
-    await hostJoins(conferenceId, phones + 1)
+    // The host's call is Twilio's too, as a rejoin asks Twilio to remove it.
+    const { callSid } = await twilioRestClient(env).createParticipant(conferenceId, {
+      from: 'client:web_host',
+      to: 'client:web_host',
+      label: 'web-web_host',
+      endConferenceOnExit: true,
+    })
+    expect(await (await join('web_host', callSid)).text()).toContain('<Conference')
+    await hostJoins(conferenceId, phones + 1, callSid)
     return { conferenceId, join }
   }
 

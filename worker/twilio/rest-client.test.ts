@@ -253,12 +253,12 @@ describe('TwilioRestClient updates and deletes', () => {
     ).toHaveLength(2)
   })
 
-  it('removes a participant, and removing it again is fine', async () => {
+  it('removes a participant, and removing it again is fine, saying it was gone', async () => {
     const { conference, conferenceSid, callSid } = await conferenceWithAgent()
     const phone = agent({ label: 'phone', to: '+14155550100', customParameters: undefined })
     await client().createParticipant(conference, phone)
-    await client().removeParticipant(conferenceSid, callSid)
-    await client().removeParticipant(conferenceSid, callSid)
+    expect(await client().removeParticipant(conferenceSid, callSid)).toBe(true)
+    expect(await client().removeParticipant(conferenceSid, callSid)).toBe(false)
     expect((await standin.conference(conference))?.participants.map((p) => p.label)).toEqual([
       'phone',
     ])

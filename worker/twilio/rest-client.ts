@@ -224,13 +224,18 @@ export class TwilioRestClient {
     return toParticipant(parse(participantJson, json, path))
   }
 
-  /** Removes a participant; one that is already gone (404) counts as removed. */
-  async removeParticipant(conferenceSid: string, callSidOrLabel: string): Promise<void> {
+  /**
+   * Removes a participant: true if this removed them, false if they were gone already
+   * (404), which is no failure.
+   */
+  async removeParticipant(conferenceSid: string, callSidOrLabel: string): Promise<boolean> {
     const path = participantPath(conferenceSid, callSidOrLabel)
     try {
       await this.#request('DELETE', path, undefined, 'once')
+      return true
     } catch (error) {
       if (!isTwilioNotFound(error)) throw error
+      return false
     }
   }
 

@@ -51,14 +51,13 @@ export function CallBar(props: CallBarProps) {
     asked.current = asking
   }, [asking])
   // A call the server ended: the room's next update most often says why (the conference
-  // ended, someone removed them). Rejoining is offered once it has had time to come.
-  // Not for the host, whose call ending ends the conversation, nor a local call, which has
-  // no Rejoin.
+  // ended, someone removed them). Rejoining is offered once it has had time to come. So
+  // for any end of the host's call: Twilio ends the conference with it, unless it still
+  // holds the dropped leg, which a rejoin takes over. Not a local call, which has no Rejoin.
   const serverEnded =
-    call.phase === 'ended' && !call.hungUp && !call.dropped && !ended && !room.local && !hostEndsIt
-  // The host's call ended, and Twilio ends the conference with it (endConferenceOnExit),
-  // though the room may not have heard yet: a rejoin now would start a new, empty one.
-  const hostGone = hostEndsIt && call.phase === 'ended'
+    call.phase === 'ended' && !call.hungUp && (!call.dropped || hostEndsIt) && !ended && !room.local
+  // The host hung up: the conversation is ending with its call.
+  const hostGone = hostEndsIt && call.phase === 'ended' && call.hungUp === true
   // Someone took this page out of the call: it is not offered straight back in.
   const removed =
     !onCall && room.participants.some((p) => p.label === props.you && p.removed === true)
@@ -256,8 +255,12 @@ function callStatus(
           : 'You left; the conference goes on without you.'
       }
       // Not the person's doing: the connection, or the server (the conference ending, or
-      // the host removing them, of which the room's next update tells).
-      if (hostEndsIt) return 'Your call ended, and the conversation with it.'
+      // someone removing them, of which the room's next update tells).
+      if (hostEndsIt) {
+        return rejoinOffered
+          ? 'Your call dropped, and the conversation is still on: rejoin to keep it going.'
+          : 'Your call ended.'
+      }
       if (call.dropped) return 'Your call dropped; the conference goes on. Rejoin to come back.'
       return rejoinOffered ? 'Your call ended. Rejoin to come back.' : 'Your call ended.'
   }
