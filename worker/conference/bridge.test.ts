@@ -526,14 +526,12 @@ describe('messages of types the contract does not name', () => {
     h.start()
     h.ready()
     const first = h.agent({ type: 'agent_mood', agent_mood_event: { mood: 'cheerful' } })
-    // Said with the message's start: a client_error's says why.
+    // Said with the message's keys (an error's, with its start: it says why).
     expect(first).toEqual([
       expect.objectContaining({
         type: 'log',
         level: 'info',
-        message: expect.stringContaining(
-          '{"type":"agent_mood","agent_mood_event":{"mood":"cheerful"}}',
-        ),
+        message: expect.stringContaining('(keys type, agent_mood_event)'),
       }),
     ])
     expect(h.agent({ type: 'agent_mood' })).toEqual([])
@@ -598,6 +596,19 @@ describe('lifecycle', () => {
       reason: 'end_call',
     })
     expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+  })
+
+  it('does not try again after a close before the conversation began that said it would meet the next too', () => {
+    const h = harness()
+    h.start()
+    h.feed({ type: 'humans_present' })
+    h.feed({ type: 'agent_opened', attempt: h.attempt })
+    h.agent({
+      type: 'error',
+      error_event: { code: 1008, error_type: 'override_error', message: 'no' },
+    })
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(h.bridge.agent.status).toBe('unavailable')
   })
 
   it('takes a normal close before the conversation began for a failed connection, and tries again', () => {
@@ -998,16 +1009,18 @@ describe('lifecycle', () => {
     const h = harness({ keepaliveTimeoutMs: 30_000 })
     h.start()
     h.ready()
-    // An agent whose pings are off (its client_events) is not taken for dead when quiet.
+    // An agent whose pings are off (its client_events) is not taken for dead when quiet,
+    // but for a far longer silence.
     expect(ofType(h.advance(60_000), 'agent_close')).toEqual([])
     h.agent({ type: 'ping', ping_event: { event_id: 1 } })
     const actions = h.advance(30_000)
     expect(ofType(actions, 'agent_close')).toHaveLength(1)
     expect(h.bridge.agent.status).toBe('reconnecting')
-    // The new connection's silence counts only once it has pinged in turn.
+    // The new connection's silence counts as soon only once it has pinged in turn.
     h.untilConnect()
     h.ready()
     expect(ofType(h.advance(60_000), 'agent_close')).toEqual([])
+    expect(ofType(h.advance(30_000), 'agent_close')).toHaveLength(1)
   })
 
   it('ignores events from a connection it has already abandoned', () => {

@@ -36,6 +36,9 @@ import { CallerAudio } from './caller-audio.ts'
 import { Playback } from './playback.ts'
 import { Transcript } from './transcript.ts'
 
+/** How many keepalive timeouts of silence make an agent that never pinged count as dead. */
+const UNPINGED_SILENCE_FACTOR = 3
+
 const DEFAULTS = {
   // The agent's greeting is heard only once the conference has started, which takes a
   // person (Twilio mixes no audio before that): the first may be a phone still ringing
@@ -593,7 +596,11 @@ export class MediaBridge {
     // hanging up (ElevenLabs' own client rejects it so: "Connection closed normally before
     // session could be established", packages/client WebSocketConnection).
     if (outcome === 'ended' && !this.#agentReady) {
-      this.#agentFailed(`the agent closed the conversation before it began (${closed})`, true)
+      // Unless it said why first, and the why would meet a new conversation too.
+      const type = this.#errorType
+      const refused =
+        type !== undefined && (INITIATION_ERROR_TYPES.includes(type) || type === 'safety_violation')
+      this.#agentFailed(`the agent closed the conversation before it began (${closed})`, !refused)
       return
     }
     if (outcome === 'ended') {
@@ -727,13 +734,15 @@ export class MediaBridge {
   }
 
   /**
-   * Armed by the conversation's first ping: pings are on by default but are an agent
+   * Tight once the conversation has pinged: pings are on by default but are an agent
    * setting (`client_events`), and an agent without them may stay quiet for long, healthy.
    */
   #keepaliveDeadline(): number {
-    return this.#agentReady && this.#pingSeen
-      ? this.#lastAgentMessageAt + this.#options.keepaliveTimeoutMs
-      : Number.POSITIVE_INFINITY
+    if (!this.#agentReady) return Number.POSITIVE_INFINITY
+    // Without pings, only a far longer silence counts: a quiet agent may just be listening.
+    const timeout =
+      this.#options.keepaliveTimeoutMs * (this.#pingSeen ? 1 : UNPINGED_SILENCE_FACTOR)
+    return this.#lastAgentMessageAt + timeout
   }
 
   #scheduleTimer(): void {
