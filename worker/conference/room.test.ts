@@ -35,12 +35,17 @@ const streamEndedPath = (conferenceId: string) =>
   `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`
 
 /** Twilio asking the agent stream's `<Connect action>` what next, once the stream ended. */
-const streamEnded = async (conferenceId: string, callSid: string) =>
+const streamEnded = async (
+  conferenceId: string,
+  callSid: string,
+  more: Record<string, string> = {},
+) =>
   (
     await twilioPost(streamEndedPath(conferenceId), {
       AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
       CallSid: callSid,
       CallStatus: 'in-progress',
+      ...more,
     })
   ).text()
 
@@ -418,11 +423,24 @@ describe('the media bridge in a conference room', () => {
     await breakStream(call)
     // Asked on the bridged leg: it is the agent's, so the leg goes on with a new stream.
     const twiml = await streamEnded(call.conferenceId, bridged)
-    await openStream(call.conferenceId, newStreamToken(twiml), bridged)
+    const next = await openStream(call.conferenceId, newStreamToken(twiml), bridged)
     await eventually(
       'the new stream live',
       async () => (await view(call))?.stream.status === 'live',
     )
+    next.socket.close(1011, 'connection reset')
+    await eventually(
+      'the second stream lost',
+      async () => (await view(call))?.stream.status !== 'live',
+    )
+    // A call the room has not seen is not let in on it, unless its parent is the agent's
+    // participant.
+    expect(
+      streamTokenIn(await streamEnded(call.conferenceId, `CA${'e'.repeat(32)}`)),
+    ).toBeUndefined()
+    const child = `CA${'d'.repeat(32)}`
+    const again = await streamEnded(call.conferenceId, child, { ParentCallSid: call.agentCallSid })
+    expect(streamTokenIn(again)).toBeDefined()
   })
 
   it('lets the new stream in while the lost one, half open, is still closing', async () => {

@@ -1080,11 +1080,6 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /**
-   * A stream that ends while its bridge still has it live was lost (Twilio's end broke):
-   * every close of ours, and Twilio's `stop`, end the bridge's stream in the same step.
-   * Twilio may then carry the agent leg on with a new stream (see `resumeAgentLeg`).
-   */
-  /**
    * The stream sockets the room has not let go of. One it closed stays in `getWebSockets`
    * while closing, which lasts as long as the other end does not answer: a lost stream's
    * half-open connection would otherwise hold the conference's one stream from the next.
@@ -1094,6 +1089,11 @@ export class ConferenceRoom extends DurableObject<Env> {
     return this.ctx.getWebSockets('twilio').filter((socket) => !isLetGo(socket))
   }
 
+  /**
+   * A stream that ends while its bridge still has it live was lost (Twilio's end broke):
+   * every close of ours, and Twilio's `stop`, end the bridge's stream in the same step.
+   * Twilio may then carry the agent leg on with a new stream (see `resumeAgentLeg`).
+   */
   #lostIfLive(): void {
     const record = this.#record
     if (!record || record.local || record.endedAt) return
