@@ -37,7 +37,10 @@ function localApi(): FakeApi {
   api.on(
     'POST',
     '/api/local/conversations',
-    ok({ conferenceId: CONFERENCE_ID, streamToken: 'one-time', room: localRoom }, 201),
+    ok(
+      { conferenceId: CONFERENCE_ID, streamToken: 'one-time', room: localRoom, warnings: [] },
+      201,
+    ),
   )
   return api
 }

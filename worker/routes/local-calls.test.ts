@@ -35,6 +35,7 @@ interface Started {
   conferenceId: string
   streamToken: string
   room: RoomView
+  warnings: string[]
 }
 
 async function startLocalCall(agentId: string, overrides: Partial<typeof env> = LOCAL) {
@@ -93,6 +94,15 @@ describe('local calls', () => {
       expect.objectContaining({ label: 'web-local', kind: 'browser', status: 'joined' }),
     ])
     expect(await twilio().requests({ conference: call.conferenceId })).toEqual([])
+    expect(call.warnings).toEqual([])
+    // A conversation setting left out is said, as a Twilio call's start says it.
+    const unset = await startLocalCall(agentId, {
+      ...NO_TWILIO,
+      ELEVENLABS_DYNAMIC_VARIABLES: '[1]',
+    })
+    expect(unset.warnings).toEqual([
+      "ELEVENLABS_DYNAMIC_VARIABLES must be a JSON object; the agent's conversation starts without it.",
+    ])
   })
 
   it('need the agent configured', async () => {

@@ -4,7 +4,8 @@
  * Streams protocol over it, its microphone as the caller, so the room, the
  * bridge and the agent socket run exactly as they do for a phone call.
  *
- * - `POST /api/local/conversations` `{ agentId? }` -> 201 `{ conferenceId, streamToken, room }`
+ * - `POST /api/local/conversations` `{ agentId? }` -> 201 `{ conferenceId, streamToken, room,
+ *   warnings }`
  * - `GET /api/local/media-stream/:conferenceId`: the page's stream (WebSocket upgrade);
  *   its `start` must carry the one-time `streamToken` as a custom parameter.
  *
@@ -18,6 +19,7 @@ import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import { type Env, localCallsEnabled } from '../config.ts'
 import * as z from '../schema.ts'
+import { initiationProblems } from '../settings.ts'
 import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { validate } from './validation.ts'
 
@@ -42,7 +44,15 @@ export const localCalls = new Hono<{ Bindings: Env }>()
     const room = roomFor(c.env, conferenceId)
     const created = await room.createLocal({ conferenceId, agentId })
     if (!created.ok) throw roomError(created)
-    return c.json({ conferenceId, streamToken: created.streamToken, room: await room.view() }, 201)
+    return c.json(
+      {
+        conferenceId,
+        streamToken: created.streamToken,
+        room: await room.view(),
+        warnings: initiationProblems(c.env),
+      },
+      201,
+    )
   })
   .get('/media-stream/:conferenceId', (c) => {
     requireUpgrade(c.req.header('Upgrade'))

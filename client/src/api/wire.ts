@@ -49,6 +49,8 @@ export interface StartedLocalCall {
   /** The one-time token the page's stream carries in its `start`. */
   streamToken: string
   room: RoomView
+  /** What the call goes on without (a conversation setting left out). */
+  warnings: string[]
 }
 
 /** `POST /api/twilio/conferences/:id/participants/:callSid`. */

@@ -77,7 +77,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
       const started = await api.startLocal(agentId === undefined ? {} : { agentId })
       const { conferenceId, room } = started
       const you = room.participants.find((p) => p.kind === 'browser')?.label ?? ''
-      setSession({ conferenceId, you, room, warnings: [] })
+      setSession({ conferenceId, you, room, warnings: started.warnings })
       void join({
         // Loaded when needed, with the audio engine it brings, as the Voice SDK is.
         createDevice: async (hooks) =>
