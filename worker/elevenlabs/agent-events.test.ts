@@ -238,11 +238,18 @@ describe('parseAgentEvent: input it refuses without throwing', () => {
 
   it('tells types the contract does not name from bad input, names from Object.prototype too', () => {
     for (const type of ['audio_v2', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      expect(parse({ type })).toEqual({ type: 'unknown', name: type, sample: `{"type":"${type}"}` })
+      expect(parse({ type })).toEqual({ type: 'unknown', name: type, sample: 'keys type' })
     }
-    const long = parse({ type: 'x'.repeat(100), detail: 'y'.repeat(500) })
-    expect(long).toMatchObject({ type: 'unknown', name: 'x'.repeat(40) })
-    expect(long.type === 'unknown' && long.sample).toHaveLength(200)
+    expect(parse({ type: 'x'.repeat(100) })).toMatchObject({ name: 'x'.repeat(40) })
+    // An error's body is kept for the log, cut short; another's values are not.
+    const error = parse({ type: 'client_error', client_error_event: { message: 'y'.repeat(500) } })
+    expect(error.type === 'unknown' && error.sample).toMatch(
+      /^\{"type":"client_error","client_error_event"/,
+    )
+    expect(error.type === 'unknown' && error.sample).toHaveLength(200)
+    expect(parse({ type: 'agent_mood', text: 'I said my card number' })).toMatchObject({
+      sample: 'keys type, text',
+    })
   })
 
   it('refuses each known event missing its required fields', () => {

@@ -59,7 +59,10 @@ export type AgentEvent =
    * A well-formed message of a type the contract does not name: a newer server's, which a
    * client that does not ask for it is free to ignore. Not bad input.
    */
-  /** `sample`: the message's start, for the log (a `client_error` says why in its body). */
+  /**
+   * `sample`, for the log: an error's start (a `client_error` says why in its body), or
+   * another's keys (its values may be what someone said).
+   */
   | { type: 'unknown'; name: string; sample: string }
   | { type: 'invalid'; reason: string }
 
@@ -247,5 +250,9 @@ export function parseAgentEvent(data: string | ArrayBuffer): AgentEvent {
     return event
   }
   if (Object.hasOwn(OTHER_EVENTS, type)) return { type: 'other', name: type as OtherEventName }
-  return { type: 'unknown', name: type.slice(0, 40), sample: data.slice(0, UNKNOWN_SAMPLE_CHARS) }
+  // An error's body says why; any other's may hold what was said, so only its keys.
+  const sample = /error/i.test(type)
+    ? data.slice(0, UNKNOWN_SAMPLE_CHARS)
+    : `keys ${Object.keys(message).join(', ')}`.slice(0, UNKNOWN_SAMPLE_CHARS)
+  return { type: 'unknown', name: type.slice(0, 40), sample }
 }
