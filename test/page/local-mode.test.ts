@@ -157,7 +157,7 @@ describe('local calls (no Twilio)', () => {
     api.on(
       'POST',
       '/api/local/conversations',
-      ok({ conferenceId: CONFERENCE_ID, streamToken: 't', room: withAgent }, 201),
+      ok({ conferenceId: CONFERENCE_ID, streamToken: 't', room: withAgent, warnings: [] }, 201),
     )
     const { page } = await harness.open(api)
     await page.getByRole('region', { name: 'Local calls' }).waitFor()
