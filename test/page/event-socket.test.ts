@@ -13,8 +13,13 @@ describe('the event socket', () => {
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
     events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    // The live region is there before its words: a screen reader reads out what changes in
+    // a region, and may not read one that arrives with its text.
+    const notice = page.locator('.call-bar .notice[role="status"]').nth(1)
+    expect(await notice.textContent()).toBe('')
     await events.sockets[0]?.close({ code: 1011, reason: 'restarting' })
     await page.getByText('Live updates were interrupted').waitFor()
+    expect(await notice.textContent()).toBe('Live updates were interrupted; reconnecting…')
 
     await expect.poll(() => events.sockets.length).toBe(2)
     events.send({

@@ -89,23 +89,24 @@ export function CallBar(props: CallBarProps) {
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
       </div>
-      {onCall && quality(call) && (
-        <p class="notice" role="status">
-          {quality(call)}
-        </p>
-      )}
-      {props.link === 'reconnecting' && !ended && (
-        <p class="notice" role="status">
-          Live updates were interrupted; reconnecting…
-        </p>
-      )}
+      {/* Live regions stay in the page, their text changing: many screen readers do not
+          read out a region that arrives with its text already in it. Empty, they are hidden. */}
+      <p class="notice" role="status">
+        {onCall ? quality(call) : undefined}
+      </p>
+      <p class="notice" role="status">
+        {ended
+          ? undefined
+          : props.link === 'reconnecting'
+            ? 'Live updates were interrupted; reconnecting…'
+            : props.link === 'locked'
+              ? 'Live updates need the access key.'
+              : undefined}
+      </p>
       {props.link === 'locked' && !ended && (
-        <div class="notice">
-          <p role="status">Live updates need the access key.</p>
-          <button type="button" onClick={props.onGiveKey}>
-            Enter the access key
-          </button>
-        </div>
+        <button type="button" onClick={props.onGiveKey}>
+          Enter the access key
+        </button>
       )}
       <div class="actions">
         {onCall && (
