@@ -3,6 +3,14 @@ import { MAX_KEPT, Roster } from './roster.ts'
 
 const NOW = '2026-12-06T10:00:00.000Z'
 
+/** A conference callback about the page `web-ada`'s call `callSid`. */
+const event = (event: string, callSid: string, sequence: number) => ({
+  StatusCallbackEvent: `participant-${event}`,
+  CallSid: callSid,
+  ParticipantLabel: 'web-ada',
+  SequenceNumber: String(sequence),
+})
+
 /** A roster with one phone participant being dialled, its CallSid not known yet. */
 function dialling() {
   const roster = new Roster()
@@ -92,12 +100,6 @@ describe('Roster call progress', () => {
 
   it('forgets that someone was removed once they join again', () => {
     const roster = new Roster()
-    const event = (event: string, callSid: string, sequence: number) => ({
-      StatusCallbackEvent: `participant-${event}`,
-      CallSid: callSid,
-      ParticipantLabel: 'web-ada',
-      SequenceNumber: String(sequence),
-    })
     roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
     const ada = roster.find('web-ada')
     if (!ada) throw new Error('web-ada never joined')
@@ -111,12 +113,6 @@ describe('Roster call progress', () => {
 
   it("keeps a rejoin's call when the old call's leave arrives after the new join", async () => {
     const roster = new Roster()
-    const event = (event: string, callSid: string, sequence: number) => ({
-      StatusCallbackEvent: `participant-${event}`,
-      CallSid: callSid,
-      ParticipantLabel: 'web-ada',
-      SequenceNumber: String(sequence),
-    })
     roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
     // Twilio lets the new call in only once the old one has left the label (error 16025),
     // so the old leave always comes first in Twilio's order, whatever order they arrive in.
