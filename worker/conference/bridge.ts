@@ -159,7 +159,7 @@ export class MediaBridge {
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   #lastAgentMessageAt = 0
-  /** Whether this connection's agent has pinged: only then is its silence a dead socket. */
+  /** Whether this connection's agent has pinged: then a shorter silence is a dead socket. */
   #pingSeen = false
   /** When the queued agent audio gets its mark, unless more of the same response comes first. */
   #markDueAt: number | undefined
