@@ -66,14 +66,14 @@ export class CallerAudio {
       // The common case, allocation-free but for the chunk: no gap, agent ready.
       const chunk = converter.convertBase64(payload)
       if (chunk === undefined) return false
-      this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
+      this.#nextTimestamp = nextTimestamp(this.#nextTimestamp, timestamp, frameBytes)
       if (chunk) send(chunk)
       return true
     }
     const mulaw = decodeBase64(payload)
     if (!mulaw) return false
     const gap = this.#gapBytes(timestamp)
-    this.#nextTimestamp = nextTimestamp(timestamp, frameBytes)
+    this.#nextTimestamp = nextTimestamp(this.#nextTimestamp, timestamp, frameBytes)
     if (!converter) {
       if (gap > 0) this.#buffer(silence(gap))
       this.#buffer(mulaw)
@@ -127,9 +127,21 @@ export class CallerAudio {
   }
 }
 
-/** Where the next frame should start; an unusable timestamp leaves the clock unknown. */
-const nextTimestamp = (timestamp: number, frameBytes: number): number | undefined =>
-  Number.isFinite(timestamp) ? timestamp + frameBytes / BYTES_PER_MS : undefined
+/**
+ * Where the next frame should start: never before where it already was expected, so a
+ * frame stamped behind the clock (a stray timestamp, a repeat) does not make the next one
+ * look late and bring seconds of made-up silence. An unusable timestamp leaves the clock
+ * unknown.
+ */
+function nextTimestamp(
+  expected: number | undefined,
+  timestamp: number,
+  frameBytes: number,
+): number | undefined {
+  if (!Number.isFinite(timestamp)) return undefined
+  const next = timestamp + frameBytes / BYTES_PER_MS
+  return expected !== undefined && expected > next ? expected : next
+}
 
 const silence = (bytes: number): Uint8Array => new Uint8Array(bytes).fill(MULAW_SILENCE)
 
