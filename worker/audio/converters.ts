@@ -23,6 +23,12 @@ export interface AudioConverter {
   convertBase64(payload: string): string | undefined
   /** Forgets the stream (filter history, a pending odd byte). */
   reset(): void
+  /**
+   * A new response of the agent's starts: it begins on a sample boundary whatever the last
+   * one ended on, so a byte the last one left over is dropped rather than paired with it
+   * (which would swap the bytes of every sample after it). The filter history stays.
+   */
+  startResponse(): void
 }
 
 const PHONE_RATE = 8000
@@ -45,6 +51,7 @@ abstract class BufferedConverter implements AudioConverter {
 
   protected abstract convertInto(input: Uint8Array): Uint8Array
   abstract reset(): void
+  startResponse(): void {}
 
   convert(input: Uint8Array): Uint8Array {
     return this.convertInto(input).slice()
@@ -76,6 +83,7 @@ class PassThrough implements AudioConverter {
   }
 
   reset(): void {}
+  startResponse(): void {}
 }
 
 class MulawToPcm16 extends BufferedConverter {
@@ -127,6 +135,10 @@ class Pcm16ToMulaw extends BufferedConverter {
 
   reset(): void {
     this.#resampler.reset()
+    this.#reader.reset()
+  }
+
+  override startResponse(): void {
     this.#reader.reset()
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
+import { decodeMulaw } from '../audio/mulaw.ts'
 import { parseAgentEvent } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage } from '../twilio/media-stream.ts'
 import { MediaBridge } from './bridge.ts'
@@ -291,6 +292,17 @@ describe('caller audio to the agent', () => {
     expect(h.bridge.stats).toMatchObject({ paddedMs: 10_000, unpaddedMs: 5000 })
   })
 
+  it('does not take a frame stamped behind the clock for the start of a gap', () => {
+    const h = harness()
+    h.start()
+    h.ready('ulaw_8000', 'ulaw_8000')
+    for (let at = 0; at < 60_000; at += 20) h.media(undefined, at)
+    // A stray timestamp, then the stream going on where it was: no seconds of silence.
+    expect(audioChunks(h.media(undefined, 0))).toHaveLength(1)
+    expect(audioChunks(h.media(undefined, 60_000))[0]?.length).toBe(160)
+    expect(h.bridge.stats).toMatchObject({ paddedMs: 0, unpaddedMs: 0 })
+  })
+
   it('does not pad normal jitter of a few milliseconds', () => {
     const h = harness()
     h.start()
@@ -384,6 +396,23 @@ describe('agent audio to Twilio', () => {
     expect(
       sentToAgent(h.agent({ type: 'ping', ping_event: { event_id: 42, ping_ms: 50 } })),
     ).toEqual([{ type: 'pong', event_id: 42 }])
+  })
+  it('starts each response on a sample boundary, whatever byte the last one left over', () => {
+    const h = harness()
+    h.start()
+    h.ready('pcm_8000', 'pcm_8000')
+    // A tone at a tenth of full scale, cut one byte short, then the next response's.
+    const tone = new Uint8Array(1600)
+    const view = new DataView(tone.buffer)
+    for (let i = 0; i < 800; i++) view.setInt16(i * 2, Math.round(3000 * Math.sin(i / 3)), true)
+    h.audio(1, tone.subarray(0, 1599))
+    const [media] = sentToTwilio(h.audio(2, tone)).filter((m) => m.event === 'media')
+    // Decoded, the second response keeps its level: paired with the stray byte, every
+    // sample's bytes would be swapped, noise near full scale.
+    const samples = decodeMulaw(decodeBase64(media.media.payload) ?? new Uint8Array())
+    const rms = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length)
+    expect(rms).toBeGreaterThan(1500)
+    expect(rms).toBeLessThan(3000)
   })
 })
 

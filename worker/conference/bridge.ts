@@ -138,6 +138,8 @@ export class MediaBridge {
   /** While the agent is down: the end of its RECONNECT_WINDOW_MS, from the failure that began it. */
   #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
+  /** The response whose audio `#agentToTwilio` converted last. */
+  #convertingEventId: number | undefined
   /** Agent audio with an event id at or below this is stale: an interruption cut it off. */
   #staleThrough = -1
   /** The newest event id of the agent's audio or response text: the response under way. */
@@ -513,6 +515,10 @@ export class MediaBridge {
     const converter = this.#agentToTwilio
     const streamSid = this.#liveSid
     if (!converter || !streamSid) return
+    if (eventId !== this.#convertingEventId) {
+      this.#convertingEventId = eventId
+      converter.startResponse()
+    }
     const payload = converter.convertBase64(audioBase64)
     if (payload === undefined) {
       this.#invalid('agent:invalid_base64', `audio of ${audioBase64.length} chars`)
