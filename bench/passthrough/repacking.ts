@@ -27,7 +27,12 @@ export function doublingConverter(): AudioConverter {
     for (let i = 0; i < phone.length; i++) agent[2 * i] = agent[2 * i + 1] = phone[i] ?? 0
     return bytesOf(agent)
   }
-  return { convert, convertBase64: (payload) => convertBase64(payload, convert), reset: () => {} }
+  return {
+    convert,
+    convertBase64: (payload) => convertBase64(payload, convert),
+    reset: () => {},
+    startResponse: () => {},
+  }
 }
 
 /** 16-bit 16 kHz to mu-law 8 kHz by keeping every other sample (whole samples per chunk assumed). */
@@ -40,5 +45,10 @@ export function droppingConverter(): AudioConverter {
     for (let i = 0; i < phone.length; i++) phone[i] = agent[2 * i] ?? 0
     return encodeMulaw(phone)
   }
-  return { convert, convertBase64: (payload) => convertBase64(payload, convert), reset: () => {} }
+  return {
+    convert,
+    convertBase64: (payload) => convertBase64(payload, convert),
+    reset: () => {},
+    startResponse: () => {},
+  }
 }
