@@ -855,6 +855,25 @@ describe('lifecycle', () => {
     ])
   })
 
+  it('keeps dropping the repeated greeting when someone speaks over it, then plays the reply', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    expect(sentToTwilio(h.audio(1, new Uint8Array(640))).map((m) => m.event)).toEqual(['media'])
+    h.agentCloses(1011)
+    h.untilConnect()
+    h.ready()
+    expect(sentToTwilio(h.audio(1, new Uint8Array(640)))).toEqual([])
+    // Heard mid-greeting, without an interruption: the rest of the greeting stays unplayed.
+    h.agent({
+      type: 'user_transcript',
+      user_transcription_event: { user_transcript: 'Hello?', event_id: 2 },
+    })
+    expect(sentToTwilio(h.audio(1, new Uint8Array(640)))).toEqual([])
+    expect(sentToTwilio(h.audio(3, new Uint8Array(640))).map((m) => m.event)).toContain('media')
+    expect(h.bridge.stats.repeatedGreetingDropped).toBe(2)
+  })
+
   it('plays the first message of a call whose earlier attempts never reached the caller', () => {
     const greeting = (h: ReturnType<typeof harness>) =>
       sentToTwilio(h.audio(1, new Uint8Array(640))).map((m) => m.event)

@@ -424,7 +424,10 @@ export class MediaBridge {
         this.#addTranscript('agent', event.text, event.eventId)
         return
       case 'user_transcript':
-        this.#repeatedGreeting = undefined
+        // Someone spoke before the new conversation's first response: that response is
+        // an answer, not its greeting. Once the greeting is under way, its audio stays
+        // dropped (a reply comes with another id), or the rest of it would play.
+        if (this.#repeatedGreeting === 'first') this.#repeatedGreeting = undefined
         this.#addTranscript('user', event.text, event.eventId)
         return
       case 'agent_response_correction': {
