@@ -107,6 +107,13 @@ describe('local calls (no Twilio)', () => {
     expect(await page.getByRole('listitem').filter({ hasText: 'You' }).count()).toBe(1)
     expect(await page.getByRole('form', { name: 'Add someone by phone' }).count()).toBe(0)
     expect(await page.getByText('adding someone by phone needs Twilio').count()).toBe(1)
+    // One way on: its room is ended, and the form is back to try again.
+    expect(await page.getByRole('button', { name: 'End conference for everyone' }).count()).toBe(0)
+    await page.getByRole('button', { name: 'Start over' }).click()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    await expect
+      .poll(() => api.to('DELETE', `/api/twilio/conferences/${CONFERENCE_ID}`).length)
+      .toBe(1)
   })
 
   /** A local call under way, with a live microphone and a quiet stream, as the room's. */

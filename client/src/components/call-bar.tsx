@@ -56,6 +56,8 @@ export function CallBar(props: CallBarProps) {
   // holds the dropped leg, which a rejoin takes over. Not a local call, which has no Rejoin.
   const serverEnded =
     call.phase === 'ended' && !call.hungUp && (!call.dropped || hostEndsIt) && !ended && !room.local
+  // A local call whose page could not connect: it has no Rejoin, and nobody else is in it.
+  const localFailed = room.local === true && call.phase === 'failed' && !ended
   // The host hung up: the conversation is ending with its call.
   const hostGone = hostEndsIt && call.phase === 'ended' && call.hungUp === true
   // Someone took this page out of the call: it is not offered straight back in.
@@ -145,7 +147,21 @@ export function CallBar(props: CallBarProps) {
             </button>
           )}
         {/* In a local call, hanging up ends it: one button is enough. */}
-        {((!ended && !removed && !((room.local || hostEndsIt) && onCall)) || stillOnTwilio) &&
+        {localFailed && (
+          <button
+            type="button"
+            class="primary"
+            onClick={() => {
+              // Its room is ended on the way out; the form comes back at once.
+              void end.run()
+              props.onNewConversation()
+            }}
+          >
+            Start over
+          </button>
+        )}
+        {((!ended && !removed && !localFailed && !((room.local || hostEndsIt) && onCall)) ||
+          stillOnTwilio) &&
           !asking && (
             <button
               type="button"
