@@ -9,7 +9,11 @@
 import { decodedLength } from '../audio/base64.ts'
 import { type AudioConverter, agentToTwilio } from '../audio/converters.ts'
 import { parseAgentAudioFormat } from '../audio/formats.ts'
-import { classifyAgentClose, INITIATION_ERROR_TYPES } from '../elevenlabs/close-codes.ts'
+import {
+  AGENT_CLOSE_CODES,
+  classifyAgentClose,
+  INITIATION_ERROR_TYPES,
+} from '../elevenlabs/close-codes.ts'
 import {
   type AgentEvent,
   clientToolResult,
@@ -599,19 +603,7 @@ export class MediaBridge {
 
   #onAgentClosed(code: number, reason: string): void {
     if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
-    const outcome = classifyAgentClose(code, this.#errorType)
-    const closed = `${code}${reason ? `: ${reason}` : ''}`
-    // A normal close before the conversation began is a failed connection, not the agent
-    // hanging up (ElevenLabs' own client rejects it so: "Connection closed normally before
-    // session could be established", packages/client WebSocketConnection).
-    if (outcome === 'ended' && !this.#agentReady) {
-      // Unless it said why first, and the why would meet a new conversation too.
-      const type = this.#errorType
-      const refused =
-        type !== undefined && (INITIATION_ERROR_TYPES.includes(type) || type === 'safety_violation')
-      this.#agentFailed(`the agent closed the conversation before it began (${closed})`, !refused)
-      return
-    }
+    const outcome = classifyAgentClose(code, this.#errorType, this.#agentReady)
     if (outcome === 'ended') {
       this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
       // The agent's own limit (max_duration_seconds, 600 s unless set otherwise), kept:
@@ -625,7 +617,11 @@ export class MediaBridge {
       this.#agentHungUp()
       return
     }
-    const why = `agent socket closed (${closed})`
+    const closed = `${code}${reason ? `: ${reason}` : ''}`
+    const why =
+      code === AGENT_CLOSE_CODES.ended
+        ? `the agent closed the conversation before it began (${closed})`
+        : `agent socket closed (${closed})`
     this.#agentFailed(why, outcome === 'retry')
   }
 

@@ -6,6 +6,13 @@ describe('classifyAgentClose', () => {
     expect(classifyAgentClose(1000)).toBe('ended')
   })
 
+  it('treats 1000 before the conversation began as a failed connection, unless it said why', () => {
+    expect(classifyAgentClose(1000, undefined, false)).toBe('retry')
+    expect(classifyAgentClose(1000, 'unknown', false)).toBe('retry')
+    expect(classifyAgentClose(1000, 'override_error', false)).toBe('rejected')
+    expect(classifyAgentClose(1000, 'safety_violation', false)).toBe('rejected')
+  })
+
   it('treats 1008 as a rejection not to retry blindly', () => {
     expect(classifyAgentClose(1008)).toBe('rejected')
   })

@@ -27,9 +27,23 @@ export type AgentCloseOutcome = 'ended' | 'retry' | 'rejected'
  * `errorType` is the `error_type` of an `error` message the conversation sent before it
  * closed, if any. A safety violation closes with 1002 like a passing failure (contract:
  * ErrorType), but a new conversation, given the transcript so far, would meet it again.
+ * `began`: whether the conversation had begun (its initiation metadata came). A normal
+ * close before that is a failed connection, not the agent hanging up (ElevenLabs' own
+ * client rejects it so: "Connection closed normally before session could be established",
+ * packages/client WebSocketConnection), unless the error it gave would meet a new one too.
  */
-export function classifyAgentClose(code: number, errorType?: string): AgentCloseOutcome {
-  if (code === AGENT_CLOSE_CODES.ended) return 'ended'
+export function classifyAgentClose(
+  code: number,
+  errorType?: string,
+  began = true,
+): AgentCloseOutcome {
+  if (code === AGENT_CLOSE_CODES.ended) {
+    if (began) return 'ended'
+    const refused =
+      errorType === 'safety_violation' ||
+      (errorType !== undefined && INITIATION_ERROR_TYPES.includes(errorType))
+    return refused ? 'rejected' : 'retry'
+  }
   if (code === AGENT_CLOSE_CODES.rejected) return 'rejected'
   if (errorType === 'safety_violation') return 'rejected'
   return 'retry'
