@@ -146,7 +146,6 @@ export function CallBar(props: CallBarProps) {
               Rejoin
             </button>
           )}
-        {/* In a local call, hanging up ends it: one button is enough. */}
         {localFailed && (
           <button
             type="button"
@@ -160,6 +159,7 @@ export function CallBar(props: CallBarProps) {
             Start over
           </button>
         )}
+        {/* In a local call, hanging up ends it: one button is enough. */}
         {((!ended && !removed && !localFailed && !((room.local || hostEndsIt) && onCall)) ||
           stillOnTwilio) &&
           !asking && (
