@@ -22,9 +22,26 @@ import {
   isTwilioTransient,
   type TwilioRestClient,
 } from '../twilio/rest-client.ts'
+import { Admissions, hostLabelOf } from './admission.ts'
 import { AgentConnection } from './agent-connection.ts'
+import {
+  DIAL_CHECK_MS,
+  DIAL_GIVE_UP_MS,
+  dialCheckDue,
+  dialedAt,
+  EMPTY_ROOM_MS,
+  emptySince as findEmptySince,
+  HANG_UP_RETRY_MS,
+  isPresenceChecked,
+  mayStillRing,
+  nextDialCheck,
+  nextPresenceCheck,
+  RETENTION_MS,
+} from './alarm-schedule.ts'
 import { MAX_IGNORED_TYPES, MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent, BridgeStats } from './bridge-types.ts'
+import { removeEarlierLeg } from './earlier-leg.ts'
+import { describeError } from './room-log.ts'
 import {
   newRecord,
   type ParticipantView,
@@ -34,6 +51,8 @@ import {
   toParticipantView,
   toView,
 } from './room-record.ts'
+import { notFound, participantLimit, type RoomResult } from './room-result.ts'
+import { closeQuietly, isLetGo, letGo, upgraded } from './room-sockets.ts'
 import {
   fail,
   isActive,
@@ -50,48 +69,10 @@ import { randomToken, tokensEqual } from './tokens.ts'
 import { Transcript } from './transcript.ts'
 
 /**
- * A conference with no person in it (nobody joined yet, or everyone left) is ended after
- * this long. The agent's leg is in it from the start, so without this it would talk to an
- * empty room, both vendors billing, until its own limits ended it.
- */
-export const EMPTY_ROOM_MS = 10 * 60 * 1000
-/** How long Twilio lets a dialled phone ring (the participant create's `Timeout`). */
-export const RING_TIMEOUT_S = 30
-/**
- * A dialled phone still dialling or ringing this long after the dial has had its
- * callbacks lost (Twilio retries a callback only when it cannot connect, and then at once:
- * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the room
- * asks Twilio about the call. It would otherwise count as on its way in for ever, so the
- * conference would never count as empty and the number could not be dialled again.
- */
-export const DIAL_CHECK_MS = RING_TIMEOUT_S * 1000 + 30_000
-/** Asked again this often while Twilio says it is still queued or ringing, or does not answer. */
-export const DIAL_RECHECK_MS = 30_000
-/** No call rings this long: with still no word of it, the dial counts as failed. */
-export const DIAL_GIVE_UP_MS = 5 * 60_000
-/**
- * How often the people shown on the call are checked against Twilio: one whose leave
- * callback was lost would otherwise keep the conference from ever counting as empty.
- */
-export const PRESENCE_CHECK_MS = EMPTY_ROOM_MS
-/** An ended conference's record stays readable this long, then the room frees it. */
-export const RETENTION_MS = 60 * 60 * 1000
-/**
- * A phone still ringing at the end whose hang-up failed is tried again this often, for as
- * long as it could still ring (RING_WINDOW_MS after the end).
- */
-export const HANG_UP_RETRY_MS = 10_000
-/**
  * How many times a conference's agent leg may go on with a new stream after losing one: a
  * deploy or two in a call, not a loop when something keeps breaking it.
  */
 export const MAX_STREAM_RESUMES = 3
-/**
- * How long after a dial its phone may still ring: Twilio adds 5 s to every outgoing
- * call's `Timeout` (Participants API, Timeout), and a call may first wait in Twilio's
- * queue for a few seconds.
- */
-const RING_WINDOW_MS = (RING_TIMEOUT_S + 5) * 1000 + 10_000
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
  * brings two at once (the caller's, then the agent's, just before its audio), and a
@@ -100,15 +81,6 @@ const RING_WINDOW_MS = (RING_TIMEOUT_S + 5) * 1000 + 10_000
  * API and the page are served from memory.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
-/** How long a leg let in by TwiML counts as on its way without Twilio reporting its join. */
-const ADMISSION_MS = 30_000
-/**
- * The requests that remove a rejoining page's old leg before its TwiML is answered: two,
- * each tried at most twice (an unanswered one once more) and never after a 429, stay
- * within the 15 s Twilio waits for TwiML (8 s at worst).
- */
-const FREE_LABEL_REQUESTS = { timeoutMs: 2000, maxRetries: 0 } as const
-
 export interface RoomInit {
   conferenceId: string
   agentId: string
@@ -116,24 +88,6 @@ export interface RoomInit {
 
 /** The page's own leg in a local call. */
 export const LOCAL_HOST_LABEL = 'web-local'
-
-export type RoomResult<T = object> =
-  | ({ ok: true } & T)
-  | {
-      ok: false
-      code: 'not_found' | 'conflict' | 'forbidden' | 'participant_limit'
-      message: string
-    }
-
-const dialedAt = (participant: Participant): number => Date.parse(participant.dialedAt ?? '')
-
-/** A person shown on the call whose call Twilio can be asked about. */
-const isPresenceChecked = (p: Participant): boolean =>
-  p.kind !== 'agent' && p.status === 'joined' && p.callSid !== undefined
-
-/** When a dialled phone is next due to be asked about; Infinity when it is not waited for. */
-const dialCheckDue = (participant: Participant): number =>
-  isDialPending(participant) ? dialedAt(participant) + DIAL_CHECK_MS : Number.POSITIVE_INFINITY
 
 export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined
@@ -151,12 +105,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
   /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
   readonly #hangingUp = new Set<string>()
-  /**
-   * Labels let in by TwiML whose join Twilio has not reported yet, and when: they count
-   * against MAX_PARTICIPANTS, or guests arriving together would all fit. In memory: a
-   * restart forgets them for a few seconds at most.
-   */
-  readonly #admitted = new Map<string, number>()
+  readonly #admissions = new Admissions()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -308,7 +257,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     } finally {
       for (const leg of mine) this.#hangingUp.delete(leg.callSid)
     }
-    const mayRing = Date.now() + HANG_UP_RETRY_MS < endedAt + RING_WINDOW_MS
+    const mayRing = mayStillRing(endedAt, Date.now() + HANG_UP_RETRY_MS)
     const refused = mine.filter((_, i) => retry[i])
     if (refused.length > 0 && !mayRing) {
       this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)
@@ -367,7 +316,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     const now = Date.now()
     await this.#checkCalls(record, now)
     if (this.#endedMeanwhile(record)) return
-    const emptySince = this.#emptySince(record)
+    const streamAwaited = (this.#bridge?.stream ?? record.stream).status === 'awaiting'
+    const emptySince = findEmptySince(record, this.#roster.participants, streamAwaited)
     if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
       await this.end(`nobody on the call for ${EMPTY_ROOM_MS / 60_000} minutes`)
       return
@@ -375,7 +325,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(
       Math.min(
         (emptySince ?? now) + EMPTY_ROOM_MS,
-        this.#nextDialCheck(now),
+        nextDialCheck(this.#roster.participants, now),
         this.#nextPresenceCheck(),
       ),
     )
@@ -443,35 +393,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     return this.#record !== record || Boolean(record.endedAt)
   }
 
-  /** When the people on the call are next due to be checked; Infinity while nobody is. */
   #nextPresenceCheck(): number {
-    return this.#roster.participants.some(isPresenceChecked)
-      ? this.#presenceCheckedAt + PRESENCE_CHECK_MS
-      : Number.POSITIVE_INFINITY
-  }
-
-  /** When the alarm must next look at the dialled phones (just looked at: DIAL_RECHECK_MS on). */
-  #nextDialCheck(now: number): number {
-    let next = Number.POSITIVE_INFINITY
-    for (const participant of this.#roster.participants) {
-      const due = dialCheckDue(participant)
-      next = Math.min(next, due > now ? due : now + DIAL_RECHECK_MS)
-    }
-    return next
-  }
-
-  /** Since when (ms) no person has been on the call or on their way in; undefined while one is. */
-  #emptySince(record: RoomRecord): number | undefined {
-    // A local call's page is in it from the start, with its stream: it is empty until that comes.
-    if (record.local) {
-      const stream = this.#bridge?.stream ?? record.stream
-      return stream.status === 'awaiting' ? Date.parse(record.createdAt) : undefined
-    }
-    const people = this.#roster.participants.filter((p) => p.kind !== 'agent')
-    // Joined, being dialled or ringing: someone is there or on the way.
-    if (people.some(isActive)) return undefined
-    const lastLeft = Math.max(0, ...people.map((p) => Date.parse(p.leftAt ?? '') || 0))
-    return lastLeft || Date.parse(record.createdAt)
+    return nextPresenceCheck(this.#roster.participants, this.#presenceCheckedAt)
   }
 
   // --- RPC: legs and participants -------------------------------------------
@@ -547,15 +470,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.endedAt || record.local) return notFound()
     const holder = this.#roster.find(leg.label)
     const rejoin = holder?.label === leg.label && isActive(holder)
-    // The first page is the host, who started the conference (and may have had a phone
-    // dialled before joining): never turned away, and the one whose leaving ends it. Kept
-    // in the record at once, not learnt from the join callback, which a guest's request
-    // can overtake. Anyone new after that counts against MAX_PARTICIPANTS, as a dial does;
-    // a rejoin takes its earlier place.
-    const hostLabel =
-      record.hostLabel ??
-      this.#roster.participants.find((p) => p.kind === 'browser')?.label ??
-      (isPageLabel(leg.label) ? leg.label : undefined)
+    // The host is never turned away, and its leaving ends the conference. Anyone new after
+    // that counts against MAX_PARTICIPANTS, as a dial does; a rejoin takes its earlier place.
+    const hostLabel = hostLabelOf(record.hostLabel, this.#roster.participants, {
+      label: leg.label,
+      isPage: isPageLabel(leg.label),
+    })
     if (hostLabel !== undefined && record.hostLabel === undefined) {
       record.hostLabel = hostLabel
       this.#changed()
@@ -567,17 +487,18 @@ export class ConferenceRoom extends DurableObject<Env> {
       return this.#endedWithHost()
     }
     // Not counting this label's own earlier admission: the same page calling again.
-    const present = this.#presentCount(leg.label)
+    const present = this.#admissions.present(this.#roster, Date.now(), leg.label)
     if (!rejoin && !host && present >= maxParticipants) {
-      return {
-        ok: false,
-        code: 'participant_limit',
-        message: `This conference already has ${present} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
-      }
+      return participantLimit(present, maxParticipants)
     }
-    if (!rejoin) this.#admitted.set(leg.label, Date.now())
+    if (!rejoin) this.#admissions.admit(leg.label, Date.now())
     if (rejoin && holder.callSid !== leg.callSid) {
-      const gone = await this.#freeLabel(holder, host)
+      const conferenceSid = this.#roster.conference.conferenceSid
+      const gone =
+        conferenceSid !== undefined &&
+        (await removeEarlierLeg(this.env, conferenceSid, holder, host, (level, message) =>
+          this.#log(level, message),
+        ))
       // A join into an ended conference would start a new, empty one under its name; so
       // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
@@ -590,75 +511,6 @@ export class ConferenceRoom extends DurableObject<Env> {
   #endedWithHost(): RoomResult<never> {
     void this.end('the conference ended with its host')
     return notFound()
-  }
-
-  /**
-   * Everyone on the call or on the way: the roster's, and those let in whose join is to
-   * come (but for `except`).
-   */
-  #presentCount(except?: string): number {
-    const now = Date.now()
-    for (const [label, at] of this.#admitted) {
-      const participant = this.#roster.find(label)
-      // Joined (the roster counts them now), or never came.
-      if ((participant && isActive(participant)) || now - at > ADMISSION_MS) {
-        this.#admitted.delete(label)
-      }
-    }
-    const admitted = this.#admitted.size - (except && this.#admitted.has(except) ? 1 : 0)
-    return this.#roster.active.length + admitted
-  }
-
-  /**
-   * Twilio leaves a call out of the conference if another participant holds its label
-   * (error 16025: https://www.twilio.com/docs/api/errors/16025). A page that rejoins keeps
-   * its identity, so its `web-<identity>` label, and after a dropped connection Twilio may
-   * still hold the old leg; the person would be refused. The newest call of an identity
-   * wins: the old leg is removed (by its CallSid, so that two rejoins at once cannot remove
-   * each other), a host's told first not to end the conference on its way out (a guest's
-   * never would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the
-   * join goes ahead as before. Answers whether Twilio had the leg no more.
-   */
-  async #freeLabel(holder: Participant, host: boolean): Promise<boolean> {
-    const conferenceSid = this.#roster.conference.conferenceSid
-    if (!conferenceSid) return false
-    const leg = holder.callSid ?? holder.label
-    let rest: TwilioRestClient | undefined
-    let endOnExitTurnedOff = false
-    try {
-      rest = twilioRestClient(this.env, FREE_LABEL_REQUESTS)
-      if (host && endConferenceOnHostExit(this.env)) {
-        await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
-        endOnExitTurnedOff = true
-      }
-      const removed = await rest.removeParticipant(conferenceSid, leg)
-      if (removed) {
-        this.#log(
-          'info',
-          `${holder.label}: its earlier call was still in the conference; removed it`,
-        )
-      }
-      return !removed
-    } catch (error) {
-      // Not found (only the update throws it): the leg has gone already, and the label with it.
-      if (isTwilioNotFound(error)) return true
-      this.#log(
-        'warn',
-        `${holder.label}: could not remove its earlier call: ${describeError(error)}`,
-      )
-      // Still in, perhaps alive after all: its leaving must end the conference again.
-      if (endOnExitTurnedOff) {
-        void rest
-          ?.updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
-          .catch((error) =>
-            this.#log(
-              'warn',
-              `${holder.label}: its earlier call may no longer end the conference: ${describeError(error)}`,
-            ),
-          )
-      }
-      return false
-    }
   }
 
   /** Holds a place for a phone participant before the REST call, so the cap holds under concurrency. */
@@ -680,14 +532,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (active.some((p) => p.phoneNumber === phoneNumber)) {
       return { ok: false, code: 'conflict', message: `${phoneNumber} is already on this call.` }
     }
-    const present = this.#presentCount()
-    if (present >= maxParticipants) {
-      return {
-        ok: false,
-        code: 'participant_limit',
-        message: `This conference already has ${present} participants, the most it allows (MAX_PARTICIPANTS=${maxParticipants}).`,
-      }
-    }
+    const present = this.#admissions.present(this.#roster, Date.now())
+    if (present >= maxParticipants) return participantLimit(present, maxParticipants)
     // Counted apart from the roster, which drops the oldest gone once it is long: a label
     // is never given twice, so a late callback of an old call cannot land on a new one.
     record.dials =
@@ -790,7 +636,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       params.ParticipantLabel &&
       (event === 'participant-join' || event === 'participant-leave')
     ) {
-      this.#admitted.delete(params.ParticipantLabel)
+      this.#admissions.settled(params.ParticipantLabel)
     }
     // Who is speaking changes with every turn and means nothing after a restart: shown, not
     // written (each write is the whole record, transcript and all).
@@ -1281,28 +1127,6 @@ export class ConferenceRoom extends DurableObject<Env> {
  */
 const LIVE: DurableObjectPutOptions = { allowUnconfirmed: true }
 
-const notFound = (what = 'conference'): { ok: false; code: 'not_found'; message: string } => ({
-  ok: false,
-  code: 'not_found',
-  message:
-    what === 'conference'
-      ? 'No such conference, or it has ended.'
-      : `No such ${what} in this conference.`,
-})
-
-/**
- * The 101 answer for a socket the room accepted. The page offers the subprotocol
- * `bridge.v1` (beside the access key's `bearer.…`, see routes/access.ts), and a
- * browser drops a socket whose answer names none of those it offered; Twilio offers none.
- */
-function upgraded(client: WebSocket, request: Request): Response {
-  const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',') ?? []
-  const headers = offered.some((protocol) => protocol.trim() === 'bridge.v1')
-    ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
-    : undefined
-  return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
-}
-
 /** The TwiML App's Voice URL as it must be set in Twilio, for messages that say so. */
 function agentVoiceUrl(env: Env): string {
   const path = '/api/twilio/conference-elevenlabs'
@@ -1312,32 +1136,6 @@ function agentVoiceUrl(env: Env): string {
     return `{WEBHOOK_BASE_URL}${path}`
   }
 }
-
-function closeQuietly(socket: WebSocket, code: number, reason: string): void {
-  try {
-    socket.close(code, reason)
-  } catch {
-    // Already closing or closed: nothing to answer.
-  }
-}
-
-/**
- * Marks a stream socket the room is done with, in its attachment (which outlives the
- * room's memory): it no longer counts as the conference's stream while it closes.
- */
-function letGo(socket: WebSocket): void {
-  try {
-    socket.serializeAttachment({ letGo: true })
-  } catch {
-    // Closed already: gone from getWebSockets, nothing to mark.
-  }
-}
-
-const isLetGo = (socket: WebSocket): boolean =>
-  (socket.deserializeAttachment() as { letGo?: boolean } | null)?.letGo === true
-
-const describeError = (error: unknown) =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error)
 
 /** The counts of two streams' bridges in one call, added up. */
 function addStats(before: BridgeStats, now: BridgeStats): BridgeStats {

@@ -16,7 +16,7 @@ import {
   HANG_UP_RETRY_MS,
   PRESENCE_CHECK_MS,
   RETENTION_MS,
-} from '../conference/room.ts'
+} from '../conference/alarm-schedule.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { MAX_KEPT } from '../conference/roster.ts'
 import { twilioRestClient } from '../config.ts'

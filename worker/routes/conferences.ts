@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
-import { RING_TIMEOUT_S } from '../conference/room.ts'
+import { RING_TIMEOUT_S } from '../conference/alarm-schedule.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { isActive, isDialPending } from '../conference/roster.ts'
 import {

@@ -1,6 +1,6 @@
 import type { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { EMPTY_ROOM_MS } from '../conference/room.ts'
+import { EMPTY_ROOM_MS } from '../conference/alarm-schedule.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import {
   alarmAfter,

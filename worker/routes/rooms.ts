@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../api-error.ts'
 import { isConferenceId } from '../conference/conference-id.ts'
-import type { RoomResult } from '../conference/room.ts'
+import type { RoomRefusal } from '../conference/room-result.ts'
 import { type Env, requireSettings } from '../config.ts'
 import * as z from '../schema.ts'
 
@@ -45,6 +45,6 @@ const ROOM_ERROR_STATUS = {
   participant_limit: 409,
 } as const
 
-export function roomError(result: Extract<RoomResult, { ok: false }>): ApiError {
+export function roomError(result: RoomRefusal): ApiError {
   return new ApiError(ROOM_ERROR_STATUS[result.code], result.code, result.message)
 }

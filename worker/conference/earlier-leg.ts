@@ -1,0 +1,63 @@
+/**
+ * A page that rejoins takes its place back from its earlier call. Twilio leaves a call
+ * out of the conference if another participant holds its label (error 16025:
+ * https://www.twilio.com/docs/api/errors/16025). A page keeps its identity, so its
+ * `web-<identity>` label, and after a dropped connection Twilio may still hold the old
+ * leg; the person would be refused. The newest call of an identity wins.
+ */
+import { type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
+import { isTwilioNotFound, type TwilioRestClient } from '../twilio/rest-client.ts'
+import { describeError, type RoomLog } from './room-log.ts'
+import type { Participant } from './roster.ts'
+
+/**
+ * The requests that remove a rejoining page's old leg before its TwiML is answered: two,
+ * each tried at most twice (an unanswered one once more) and never after a 429, stay
+ * within the 15 s Twilio waits for TwiML (8 s at worst).
+ */
+const REQUESTS = { timeoutMs: 2000, maxRetries: 0 } as const
+
+/**
+ * Removes the earlier leg (by its CallSid, so that two rejoins at once cannot remove each
+ * other), a host's told first not to end the conference on its way out (a guest's never
+ * would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join goes
+ * ahead as before. Answers whether Twilio had the leg no more.
+ */
+export async function removeEarlierLeg(
+  env: Env,
+  conferenceSid: string,
+  holder: Participant,
+  host: boolean,
+  log: RoomLog,
+): Promise<boolean> {
+  const leg = holder.callSid ?? holder.label
+  let rest: TwilioRestClient | undefined
+  let endOnExitTurnedOff = false
+  try {
+    rest = twilioRestClient(env, REQUESTS)
+    if (host && endConferenceOnHostExit(env)) {
+      await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
+      endOnExitTurnedOff = true
+    }
+    const removed = await rest.removeParticipant(conferenceSid, leg)
+    if (removed)
+      log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
+    return !removed
+  } catch (error) {
+    // Not found (only the update throws it): the leg has gone already, and the label with it.
+    if (isTwilioNotFound(error)) return true
+    log('warn', `${holder.label}: could not remove its earlier call: ${describeError(error)}`)
+    // Still in, perhaps alive after all: its leaving must end the conference again.
+    if (endOnExitTurnedOff && rest) {
+      void rest
+        .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
+        .catch((error) =>
+          log(
+            'warn',
+            `${holder.label}: its earlier call may no longer end the conference: ${describeError(error)}`,
+          ),
+        )
+    }
+    return false
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The room's WebSockets as the Hibernation API keeps them: the answer that accepts one,
+ * a close that cannot throw, and the mark on a stream the room is done with, which must
+ * outlive the room's memory.
+ */
+
+/**
+ * The 101 answer for a socket the room accepted. The page offers the subprotocol
+ * `bridge.v1` (beside the access key's `bearer.…`, see routes/access.ts), and a
+ * browser drops a socket whose answer names none of those it offered; Twilio offers none.
+ */
+export function upgraded(client: WebSocket, request: Request): Response {
+  const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',') ?? []
+  const headers = offered.some((protocol) => protocol.trim() === 'bridge.v1')
+    ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
+    : undefined
+  return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
+}
+
+export function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  try {
+    socket.close(code, reason)
+  } catch {
+    // Already closing or closed: nothing to answer.
+  }
+}
+
+/**
+ * Marks a stream socket the room is done with, in its attachment (which outlives the
+ * room's memory): it no longer counts as the conference's stream while it closes.
+ */
+export function letGo(socket: WebSocket): void {
+  try {
+    socket.serializeAttachment({ letGo: true })
+  } catch {
+    // Closed already: gone from getWebSockets, nothing to mark.
+  }
+}
+
+export const isLetGo = (socket: WebSocket): boolean =>
+  (socket.deserializeAttachment() as { letGo?: boolean } | null)?.letGo === true
