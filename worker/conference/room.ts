@@ -16,12 +16,7 @@ import {
 } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
-import {
-  type Call,
-  isTwilioNotFound,
-  isTwilioTransient,
-  type TwilioRestClient,
-} from '../twilio/rest-client.ts'
+import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
 import { Admissions, hostLabelOf } from './admission.ts'
 import { AgentConnection } from './agent-connection.ts'
 import {
@@ -33,7 +28,6 @@ import {
   emptySince as findEmptySince,
   HANG_UP_RETRY_MS,
   isPresenceChecked,
-  mayStillRing,
   nextDialCheck,
   nextPresenceCheck,
   RETENTION_MS,
@@ -41,7 +35,15 @@ import {
 import { MAX_IGNORED_TYPES, MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent, BridgeStats } from './bridge-types.ts'
 import { removeEarlierLeg } from './earlier-leg.ts'
-import { describeError } from './room-log.ts'
+import {
+  callOffPendingDials,
+  HangUpRounds,
+  hangUp,
+  type Leg,
+  newLegs,
+  settleRound,
+} from './hang-ups.ts'
+import { describeError, type RoomLog } from './room-log.ts'
 import {
   newRecord,
   type ParticipantView,
@@ -103,8 +105,9 @@ export class ConferenceRoom extends DurableObject<Env> {
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
-  /** CallSids being hung up right now, so that overlapping rounds ask Twilio once each. */
-  readonly #hangingUp = new Set<string>()
+  readonly #hangUps = new HangUpRounds()
+  /** `#log` for the parts the room hands work to. */
+  readonly #logTo: RoomLog = (level, message) => this.#log(level, message)
   readonly #admissions = new Admissions()
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -180,7 +183,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       record.conference.status = 'ended'
       record.conference.endedReason ??= reason
       if (!stillOnTwilio) this.#leaveEveryone(record.endedAt)
-      const ringing = this.#callOffPendingDials()
+      const ringing = callOffPendingDials(this.#roster.participants)
       this.#feed({ type: 'end', reason })
       // No bridge to say so (its stream never came, or a lost one's successor has not):
       // an ended call awaits no stream and has no agent on it.
@@ -200,91 +203,37 @@ export class ConferenceRoom extends DurableObject<Env> {
     return joined.length > 0
   }
 
-  /**
-   * Twilio ends only the legs that are in a conference when it ends. A phone still ringing
-   * rings on, and whoever answers it joins a new, empty conference under the same name
-   * (a conference is made by its first join). So each one is hung up here.
-   */
+  /** Hangs up the phones still ringing, which an end leaves ringing (see hang-ups.ts). */
   async #hangUpPendingDials(): Promise<void> {
-    const ringing = this.#callOffPendingDials()
+    const ringing = callOffPendingDials(this.#roster.participants)
     if (ringing.length === 0) return
     this.#changed()
     await this.#hangUpAll(ringing)
   }
 
-  /** Marks the phones still ringing as failed, for the end; returns their calls to hang up. */
-  #callOffPendingDials(): { label: string; callSid: string }[] {
-    const ringing = this.#roster.participants.filter(
-      (p): p is Participant & { callSid: string } => isDialPending(p) && p.callSid !== undefined,
-    )
-    for (const participant of ringing)
-      fail(participant, 'the conference ended before they answered')
-    return ringing.map(({ label, callSid }) => ({ label, callSid }))
-  }
-
   /**
-   * Hangs up the phones still ringing at the end; those Twilio refused are kept for the
-   * alarm to try again while they could still ring, after which whoever answered is alone
-   * in a conference of the same name (whose callbacks the roster ignores).
-   *
    * The legs are kept before Twilio is asked, so a restart mid-way leaves them to the
-   * alarm, and each round takes out only the legs it settled: rounds that overlap (the
-   * end's, a dial created meanwhile, the alarm's) keep each other's.
+   * alarm, and each round takes out only the legs it settled: rounds that overlap keep
+   * each other's.
    */
-  async #hangUpAll(legs: readonly { label: string; callSid: string }[]): Promise<void> {
+  async #hangUpAll(legs: readonly Leg[]): Promise<void> {
     const record = this.#record
     if (!record?.endedAt || legs.length === 0) return
-    const endedAt = Date.parse(record.endedAt)
-    const known = new Set(record.hangUps?.map((leg) => leg.callSid))
-    const added = legs.filter((leg) => !known.has(leg.callSid))
+    const added = newLegs(record.hangUps, legs)
     if (added.length > 0) {
       record.hangUps = [...(record.hangUps ?? []), ...added]
       this.#save()
       await this.ctx.storage.setAlarm(Date.now() + HANG_UP_RETRY_MS)
     }
-    // A leg another round is hanging up right now is left to that round.
-    const mine = legs.filter((leg) => !this.#hangingUp.has(leg.callSid))
-    if (mine.length === 0) return
-    for (const leg of mine) this.#hangingUp.add(leg.callSid)
-    let retry: boolean[]
-    try {
-      const rest = twilioRestClient(this.env)
-      retry = await Promise.all(mine.map((leg) => this.#hangUp(rest, leg.label, leg.callSid)))
-    } catch (error) {
-      // Not configured (any more): nothing to try again with.
-      this.#log('warn', `cannot hang up the phones still ringing: ${describeError(error)}`)
-      retry = mine.map(() => false)
-    } finally {
-      for (const leg of mine) this.#hangingUp.delete(leg.callSid)
+    const tried = await this.#hangUps.run(this.env, legs, this.#logTo)
+    if (tried.length === 0) return
+    const round = settleRound(record.hangUps, tried, Date.now(), Date.parse(record.endedAt))
+    if (round.gaveUp.length > 0) {
+      this.#log('warn', `gave up hanging up ${round.gaveUp.map((leg) => leg.label).join(', ')}`)
     }
-    const mayRing = mayStillRing(endedAt, Date.now() + HANG_UP_RETRY_MS)
-    const refused = mine.filter((_, i) => retry[i])
-    if (refused.length > 0 && !mayRing) {
-      this.#log('warn', `gave up hanging up ${refused.map((leg) => leg.label).join(', ')}`)
-    }
-    const settled = new Set(mine.filter((_, i) => !retry[i] || !mayRing).map((leg) => leg.callSid))
-    const kept = (record.hangUps ?? []).filter((leg) => !settled.has(leg.callSid))
-    record.hangUps = kept.length > 0 ? kept : undefined
+    record.hangUps = round.pending
     this.#save()
-    await this.ctx.storage.setAlarm(
-      record.hangUps ? Date.now() + HANG_UP_RETRY_MS : endedAt + RETENTION_MS,
-    )
-  }
-
-  /**
-   * Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown.
-   * Whether to try again later: not for a call hung up, gone from Twilio already, or one
-   * Twilio refuses to change (an ended call), only when it did not answer or failed itself.
-   */
-  async #hangUp(rest: TwilioRestClient, label: string, callSid: string): Promise<boolean> {
-    try {
-      await rest.updateCall(callSid, { status: 'completed' })
-      return false
-    } catch (error) {
-      if (isTwilioNotFound(error)) return false
-      this.#log('warn', `hanging up ${label}: ${describeError(error)}`)
-      return isTwilioTransient(error)
-    }
+    await this.ctx.storage.setAlarm(round.alarmAt)
   }
 
   override async alarm(): Promise<void> {
@@ -380,7 +329,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       if (dialing || notices.length > 0) this.#afterRosterChange(notices)
       // Shown failed, it may be dialled again: the call, if it exists, must not ring on too.
       if (givenUp && rest && callSid) {
-        await this.#hangUp(rest, participant.label, callSid)
+        await hangUp(rest, { label: participant.label, callSid }, this.#logTo)
       }
     }
   }
@@ -496,9 +445,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       const conferenceSid = this.#roster.conference.conferenceSid
       const gone =
         conferenceSid !== undefined &&
-        (await removeEarlierLeg(this.env, conferenceSid, holder, host, (level, message) =>
-          this.#log(level, message),
-        ))
+        (await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo))
       // A join into an ended conference would start a new, empty one under its name; so
       // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
