@@ -15,7 +15,7 @@ const CREATED = '2026-12-07T10:00:00.000Z'
 const at = (iso: string) => Date.parse(iso)
 
 function room(local = false) {
-  const record = { ...newRecord('c1', 'agent-1', CREATED), ...(local && { local: true }) }
+  const record = { ...newRecord('c1', 'agent-1', CREATED), ...(local && { local: true as const }) }
   return {
     record,
     roster: new Roster({ participants: record.participants, conference: record.conference }),

@@ -9,11 +9,7 @@
 import { decodedLength } from '../audio/base64.ts'
 import { type AudioConverter, agentToTwilio } from '../audio/converters.ts'
 import { parseAgentAudioFormat } from '../audio/formats.ts'
-import {
-  AGENT_CLOSE_CODES,
-  classifyAgentClose,
-  INITIATION_ERROR_TYPES,
-} from '../elevenlabs/close-codes.ts'
+import { AGENT_CLOSE_CODES, classifyAgentClose } from '../elevenlabs/close-codes.ts'
 import {
   type AgentEvent,
   clientToolResult,
@@ -28,6 +24,8 @@ import {
   mediaMessage,
   type StreamEvent,
 } from '../twilio/media-stream.ts'
+import { AgentReconnection } from './agent-reconnection.ts'
+import { type CountLog, countIgnored, countInvalid, newBridgeStats } from './bridge-stats.ts'
 import type {
   AgentView,
   BridgeAction,
@@ -39,9 +37,6 @@ import type {
 import { CallerAudio } from './caller-audio.ts'
 import { Playback } from './playback.ts'
 import { Transcript } from './transcript.ts'
-
-/** How many keepalive timeouts of silence make an agent that never pinged count as dead. */
-const UNPINGED_SILENCE_FACTOR = 3
 
 const DEFAULTS = {
   // The agent's greeting is heard only once the conference has started, which takes a
@@ -60,7 +55,7 @@ const DEFAULTS = {
   keepaliveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
   // Three tries whose delays (5.5 s in all) leave room for the attempts themselves inside
-  // RECONNECT_WINDOW_MS.
+  // RECONNECT_WINDOW_MS (agent-reconnection.ts).
   reconnectDelaysMs: [500, 1500, 3500],
   // Up to 10 s of missing frames is filled, so the agent's turn detection and ElevenLabs'
   // inactivity handling see real time; a longer gap means something else is wrong (the
@@ -69,9 +64,6 @@ const DEFAULTS = {
   markAfterIdleMs: 250,
   resumed: false,
 }
-
-/** Distinct unknown agent message types counted in `stats.ignored`. */
-export const MAX_IGNORED_TYPES = 20
 
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
 const MARK_FALLBACK_MS = 750
@@ -84,28 +76,6 @@ const MARK_FALLBACK_MS = 750
 const DRAIN_MARGIN_MS = 1000
 const MAX_DRAIN_MS = 30_000
 
-/**
- * How long after a failure the agent may take to be ready again before it is declared
- * unavailable: issue #3 asks for "at most 3 tries in about 10 s". Reconnection attempts
- * get what is left of it as their connect timeout.
- */
-const RECONNECT_WINDOW_MS = 10_000
-
-/**
- * An attempt is not started with less of the window left than this: it needs a signed
- * URL, a WebSocket handshake and the agent's metadata, each a round trip to ElevenLabs.
- */
-const MIN_ATTEMPT_MS = 1000
-
-/**
- * A connection that has carried the conversation this long (to its last message) has
- * proved the agent works, and its failure starts afresh with all its reconnection tries.
- * One that fails sooner keeps counting, so an agent that fails right after every greeting
- * is given up after its tries instead of being reconnected forever. Several times the
- * few seconds a greeting and a reply take.
- */
-const HEALTHY_CONNECTION_MS = 30_000
-
 /** What `handle` returns for an event that asks for nothing; `#emit` never pushes to it. */
 const NO_ACTIONS: BridgeAction[] = []
 
@@ -114,6 +84,7 @@ export class MediaBridge {
   readonly transcript: Transcript
   readonly #caller: CallerAudio
   readonly #playback = new Playback()
+  readonly #reconnection: AgentReconnection
   /** Made once: the caller's audio goes out through it for every frame. */
   readonly #sendChunk = (chunk: string): void => this.#sendAudio(chunk)
   #out: BridgeAction[] = NO_ACTIONS
@@ -135,12 +106,6 @@ export class MediaBridge {
   #attempt = 0
   /** The connection whose events count; undefined once we closed it or it closed. */
   #liveAttempt: number | undefined
-  /** Failures since the last healthy connection; once reconnectDelaysMs runs out, it gives up. */
-  #failures = 0
-  /** When the current connection became ready. */
-  #readyAt: number | undefined
-  /** While the agent is down: the end of its RECONNECT_WINDOW_MS, from the failure that began it. */
-  #giveUpAt: number | undefined
   #agentToTwilio: AudioConverter | undefined
   /** The response whose audio `#agentToTwilio` converted last. */
   #convertingEventId: number | undefined
@@ -164,9 +129,6 @@ export class MediaBridge {
   #errorType: string | undefined
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
-  #lastAgentMessageAt = 0
-  /** Whether this connection's agent has pinged: then a shorter silence is a dead socket. */
-  #pingSeen = false
   /** When the queued agent audio gets its mark, unless more of the same response comes first. */
   #markDueAt: number | undefined
   /** Set while the agent has hung up and its last words still play: when to end the leg anyway. */
@@ -177,27 +139,13 @@ export class MediaBridge {
    */
   #timerAt = Number.POSITIVE_INFINITY
 
-  readonly stats: BridgeStats = {
-    twilioFrames: 0,
-    agentChunksSent: 0,
-    agentAudioEvents: 0,
-    twilioMediaSent: 0,
-    staleAudioDropped: 0,
-    repeatedGreetingDropped: 0,
-    paddedMs: 0,
-    unpaddedMs: 0,
-    bufferedMsDropped: 0,
-    playedMs: 0,
-    clears: 0,
-    pings: 0,
-    invalid: {},
-    ignored: {},
-  }
+  readonly stats: BridgeStats = newBridgeStats()
 
   constructor(options: BridgeOptions, transcript = new Transcript()) {
     this.#options = { ...DEFAULTS, ...options } as Required<BridgeOptions>
     this.transcript = transcript
     this.#caller = new CallerAudio(this.#options)
+    this.#reconnection = new AgentReconnection(this.#options)
   }
 
   get agent(): AgentView {
@@ -388,25 +336,21 @@ export class MediaBridge {
   #connect(): void {
     this.#startWaitUntil = undefined
     this.#errorType = undefined
-    this.#pingSeen = false
     this.#attempt++
     this.#liveAttempt = this.#attempt
-    this.#connectDeadline = Math.min(
-      this.#now + this.#options.connectTimeoutMs,
-      this.#giveUpAt ?? Number.POSITIVE_INFINITY,
-    )
+    this.#connectDeadline = this.#reconnection.connecting(this.#now)
     this.#emit({ type: 'agent_connect', attempt: this.#attempt })
-    this.#setAgent({ status: this.#failures > 0 ? 'reconnecting' : 'connecting' })
+    this.#setAgent({ status: this.#reconnection.failures > 0 ? 'reconnecting' : 'connecting' })
   }
 
   #onAgent(event: AgentEvent): void {
-    this.#lastAgentMessageAt = this.#now
+    this.#reconnection.heard(this.#now)
     switch (event.type) {
       case 'audio':
         this.#onAgentAudio(event.audioBase64, event.eventId)
         return
       case 'ping':
-        this.#pingSeen = true
+        this.#reconnection.pinged()
         this.stats.pings++
         this.#send(pong(event.eventId))
         return
@@ -465,7 +409,7 @@ export class MediaBridge {
         this.#invalid('agent:invalid', event.reason)
         return
       case 'unknown':
-        this.#ignored(event.name, event.sample)
+        this.#logCount(countIgnored(this.stats, event.name, event.sample))
         return
       default:
         return
@@ -483,9 +427,9 @@ export class MediaBridge {
       this.#setAgent({ status: 'unavailable', error, inputFormat: input, outputFormat: output })
       return
     }
-    const reconnected = this.#options.resumed || this.#failures > 0 || this.#agent.reconnects > 0
-    this.#readyAt = this.#now
-    this.#giveUpAt = undefined
+    const reconnected =
+      this.#options.resumed || this.#reconnection.failures > 0 || this.#agent.reconnects > 0
+    this.#reconnection.ready(this.#now)
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
     this.#staleThrough = -1
@@ -655,59 +599,21 @@ export class MediaBridge {
     this.#closeAgent(1000, 'reconnecting')
     this.#releaseAudio()
     this.#connectDeadline = undefined
-    if (this.#provedHealthy()) this.#failures = 0
-    this.#readyAt = undefined
-    this.#failures++
-    this.#giveUpAt ??= this.#now + RECONNECT_WINDOW_MS
-    const delay = retryable ? this.#nextDelay() : undefined
-    if (delay === undefined) {
-      const error = `${reason}; ${this.#whyGiveUp(retryable)}`
+    const next = this.#reconnection.failed(this.#now, retryable, this.#errorType)
+    if ('giveUp' in next) {
+      const error = `${reason}; ${next.giveUp}`
       this.#log('error', error)
-      this.#giveUpAt = undefined
       this.#setAgent({ status: 'unavailable', error })
       return
     }
-    this.#log('warn', `${reason}; reconnecting in ${delay} ms (attempt ${this.#failures})`)
-    this.#reconnectAt = this.#now + delay
+    const attempt = this.#reconnection.failures
+    this.#log('warn', `${reason}; reconnecting in ${next.delayMs} ms (attempt ${attempt})`)
+    this.#reconnectAt = this.#now + next.delayMs
     this.#setAgent({
       status: 'reconnecting',
       error: reason,
       reconnects: this.#agent.reconnects + 1,
     })
-  }
-
-  /** The wait before the next attempt, if the tries and the window leave one. */
-  #nextDelay(): number | undefined {
-    const delay = this.#options.reconnectDelaysMs[this.#failures - 1]
-    const giveUpAt = this.#giveUpAt ?? Number.POSITIVE_INFINITY
-    return delay !== undefined && this.#now + delay + MIN_ATTEMPT_MS <= giveUpAt ? delay : undefined
-  }
-
-  /** Why this failure ends the tries, for the log and the room's state. */
-  #whyGiveUp(retryable: boolean): string {
-    if (!retryable) {
-      const type = this.#errorType
-      if (type === 'safety_violation') {
-        return 'the agent ended the conversation for a content policy violation (safety_violation), which a new one would meet again'
-      }
-      // What we sent is the likely cause only when the agent does not say otherwise.
-      if (type === undefined || INITIATION_ERROR_TYPES.includes(type)) {
-        return `the agent rejected this conversation${type ? ` (${type})` : ''} (check ELEVENLABS_CONVERSATION_OVERRIDE, ELEVENLABS_DYNAMIC_VARIABLES and the agent's security settings)`
-      }
-      return `the agent rejected this conversation (${type}): see the agent's settings in ElevenLabs`
-    }
-    const attempts = this.#failures - 1
-    const gaveUp = `gave up after ${attempts} reconnection ${attempts === 1 ? 'attempt' : 'attempts'}`
-    return attempts < this.#options.reconnectDelaysMs.length
-      ? `${gaveUp}: the agent was not back within ${RECONNECT_WINDOW_MS / 1000} s`
-      : gaveUp
-  }
-
-  #provedHealthy(): boolean {
-    return (
-      this.#readyAt !== undefined &&
-      this.#lastAgentMessageAt - this.#readyAt >= HEALTHY_CONNECTION_MS
-    )
   }
 
   #onTick(): void {
@@ -730,24 +636,12 @@ export class MediaBridge {
     if (this.#connectDeadline !== undefined && now >= this.#connectDeadline) {
       this.#agentFailed('the agent did not answer within the connect timeout', true)
     }
-    if (this.#keepaliveDeadline() <= now) {
+    if (this.#reconnection.keepaliveDeadline(this.#agentReady) <= now) {
       this.#agentFailed(
         `no message from the agent for ${this.#options.keepaliveTimeoutMs / 1000} s`,
         true,
       )
     }
-  }
-
-  /**
-   * Tight once the conversation has pinged: pings are on by default but are an agent
-   * setting (`client_events`), and an agent without them may stay quiet for long, healthy.
-   */
-  #keepaliveDeadline(): number {
-    if (!this.#agentReady) return Number.POSITIVE_INFINITY
-    // Without pings, only a far longer silence counts: a quiet agent may just be listening.
-    const timeout =
-      this.#options.keepaliveTimeoutMs * (this.#pingSeen ? 1 : UNPINGED_SILENCE_FACTOR)
-    return this.#lastAgentMessageAt + timeout
   }
 
   #scheduleTimer(): void {
@@ -758,7 +652,7 @@ export class MediaBridge {
       this.#drainUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,
       this.#connectDeadline ?? Number.POSITIVE_INFINITY,
-      this.#keepaliveDeadline(),
+      this.#reconnection.keepaliveDeadline(this.#agentReady),
     )
     // The keepalive deadline moves with every agent message; only reschedule when it gets earlier
     // or the timer is off (as it is after every tick).
@@ -845,34 +739,12 @@ export class MediaBridge {
     this.#emit({ type: 'changed', part })
   }
 
-  /** Counts a message of a type this bridge does not know; says so once per type. */
-  #ignored(name: string, sample: string): void {
-    // A name Object.prototype has (`constructor`, `__proto__`) cannot be a count's key, and
-    // no server of ElevenLabs' would invent it: bad input.
-    if (name in Object.prototype) {
-      this.#invalid('agent:invalid', `unknown type ${name}`)
-      return
-    }
-    const count = this.stats.ignored[name]
-    if (count !== undefined) {
-      this.stats.ignored[name] = count + 1
-      return
-    }
-    // A server inventing types without end would grow the record without end.
-    if (Object.keys(this.stats.ignored).length >= MAX_IGNORED_TYPES) return
-    this.stats.ignored[name] = 1
-    this.#log(
-      'info',
-      `agent sent a ${name} message, a type this bridge does not know: ignored (${sample})`,
-    )
+  #invalid(kind: string, detail: string): void {
+    this.#logCount(countInvalid(this.stats, kind, detail))
   }
 
-  /** Counts bad input; logs the 1st, 10th, 100th, ... of each kind so a flood cannot flood the log. */
-  #invalid(kind: string, detail: string): void {
-    const count = (this.stats.invalid[kind] ?? 0) + 1
-    this.stats.invalid[kind] = count
-    if (Number.isInteger(Math.log10(count)))
-      this.#log('warn', `bad input ${kind} (#${count}): ${detail}`)
+  #logCount(log: CountLog | undefined): void {
+    if (log) this.#emit(log)
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

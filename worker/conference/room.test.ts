@@ -21,8 +21,9 @@ import {
   participantJoins,
   twilioPost,
 } from '../testing/twilio-requests.ts'
+import { MAX_STREAM_RESUMES } from './agent-leg.ts'
 import { roomFor } from './conference-id.ts'
-import { ConferenceRoom, MAX_STREAM_RESUMES } from './room.ts'
+import { ConferenceRoom } from './room.ts'
 import type { RoomRecord, RoomView } from './room-record.ts'
 
 const conversationOf = async (conversationId: string) =>

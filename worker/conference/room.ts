@@ -20,6 +20,18 @@ import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
 import { Admissions, hostLabelOf } from './admission.ts'
 import { AgentConnection } from './agent-connection.ts'
 import {
+  acceptStart,
+  awaitNewStream,
+  beginResume,
+  endWithoutBridge,
+  isAgentLeg,
+  MAX_STREAM_RESUMES,
+  markLost,
+  recordRestart,
+  resumeRefusal,
+  spendLegToken,
+} from './agent-leg.ts'
+import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
   dialCheckDue,
@@ -32,8 +44,9 @@ import {
   nextPresenceCheck,
   RETENTION_MS,
 } from './alarm-schedule.ts'
-import { MAX_IGNORED_TYPES, MediaBridge } from './bridge.ts'
-import type { BridgeAction, BridgeEvent, BridgeStats } from './bridge-types.ts'
+import { MediaBridge } from './bridge.ts'
+import { addStats } from './bridge-stats.ts'
+import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
 import { removeEarlierLeg } from './earlier-leg.ts'
 import {
   callOffPendingDials,
@@ -67,14 +80,9 @@ import {
   Roster,
   type RosterNotice,
 } from './roster.ts'
-import { randomToken, tokensEqual } from './tokens.ts'
+import { randomToken } from './tokens.ts'
 import { Transcript } from './transcript.ts'
 
-/**
- * How many times a conference's agent leg may go on with a new stream after losing one: a
- * deploy or two in a call, not a loop when something keeps breaking it.
- */
-export const MAX_STREAM_RESUMES = 3
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
  * brings two at once (the caller's, then the agent's, just before its audio), and a
@@ -187,7 +195,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#feed({ type: 'end', reason })
       // No bridge to say so (its stream never came, or a lost one's successor has not):
       // an ended call awaits no stream and has no agent on it.
-      if (!this.#bridge) this.#endWithoutBridge(record)
+      if (!this.#bridge) endWithoutBridge(record)
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
       await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
@@ -352,13 +360,9 @@ export class ConferenceRoom extends DurableObject<Env> {
   agentLeg(legToken: string): RoomResult<{ streamToken: string }> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
-    if (!record.agentLegToken || !tokensEqual(record.agentLegToken, legToken)) {
-      return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
-    }
-    record.agentLegToken = undefined
-    record.streamToken = randomToken()
-    this.#save()
-    return { ok: true, streamToken: record.streamToken }
+    const result = spendLegToken(record, legToken)
+    if (result.ok) this.#save()
+    return result
   }
 
   /**
@@ -371,40 +375,23 @@ export class ConferenceRoom extends DurableObject<Env> {
   }> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
-    const agent = this.#roster.find('agent')
-    // The participant's own call, or the leg its stream came with (see streamCallSid).
-    const agentLeg =
-      agent?.callSid !== undefined &&
-      (leg.callSid === agent.callSid ||
-        leg.callSid === record.streamCallSid ||
-        leg.parentCallSid === agent.callSid)
-    if (!agent || !agentLeg || !isActive(agent)) {
+    if (!isAgentLeg(record, this.#roster.find('agent'), leg)) {
       return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
     }
     // Twilio's question may overtake the broken socket's close.
     this.#lostIfLive()
-    if (!record.streamLost) {
-      return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
-    }
-    const resumes = (record.streamResumes ?? 0) + 1
-    if (resumes > MAX_STREAM_RESUMES) {
-      return { ok: false, code: 'conflict', message: `lost its stream ${resumes} times` }
-    }
-    record.streamLost = undefined
-    record.streamResumes = resumes
-    record.streamToken = randomToken()
-    // The lost stream's bridge is over: the new stream gets a bridge of its own, and the
-    // call's counts so far are kept beside it.
+    const refused = resumeRefusal(record)
+    if (refused) return refused
+    const streamToken = beginResume(record)
+    // The lost stream's bridge is over: the new stream gets a bridge of its own.
     this.#dropBridge()
-    record.statsBefore = record.stats
-    record.stream = { status: 'awaiting' }
-    record.agent = { ...record.agent, status: 'reconnecting', speaking: false, error: undefined }
+    awaitNewStream(record)
     this.#log(
       'info',
-      `the agent leg goes on with a new stream (${resumes} of ${MAX_STREAM_RESUMES})`,
+      `the agent leg goes on with a new stream (${record.streamResumes} of ${MAX_STREAM_RESUMES})`,
     )
     this.#changed()
-    return { ok: true, streamToken: record.streamToken }
+    return { ok: true, streamToken }
   }
 
   /**
@@ -810,27 +797,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   /** The stream must carry the one-time token issued with its TwiML, and name this conference. */
   #acceptStart(start: StreamStart): boolean {
     const record = this.#record
-    const token = start.customParameters.streamToken
-    if (!record?.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
-    if (start.customParameters.conferenceId !== record.conferenceId) return false
-    record.streamToken = undefined
-    if (record.local) {
-      // No Twilio callback will say so: in a local call the stream is the agent's presence.
-      this.#roster.upsert({
-        label: 'agent',
-        kind: 'agent',
-        callSid: start.callSid,
-        status: 'joined',
-        joinedAt: new Date().toISOString(),
-      })
-    } else {
-      // The participant's CallSid stays the REST create's: mute, hold and removal act on
-      // the conference's participant, whichever leg the stream came with.
-      record.streamCallSid = start.callSid
-      const agent = this.#roster.find('agent')
-      if (!agent?.callSid)
-        this.#roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
-    }
+    if (!record || !acceptStart(record, this.#roster, start)) return false
     this.#save()
     return true
   }
@@ -844,32 +811,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     const record = this.#record
     if (!record || record.endedAt || record.stream.status !== 'live') return
     this.#log('warn', 'the room restarted during the call; its agent stream is gone')
-    record.stream = { ...record.stream, status: 'stopped' }
-    if (!record.local) this.#markLost(record, record.stream.streamSid)
-    // An agent shown unavailable keeps why: the restart (a room with no agent socket and a
-    // quiet stream may hibernate) is not what stopped it.
-    if (record.agent.status !== 'unavailable') {
-      record.agent = {
-        ...record.agent,
-        status: 'ended',
-        speaking: false,
-        error: 'The call service restarted and the agent left the call.',
-      }
-    }
+    recordRestart(record)
     if (record.local) this.#localStreamGone('the call service restarted')
     else this.#save()
-  }
-
-  #endWithoutBridge(record: RoomRecord): void {
-    if (record.stream.status === 'awaiting') record.stream = { ...record.stream, status: 'stopped' }
-    if (record.agent.status !== 'unavailable') {
-      record.agent = { ...record.agent, status: 'ended', speaking: false }
-    }
-  }
-
-  #markLost(record: RoomRecord, streamSid: string | undefined): void {
-    record.streamLost = true
-    if (streamSid) record.lostStreams = [...(record.lostStreams ?? []), streamSid].slice(-5)
   }
 
   /**
@@ -892,7 +836,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!record || record.local || record.endedAt) return
     if (this.#bridge?.stream.status !== 'live') return
     this.#log('warn', 'the agent stream was lost; Twilio may ask to go on with a new one')
-    this.#markLost(record, this.#bridge?.stream.streamSid)
+    markLost(record, this.#bridge.stream.streamSid)
   }
 
   /** Lets go of the bridge, its agent connection and its timer, for a new stream's bridge. */
@@ -1082,24 +1026,4 @@ function agentVoiceUrl(env: Env): string {
   } catch {
     return `{WEBHOOK_BASE_URL}${path}`
   }
-}
-
-/** The counts of two streams' bridges in one call, added up. */
-function addStats(before: BridgeStats, now: BridgeStats): BridgeStats {
-  const sum = structuredClone(now)
-  for (const key of Object.keys(sum) as (keyof BridgeStats)[]) {
-    const value = before[key]
-    if (typeof value === 'number') (sum[key] as number) += value
-  }
-  for (const kind of ['invalid', 'ignored'] as const) {
-    for (const [name, count] of Object.entries(before[kind] ?? {})) {
-      const known = Object.hasOwn(sum[kind], name)
-      // The call's unknown types stay as few as one stream's.
-      if (kind === 'ignored' && !known && Object.keys(sum.ignored).length >= MAX_IGNORED_TYPES) {
-        continue
-      }
-      sum[kind][name] = (known ? (sum[kind][name] ?? 0) : 0) + count
-    }
-  }
-  return sum
 }

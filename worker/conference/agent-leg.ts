@@ -1,0 +1,142 @@
+/**
+ * The agent's leg as the room's record keeps it: the one-time tokens that let its TwiML
+ * and then its stream in, which call legs are the agent's, and what a lost stream, a
+ * resumed one or a restart of the room leave in the record. Pure: the room decides when,
+ * and wires the bridge.
+ */
+import type { StreamStart } from '../twilio/media-stream.ts'
+import type { RoomRecord } from './room-record.ts'
+import type { RoomRefusal, RoomResult } from './room-result.ts'
+import { isActive, type Participant, type Roster } from './roster.ts'
+import { randomToken, tokensEqual } from './tokens.ts'
+
+/**
+ * How many times a conference's agent leg may go on with a new stream after losing one: a
+ * deploy or two in a call, not a loop when something keeps breaking it.
+ */
+export const MAX_STREAM_RESUMES = 3
+
+/** The agent leg's TwiML request: spends its leg token, issues the stream's one-time token. */
+export function spendLegToken(
+  record: RoomRecord,
+  legToken: string,
+): RoomResult<{ streamToken: string }> {
+  if (!record.agentLegToken || !tokensEqual(record.agentLegToken, legToken)) {
+    return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
+  }
+  record.agentLegToken = undefined
+  record.streamToken = randomToken()
+  return { ok: true, streamToken: record.streamToken }
+}
+
+/**
+ * Whether a call leg is the agent's, still on the call: the participant's own call, or
+ * the leg its stream came with (see `streamCallSid`), or that leg's parent.
+ */
+export function isAgentLeg(
+  record: RoomRecord,
+  agent: Participant | undefined,
+  leg: { callSid: string; parentCallSid?: string },
+): boolean {
+  if (agent?.callSid === undefined || !isActive(agent)) return false
+  return (
+    leg.callSid === agent.callSid ||
+    leg.callSid === record.streamCallSid ||
+    leg.parentCallSid === agent.callSid
+  )
+}
+
+/**
+ * Why the leg may not go on with a new stream, if it may not: only a lost stream's leg
+ * does, a few times at most; one ended on purpose does not.
+ */
+export function resumeRefusal(record: RoomRecord): RoomRefusal | undefined {
+  if (!record.streamLost) {
+    return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
+  }
+  const resumes = (record.streamResumes ?? 0) + 1
+  if (resumes > MAX_STREAM_RESUMES) {
+    return { ok: false, code: 'conflict', message: `lost its stream ${resumes} times` }
+  }
+  return undefined
+}
+
+/** The resume counted, and the new stream's one-time token issued. */
+export function beginResume(record: RoomRecord): string {
+  record.streamLost = undefined
+  record.streamResumes = (record.streamResumes ?? 0) + 1
+  record.streamToken = randomToken()
+  return record.streamToken
+}
+
+/**
+ * After the lost stream's bridge has been folded into the record and let go: the new
+ * stream's bridge starts from what the call has, its counts so far kept beside it, and
+ * the agent shown reconnecting.
+ */
+export function awaitNewStream(record: RoomRecord): void {
+  record.statsBefore = record.stats
+  record.stream = { status: 'awaiting' }
+  record.agent = { ...record.agent, status: 'reconnecting', speaking: false, error: undefined }
+}
+
+/**
+ * The stream must carry the one-time token issued with its TwiML, and name this
+ * conference. Spends the token and records which leg the stream came with.
+ */
+export function acceptStart(record: RoomRecord, roster: Roster, start: StreamStart): boolean {
+  const token = start.customParameters.streamToken
+  if (!record.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
+  if (start.customParameters.conferenceId !== record.conferenceId) return false
+  record.streamToken = undefined
+  if (record.local) {
+    // No Twilio callback will say so: in a local call the stream is the agent's presence.
+    roster.upsert({
+      label: 'agent',
+      kind: 'agent',
+      callSid: start.callSid,
+      status: 'joined',
+      joinedAt: new Date().toISOString(),
+    })
+  } else {
+    // The participant's CallSid stays the REST create's: mute, hold and removal act on
+    // the conference's participant, whichever leg the stream came with.
+    record.streamCallSid = start.callSid
+    const agent = roster.find('agent')
+    if (!agent?.callSid) roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
+  }
+  return true
+}
+
+/** Twilio may carry the leg on with a new stream: `resumeAgentLeg` looks for this. */
+export function markLost(record: RoomRecord, streamSid: string | undefined): void {
+  record.streamLost = true
+  if (streamSid) record.lostStreams = [...(record.lostStreams ?? []), streamSid].slice(-5)
+}
+
+/**
+ * The room restarted mid-call: the bridge and the agent socket went with the old instance
+ * and Twilio's end of the stream was dropped, so the agent has left the call.
+ */
+export function recordRestart(record: RoomRecord): void {
+  record.stream = { ...record.stream, status: 'stopped' }
+  if (!record.local) markLost(record, record.stream.streamSid)
+  // An agent shown unavailable keeps why: the restart (a room with no agent socket and a
+  // quiet stream may hibernate) is not what stopped it.
+  if (record.agent.status !== 'unavailable') {
+    record.agent = {
+      ...record.agent,
+      status: 'ended',
+      speaking: false,
+      error: 'The call service restarted and the agent left the call.',
+    }
+  }
+}
+
+/** An ended call with no bridge to say so awaits no stream and has no agent on it. */
+export function endWithoutBridge(record: RoomRecord): void {
+  if (record.stream.status === 'awaiting') record.stream = { ...record.stream, status: 'stopped' }
+  if (record.agent.status !== 'unavailable') {
+    record.agent = { ...record.agent, status: 'ended', speaking: false }
+  }
+}
