@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import type { StreamStart } from '../twilio/media-stream.ts'
+import {
+  acceptStart,
+  awaitNewStream,
+  beginResume,
+  isAgentLeg,
+  MAX_STREAM_RESUMES,
+  markLost,
+  recordRestart,
+  resumeRefusal,
+  spendLegToken,
+} from './agent-leg.ts'
+import { newBridgeStats } from './bridge-stats.ts'
+import { newRecord } from './room-record.ts'
+import { Roster } from './roster.ts'
+
+function room() {
+  const record = newRecord('conf-1', 'agent-1', '2026-12-07T10:00:00.000Z')
+  const roster = new Roster({ participants: record.participants, conference: record.conference })
+  return { record, roster }
+}
+
+/** A stream's `start`, carrying `streamToken` unless it is undefined. */
+const start = (streamToken: string | undefined, conferenceId = 'conf-1'): StreamStart => ({
+  streamSid: 'MZ1',
+  callSid: 'CA-stream',
+  accountSid: 'AC1',
+  tracks: ['inbound'],
+  customParameters: { ...(streamToken && { streamToken }), conferenceId },
+  mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+})
+
+describe("the agent leg's one-time tokens", () => {
+  it('lets the TwiML in once, then the stream once, and only for this conference', () => {
+    const { record, roster } = room()
+    record.agentLegToken = 'leg-token'
+    expect(spendLegToken(record, 'wrong')).toMatchObject({ ok: false, code: 'forbidden' })
+    const spent = spendLegToken(record, 'leg-token')
+    expect(spent.ok).toBe(true)
+    expect(spendLegToken(record, 'leg-token')).toMatchObject({ ok: false, code: 'forbidden' })
+    const streamToken = spent.ok ? spent.streamToken : ''
+    expect(acceptStart(record, roster, start(streamToken, 'conf-2'))).toBe(false)
+    expect(acceptStart(record, roster, start(undefined))).toBe(false)
+    expect(acceptStart(record, roster, start(streamToken))).toBe(true)
+    expect(acceptStart(record, roster, start(streamToken))).toBe(false)
+  })
+
+  it("keeps the participant's CallSid and the stream's apart", () => {
+    const { record, roster } = room()
+    roster.upsert({ label: 'agent', kind: 'agent', callSid: 'CA-participant', status: 'joined' })
+    record.streamToken = 't'
+    acceptStart(record, roster, start('t'))
+    expect(roster.find('agent')?.callSid).toBe('CA-participant')
+    expect(record.streamCallSid).toBe('CA-stream')
+    const agent = roster.find('agent')
+    expect(isAgentLeg(record, agent, { callSid: 'CA-participant' })).toBe(true)
+    expect(isAgentLeg(record, agent, { callSid: 'CA-stream' })).toBe(true)
+    expect(isAgentLeg(record, agent, { callSid: 'CA-x', parentCallSid: 'CA-participant' })).toBe(
+      true,
+    )
+    expect(isAgentLeg(record, agent, { callSid: 'CA-x' })).toBe(false)
+    if (agent) agent.status = 'left'
+    expect(isAgentLeg(record, agent, { callSid: 'CA-participant' })).toBe(false)
+  })
+})
+
+describe("a lost stream's resume", () => {
+  it(`goes on only after a loss, at most ${MAX_STREAM_RESUMES} times`, () => {
+    const { record } = room()
+    expect(resumeRefusal(record)).toMatchObject({ code: 'conflict' })
+    for (let n = 1; n <= MAX_STREAM_RESUMES; n++) {
+      markLost(record, `MZ${n}`)
+      expect(resumeRefusal(record)).toBeUndefined()
+      expect(beginResume(record)).toEqual(record.streamToken)
+    }
+    markLost(record, 'MZ-last')
+    expect(resumeRefusal(record)?.message).toBe(`lost its stream ${MAX_STREAM_RESUMES + 1} times`)
+    expect(record.lostStreams).toHaveLength(MAX_STREAM_RESUMES + 1)
+  })
+
+  it("awaits the new stream with the call's counts so far and the agent reconnecting", () => {
+    const { record } = room()
+    record.stats = { ...newBridgeStats(), twilioFrames: 7 }
+    record.agent = { status: 'ready', speaking: true, reconnects: 0, error: 'old' }
+    awaitNewStream(record)
+    expect(record.statsBefore?.twilioFrames).toBe(7)
+    expect(record.stream).toEqual({ status: 'awaiting' })
+    expect(record.agent).toMatchObject({
+      status: 'reconnecting',
+      speaking: false,
+      error: undefined,
+    })
+  })
+
+  it('after a restart marks a Twilio stream lost, and keeps why an unavailable agent stopped', () => {
+    const { record } = room()
+    record.stream = { status: 'live', streamSid: 'MZ1' }
+    record.agent = { status: 'unavailable', speaking: false, reconnects: 0, error: 'refused' }
+    recordRestart(record)
+    expect(record).toMatchObject({ streamLost: true, lostStreams: ['MZ1'] })
+    expect(record.stream.status).toBe('stopped')
+    expect(record.agent.error).toBe('refused')
+  })
+})
