@@ -3,6 +3,8 @@
  * conference and the JSON view the API and the page's event socket receive.
  * Tokens stay in the record and never appear in the view.
  */
+import type { MediaBridge } from './bridge.ts'
+import { addStats } from './bridge-stats.ts'
 import type { AgentView, BridgeStats, StreamView } from './bridge-types.ts'
 import type { ConferenceInfo, Participant } from './roster.ts'
 import type { TranscriptEntry } from './transcript.ts'
@@ -130,3 +132,29 @@ export const toParticipantView = ({
   endedCallSid: _e,
   ...participant
 }: Participant): ParticipantView => participant
+
+/**
+ * The record with a live bridge's state folded in: its agent and stream views, the
+ * transcript so far, and the call's stats (a resumed call's earlier streams' included).
+ */
+export function foldBridge(
+  record: RoomRecord,
+  bridge: Pick<MediaBridge, 'agent' | 'stream' | 'transcript' | 'stats'>,
+): RoomRecord {
+  const agent = bridge.agent
+  // A bridge after a resume carries a stream that took over a lost one: until the agent
+  // is back, the call sees it reconnecting, not joining for the first time, and each
+  // resume counts as a reconnection.
+  const resumes = record.streamResumes ?? 0
+  if (resumes > 0 && (agent.status === 'waiting' || agent.status === 'connecting')) {
+    agent.status = 'reconnecting'
+  }
+  agent.reconnects += resumes
+  record.agent = agent
+  record.stream = bridge.stream
+  record.transcript = [...bridge.transcript.entries]
+  record.stats = record.statsBefore
+    ? addStats(record.statsBefore, bridge.stats)
+    : structuredClone(bridge.stats)
+  return record
+}

@@ -1,9 +1,11 @@
 /**
- * ConferenceRoom: one Durable Object per conference. It keeps the
- * conference's record (roster, agent state, transcript), accepts the agent
- * leg's Twilio Media Stream and the page's event sockets, opens the
- * ElevenLabs agent socket, and wires sockets and timers to the MediaBridge,
- * which makes every decision. Routes talk to it through the RPC methods below.
+ * ConferenceRoom: one Durable Object per conference. It keeps the conference's record
+ * (roster, agent state, transcript), accepts the agent leg's Twilio Media Stream and the
+ * pages' event sockets, opens the ElevenLabs agent socket, and wires sockets and timers
+ * to the MediaBridge, which makes every decision of the call's audio. Routes talk to it
+ * through the RPC methods below; the rules it applies to the conference's life (who may
+ * join, the agent leg's tokens and resumes, when the alarm asks Twilio, hang-ups at the
+ * end) live beside it in modules of their own.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { ApiError, errorResponse } from '../api-error.ts'
@@ -45,7 +47,6 @@ import {
   RETENTION_MS,
 } from './alarm-schedule.ts'
 import { MediaBridge } from './bridge.ts'
-import { addStats } from './bridge-stats.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
 import { removeEarlierLeg } from './earlier-leg.ts'
 import {
@@ -56,11 +57,12 @@ import {
   newLegs,
   settleRound,
 } from './hang-ups.ts'
+import { acceptWatcher, broadcast, hasWatchers } from './page-events.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import {
+  foldBridge,
   newRecord,
   type ParticipantView,
-  type RoomEventMessage,
   type RoomRecord,
   type RoomView,
   toParticipantView,
@@ -674,7 +676,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       return errorResponse(new ApiError(404, 'not_found', 'No such conference.'))
     }
     const path = new URL(request.url).pathname
-    if (path.endsWith('/events')) return this.#acceptEvents(request)
+    if (path.endsWith('/events')) return acceptWatcher(this.ctx, request, this.view())
     // A local call's stream comes from the page, a Twilio call's from Twilio: never swapped.
     if (path.startsWith('/api/local/') !== Boolean(this.#record.local)) {
       const message = this.#record.local
@@ -683,20 +685,6 @@ export class ConferenceRoom extends DurableObject<Env> {
       return errorResponse(new ApiError(404, 'not_found', message))
     }
     return this.#acceptMediaStream(this.#record, request)
-  }
-
-  #acceptEvents(request: Request): Response {
-    const { 0: client, 1: server } = new WebSocketPair()
-    this.ctx.acceptWebSocket(server, ['events'])
-    const record = this.#record
-    if (record)
-      server.send(
-        JSON.stringify({
-          type: 'snapshot',
-          room: toView(this.#snapshotRecord(record)),
-        } satisfies RoomEventMessage),
-      )
-    return upgraded(client, request)
   }
 
   #acceptMediaStream(record: RoomRecord, request: Request): Response {
@@ -925,7 +913,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         return
       case 'transcript':
         this.#transcriptSave ??= setTimeout(() => this.#save(LIVE), TRANSCRIPT_SAVE_DELAY_MS)
-        this.#broadcast({ type: 'transcript', entry: action.entry })
+        broadcast(this.ctx, { type: 'transcript', entry: action.entry })
         return
     }
   }
@@ -941,24 +929,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /** The record with the bridge's live state folded in. */
   #snapshotRecord(record: RoomRecord): RoomRecord {
-    const bridge = this.#bridge
-    if (!bridge) return record
-    const agent = bridge.agent
-    // A bridge after a resume carries a stream that took over a lost one: until the agent
-    // is back, the call sees it reconnecting, not joining for the first time, and each
-    // resume counts as a reconnection.
-    const resumes = record.streamResumes ?? 0
-    if (resumes > 0 && (agent.status === 'waiting' || agent.status === 'connecting')) {
-      agent.status = 'reconnecting'
-    }
-    agent.reconnects += resumes
-    record.agent = agent
-    record.stream = bridge.stream
-    record.transcript = [...bridge.transcript.entries]
-    record.stats = record.statsBefore
-      ? addStats(record.statsBefore, bridge.stats)
-      : structuredClone(bridge.stats)
-    return record
+    return this.#bridge ? foldBridge(record, this.#bridge) : record
   }
 
   /** Writes the whole record, the transcript so far included. */
@@ -979,22 +950,9 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   #broadcastUpdate(): void {
     const record = this.#record
-    if (!record || this.ctx.getWebSockets('events').length === 0) return
+    if (!record || !hasWatchers(this.ctx)) return
     const { transcript: _t, stats: _s, ...room } = toView(this.#snapshotRecord(record))
-    this.#broadcast({ type: 'update', room })
-  }
-
-  #broadcast(message: RoomEventMessage): void {
-    const sockets = this.ctx.getWebSockets('events')
-    if (sockets.length === 0) return
-    const data = JSON.stringify(message)
-    for (const socket of sockets) {
-      try {
-        socket.send(data)
-      } catch {
-        // A closing page socket; its close handler cleans up.
-      }
-    }
+    broadcast(this.ctx, { type: 'update', room })
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

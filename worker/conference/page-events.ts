@@ -1,0 +1,36 @@
+/**
+ * The pages watching a conference, over their event sockets (tagged `events`): each gets
+ * the whole room when it connects, then updates and transcript lines as they happen. The
+ * Hibernation API keeps the sockets, so a room with only watchers may sleep.
+ */
+import type { RoomEventMessage, RoomView } from './room-record.ts'
+import { upgraded } from './room-sockets.ts'
+
+const TAG = 'events'
+
+/** Accepts a page's event socket and sends it the room as it is now. */
+export function acceptWatcher(
+  ctx: DurableObjectState,
+  request: Request,
+  room: RoomView | undefined,
+): Response {
+  const { 0: client, 1: server } = new WebSocketPair()
+  ctx.acceptWebSocket(server, [TAG])
+  if (room) server.send(JSON.stringify({ type: 'snapshot', room } satisfies RoomEventMessage))
+  return upgraded(client, request)
+}
+
+export const hasWatchers = (ctx: DurableObjectState): boolean => ctx.getWebSockets(TAG).length > 0
+
+export function broadcast(ctx: DurableObjectState, message: RoomEventMessage): void {
+  const sockets = ctx.getWebSockets(TAG)
+  if (sockets.length === 0) return
+  const data = JSON.stringify(message)
+  for (const socket of sockets) {
+    try {
+      socket.send(data)
+    } catch {
+      // A closing page socket; its close handler cleans up.
+    }
+  }
+}
