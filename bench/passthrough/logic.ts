@@ -156,7 +156,6 @@ function floorFeeder(which: LogicCase, counts: LogicResult): Feeder {
 function oursFeeder(which: LogicCase, counts: LogicResult): Feeder {
   const format = which === 'ours(ulaw)' ? 'ulaw_8000' : 'pcm_16000'
   const bridge = new MediaBridge({
-    conferenceId: 'bench',
     initiation: conversationInitiation(),
     humanWaitMs: 0,
   })

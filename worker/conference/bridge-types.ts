@@ -98,7 +98,6 @@ export interface BridgeStats {
 }
 
 export interface BridgeOptions {
-  conferenceId: string
   /** The `conversation_initiation_client_data` message, built from configuration. */
   initiation: string
   /** How long to hold the agent back while nobody has joined yet (its greeting would be lost). */

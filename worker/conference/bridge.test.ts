@@ -11,7 +11,7 @@ const INIT = '{"type":"conversation_initiation_client_data"}'
 
 /** A bridge with a clock, fed real wire-format messages from both sides. */
 function harness(options: Partial<BridgeOptions> = {}) {
-  const bridge = new MediaBridge({ conferenceId: 'conf-test', initiation: INIT, ...options })
+  const bridge = new MediaBridge({ initiation: INIT, ...options })
   let now = 1_000_000
   let attempt = 0
   let timestamp = 0

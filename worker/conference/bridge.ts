@@ -122,7 +122,8 @@ export class MediaBridge {
   #contexts = new Map<string, string>()
   #queuedContexts: string[] = []
 
-  #startWaitUntil: number | undefined
+  /** While the stream is live and nobody has joined: when to connect the agent anyway. */
+  #humanWaitUntil: number | undefined
   /** When the stream socket just accepted must have sent its `start`. */
   #startDueBy: number | undefined
   /** The `error_type` of the live conversation's last `error` message: why it may close. */
@@ -279,7 +280,7 @@ export class MediaBridge {
     }
     this.#putStream({ status: 'live', streamSid, callSid })
     if (this.#humansPresent || this.#options.humanWaitMs <= 0) this.#connect()
-    else this.#startWaitUntil = this.#now + this.#options.humanWaitMs
+    else this.#humanWaitUntil = this.#now + this.#options.humanWaitMs
   }
 
   #onMedia(streamSid: string, payload: string, timestamp: number): void {
@@ -322,7 +323,7 @@ export class MediaBridge {
       this.#changed('speaking')
     }
     this.#drainUntil = undefined
-    this.#startWaitUntil = undefined
+    this.#humanWaitUntil = undefined
     this.#reconnectAt = undefined
     this.#connectDeadline = undefined
     if (this.#agent.status === 'ended') return
@@ -334,7 +335,7 @@ export class MediaBridge {
   // --- Agent side --------------------------------------------------------
 
   #connect(): void {
-    this.#startWaitUntil = undefined
+    this.#humanWaitUntil = undefined
     this.#errorType = undefined
     this.#attempt++
     this.#liveAttempt = this.#attempt
@@ -628,7 +629,7 @@ export class MediaBridge {
       this.#log('warn', "Twilio did not confirm the agent's last words in time; ending its leg")
       this.#endAgentLeg()
     }
-    if (this.#startWaitUntil !== undefined && now >= this.#startWaitUntil) this.#connect()
+    if (this.#humanWaitUntil !== undefined && now >= this.#humanWaitUntil) this.#connect()
     if (this.#reconnectAt !== undefined && now >= this.#reconnectAt) {
       this.#reconnectAt = undefined
       this.#connect()
@@ -647,7 +648,7 @@ export class MediaBridge {
   #scheduleTimer(): void {
     const at = Math.min(
       this.#markDueAt === undefined ? Number.POSITIVE_INFINITY : this.#markDueAt + MARK_FALLBACK_MS,
-      this.#startWaitUntil ?? Number.POSITIVE_INFINITY,
+      this.#humanWaitUntil ?? Number.POSITIVE_INFINITY,
       this.#startDueBy ?? Number.POSITIVE_INFINITY,
       this.#drainUntil ?? Number.POSITIVE_INFINITY,
       this.#reconnectAt ?? Number.POSITIVE_INFINITY,

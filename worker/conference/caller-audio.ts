@@ -39,10 +39,6 @@ export class CallerAudio {
     this.#maxGapFillBytes = options.maxGapFillMs * BYTES_PER_MS
   }
 
-  get ready(): boolean {
-    return this.#converter !== undefined
-  }
-
   /** Starts converting to `format` (a new agent connection: fresh filter state). */
   connect(format: AgentAudioFormat): void {
     this.#converter = twilioToAgent(format)

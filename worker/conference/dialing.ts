@@ -4,7 +4,7 @@
  * libphonenumber-js's full metadata, then checked against DIAL_ALLOWLIST.
  * Every refusal carries a sentence the page can show as is.
  */
-import { type CountryCode, ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max'
+import { ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max'
 
 export type DialCheck =
   | { ok: true; e164: string }
@@ -18,16 +18,12 @@ const PARSE_MESSAGES: Record<string, string> = {
   INVALID_LENGTH: 'That number has the wrong length for its country.',
 }
 
-export function checkDialTarget(
-  input: string,
-  allowlist: readonly string[],
-  defaultCountry?: CountryCode,
-): DialCheck {
+export function checkDialTarget(input: string, allowlist: readonly string[]): DialCheck {
   const typed = input.trim()
   if (!typed) return { ok: false, code: 'invalid_phone_number', message: 'Enter a phone number.' }
   let e164: string
   try {
-    const number = parsePhoneNumberWithError(typed, defaultCountry ? { defaultCountry } : undefined)
+    const number = parsePhoneNumberWithError(typed)
     if (!number.isValid()) {
       return {
         ok: false,

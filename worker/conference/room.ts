@@ -636,7 +636,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     } else if (record && !record.endedAt && record.stream.status === 'awaiting') {
       this.#log('error', reason)
       record.agent = { ...record.agent, status: 'unavailable', error: reason }
-      this.#changed(LIVE)
+      this.#changed(UNCONFIRMED)
     }
   }
 
@@ -662,7 +662,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     // Who is in the call is written before anyone hears of it. Flags (mute, hold) are not
     // worth holding the call's audio for.
     if (notices.length > 0) this.#changed()
-    else if (persist) this.#changed(LIVE)
+    else if (persist) this.#changed(UNCONFIRMED)
     else this.#broadcastUpdate()
   }
 
@@ -711,7 +711,6 @@ export class ConferenceRoom extends DurableObject<Env> {
   #openBridge(record: RoomRecord): void {
     this.#bridge = new MediaBridge(
       {
-        conferenceId: record.conferenceId,
         initiation: conversationInitiation(agentInitiation(this.env)),
         // Only a call that has heard the agent: its greeting would be a repeat.
         resumed: record.transcript.some((entry) => entry.role === 'agent'),
@@ -909,10 +908,10 @@ export class ConferenceRoom extends DurableObject<Env> {
         return
       case 'changed':
         if (action.part === 'speaking') this.#broadcastUpdate()
-        else this.#changed(LIVE)
+        else this.#changed(UNCONFIRMED)
         return
       case 'transcript':
-        this.#transcriptSave ??= setTimeout(() => this.#save(LIVE), TRANSCRIPT_SAVE_DELAY_MS)
+        this.#transcriptSave ??= setTimeout(() => this.#save(UNCONFIRMED), TRANSCRIPT_SAVE_DELAY_MS)
         broadcast(this.ctx, { type: 'transcript', entry: action.entry })
         return
     }
@@ -974,7 +973,7 @@ export class ConferenceRoom extends DurableObject<Env> {
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
-const LIVE: DurableObjectPutOptions = { allowUnconfirmed: true }
+const UNCONFIRMED: DurableObjectPutOptions = { allowUnconfirmed: true }
 
 /** The TwiML App's Voice URL as it must be set in Twilio, for messages that say so. */
 function agentVoiceUrl(env: Env): string {

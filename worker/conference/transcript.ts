@@ -3,9 +3,9 @@
  * speech, as the agent transcribed it) and what it said, in order.
  *
  * The agent may correct a response after the fact (`agent_response_correction`,
- * sent when a response was cut short), and an interruption tells us how much
- * of a response was actually played; both rewrite the matching entry instead of
- * appending. Bounded: a long conference keeps its most recent entries.
+ * sent when a response was cut short), which rewrites the matching entry instead
+ * of appending, and an interruption marks the response it cut off. Bounded: a long
+ * conference keeps its most recent entries.
  */
 
 export interface TranscriptEntry {

@@ -57,11 +57,9 @@ export type AgentEvent =
   | { type: 'other'; name: OtherEventName }
   /**
    * A well-formed message of a type the contract does not name: a newer server's, which a
-   * client that does not ask for it is free to ignore. Not bad input.
-   */
-  /**
-   * `sample`, for the log: an error's start (a `client_error` says why in its body), or
-   * another's keys (its values may be what someone said).
+   * client that does not ask for it is free to ignore. Not bad input. `sample`, for the
+   * log: an error's start (a `client_error` says why in its body), or another's keys (its
+   * values may be what someone said).
    */
   | { type: 'unknown'; name: string; sample: string }
   | { type: 'invalid'; reason: string }

@@ -4,7 +4,6 @@ import {
   contextualUpdate,
   conversationInitiation,
   pong,
-  userActivity,
   userAudioChunk,
 } from './client-messages.ts'
 
@@ -31,8 +30,7 @@ describe('client messages', () => {
     })
   })
 
-  it('sends user_activity and client_tool_result in the contract’s shape', () => {
-    expect(decode(userActivity())).toEqual({ type: 'user_activity' })
+  it('sends client_tool_result in the contract’s shape', () => {
     expect(decode(clientToolResult('call_1', 'done', false))).toEqual({
       type: 'client_tool_result',
       tool_call_id: 'call_1',
@@ -55,14 +53,12 @@ describe('client messages', () => {
       conversationInitiation({
         dynamicVariables: { caller: 'Dana' },
         conversationConfigOverride: { agent: { first_message: 'Hello Dana' } },
-        userId: 'u1',
       }),
     )
     expect(message).toEqual({
       type: 'conversation_initiation_client_data',
       conversation_config_override: { agent: { first_message: 'Hello Dana' } },
       dynamic_variables: { caller: 'Dana' },
-      user_id: 'u1',
     })
   })
 })

@@ -8,7 +8,6 @@ import type {
   ConversationConfigOverride,
   ConversationInitiation,
   Pong,
-  UserActivity,
 } from '@elevenlabs/types'
 
 const encode = <M>(message: M): string => JSON.stringify(message)
@@ -30,8 +29,6 @@ export const contextualUpdate = (text: string, contextId?: string): string =>
     ...(contextId !== undefined && { context_id: contextId }),
   })
 
-export const userActivity = (): string => encode<UserActivity>({ type: 'user_activity' })
-
 export const clientToolResult = (toolCallId: string, result: string, isError: boolean): string =>
   encode<ClientToolResult>({
     type: 'client_tool_result',
@@ -43,7 +40,6 @@ export const clientToolResult = (toolCallId: string, result: string, isError: bo
 export interface AgentInitiation {
   dynamicVariables?: Record<string, unknown>
   conversationConfigOverride?: ConversationConfigOverride
-  userId?: string
 }
 
 const isEmpty = (value: object | undefined) => !value || Object.keys(value).length === 0
@@ -56,13 +52,12 @@ const isEmpty = (value: object | undefined) => !value || Object.keys(value).leng
  * fixed a bridge that nested it).
  */
 export function conversationInitiation(options: AgentInitiation = {}): string {
-  const { dynamicVariables, conversationConfigOverride, userId } = options
+  const { dynamicVariables, conversationConfigOverride } = options
   return encode<ConversationInitiation>({
     type: 'conversation_initiation_client_data',
     ...(!isEmpty(conversationConfigOverride) && {
       conversation_config_override: conversationConfigOverride,
     }),
     ...(!isEmpty(dynamicVariables) && { dynamic_variables: dynamicVariables }),
-    ...(userId !== undefined && { user_id: userId }),
   })
 }

@@ -12,7 +12,6 @@ export {
   contextualUpdate,
   conversationInitiation,
   pong,
-  userActivity,
   userAudioChunk,
 } from './client-messages.ts'
 export { AGENT_CLOSE_CODES, type AgentCloseOutcome, classifyAgentClose } from './close-codes.ts'

@@ -7,7 +7,6 @@ import {
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { Fault } from '../../devtools/twilio-standin/control.ts'
-import { roomFor } from '../conference/conference-id.ts'
 import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
@@ -17,6 +16,7 @@ import {
   PRESENCE_CHECK_MS,
   RETENTION_MS,
 } from '../conference/alarm-schedule.ts'
+import { roomFor } from '../conference/conference-id.ts'
 import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { MAX_KEPT } from '../conference/roster.ts'
 import { twilioRestClient } from '../config.ts'

@@ -1,12 +1,14 @@
 /**
  * The JSON API for conferences: start one (the agent joins through a TwiML
  * App leg), add and manage participants, read its state, follow it live over
- * a WebSocket, and end it. Twilio is called here; the room keeps the state.
+ * a WebSocket, and end it. Twilio is asked to make and change calls here; the room
+ * keeps the state, and asks Twilio itself only about what it must follow up on its own
+ * (lost callbacks, phones still ringing at the end, a rejoining page's earlier leg).
  */
 import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
-import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import { RING_TIMEOUT_S } from '../conference/alarm-schedule.ts'
+import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { isActive, isDialPending } from '../conference/roster.ts'
 import {

@@ -1,6 +1,7 @@
 /**
- * A fetch-based client for the Twilio REST calls the bridge makes: add, update and remove
- * conference participants, end a conference, update a call (the `twilio` package needs Node).
+ * A fetch-based client for the Twilio REST calls the worker makes: add, update and remove
+ * conference participants, end a conference, look up and update a call (the `twilio`
+ * package needs Node).
  *
  * Retries follow what Twilio guarantees. A 429 was never processed ("always safe to retry"),
  * so it is retried with full-jitter backoff, honouring Retry-After within a total budget. A
