@@ -13,6 +13,7 @@ import { conferences } from './routes/conferences.ts'
 import { health } from './routes/health.ts'
 import { localCalls } from './routes/local-calls.ts'
 import { mediaStream } from './routes/media-stream.ts'
+import { participants } from './routes/participants.ts'
 import { status } from './routes/status.ts'
 import { token } from './routes/token.ts'
 import { twiml } from './routes/twiml.ts'
@@ -52,6 +53,7 @@ for (const path of ['/api/twilio/start-conference', '/api/twilio/conferences/*',
 }
 app.route('/api/twilio/token', token)
 app.route('/api/twilio', conferences)
+app.route('/api/twilio/conferences', participants)
 app.route('/api/local', localCalls)
 
 app.notFound((c) =>

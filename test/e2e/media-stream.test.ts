@@ -220,7 +220,7 @@ describe('a key pressed on a phone', () => {
 })
 
 describe('a phone participant added to the call through wrangler dev', () => {
-  // The number check is loaded on the first dial (worker/routes/conferences.ts): this runs it
+  // The number check is loaded on the first dial (worker/routes/twilio-legs.ts): this runs it
   // in the bundle wrangler builds, minified, as deployed.
   it('dials a number as a person types it, in E.164, and refuses what is not a number', async () => {
     const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })

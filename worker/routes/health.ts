@@ -50,7 +50,7 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
 const settingPresent = (settings: SettingStatus[], name: SettingName) =>
   settings.some((s) => s.name === name && s.present && !s.problem)
 
-/** What dialling a phone needs (routes/conferences.ts, dialPhone). */
+/** What dialling a phone needs (routes/twilio-legs.ts, dialPhone). */
 const canDial = (settings: SettingStatus[]) =>
   (
     ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_PHONE_NUMBER'] as const
