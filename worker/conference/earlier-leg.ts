@@ -6,7 +6,8 @@
  * leg; the person would be refused. The newest call of an identity wins.
  */
 import { type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
-import { isTwilioNotFound, type TwilioRestClient } from '../twilio/rest-client.ts'
+import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import { isTwilioNotFound } from '../twilio/rest-errors.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import type { Participant } from './roster.ts'
 

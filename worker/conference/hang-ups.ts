@@ -7,11 +7,8 @@
  * conference of the same name, whose callbacks the roster ignores.
  */
 import { type Env, twilioRestClient } from '../config.ts'
-import {
-  isTwilioNotFound,
-  isTwilioTransient,
-  type TwilioRestClient,
-} from '../twilio/rest-client.ts'
+import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import { isTwilioNotFound, isTwilioTransient } from '../twilio/rest-errors.ts'
 import { HANG_UP_RETRY_MS, mayStillRing, RETENTION_MS } from './alarm-schedule.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import { fail, isDialPending, type Participant } from './roster.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { TwilioApiError } from '../twilio/rest-client.ts'
+import { TwilioApiError } from '../twilio/rest-errors.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 
 const refused = (status: number, code?: number) =>

@@ -5,7 +5,7 @@
  * is ours, and is a 500 that says no more than that.
  */
 import { ApiError } from '../api-error.ts'
-import { TwilioApiError } from '../twilio/rest-client.ts'
+import { TwilioApiError } from '../twilio/rest-errors.ts'
 
 export function fromTwilioError(error: unknown, action: string): ApiError {
   if (error instanceof ApiError) return error

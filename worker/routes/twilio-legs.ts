@@ -16,7 +16,8 @@ import {
   twilioRestClient,
   webhookBaseUrl,
 } from '../config.ts'
-import type { CreateParticipantParams, TwilioRestClient } from '../twilio/rest-client.ts'
+import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import type { CreateParticipantParams } from '../twilio/rest-forms.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'

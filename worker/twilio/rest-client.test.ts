@@ -4,13 +4,12 @@ import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import {
   backoffDelayMs,
-  type CreateParticipantParams,
-  isTwilioTransient,
   retryAfterMs,
-  TwilioApiError,
   TwilioRestClient,
   type TwilioRestClientOptions,
 } from './rest-client.ts'
+import { isTwilioTransient, TwilioApiError } from './rest-errors.ts'
+import type { CreateParticipantParams } from './rest-forms.ts'
 
 const standin = new TwilioStandinControl(env.TWILIO_API_BASE ?? '')
 const APP = TEST_CREDENTIALS.TWILIO_TWIML_APP_SID

@@ -13,6 +13,14 @@
  * const agent = await twilio.createParticipant('conf-1', { from, to: `app:${appSid}`, label: 'agent' })
  */
 import * as z from '../schema.ts'
+import { isTwilioNotFound, noAnswer, refusal, safeJson, TwilioApiError } from './rest-errors.ts'
+import {
+  type CreateParticipantParams,
+  formOf,
+  participantForm,
+  type UpdateCallParams,
+  type UpdateParticipantParams,
+} from './rest-forms.ts'
 
 export interface TwilioRestClientOptions {
   /** e.g. https://api.twilio.com, without a trailing path. */
@@ -29,60 +37,6 @@ export interface TwilioRestClientOptions {
   /** The most time spent waiting between retries of one call; 3 s unless given. */
   maxRetryWaitMs?: number
   fetch?: typeof fetch
-}
-
-export type CallProgressEvent = 'initiated' | 'ringing' | 'answered' | 'completed'
-export type ConferenceEvent =
-  | 'start'
-  | 'end'
-  | 'join'
-  | 'leave'
-  | 'mute'
-  | 'hold'
-  | 'modify'
-  | 'speaker'
-  | 'announcement'
-
-export interface CreateParticipantParams {
-  from: string
-  /** E.164, `client:identity`, `sip:…` or `app:AP…` (a TwiML App). */
-  to: string
-  /**
-   * Sent to an `app:`/`client:`/`sip:` target as a query string on `To`, the form Twilio's
-   * Participants API documents for `To` ("Custom parameters may also be specified",
-   * https://www.twilio.com/docs/voice/api/conference-participant-resource#custom-parameters;
-   * examples in https://www.twilio.com/docs/voice/how-share-information-between-your-applications).
-   */
-  customParameters?: Readonly<Record<string, string>>
-  label?: string
-  beep?: boolean | 'onEnter' | 'onExit'
-  startConferenceOnEnter?: boolean
-  endConferenceOnExit?: boolean
-  /** Hold music before the conference starts; '' is silence. */
-  waitUrl?: string
-  statusCallback?: string
-  statusCallbackEvent?: readonly CallProgressEvent[]
-  /** Only the first participant's conference callback counts (Twilio's Participants API). */
-  conferenceStatusCallback?: string
-  conferenceStatusCallbackEvent?: readonly ConferenceEvent[]
-  /** Seconds to ring, 5 to 600. */
-  timeout?: number
-  earlyMedia?: boolean
-  muted?: boolean
-  jitterBufferSize?: 'large' | 'medium' | 'small' | 'off'
-}
-
-export interface UpdateParticipantParams {
-  muted?: boolean
-  hold?: boolean
-  holdUrl?: string
-  endConferenceOnExit?: boolean
-}
-
-export interface UpdateCallParams {
-  status?: 'completed' | 'canceled'
-  twiml?: string
-  url?: string
 }
 
 export interface Participant {
@@ -110,45 +64,6 @@ export interface Call {
   endTime?: string
 }
 
-/**
- * A Twilio call that failed. `rejected`: Twilio refused it and changed nothing (4xx, 429).
- * `unknown`: it may or may not have happened (5xx, network error, timeout, unreadable answer).
- */
-export class TwilioApiError extends Error {
-  /** The HTTP status; 0 when no answer arrived. */
-  readonly status: number
-  /** Twilio's error code, e.g. 21211 (https://www.twilio.com/docs/errors/21211). */
-  readonly code: number | undefined
-  readonly moreInfo: string | undefined
-  readonly outcome: 'rejected' | 'unknown'
-
-  constructor(
-    message: string,
-    details: { status: number; code?: number; moreInfo?: string; outcome: 'rejected' | 'unknown' },
-  ) {
-    super(message)
-    this.name = 'TwilioApiError'
-    this.status = details.status
-    this.code = details.code
-    this.moreInfo = details.moreInfo
-    this.outcome = details.outcome
-  }
-}
-
-/** Whether Twilio answered that it has no such resource (HTTP 404): it has gone already. */
-export const isTwilioNotFound = (error: unknown): error is TwilioApiError =>
-  error instanceof TwilioApiError && error.status === 404
-
-/**
- * Whether the same request may succeed later: no answer came, Twilio was rate-limiting, or
- * it failed on its side. A 4xx refusal will not change by asking again.
- */
-export const isTwilioTransient = (error: unknown): boolean =>
-  !(error instanceof TwilioApiError) ||
-  error.status === 0 ||
-  error.status === 429 ||
-  error.status >= 500
-
 /** Full jitter: a uniform wait up to the exponential ceiling (AWS Architecture Blog, 2015). */
 export const backoffDelayMs = (retry: number, baseMs: number, random: () => number = Math.random) =>
   Math.floor(random() * baseMs * 2 ** retry)
@@ -161,11 +76,6 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-const twilioErrorJson = z.object({
-  code: z.optional(z.number()),
-  message: z.optional(z.string()),
-  more_info: z.optional(z.string()),
-})
 const participantJson = z.object({
   call_sid: z.string(),
   conference_sid: z.string(),
@@ -321,33 +231,6 @@ type Attempt =
   | { ok: true; json: unknown }
   | { ok: false; error: TwilioApiError; retryAfterMs?: number | undefined }
 
-function refusal(response: Response, text: string): TwilioApiError {
-  const body = twilioErrorJson.safeParse(safeJson(text))
-  const twilio = body.success ? body.data : {}
-  return new TwilioApiError(twilio.message ?? `HTTP ${response.status}`, {
-    status: response.status,
-    code: twilio.code,
-    moreInfo: twilio.more_info,
-    outcome: response.status >= 500 ? 'unknown' : 'rejected',
-  })
-}
-
-function noAnswer(error: unknown, timeoutMs: number): TwilioApiError {
-  const timedOut = error instanceof Error && error.name === 'TimeoutError'
-  const reason = timedOut
-    ? `no answer within ${timeoutMs} ms`
-    : `no answer (${error instanceof Error ? error.message : String(error)})`
-  return new TwilioApiError(reason, { status: 0, outcome: 'unknown' })
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
 /** A 2xx whose body is not what Twilio documents: the change may have happened, so "unknown". */
 function parse<T>(schema: z.ZodMiniType<T>, json: unknown, path: string): T {
   const result = schema.safeParse(json)
@@ -380,49 +263,3 @@ const toParticipant = (json: z.infer<typeof participantJson>): Participant => ({
   muted: json.muted,
   hold: json.hold,
 })
-
-type FormValue = string | number | boolean | readonly string[] | undefined
-
-/** Form fields in order; arrays become repeated keys, like twilio-node's `arrayFormat: 'repeat'`. */
-function formOf(fields: Record<string, FormValue>): URLSearchParams {
-  const form = new URLSearchParams()
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined) continue
-    for (const each of typeof value === 'object' ? value : [value]) form.append(name, String(each))
-  }
-  return form
-}
-
-function participantForm(params: CreateParticipantParams): URLSearchParams {
-  return formOf({
-    From: params.from,
-    To: withCustomParameters(params.to, params.customParameters),
-    Label: params.label,
-    Beep: params.beep,
-    StartConferenceOnEnter: params.startConferenceOnEnter,
-    EndConferenceOnExit: params.endConferenceOnExit,
-    WaitUrl: params.waitUrl,
-    StatusCallback: params.statusCallback,
-    StatusCallbackMethod: params.statusCallback === undefined ? undefined : 'POST',
-    StatusCallbackEvent: params.statusCallbackEvent,
-    ConferenceStatusCallback: params.conferenceStatusCallback,
-    ConferenceStatusCallbackMethod:
-      params.conferenceStatusCallback === undefined ? undefined : 'POST',
-    ConferenceStatusCallbackEvent: params.conferenceStatusCallbackEvent,
-    Timeout: params.timeout,
-    EarlyMedia: params.earlyMedia,
-    Muted: params.muted,
-    JitterBufferSize: params.jitterBufferSize,
-  })
-}
-
-function withCustomParameters(to: string, parameters: Readonly<Record<string, string>> = {}) {
-  const query = Object.entries(parameters)
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-    .join('&')
-  if (query === '') return to
-  if (!/^(app|client|sip):/i.test(to)) {
-    throw new RangeError(`Custom parameters only reach app:, client: or sip: targets, not ${to}.`)
-  }
-  return `${to}${to.includes('?') ? '&' : '?'}${query}`
-}
