@@ -3,16 +3,17 @@
  * a close that cannot throw, and the mark on a stream the room is done with, which must
  * outlive the room's memory.
  */
+import { PAGE_PROTOCOL } from '../routes/access-protocol.ts'
 
 /**
- * The 101 answer for a socket the room accepted. The page offers the subprotocol
- * `bridge.v1` (beside the access key's `bearer.…`, see routes/access.ts), and a
- * browser drops a socket whose answer names none of those it offered; Twilio offers none.
+ * The 101 answer for a socket the room accepted: the page's subprotocol named when it
+ * was offered (beside the access key's `bearer.…`, see routes/access-protocol.ts); Twilio
+ * offers none.
  */
 export function upgraded(client: WebSocket, request: Request): Response {
   const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',') ?? []
-  const headers = offered.some((protocol) => protocol.trim() === 'bridge.v1')
-    ? { 'Sec-WebSocket-Protocol': 'bridge.v1' }
+  const headers = offered.some((protocol) => protocol.trim() === PAGE_PROTOCOL)
+    ? { 'Sec-WebSocket-Protocol': PAGE_PROTOCOL }
     : undefined
   return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
 }

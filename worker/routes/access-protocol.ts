@@ -13,6 +13,12 @@
 
 const PREFIX = 'bearer.'
 
+/**
+ * The subprotocol the page offers on its sockets beside the key's, which the room names
+ * in its answer: a browser drops a socket whose answer names none of those it offered.
+ */
+export const PAGE_PROTOCOL = 'bridge.v1'
+
 export function accessProtocol(key: string): string {
   let binary = ''
   for (const byte of new TextEncoder().encode(key)) binary += String.fromCharCode(byte)

@@ -2,7 +2,7 @@
  * The worker's endpoints as typed calls (shapes in worker/routes/*.ts), plus
  * where and how to open a conference's event socket.
  */
-import { accessProtocol } from '../../../worker/routes/access-protocol.ts'
+import { accessProtocol, PAGE_PROTOCOL } from '../../../worker/routes/access-protocol.ts'
 import type { AccessKeys, ApiClient } from './api-client.ts'
 import type {
   Health,
@@ -25,7 +25,7 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
     const key = keys.current()
     return {
       url: `${origin.replace(/^http/, 'ws')}${path}`,
-      protocols: key ? ['bridge.v1', accessProtocol(key)] : ['bridge.v1'],
+      protocols: key ? [PAGE_PROTOCOL, accessProtocol(key)] : [PAGE_PROTOCOL],
     }
   }
   return {
