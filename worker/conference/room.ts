@@ -79,6 +79,7 @@ import {
   noticeText,
   type Params,
   type Participant,
+  pageLabel,
   Roster,
   type RosterNotice,
 } from './roster.ts'
@@ -99,7 +100,7 @@ export interface RoomInit {
 }
 
 /** The page's own leg in a local call. */
-export const LOCAL_HOST_LABEL = 'web-local'
+const LOCAL_HOST_LABEL = pageLabel('local')
 
 export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined

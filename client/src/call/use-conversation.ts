@@ -9,6 +9,7 @@
  * itself (local-device.ts), the person and the agent alone.
  */
 import { useCallback, useState } from 'preact/hooks'
+import { pageLabel } from '../../../worker/conference/roster.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
 import { checkMicrophone } from './microphone.ts'
@@ -61,7 +62,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
       const started = await api.start(request)
       setSession({
         conferenceId: started.conferenceId,
-        you: `web-${voice.identity}`,
+        you: pageLabel(voice.identity),
         identity: voice.identity,
         room: started.room,
         warnings: started.warnings,

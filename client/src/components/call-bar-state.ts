@@ -4,6 +4,8 @@
  * (host or guest, removed or dropped, ended by the server, a local call that failed) is
  * tested without a page.
  */
+
+import { isActive } from '../../../worker/conference/roster.ts'
 import type { RoomView } from '../api/wire.ts'
 import { type CallState, isOnCall } from '../call/call-state.ts'
 import type { LinkStatus } from '../room/room-events.ts'
@@ -108,10 +110,8 @@ const endsWithYou = (room: RoomView, you: string): boolean =>
 
 /** How many people other than this page (and the agent) are on the call or being called. */
 function othersOnCall(room: RoomView, you: string): number {
-  const on = ['joined', 'ringing', 'dialing']
-  return room.participants.filter(
-    (p) => p.kind !== 'agent' && p.label !== you && on.includes(p.status),
-  ).length
+  return room.participants.filter((p) => p.kind !== 'agent' && p.label !== you && isActive(p))
+    .length
 }
 
 /**
