@@ -1,8 +1,9 @@
 /**
  * The agent's leg as the room's record keeps it: the one-time tokens that let its TwiML
  * and then its stream in, which call legs are the agent's, and what a lost stream, a
- * resumed one or a restart of the room leave in the record. Pure: the room decides when,
- * and wires the bridge.
+ * resumed one or a restart of the room leave in the record. No I/O: these change the
+ * record (and the roster) they are given; the room decides when, saves, and wires the
+ * bridge.
  */
 import type { StreamStart } from '../twilio/media-stream.ts'
 import type { RoomRecord } from './room-record.ts'
@@ -30,8 +31,9 @@ export function spendLegToken(
 }
 
 /**
- * Whether a call leg is the agent's, still on the call: the participant's own call, or
- * the leg its stream came with (see `streamCallSid`), or that leg's parent.
+ * Whether a call leg is the agent's, still on the call: the participant's own call, the
+ * leg its stream came with (see `streamCallSid`), or a leg whose parent is the
+ * participant's call.
  */
 export function isAgentLeg(
   record: RoomRecord,

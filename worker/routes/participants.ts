@@ -1,7 +1,8 @@
 /**
  * The JSON API for a conference's participants: dial a phone into it, mute or hold
- * someone, and remove someone (or call off a phone still ringing). Twilio is asked first;
- * the room records what Twilio did.
+ * someone, and remove someone (or call off a phone still ringing). A dial holds its place
+ * in the room before Twilio is asked; a change or a removal is asked of Twilio first.
+ * Either way the room records what Twilio did.
  */
 import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
