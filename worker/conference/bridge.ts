@@ -25,6 +25,7 @@ import {
   type StreamEvent,
 } from '../twilio/media-stream.ts'
 import { AgentReconnection } from './agent-reconnection.ts'
+import { AgentSpeech } from './agent-speech.ts'
 import { type CountLog, countIgnored, countInvalid, newBridgeStats } from './bridge-stats.ts'
 import type {
   AgentView,
@@ -84,6 +85,7 @@ export class MediaBridge {
   readonly transcript: Transcript
   readonly #caller: CallerAudio
   readonly #playback = new Playback()
+  readonly #speech = new AgentSpeech()
   readonly #reconnection: AgentReconnection
   /** Made once: the caller's audio goes out through it for every frame. */
   readonly #sendChunk = (chunk: string): void => this.#sendAudio(chunk)
@@ -109,15 +111,6 @@ export class MediaBridge {
   #agentToTwilio: AudioConverter | undefined
   /** The response whose audio `#agentToTwilio` converted last. */
   #convertingEventId: number | undefined
-  /** Agent audio with an event id at or below this is stale: an interruption cut it off. */
-  #staleThrough = -1
-  /** The newest event id of the agent's audio or response text: the response under way. */
-  #lastResponseId = -1
-  /**
-   * After a reconnection, until someone speaks: the agent's first message is not played
-   * again. 'first' until its first response comes, then that response's event id.
-   */
-  #repeatedGreeting: 'first' | number | undefined
   #humansPresent = false
   #contexts = new Map<string, string>()
   #queuedContexts: string[] = []
@@ -366,17 +359,12 @@ export class MediaBridge {
         )
         return
       case 'agent_response':
-        if (event.eventId !== undefined && event.eventId > this.#lastResponseId) {
-          this.#lastResponseId = event.eventId
+        if (this.#speech.response(event.eventId)) {
+          this.#addTranscript('agent', event.text, event.eventId)
         }
-        if (this.#isRepeatedGreeting(event.eventId)) return
-        this.#addTranscript('agent', event.text, event.eventId)
         return
       case 'user_transcript':
-        // Someone spoke before the new conversation's first response: that response is
-        // an answer, not its greeting. Once the greeting is under way, its audio stays
-        // dropped (a reply comes with another id), or the rest of it would play.
-        if (this.#repeatedGreeting === 'first') this.#repeatedGreeting = undefined
+        this.#speech.userSpoke()
         this.#addTranscript('user', event.text, event.eventId)
         return
       case 'agent_response_correction': {
@@ -433,14 +421,12 @@ export class MediaBridge {
     this.#reconnection.ready(this.#now)
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
-    this.#staleThrough = -1
-    this.#lastResponseId = -1
     const { error: _cleared, ...rest } = this.#agent
     this.#putAgent({ ...rest, status: 'ready', conversationId, inputFormat, outputFormat })
     // Each new conversation opens with the agent's first message: a repeat once the call
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
     const heard = this.#options.resumed || this.stats.twilioMediaSent > 0
-    this.#repeatedGreeting = reconnected && heard ? 'first' : undefined
+    this.#speech.newConversation(reconnected && heard)
     if (reconnected && this.transcript.entries.length > 0) {
       this.#send(
         contextualUpdate(
@@ -455,12 +441,12 @@ export class MediaBridge {
 
   #onAgentAudio(audioBase64: string, eventId: number): void {
     this.stats.agentAudioEvents++
-    if (eventId > this.#lastResponseId) this.#lastResponseId = eventId
-    if (eventId <= this.#staleThrough) {
+    const verdict = this.#speech.audio(eventId)
+    if (verdict === 'stale') {
       this.stats.staleAudioDropped++
       return
     }
-    if (this.#isRepeatedGreeting(eventId)) {
+    if (verdict === 'repeated_greeting') {
       this.stats.repeatedGreetingDropped++
       return
     }
@@ -498,23 +484,7 @@ export class MediaBridge {
     }
   }
 
-  /**
-   * Whether this agent event belongs to the first message of a conversation opened by a
-   * reconnection: the agent's first response there, before anyone has spoken
-   * (`user_transcript` or an `interruption` ends the wait). ElevenLabs opens every
-   * conversation with the agent's `first_message`, unless it is empty; overriding it
-   * needs the agent's permission (close 1008 otherwise), so it is dropped here.
-   */
-  #isRepeatedGreeting(eventId: number | undefined): boolean {
-    if (this.#repeatedGreeting === undefined || eventId === undefined) return false
-    if (this.#repeatedGreeting === 'first') this.#repeatedGreeting = eventId
-    if (eventId === this.#repeatedGreeting) return true
-    this.#repeatedGreeting = undefined
-    return false
-  }
-
   #onInterruption(eventId: number | undefined): void {
-    this.#repeatedGreeting = undefined
     const streamSid = this.#liveSid
     if (streamSid) {
       this.#emit({ type: 'twilio_send', data: clearMessage(streamSid) })
@@ -523,7 +493,7 @@ export class MediaBridge {
     if (eventId === undefined) {
       this.#invalid('agent:interruption_without_event_id', 'taken to reach the newest audio')
     }
-    this.#staleThrough = Math.max(this.#staleThrough, this.#staleAfterInterruption(eventId))
+    this.#speech.interrupted(eventId)
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
     this.#markDueAt = undefined
@@ -531,19 +501,6 @@ export class MediaBridge {
     const entry = eventId === undefined ? undefined : this.transcript.markInterrupted(eventId)
     if (entry) this.#emit({ type: 'transcript', entry })
     if (wasSpeaking) this.#changed('speaking')
-  }
-
-  /**
-   * What an interruption makes stale: every response older than its event id, and the
-   * response under way (the one interrupted) even when it carries that id. Not a reply
-   * that comes after the interruption with the same id: ElevenLabs sends those (its
-   * Python SDK dropped them as `<=` stale and played nothing, elevenlabs-python#829; its
-   * JS client drops only older ids, `lastInterruptTimestamp <= event_id` plays). Without
-   * an id, the response being played is the one interrupted.
-   */
-  #staleAfterInterruption(eventId: number | undefined): number {
-    if (eventId === undefined) return this.#lastResponseId
-    return this.#lastResponseId >= eventId ? eventId : eventId - 1
   }
 
   #onAgentClosed(code: number, reason: string): void {
