@@ -24,9 +24,13 @@ export function callOffPendingDials(participants: readonly Participant[]): Leg[]
   const ringing = participants.filter(
     (p): p is Participant & { callSid: string } => isDialPending(p) && p.callSid !== undefined,
   )
-  for (const participant of ringing) fail(participant, 'the conference ended before they answered')
+  for (const participant of ringing) callOff(participant)
   return ringing.map(({ label, callSid }) => ({ label, callSid }))
 }
+
+/** A phone the end called off: shown failed, and why. */
+export const callOff = (participant: Participant): void =>
+  fail(participant, 'the conference ended before they answered')
 
 /**
  * Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown.

@@ -50,6 +50,7 @@ import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
 import { removeEarlierLeg } from './earlier-leg.ts'
 import {
+  callOff,
   callOffPendingDials,
   HangUpRounds,
   hangUp,
@@ -594,10 +595,10 @@ export class ConferenceRoom extends DurableObject<Env> {
     // changes nothing (its hang-up is the alarm's to retry).
     const callSid = params.CallSid
     const late = record.endedAt && callSid ? this.#roster.find(callSid) : undefined
-    const callOff = late && isDialPending(late) ? late : undefined
-    if (callOff) fail(callOff, 'the conference ended before they answered')
+    const ringing = late && isDialPending(late) ? late : undefined
+    if (ringing) callOff(ringing)
     this.#afterRosterChange(notices)
-    if (callOff && callSid) await this.#hangUpAll([{ label: callOff.label, callSid }])
+    if (ringing && callSid) await this.#hangUpAll([{ label: ringing.label, callSid }])
   }
 
   streamEvent(params: Params): void {
