@@ -9,6 +9,7 @@ import { AgentConnectError } from '../elevenlabs/agent-connect-error.ts'
 import { getSignedUrl, openAgentSocket } from '../elevenlabs/agent-socket.ts'
 import { parseAgentEvent } from '../elevenlabs/protocol.ts'
 import type { BridgeEvent } from './bridge-types.ts'
+import { closeQuietly } from './room-sockets.ts'
 
 export class AgentConnection {
   readonly #env: Env
@@ -49,11 +50,7 @@ export class AgentConnection {
     const socket = this.#socket
     this.#socket = undefined
     this.#socketAttempt = undefined
-    try {
-      socket.close(code, reason)
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(socket, code, reason)
   }
 
   async #open(attempt: number): Promise<void> {
