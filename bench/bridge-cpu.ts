@@ -121,6 +121,30 @@ export function pinRuntimes(runtimes: readonly number[], others: readonly number
   return `pinned: workerd runtimes on CPU ${last}, the rest on ${last === 1 ? 'CPU 0' : `CPUs 0-${last - 1}`}`
 }
 
+/**
+ * `--apart`: each group (a runtime and its own proxy) on a CPU of its own, group i on CPU i,
+ * and everything else free to run on any CPU. Side by side on one CPU, two runtimes at
+ * N = 50 kept it over 90% busy on a slower VM, and each stall left a backlog neither
+ * caught up on (docs/bridge-bench.md, "Side by side, apart"). Returns what it did, or why
+ * it could not.
+ */
+export function pinApart(
+  groups: readonly { label: string; pids: readonly number[] }[],
+  others: readonly number[],
+): string {
+  const cpus = availableParallelism()
+  if (cpus < groups.length) return `not pinned apart: ${cpus} CPUs for ${groups.length} runtimes`
+  try {
+    groups.forEach(({ pids }, cpu) => {
+      for (const pid of pids) taskset(pid, String(cpu))
+    })
+    for (const pid of others) taskset(pid, `0-${cpus - 1}`)
+  } catch (error) {
+    return `not pinned: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`
+  }
+  return `pinned apart: ${groups.map(({ label }, cpu) => `${label} (runtime and proxy) on CPU ${cpu}`).join(', ')}, the rest on any`
+}
+
 /** Every thread of `pid` to `cpuList` (util-linux taskset; threads started later inherit it). */
 const taskset = (pid: number, cpuList: string) =>
   execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(pid)], {

@@ -4,7 +4,7 @@
  * [--interruptions 10] [--variants | --variant NAME ...] [--ulaw-only]
  * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--trace-deopt]
  * [--transcripts] [--search [--search-from 50] [--search-step 50] [--search-max 400]]
- * [--only ours|floor] [--no-pin] [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
+ * [--only ours|floor] [--no-pin] [--apart] [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
  * The pass-through floor and our worker each run under their own `wrangler
  * dev` on loopback, both started up front; only one carries load at a time,
@@ -31,7 +31,9 @@
  * that second floor one that only spends more CPU (or makes more garbage) per message,
  * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
  * (and the floor's converting ones beside them), so that both runtimes carry the same
- * messages all run long.
+ * messages all run long. --apart (with --together) gives each runtime and its proxy a CPU
+ * of their own instead, swapped from one repeat to the next, and lets the rest run on
+ * any: on a slower VM one CPU could not carry both runtimes' 50 calls.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
  * with the worker's isolate's full ones (count, pauses and their marking and clearing,
  * heap before and after, the limits V8 set) and scavenges (count, pauses, time finding
@@ -49,7 +51,7 @@
 import { parseArgs } from 'node:util'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
 import { BenchAgent } from './bridge-agent.ts'
-import { pinRuntimes, type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
+import { pinApart, pinRuntimes, type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
 import { type Loaded, runTogether, type WindowResult } from './bridge-load.ts'
 import { type LogicFigures, measureLogic, printLogic } from './bridge-logic.ts'
 import {
@@ -135,6 +137,7 @@ const { values: flags } = parseArgs({
     'search-max': { type: 'string', default: '400' },
     only: { type: 'string' },
     pin: { type: 'boolean', default: true },
+    apart: { type: 'boolean', default: false },
     'logic-rounds': { type: 'string', default: '7' },
     'logic-frames': { type: 'string', default: '200000' },
     'logic-only': { type: 'boolean', default: false },
@@ -160,6 +163,12 @@ if (flags['calibrate-with'] !== 'relay' && !flags.calibrate) {
   process.exit(2)
 }
 const standIn = floorVariant(flags['calibrate-with'])
+if (flags.apart && !(flags.together && flags.pin)) {
+  console.error(
+    '--apart pins the two runtimes of --together to a CPU each: add --together, drop --no-pin.',
+  )
+  process.exit(2)
+}
 if (flags.together && kinds.length < 2) {
   console.error('--together needs both workers: drop --only and --logic-only.')
   process.exit(2)
@@ -268,6 +277,7 @@ async function runWindows(): Promise<void> {
   warmedUp = true
   console.log('Measured windows:')
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
+    if (flags.apart) pin(repeat)
     for (const streams of counts) {
       for (const runs of measured()) {
         // Side by side, which worker's calls come first alternates from one repeat to the next.
@@ -288,9 +298,22 @@ async function runWindows(): Promise<void> {
   }
 }
 
-/** Both runtimes on a CPU of their own (only one carries load at a time), the rest elsewhere. */
-function pin(): void {
+/**
+ * Both runtimes on a CPU of their own, the rest elsewhere. With --apart, each runtime and
+ * its proxy on a CPU apart from the other's, the CPUs swapped from one repeat to the next
+ * so that neither runtime keeps the CPU the machine's interrupts favour.
+ */
+function pin(repeat = 0): void {
   const all = [...running.values()]
+  if (flags.apart) {
+    const groups = [...running].map(([label, { processes }]) => ({
+      label,
+      pids: [...processes.runtime, ...processes.proxy],
+    }))
+    const wranglers = all.map(({ session }) => session.worker.pid)
+    console.log(pinApart(repeat % 2 ? groups.toReversed() : groups, [process.pid, ...wranglers]))
+    return
+  }
   const others = all.flatMap(({ session, processes }) => [session.worker.pid, ...processes.proxy])
   console.log(
     pinRuntimes(
