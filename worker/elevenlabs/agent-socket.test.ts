@@ -191,6 +191,31 @@ describe('openAgentSocket against the stand-in', () => {
     expect(error.code).toBe('bad_response')
   })
 
+  it('fetches the upgrade without an AbortSignal, which workerd would keep wrapped around the socket', async () => {
+    let signal: AbortSignal | null | undefined = null
+    const refusing = async (_input: string, init: RequestInit) => {
+      signal = init.signal
+      return new Response('no', { status: 403 })
+    }
+    await connectError(openAgentSocket('wss://example.test/x', { fetch: refusing }))
+    expect(signal).toBeUndefined()
+  })
+
+  it('gives up with timeout at the deadline, and closes a socket that opens after it', async () => {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    server.accept()
+    const closed = new Promise<CloseEvent>((resolve) => server.addEventListener('close', resolve))
+    const slow = () =>
+      new Promise<Response>((resolve) =>
+        setTimeout(() => resolve(new Response(null, { status: 101, webSocket: client })), 60),
+      )
+    const error = await connectError(
+      openAgentSocket('wss://example.test/x', { fetch: slow, timeoutMs: 20 }),
+    )
+    expect(error).toMatchObject({ code: 'timeout', retryable: true })
+    expect(await closed).toMatchObject({ code: 1000, reason: 'opened after the connect timeout' })
+  })
+
   it('reports a server that answers without upgrading as bad_response', async () => {
     const error = await connectError(
       openAgentSocket('wss://example.test/x', { fetch: answering(200, 'hello') }),

@@ -79,8 +79,14 @@ export async function openAgentSocket(
     'Opening the ElevenLabs conversation socket',
     timeoutMs,
     undefined,
-    async (signal) => {
-      const res = await doFetch(url, { headers: { Upgrade: 'websocket' }, signal })
+    // No AbortSignal here. workerd wraps the socket of an upgrade fetched with one in an
+    // AbortableWebSocket for the socket's whole life (src/workerd/api/http.c++), so every
+    // message either way would pass through the signal's canceler, long after the connect
+    // that the signal was for: about 1% of the runtime's CPU in the bridge benchmark
+    // (docs/bridge-bench.md, "A socket kept abortable"). The deadline races the upgrade
+    // instead, and a socket that opens after it is closed.
+    async () => {
+      const res = await doFetch(url, { headers: { Upgrade: 'websocket' } })
       const socket = res.webSocket
       if (res.status !== 101 || !socket) throw upgradeRefusal(res.status, await readDetail(res))
       // Binary frames would otherwise arrive as Blobs; the parser takes ArrayBuffers.
@@ -88,26 +94,42 @@ export async function openAgentSocket(
       socket.accept()
       return socket
     },
+    (late) => {
+      try {
+        late.close(1000, 'opened after the connect timeout')
+      } catch {
+        // Already closed by the agent: nothing to do.
+      }
+    },
   )
 }
 
-/** Runs `work` with an abort signal; turns aborts and fetch failures into AgentConnectErrors. */
+/**
+ * Runs `work` against a deadline; turns a missed deadline and fetch failures into
+ * AgentConnectErrors. At the deadline `work`'s signal aborts, for work that can stop, and
+ * whatever `work` still produces after it goes to `discard`.
+ */
 async function withTimeout<T>(
   what: string,
   timeoutMs: number,
   secret: string | undefined,
   work: (signal: AbortSignal) => Promise<T>,
+  discard: (late: T) => void = () => {},
 ): Promise<T> {
   const controller = new AbortController()
-  // Cleared as soon as `work` settles: an abort must never reach an accepted socket.
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
+  let expire: (error: AgentConnectError) => void = () => {}
+  const deadline = new Promise<never>((_resolve, reject) => {
+    expire = reject
+  })
+  const timer = setTimeout(() => {
+    controller.abort()
+    expire(new AgentConnectError('timeout', `${what} took over ${timeoutMs} ms: retry shortly.`))
+  }, timeoutMs)
+  const working = work(controller.signal)
   try {
-    return await work(controller.signal)
+    return await Promise.race([working, deadline])
   } catch (error) {
     if (error instanceof AgentConnectError) throw error
-    if (controller.signal.aborted) {
-      throw new AgentConnectError('timeout', `${what} took over ${timeoutMs} ms: retry shortly.`)
-    }
     const cause = redact(error instanceof Error ? error.message : String(error), secret)
     throw new AgentConnectError(
       'network',
@@ -115,6 +137,8 @@ async function withTimeout<T>(
     )
   } finally {
     clearTimeout(timer)
+    // Past the deadline nobody awaits `working`: what it gives is let go, what it throws ignored.
+    if (controller.signal.aborted) working.then(discard, () => {})
   }
 }
 
