@@ -122,11 +122,13 @@ async function withTimeout<T>(
     expire = reject
   })
   const timer = setTimeout(() => {
-    controller.abort()
+    // The deadline first: work that rejects as soon as it is aborted must not win the race.
     expire(new AgentConnectError('timeout', `${what} took over ${timeoutMs} ms: retry shortly.`))
+    controller.abort()
   }, timeoutMs)
-  const working = work(controller.signal)
+  let working: Promise<T> | undefined
   try {
+    working = work(controller.signal)
     return await Promise.race([working, deadline])
   } catch (error) {
     if (error instanceof AgentConnectError) throw error
@@ -138,7 +140,7 @@ async function withTimeout<T>(
   } finally {
     clearTimeout(timer)
     // Past the deadline nobody awaits `working`: what it gives is let go, what it throws ignored.
-    if (controller.signal.aborted) working.then(discard, () => {})
+    if (controller.signal.aborted) working?.then(discard, () => {})
   }
 }
 
