@@ -9,7 +9,8 @@
  * the config, read with wrangler's own reader, loses its custom build and
  * gets a private assets directory, out of reach of anyone's `vite build`.
  * Wrangler and its workerd processes get their own process group, and
- * `stop()` ends all of it.
+ * `stop()` ends all of it; so does this process's end, even by Ctrl-C or a
+ * kill, which would otherwise leave the group running (it is detached).
  *
  * @example
  * const worker = await startWranglerDev({ config: 'wrangler.toml', vars: (url) => ({ WEBHOOK_BASE_URL: url }) })
@@ -77,7 +78,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
   })
   const log = keepLog(child, options.onLine)
   const stop = stopper(child, [scratch, snapshot])
-  process.once('exit', stop.now)
+  stopAtExit.add(stop.now)
   try {
     await untilAnswered(`${url}${options.readyPath ?? '/'}`, child, log)
   } catch (error) {
@@ -91,10 +92,29 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
     pid: child.pid ?? 0,
     logs: () => log.join('\n'),
     stop: async () => {
-      process.off('exit', stop.now)
+      stopAtExit.delete(stop.now)
       await stop.gracefully()
     },
   }
+}
+
+/**
+ * Every running `wrangler dev`'s last resort, when this process ends without stopping it:
+ * on `exit`, and on SIGINT, SIGTERM and SIGHUP, whose default action ends a process
+ * without an `exit` event. After a signal, the process ends as that signal would have
+ * ended it, unless someone else listens for it (a test runner), who then decides.
+ */
+const stopAtExit = new Set<() => void>()
+const stopAll = () => {
+  for (const stop of stopAtExit) stop()
+  stopAtExit.clear()
+}
+process.once('exit', stopAll)
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(name, () => {
+    stopAll()
+    if (process.listenerCount(name) === 0) process.kill(process.pid, name)
+  })
 }
 
 /** The config as wrangler reads it, minus the custom build, its entry in the snapshot. */
