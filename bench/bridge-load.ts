@@ -15,7 +15,13 @@ import type { MediaStreamSimulator } from '../devtools/media-stream-simulator/si
 import type { BenchAgent } from './bridge-agent.ts'
 import type { BenchConversation, ReplySchedule } from './bridge-conversation.ts'
 import { connectionsTo, cpuMs, type WorkerdProcesses } from './bridge-cpu.ts'
-import { type Direction, direction, type SlowSecond, slowSeconds } from './bridge-stats.ts'
+import {
+  type Direction,
+  direction,
+  latenciesInOrder,
+  type SlowSecond,
+  slowSeconds,
+} from './bridge-stats.ts'
 
 /** A worker under test, as the load generator drives it. */
 export interface BridgeTarget {
@@ -34,6 +40,12 @@ export interface WindowOptions {
   interrupt?: boolean
   /** Open each reply with a `user_transcript` and an `agent_response`, as ElevenLabs does. */
   transcripts?: boolean
+  /**
+   * How long the streams run before the measured `seconds` begin: sent and received, but
+   * in no figure. The first seconds after N calls are set up at once carry their set-up's
+   * garbage and first compilations (docs/bridge-bench.md, "The first seconds").
+   */
+  unmeasuredMs?: number
   /** Told when the measured window starts and ends (the profiler hooks in here). */
   onWindow?: (phase: 'start' | 'end') => void
 }
@@ -48,6 +60,8 @@ export interface WindowResult {
   slowToAgent: SlowSecond[]
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
+  /** Each interruption's time to its `clear`, in order: a slow first one is a cold path. */
+  clearsInOrder: number[] | undefined
   /** The first `audio` event of each reply -> its `media` (not measured when interrupting). */
   replyStarts: Direction | undefined
   /** workerd CPU per stream-second of the window, in ms. */
@@ -110,14 +124,22 @@ export async function runWindow(
 export async function runTogether(
   workers: readonly Loaded[],
   agent: BenchAgent,
-  { streams, seconds, interrupt = false, transcripts = false, onWindow }: WindowOptions,
+  {
+    streams,
+    seconds,
+    interrupt = false,
+    transcripts = false,
+    unmeasuredMs = 0,
+    onWindow,
+  }: WindowOptions,
 ): Promise<WindowResult[]> {
   const callsOf = await Promise.all(workers.map(({ target }) => openCalls(target, agent, streams)))
   const now = () => performance.now()
-  const start = now() + LEAD_IN_MS
+  const streamsFrom = now() + LEAD_IN_MS
+  const start = streamsFrom + unmeasuredMs
   const end = start + seconds * 1000
   const frames = Array.from(
-    { length: seconds * (1000 / FRAME_MS) },
+    { length: Math.round((seconds * 1000 + unmeasuredMs) / FRAME_MS) },
     (_, k) => SPEECH[k % SPEECH.length] ?? '',
   )
   // Stream i of worker w is the (i * workers + w)th of all: the workers' frames alternate.
@@ -125,9 +147,9 @@ export async function runTogether(
   const plays = callsOf.flatMap((calls, w) =>
     calls.map(({ stream, conversation }, i) => {
       const slot = i * workers.length + w
-      const offset = start + (slot * (interrupt ? 0 : 4000)) / total
+      const offset = streamsFrom + (slot * (interrupt ? 0 : 4000)) / total
       conversation.speak(schedule(interrupt, transcripts, offset, end))
-      return stream.play(frames, start + (slot * FRAME_MS) / total)
+      return stream.play(frames, streamsFrom + (slot * FRAME_MS) / total)
     }),
   )
   const usage = await measureUsage(
@@ -263,6 +285,7 @@ function summarize(
     toTwilio: direction(toTwilio, start, end),
     slowToAgent: slowSeconds(toAgent, start, end, SLOW_MS),
     clears: window.interrupt ? direction(clears, start, end) : undefined,
+    clearsInOrder: window.interrupt ? latenciesInOrder(clears, start, end) : undefined,
     replyStarts: window.interrupt ? undefined : direction(replyStarts, start, end),
     violations: calls.reduce((sum, { stream }) => sum + stream.violations.length, 0),
   }

@@ -96,15 +96,16 @@ export function printReplyStarts(results: readonly WindowResult[]): void {
 }
 
 export function printClears(results: readonly WindowResult[]): void {
-  const rows = results.flatMap((r) => (r.clears ? [[r.label, r.clears] as const] : []))
+  const rows = results.flatMap((r) => (r.clears ? [[r, r.clears] as const] : []))
   printTable(
-    ['worker', 'interruptions', 'clears received', 'p50 ms', 'max ms'],
-    rows.map(([label, clears]) => [
-      label,
+    ['worker', 'interruptions', 'clears received', 'p50 ms', 'max ms', 'each, in order, ms'],
+    rows.map(([result, clears]) => [
+      result.label,
       String(clears.sent),
       String(clears.received),
       ms(clears.p50),
       ms(clears.max),
+      (result.clearsInOrder ?? []).map((latency) => latency.toFixed(1)).join(' '),
     ]),
   )
 }

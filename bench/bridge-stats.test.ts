@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { codeEvent, direction, medianInterval, percentile } from './bridge-stats.ts'
+import {
+  codeEvent,
+  direction,
+  latenciesInOrder,
+  medianInterval,
+  percentile,
+} from './bridge-stats.ts'
 
 describe('medianInterval', () => {
   it('needs six measurements for 95%: with five, even the extremes miss 1 time in 16', () => {
@@ -27,6 +33,17 @@ describe('percentile', () => {
     expect(percentile(sorted, 0.99)).toBe(99)
     expect(percentile(sorted, 0.5)).toBe(50)
     expect(percentile([], 0.99)).toBeNaN()
+  })
+})
+
+describe('latenciesInOrder', () => {
+  it('gives each latency inside the window in the order of sending, across streams', () => {
+    const timelines = [
+      // Sent before the window, and one that never arrived: left out.
+      { sentAt: [-5, 10, 30, 50], receivedAt: [100, 19, 31] },
+      { sentAt: [20, 40], receivedAt: [22.5, 44] },
+    ]
+    expect(latenciesInOrder(timelines, 0, 100)).toEqual([9, 2.5, 1, 4])
   })
 })
 

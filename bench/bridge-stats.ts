@@ -46,6 +46,17 @@ export function direction(timelines: readonly Timeline[], from: number, to: numb
   }
 }
 
+/** The latency of each message sent in [from, to) that arrived, in the order they were sent. */
+export function latenciesInOrder(
+  timelines: readonly Timeline[],
+  from: number,
+  to: number,
+): number[] {
+  return Array.from(matchedLatencies(timelines, from, to))
+    .sort((a, b) => a.at - b.at)
+    .map(({ latency }) => latency)
+}
+
 /** Each message sent in [from, to) that arrived: when it was sent, and how long it took. */
 function* matchedLatencies(timelines: readonly Timeline[], from: number, to: number) {
   for (const { sentAt, receivedAt } of timelines) {
