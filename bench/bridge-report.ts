@@ -251,6 +251,8 @@ function judged(ratios: readonly number[], target: number): string {
  */
 export function printPairs(
   pairs: readonly (readonly [ours: WindowResult, floor: WindowResult])[],
+  /** What a pair is: `shared windows` (--together) or `alternating pairs`. */
+  unit: string,
 ): void {
   const ratios = pairs.map(([ours, floor]) => ({
     key: `${ours.label} / ${floor.label}`,
@@ -295,7 +297,7 @@ export function printPairs(
     const judge = (of: (r: (typeof group)[number]) => number, target: number) =>
       judged(group.map(of), target)
     console.log(
-      `${key}, ${group.length} shared windows: CPU ${judge((r) => r.cpu, CPU_RATIO_TARGET)}; ` +
+      `${key}, ${group.length} ${unit}: CPU ${judge((r) => r.cpu, CPU_RATIO_TARGET)}; ` +
         `p99 to the agent ${judge((r) => r.toAgent, P99_RATIO_TARGET)}; ` +
         `p99 to Twilio ${judge((r) => r.toTwilio, P99_RATIO_TARGET)}`,
     )

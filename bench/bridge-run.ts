@@ -2,7 +2,7 @@
  * The bridge benchmark itself (bench/bridge.ts starts it):
  * `node bench/bridge-run.ts [--streams 20,50] [--seconds 30] [--repeat 1]
  * [--interruptions 10] [--variants | --variant NAME ...] [--ulaw-only]
- * [--together [--calibrate [--calibrate-with VARIANT]]] [--trace-gc] [--trace-deopt]
+ * [--together] [--calibrate [--calibrate-with VARIANT]] [--trace-gc] [--trace-deopt]
  * [--transcripts] [--search [--search-from 50] [--search-step 50] [--search-max 400]]
  * [--only ours|floor] [--no-pin] [--apart] [--logic-rounds 7] [--logic-frames 200000] [--logic-only]`.
  *
@@ -26,9 +26,11 @@
  * With --together, each of ours' runs shares its windows with the floor's run it
  * is judged against (ours(ulaw) with the floor, ours with floor+convert): N
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
- * slow spell of the machine cannot fall on one and not the other. --calibrate puts a
- * second floor in ours' place: two identical runtimes, to show how far apart the
- * harness measures what does not differ; --calibrate-with spin4000 (or alloc300) makes
+ * slow spell of the machine cannot fall on one and not the other; without it, each
+ * repeat's windows of ours and its floor are paired, and the pairs' ratios judged the
+ * same way. --calibrate puts a
+ * second floor in ours' place (in either mode): two identical runtimes, to show how far
+ * apart the harness measures what does not differ; --calibrate-with spin4000 (or alloc300) makes
  * that second floor one that only spends more CPU (or makes more garbage) per message,
  * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
  * (and the floor's converting ones beside them), so that both runtimes carry the same
@@ -113,6 +115,7 @@ type Kind = 'floor' | 'ours'
 type Variant = FloorVariant | OurVariant | undefined
 /** One worker's part of a window: which worker, and which of its variants (undefined: itself). */
 type Run = readonly [kind: Kind, variant: Variant]
+const runKey = ([kind, variant]: Run) => `${kind} ${variant ?? ''}`
 
 interface Running {
   session: Session
@@ -155,10 +158,6 @@ const seconds = Number(flags.seconds)
 const kinds = (['floor', 'ours'] as const).filter(
   (kind) => (!flags.only || flags.only === kind) && (!flags['logic-only'] || kind === 'floor'),
 )
-if (flags.calibrate && !flags.together) {
-  console.error('--calibrate compares two floors side by side: add --together.')
-  process.exit(2)
-}
 if (flags['ulaw-only'] && (flags.variants || flags.variant.length > 0)) {
   console.error('--ulaw-only picks the variants itself: drop --variant and --variants.')
   process.exit(2)
@@ -215,6 +214,8 @@ const results: WindowResult[] = []
 const searched: WindowResult[] = []
 /** --together: ours' result and its floor's, from one window. */
 const shared: [ours: WindowResult, floor: WindowResult][] = []
+/** Alternating: ours' result and its floor's, from the same repeat and stream count. */
+const alternated: [ours: WindowResult, floor: WindowResult][] = []
 const capacity = new Map<string, number | undefined>()
 /** --trace-gc: each runtime's collections. */
 const collections = new Map<Kind, Collection[]>()
@@ -250,7 +251,13 @@ if (Number(flags.repeat) > 1) {
 printClears(results)
 if (shared.length > 0) {
   console.log('Ours and its floor in the same windows (--together), ratios of ours to the floor:\n')
-  printPairs(shared)
+  printPairs(shared, 'shared windows')
+}
+if (alternated.length > 0) {
+  console.log(
+    'Ours and its floor in alternating windows, each pair from one repeat, ratios of ours to the floor:\n',
+  )
+  printPairs(alternated, 'alternating pairs')
 }
 if (capacity.size > 0) {
   console.log('Search for the largest stream count:\n')
@@ -286,6 +293,7 @@ async function runWindows(): Promise<void> {
   for (let repeat = 0; repeat < Number(flags.repeat); repeat++) {
     if (flags.apart) pin(repeat)
     for (const streams of counts) {
+      const alone = new Map<string, WindowResult>()
       for (const runs of measured()) {
         // Side by side, which worker's calls come first alternates from one repeat to the next.
         const windowResults = await window(repeat % 2 ? runs.toReversed() : runs, streams, seconds)
@@ -293,6 +301,13 @@ async function runWindows(): Promise<void> {
         const ours = windowResults.find((r) => r.label.startsWith('ours'))
         const floor = windowResults.find((r) => r.label.startsWith('floor'))
         if (ours && floor) shared.push([ours, floor])
+        const [run] = runs
+        if (runs.length === 1 && run && windowResults[0]) alone.set(runKey(run), windowResults[0])
+      }
+      for (const [floorRun, oursRun] of flags.together ? [] : pairs()) {
+        const ours = oursRun && alone.get(runKey(oursRun))
+        const floor = floorRun && alone.get(runKey(floorRun))
+        if (ours && floor) alternated.push([ours, floor])
       }
     }
   }
