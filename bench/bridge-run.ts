@@ -14,8 +14,9 @@
  * worker's JavaScript, timed in workerd without sockets), then an
  * interruption window at N = 1 for each worker, a short warm-up window of each
  * variant (not counted: V8 has yet to optimize each variant's own code),
- * then, for each repeat and stream count, the floor's windows, then ours:
- * alternating, so a slow spell of the machine falls on both; each window waits
+ * then, for each repeat and stream count, the floor's windows, then ours (ours
+ * first on odd repeats): alternating, so a slow spell of the machine falls on both,
+ * and neither always goes first; each window waits
  * until the last one's calls have been gone SETTLE_MS, and its streams run
  * UNMEASURED_MS before it is measured. Variants: by
  * default `convert` (the floor running our converters, as a pcm_16000 agent
@@ -294,7 +295,11 @@ async function runWindows(): Promise<void> {
     if (flags.apart) pin(repeat)
     for (const streams of counts) {
       const alone = new Map<string, WindowResult>()
-      for (const runs of measured()) {
+      // Alternating, which runtime goes first swaps from one repeat to the next too: with two
+      // identical floors, the one always first had twice the other's p99 (docs/bridge-bench.md,
+      // "The first seconds").
+      const windows = flags.together || repeat % 2 === 0 ? measured() : measured().toReversed()
+      for (const runs of windows) {
         // Side by side, which worker's calls come first alternates from one repeat to the next.
         const windowResults = await window(repeat % 2 ? runs.toReversed() : runs, streams, seconds)
         results.push(...windowResults)
