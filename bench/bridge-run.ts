@@ -16,9 +16,9 @@
  * variant (not counted: V8 has yet to optimize each variant's own code),
  * then, for each repeat and stream count, the floor's windows, then ours (ours
  * first on odd repeats): alternating, so a slow spell of the machine falls on both,
- * and neither always goes first; each window waits
- * until the last one's calls have been gone SETTLE_MS, and its streams run
- * UNMEASURED_MS before it is measured. Variants: by
+ * and neither always goes first. Each window waits until the last one's calls have
+ * been gone SETTLE_MS, and its streams run UNMEASURED_MS before it is measured
+ * (the warm-up's and the interruption window's do not). Variants: by
  * default `convert` (the floor running our converters, as a pcm_16000 agent
  * needs) and `ulaw` (ours with ulaw_8000 agents, nothing to convert), so that
  * like can be judged against like; --variant NAME picks others (`relay` for
@@ -29,9 +29,9 @@
  * calls to each, frames interleaved, both runtimes on the same CPU, so that a
  * slow spell of the machine cannot fall on one and not the other; without it, each
  * repeat's windows of ours and its floor are paired, and the pairs' ratios judged the
- * same way. --calibrate puts a
- * second floor in ours' place (in either mode): two identical runtimes, to show how far
- * apart the harness measures what does not differ; --calibrate-with spin4000 (or alloc300) makes
+ * same way. --calibrate puts a second floor in ours' place (in either mode): two
+ * identical runtimes, to show how far apart the harness measures what does not
+ * differ; --calibrate-with spin4000 (or alloc300) makes
  * that second floor one that only spends more CPU (or makes more garbage) per message,
  * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
  * (and the floor's converting ones beside them), so that both runtimes carry the same
