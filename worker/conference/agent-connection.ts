@@ -8,8 +8,8 @@ import { type Env, elevenLabsApiBase, requireSettings } from '../config.ts'
 import { AgentConnectError } from '../elevenlabs/agent-connect-error.ts'
 import { getSignedUrl, openAgentSocket } from '../elevenlabs/agent-socket.ts'
 import { parseAgentEvent } from '../elevenlabs/protocol.ts'
+import { closeQuietly } from '../sockets.ts'
 import type { BridgeEvent } from './bridge-types.ts'
-import { closeQuietly } from './room-sockets.ts'
 
 export class AgentConnection {
   readonly #env: Env

@@ -1,7 +1,6 @@
 /**
  * The room's WebSockets as the Hibernation API keeps them: the answer that accepts one,
- * a close that cannot throw, and the mark on a stream the room is done with, which must
- * outlive the room's memory.
+ * and the mark on a stream the room is done with, which must outlive the room's memory.
  */
 import { PAGE_PROTOCOL } from '../routes/access-protocol.ts'
 
@@ -16,14 +15,6 @@ export function upgraded(client: WebSocket, request: Request): Response {
     ? { 'Sec-WebSocket-Protocol': PAGE_PROTOCOL }
     : undefined
   return new Response(null, { status: 101, webSocket: client, ...(headers && { headers }) })
-}
-
-export function closeQuietly(socket: WebSocket, code: number, reason: string): void {
-  try {
-    socket.close(code, reason)
-  } catch {
-    // Already closing or closed: nothing to answer.
-  }
 }
 
 /**

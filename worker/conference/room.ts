@@ -17,6 +17,7 @@ import {
   webhookBaseUrl,
 } from '../config.ts'
 import { conversationInitiation } from '../elevenlabs/protocol.ts'
+import { closeQuietly } from '../sockets.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
 import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
 import { Admissions, hostLabelOf } from './admission.ts'
@@ -70,7 +71,7 @@ import {
   toView,
 } from './room-record.ts'
 import { notFound, participantLimit, type RoomResult } from './room-result.ts'
-import { closeQuietly, isLetGo, letGo, upgraded } from './room-sockets.ts'
+import { isLetGo, letGo, upgraded } from './room-sockets.ts'
 import {
   fail,
   isActive,

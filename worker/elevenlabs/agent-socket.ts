@@ -9,6 +9,7 @@
  * tells the operator what to fix. Neither the API key nor the signed URL (a
  * credential for 15 minutes) ever appears in a message.
  */
+import { closeQuietly } from '../sockets.ts'
 import {
   AgentConnectError,
   describeDetail,
@@ -94,13 +95,7 @@ export async function openAgentSocket(
       socket.accept()
       return socket
     },
-    (late) => {
-      try {
-        late.close(1000, 'opened after the connect timeout')
-      } catch {
-        // Already closed by the agent: nothing to do.
-      }
-    },
+    (late) => closeQuietly(late, 1000, 'opened after the connect timeout'),
   )
 }
 
