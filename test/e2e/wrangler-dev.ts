@@ -82,6 +82,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
   try {
     await untilAnswered(`${url}${options.readyPath ?? '/'}`, child, log)
   } catch (error) {
+    stopAtExit.delete(stop.now)
     await stop.gracefully()
     throw error
   }
