@@ -20,7 +20,9 @@ import {
   direction,
   latenciesInOrder,
   type SlowSecond,
+  type Stalls,
   slowSeconds,
+  stalls,
 } from './bridge-stats.ts'
 
 /** A worker under test, as the load generator drives it. */
@@ -58,6 +60,8 @@ export interface WindowResult {
   toTwilio: Direction
   /** The seconds in which frames took over SLOW_MS to reach the agent. */
   slowToAgent: SlowSecond[]
+  /** The frames over STALLS.overMs to the agent, and the stalls that held them. */
+  stallsToAgent: Stalls
   /** interruption -> clear, when the window interrupted the agent. */
   clears: Direction | undefined
   /** Each interruption's time to its `clear`, in order: a slow first one is a cold path. */
@@ -79,6 +83,12 @@ export interface WindowResult {
 
 /** What counts as a slow frame (slowToAgent): the capacity search's limit for a p99. */
 export const SLOW_MS = 50
+/**
+ * A stall: at least 20 frames over 8 ms to the agent, each sent within 30 ms of the last.
+ * A frame takes under 1 ms at the median, so 20 late together are the runtime stopping,
+ * not one call's bad luck.
+ */
+export const STALLS = { overMs: 8, gapMs: 30, minCount: 20 }
 const SETUP_CONCURRENCY = 8
 const READY_TIMEOUT_MS = 30_000
 const LEAD_IN_MS = 500
@@ -284,6 +294,7 @@ function summarize(
     toAgent: direction(toAgent, start, end),
     toTwilio: direction(toTwilio, start, end),
     slowToAgent: slowSeconds(toAgent, start, end, SLOW_MS),
+    stallsToAgent: stalls(toAgent, start, end, STALLS),
     clears: window.interrupt ? direction(clears, start, end) : undefined,
     clearsInOrder: window.interrupt ? latenciesInOrder(clears, start, end) : undefined,
     replyStarts: window.interrupt ? undefined : direction(replyStarts, start, end),

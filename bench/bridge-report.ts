@@ -5,7 +5,7 @@
  * per stream-second within 1.1x the floor's and our p99 within 1.2x, at each
  * stream count; `clear` within 5 ms of the interruption at N = 1).
  */
-import { SLOW_MS, type WindowResult } from './bridge-load.ts'
+import { SLOW_MS, STALLS, type WindowResult } from './bridge-load.ts'
 import { addedByOurs, type LogicFigures } from './bridge-logic.ts'
 import {
   busiestIsolate,
@@ -80,6 +80,25 @@ export function printSlowSeconds(results: readonly WindowResult[]): void {
     )
     console.log(
       `${r.label}, frames over ${SLOW_MS} ms to the agent by second: ${seconds.join(', ')}`,
+    )
+  }
+}
+
+/**
+ * How much of each window's tail came in stalls, and how long they were: on a quiet machine
+ * at N = 50 nearly all of it, so the p99 is set by the stalls (docs/bridge-bench.md, "A
+ * pause on two cores").
+ */
+export function printStalls(results: readonly WindowResult[]): void {
+  for (const r of results) {
+    const { late, stalls } = r.stallsToAgent
+    if (late === 0) continue
+    const inStalls = stalls.reduce((sum, { count }) => sum + count, 0)
+    const each = stalls.map(
+      ({ at, count, worstMs }) => `${fixed(at / 1000, 1)} s: ${count} (worst ${ms(worstMs)} ms)`,
+    )
+    console.log(
+      `${r.label}, frames over ${STALLS.overMs} ms to the agent: ${late}, ${stalls.length === 0 ? 'none in stalls' : `${inStalls} of them in ${stalls.length} stalls: ${each.join(', ')}`}`,
     )
   }
 }

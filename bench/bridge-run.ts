@@ -68,6 +68,7 @@ import {
   printPairs,
   printReplyStarts,
   printSlowSeconds,
+  printStalls,
   printVerdicts,
   printWindows,
 } from './bridge-report.ts'
@@ -453,6 +454,7 @@ async function window(
   for (const worker of workers) worker.lastEnded = performance.now()
   printWindows(windowResults)
   printSlowSeconds(windowResults)
+  printStalls(windowResults)
   printReplyStarts(windowResults)
   return windowResults
 }

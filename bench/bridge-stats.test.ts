@@ -5,6 +5,7 @@ import {
   latenciesInOrder,
   medianInterval,
   percentile,
+  stalls,
 } from './bridge-stats.ts'
 
 describe('medianInterval', () => {
@@ -96,5 +97,35 @@ describe('codeEvent', () => {
     expect(
       codeEvent('[ConferenceRoom conf-1] bridge ended: Twilio stopped the stream'),
     ).toBeUndefined()
+  })
+})
+
+describe('stalls', () => {
+  const options = { overMs: 8, gapMs: 30, minCount: 3 }
+
+  it('groups late messages sent close together across streams, and keeps the large groups', () => {
+    const timelines = [
+      // Late at 100, 110 and 160, on time at 120.
+      { sentAt: [100, 110, 120, 160], receivedAt: [130, 125, 121, 180] },
+      // Late at 105 and 125: with the first stream's, 100-125 is one run of four; 160 was
+      // sent 35 ms after 125, so it starts a run of its own, too small to keep.
+      { sentAt: [105, 125, 200], receivedAt: [140, 150, 201] },
+    ]
+    expect(stalls(timelines, 0, 1000, options)).toEqual({
+      late: 5,
+      stalls: [{ at: 100, count: 4, worstMs: 35 }],
+    })
+  })
+
+  it('counts only what was sent inside the window, and times stalls from its start', () => {
+    const timelines = [{ sentAt: [90, 100, 110, 120], receivedAt: [200, 200, 200, 200] }]
+    expect(stalls(timelines, 100, 1000, options)).toEqual({
+      late: 3,
+      stalls: [{ at: 0, count: 3, worstMs: 100 }],
+    })
+    expect(stalls(timelines, 100, 1000, { ...options, overMs: 100 })).toEqual({
+      late: 0,
+      stalls: [],
+    })
   })
 })

@@ -99,6 +99,55 @@ export function slowSeconds(
   return [...bySecond.values()].sort((a, b) => a.second - b.second)
 }
 
+/** Messages late together: a stop of the runtime that every call waited through. */
+export interface Stall {
+  /** When its first late message was sent, ms since the window's start. */
+  at: number
+  /** How many messages were late in it, and the slowest. */
+  count: number
+  worstMs: number
+}
+
+/** The late messages of a window, and how many of them came in stalls. */
+export interface Stalls {
+  late: number
+  stalls: Stall[]
+}
+
+/**
+ * The messages sent in [from, to) that took longer than `overMs`, grouped into stalls:
+ * runs of them sent at most `gapMs` apart, kept when they hold at least `minCount`. At
+ * N = 50 a quiet machine's p99 lies inside such runs, one per collection or so, and
+ * how long they last sets it (docs/bridge-bench.md, "A pause on two cores").
+ */
+export function stalls(
+  timelines: readonly Timeline[],
+  from: number,
+  to: number,
+  { overMs, gapMs, minCount }: { overMs: number; gapMs: number; minCount: number },
+): Stalls {
+  const late = Array.from(matchedLatencies(timelines, from, to))
+    .filter(({ latency }) => latency > overMs)
+    .sort((a, b) => a.at - b.at)
+  const runs: (Stall & { lastAt: number })[] = []
+  for (const { at, latency } of late) {
+    const run = runs.at(-1)
+    if (run && at - run.lastAt <= gapMs) {
+      run.count++
+      run.worstMs = Math.max(run.worstMs, latency)
+      run.lastAt = at
+    } else {
+      runs.push({ at, count: 1, worstMs: latency, lastAt: at })
+    }
+  }
+  return {
+    late: late.length,
+    stalls: runs
+      .filter(({ count }) => count >= minCount)
+      .map(({ at, count, worstMs }) => ({ at: at - from, count, worstMs })),
+  }
+}
+
 /** The nearest-rank percentile of sorted values; NaN when there are none. */
 export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN
