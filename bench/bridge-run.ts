@@ -31,9 +31,9 @@
  * repeat's windows of ours and its floor are paired, and the pairs' ratios judged the
  * same way. --calibrate puts a second floor in ours' place (in either mode): two
  * identical runtimes, to show how far apart the harness measures what does not
- * differ; --calibrate-with spin4000 (or alloc300) makes
+ * differ; --calibrate-with spin4000 (or alloc300, or retain1500) makes
  * that second floor one that only spends more CPU (or makes more garbage) per message,
- * to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
+ * or only keeps a larger heap, to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
  * (and the floor's converting ones beside them), so that both runtimes carry the same
  * messages all run long. --apart (with --together) gives each runtime and its proxy a CPU
  * of their own instead, swapped from one repeat to the next, and lets the rest run on
@@ -373,7 +373,7 @@ async function start(kind: Kind): Promise<Running> {
 function floorVariant(name: string): FloorVariant {
   if (isFloorVariant(name)) return name
   console.error(
-    `--calibrate-with takes a floor variant (relay, spin4000, alloc300, …), not ${name}.`,
+    `--calibrate-with takes a floor variant (relay, spin4000, alloc300, retain1500, …), not ${name}.`,
   )
   process.exit(2)
 }

@@ -34,10 +34,11 @@ export type FloorVariant =
   | 'batch2'
   | `spin${number}`
   | `alloc${number}`
+  | `retain${number}`
 
 /** A floor variant's name, as --calibrate-with takes it. */
 export const isFloorVariant = (name: string): name is FloorVariant =>
-  /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+|alloc\d+)$/.test(name)
+  /^(relay|repack|convert|marks|convert\+marks|batch2|spin\d+|alloc\d+|retain\d+)$/.test(name)
 
 /** Our worker with ulaw_8000 agents: the bridge's logic without the conversion. */
 export type OurVariant = 'pcm' | 'ulaw'
@@ -115,7 +116,8 @@ export async function startFloor(agentUrl: string, extras: DevExtras = {}): Prom
  * --calibrate: the floor again, in ours' place, so that a side-by-side run compares two
  * identical runtimes and shows how far apart the harness measures them. Ours' ulaw_8000
  * runs become `standIn` (the plain relay, or with --calibrate-with a variant such as
- * `spin4000`, the floor with only more CPU, or `alloc300`, with only more garbage), its
+ * `spin4000`, the floor with only more CPU, `alloc300`, with only more garbage, or
+ * `retain1500`, with only a larger live heap), its
  * pcm_16000 runs the converting floor; labels keep the `ours` prefix the report pairs
  * windows by.
  */
