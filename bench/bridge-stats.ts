@@ -52,9 +52,12 @@ export function latenciesInOrder(
   from: number,
   to: number,
 ): number[] {
-  return Array.from(matchedLatencies(timelines, from, to))
-    .sort((a, b) => a.at - b.at)
-    .map(({ latency }) => latency)
+  return matchedInOrder(timelines, from, to).map(({ latency }) => latency)
+}
+
+/** Each message sent in [from, to) that arrived, in the order they were sent, across streams. */
+function matchedInOrder(timelines: readonly Timeline[], from: number, to: number) {
+  return Array.from(matchedLatencies(timelines, from, to)).sort((a, b) => a.at - b.at)
 }
 
 /** Each message sent in [from, to) that arrived: when it was sent, and how long it took. */
@@ -126,9 +129,7 @@ export function stalls(
   to: number,
   { overMs, gapMs, minCount }: { overMs: number; gapMs: number; minCount: number },
 ): Stalls {
-  const late = Array.from(matchedLatencies(timelines, from, to))
-    .filter(({ latency }) => latency > overMs)
-    .sort((a, b) => a.at - b.at)
+  const late = matchedInOrder(timelines, from, to).filter(({ latency }) => latency > overMs)
   const runs: (Stall & { lastAt: number })[] = []
   for (const { at, latency } of late) {
     const run = runs.at(-1)
