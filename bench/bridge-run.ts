@@ -15,7 +15,7 @@
  * interruption window at N = 1 for each worker, a short warm-up window of each
  * variant (not counted: V8 has yet to optimize each variant's own code),
  * then, for each repeat and stream count, the floor's windows, then ours (ours
- * first on odd repeats): alternating, so a slow spell of the machine falls on both,
+ * first every other repeat): alternating, so a slow spell of the machine falls on both,
  * and neither always goes first. Each window waits until the last one's calls have
  * been gone SETTLE_MS, and its streams run UNMEASURED_MS before it is measured
  * (the warm-up's and the interruption window's do not). Variants: by
@@ -31,11 +31,11 @@
  * repeat's windows of ours and its floor are paired, and the pairs' ratios judged the
  * same way. --calibrate puts a second floor in ours' place (in either mode): two
  * identical runtimes, to show how far apart the harness measures what does not
- * differ; --calibrate-with spin4000 (or alloc300, or retain1500) makes
- * that second floor one that only spends more CPU (or makes more garbage) per message,
- * or only keeps a larger heap, to show what that alone does to the tail. --ulaw-only leaves out ours' pcm_16000 runs
- * (and the floor's converting ones beside them), so that both runtimes carry the same
- * messages all run long. --apart (with --together) gives each runtime and its proxy a CPU
+ * differ; --calibrate-with spin4000 (or alloc300, or retain1500) makes that second
+ * floor one that only spends more CPU (or makes more garbage) per message, or only keeps
+ * a larger heap, to show what that alone does to the tail. --ulaw-only leaves out ours'
+ * pcm_16000 runs (and the floor's converting ones beside them), so that both runtimes
+ * carry the same messages all run long. --apart (with --together) gives each runtime and its proxy a CPU
  * of their own instead, swapped from one repeat to the next, and lets the rest run on
  * any: on a slower VM one CPU could not carry both runtimes' 50 calls.
  * With --trace-gc, V8 in both runtimes reports its collections, and the run ends
