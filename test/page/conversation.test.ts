@@ -48,10 +48,10 @@ describe('a conversation', () => {
     await expect.poll(() => events.sockets.length).toBe(1)
     events.send({
       type: 'snapshot',
-      room: aRoom({ transcript: [aLine({ role: 'user', text: 'Hi there', eventId: 1 })] }),
+      room: aRoom({ transcript: [aLine({ seq: 0, role: 'user', text: 'Hi there', eventId: 1 })] }),
     })
     events.send({ type: 'update', room: anUpdate(liveRoom()) })
-    const reply = aLine({ text: 'Hello, I can help with tha', eventId: 2 })
+    const reply = aLine({ seq: 1, text: 'Hello, I can help with tha', eventId: 2 })
     events.send({ type: 'transcript', entry: reply })
     events.send({
       type: 'transcript',

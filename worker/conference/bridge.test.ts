@@ -521,6 +521,50 @@ describe('transcript and tools', () => {
     ])
   })
 
+  it("numbers each entry, and keeps a new conversation's event ids off the last one's", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const say = (role: 'agent' | 'user', text: string, id: number) =>
+      h.agent(
+        role === 'agent'
+          ? { type: 'agent_response', agent_response_event: { agent_response: text, event_id: id } }
+          : {
+              type: 'user_transcript',
+              user_transcription_event: { user_transcript: text, event_id: id },
+            },
+      )
+    say('agent', 'Hello', 1)
+    say('user', 'A table, please', 2)
+    say('agent', 'For how many people would that be', 2)
+    h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1011, reason: 'internal' })
+    h.advance(500)
+    h.ready()
+    // The new conversation counts its event ids from 1 again.
+    say('user', 'Four', 2)
+    const interrupted = h.agent({ type: 'interruption', interruption_event: { event_id: 2 } })
+    const corrected = h.agent({
+      type: 'agent_response_correction',
+      agent_response_correction_event: {
+        original_agent_response: 'For how many people would that be',
+        corrected_agent_response: 'For how many',
+        event_id: 2,
+      },
+    })
+    // Neither is about the last conversation's reply, which played in full.
+    expect(ofType(interrupted, 'transcript')).toEqual([])
+    expect(ofType(corrected, 'transcript')).toEqual([])
+    const added = ofType(say('agent', 'Four, got it', 2), 'transcript')
+    expect(added.map(({ entry }) => entry.seq)).toEqual([4])
+    expect(h.bridge.transcript.entries.map((e) => [e.seq, e.text, e.interrupted])).toEqual([
+      [0, 'Hello', undefined],
+      [1, 'A table, please', undefined],
+      [2, 'For how many people would that be', undefined],
+      [3, 'Four', undefined],
+      [4, 'Four, got it', undefined],
+    ])
+  })
+
   it('answers a client tool call with an error result so the agent never waits', () => {
     const h = harness()
     h.start()

@@ -427,6 +427,7 @@ export class MediaBridge {
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
     const heard = this.#options.resumed || this.stats.twilioMediaSent > 0
     this.#speech.newConversation(reconnected && heard)
+    this.transcript.newConversation()
     if (reconnected && this.transcript.entries.length > 0) {
       this.#send(
         contextualUpdate(

@@ -86,7 +86,7 @@ import {
   type RosterNotice,
 } from './roster.ts'
 import { randomToken } from './tokens.ts'
-import { Transcript } from './transcript.ts'
+import { numbered, Transcript } from './transcript.ts'
 
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
@@ -923,6 +923,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   // --- State -------------------------------------------------------------------
 
   #load(record: RoomRecord | undefined): void {
+    // A record written before transcript entries were numbered (a deploy during a call).
+    if (record) record.transcript = numbered(record.transcript)
     this.#record = record
     this.#roster = record
       ? new Roster({ participants: record.participants, conference: record.conference })

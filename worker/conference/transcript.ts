@@ -9,6 +9,12 @@
  */
 
 export interface TranscriptEntry {
+  /**
+   * The entry's place in the conference's transcript, unique and increasing: what a
+   * rewrite of it is known by. Not the event id, which every agent conversation (each
+   * reconnection) starts afresh, and which a reply's text and the caller's speech share.
+   */
+  seq: number
   role: 'agent' | 'user'
   text: string
   /** The agent's event id for the turn, when it sent one. */
@@ -19,23 +25,56 @@ export interface TranscriptEntry {
   interrupted?: boolean
 }
 
+/** An entry as the bridge makes it; the transcript numbers it. */
+export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>
+
 export const MAX_TRANSCRIPT_ENTRIES = 200
+
+/**
+ * Entries as stored, numbered: a record written before entries had a `seq` (a deploy in
+ * the middle of a call) gets theirs in order, after any it has.
+ */
+export function numbered(
+  entries: readonly (NewTranscriptEntry & { seq?: number })[],
+): TranscriptEntry[] {
+  let next = nextSeq(entries)
+  return entries.map((entry) =>
+    entry.seq === undefined ? { ...entry, seq: next++ } : (entry as TranscriptEntry),
+  )
+}
+
+const nextSeq = (entries: readonly { seq?: number }[]): number =>
+  entries.reduce((max, { seq }) => (seq === undefined ? max : Math.max(max, seq + 1)), 0)
 
 export class Transcript {
   #entries: TranscriptEntry[]
+  #nextSeq: number
+  /** The first entry of the agent conversation under way: event ids count from it. */
+  #conversationFrom: number
 
-  constructor(entries: TranscriptEntry[] = []) {
-    this.#entries = entries.slice(-MAX_TRANSCRIPT_ENTRIES)
+  constructor(entries: readonly (NewTranscriptEntry & { seq?: number })[] = []) {
+    this.#entries = numbered(entries).slice(-MAX_TRANSCRIPT_ENTRIES)
+    this.#nextSeq = nextSeq(this.#entries)
+    this.#conversationFrom = this.#nextSeq
   }
 
   get entries(): readonly TranscriptEntry[] {
     return this.#entries
   }
 
-  add(entry: TranscriptEntry): TranscriptEntry {
-    this.#entries.push(entry)
+  add(entry: NewTranscriptEntry): TranscriptEntry {
+    const added = { seq: this.#nextSeq++, ...entry }
+    this.#entries.push(added)
     if (this.#entries.length > MAX_TRANSCRIPT_ENTRIES) this.#entries.shift()
-    return entry
+    return added
+  }
+
+  /**
+   * A new agent conversation begins (a reconnection): its event ids start afresh, so a
+   * correction or an interruption it sends is about its own entries only.
+   */
+  newConversation(): void {
+    this.#conversationFrom = this.#nextSeq
   }
 
   /** Replaces the agent's original wording; returns the entry it changed, if any. */
@@ -63,10 +102,12 @@ export class Transcript {
     return text
   }
 
+  /** The newest of the conversation's own agent entries that `match`es. */
   #findAgentEntry(match: (entry: TranscriptEntry) => boolean): TranscriptEntry | undefined {
     for (let i = this.#entries.length - 1; i >= 0; i--) {
       const entry = this.#entries[i]
-      if (entry?.role === 'agent' && match(entry)) return entry
+      if (!entry || entry.seq < this.#conversationFrom) return undefined
+      if (entry.role === 'agent' && match(entry)) return entry
     }
     return undefined
   }

@@ -39,10 +39,7 @@ export function TranscriptLog({ entries }: { entries: readonly TranscriptEntry[]
       >
         <ol>
           {entries.map((entry) => (
-            <li
-              key={`${entry.role}-${entry.eventId ?? entry.at}`}
-              class={`line line-${entry.role}`}
-            >
+            <li key={entry.seq} class={`line line-${entry.role}`}>
               <span class="speaker">{entry.role === 'agent' ? 'Agent' : 'Caller'}</span>
               <span class="text">{entry.text}</span>
               {entry.corrected && <span class="mark"> (corrected)</span>}

@@ -63,8 +63,10 @@ export function aBrowser(
   }
 }
 
+/** A transcript line; lines meant to be different ones need different `seq`s. */
 export function aLine(overrides: Partial<TranscriptEntry> = {}): TranscriptEntry {
   return {
+    seq: 0,
     role: 'agent',
     text: 'Hello, how can I help?',
     at: '2026-01-01T10:00:05.000Z',

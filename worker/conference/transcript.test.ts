@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { MAX_TRANSCRIPT_ENTRIES, numbered, Transcript } from './transcript.ts'
+
+const AT = '2026-01-01T10:00:00.000Z'
+
+describe('Transcript', () => {
+  it('numbers entries in order, on from the highest it was given', () => {
+    const transcript = new Transcript([{ seq: 7, role: 'agent', text: 'Hello', at: AT }])
+    const added = transcript.add({ role: 'user', text: 'Hi', at: AT })
+    expect(added.seq).toBe(8)
+    expect(transcript.add({ role: 'agent', text: 'Yes?', at: AT }).seq).toBe(9)
+  })
+
+  it('numbers a stored record written before entries had numbers', () => {
+    const stored = [
+      { role: 'agent' as const, text: 'Hello', eventId: 1, at: AT },
+      { role: 'user' as const, text: 'Hi', eventId: 2, at: AT },
+    ]
+    expect(numbered(stored).map((entry) => entry.seq)).toEqual([0, 1])
+    expect(new Transcript(stored).add({ role: 'agent', text: 'Yes?', at: AT }).seq).toBe(2)
+  })
+
+  it('keeps numbering past the entries it lets go', () => {
+    const transcript = new Transcript()
+    for (let i = 0; i <= MAX_TRANSCRIPT_ENTRIES; i++) {
+      transcript.add({ role: 'user', text: `line ${i}`, at: AT })
+    }
+    expect(transcript.entries).toHaveLength(MAX_TRANSCRIPT_ENTRIES)
+    expect(transcript.entries[0]?.seq).toBe(1)
+    expect(transcript.add({ role: 'user', text: 'next', at: AT }).seq).toBe(
+      MAX_TRANSCRIPT_ENTRIES + 1,
+    )
+  })
+
+  it("leaves a stored conversation's entries alone: a resumed call's agent counts afresh", () => {
+    const transcript = new Transcript([
+      { seq: 0, role: 'agent', text: 'It costs ten dollars and', eventId: 3, at: AT },
+    ])
+    expect(transcript.markInterrupted(3)).toBeUndefined()
+    expect(
+      transcript.correct('It costs ten dollars and', 'It costs ten dollars', 3),
+    ).toBeUndefined()
+    const own = transcript.add({ role: 'agent', text: 'Welcome back', eventId: 1, at: AT })
+    expect(transcript.markInterrupted(1)).toBe(own)
+  })
+})
