@@ -456,6 +456,31 @@ describe('adding and managing participants', () => {
     expect(shown).toMatchObject({ status: 'failed', error: expect.stringContaining(message) })
   })
 
+  it('keeps a dial Twilio did not confirm on its way, not failed, until the dial check settles it', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const number = '+14155552677'
+    // A 5xx says nothing of whether Twilio placed the call: the phone may be ringing.
+    await twilio().injectFault({
+      pathContains: `/Conferences/${conferenceId}/Participants.json`,
+      method: 'POST',
+      status: 503,
+    })
+    const res = await dial(conferenceId, number)
+    expect(res.status).toBe(502)
+    expect(await json(res)).toMatchObject({
+      error: { code: 'upstream_error', message: expect.stringContaining('did not confirm') },
+    })
+    const shown = phone((await roomFor(env, conferenceId).view()) as RoomView, number)
+    expect(shown).toMatchObject({ status: 'dialing' })
+    // Not dialled a second time while it may ring.
+    expect((await dial(conferenceId, number)).status).toBe(409)
+    const givenUp = await alarmAfter(conferenceId, DIAL_GIVE_UP_MS)
+    expect(phone(givenUp, number)).toMatchObject({
+      status: 'failed',
+      error: 'Twilio never said how the call went',
+    })
+  })
+
   it('never gives a phone label twice, though the roster forgets the oldest calls', async () => {
     const conferenceId = await startConference(await registerAgent())
     const room = roomFor(env, conferenceId)

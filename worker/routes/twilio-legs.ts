@@ -17,6 +17,7 @@ import {
   webhookBaseUrl,
 } from '../config.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import { TwilioApiError } from '../twilio/rest-errors.ts'
 import type { CreateParticipantParams } from '../twilio/rest-forms.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
 import { roomError } from './rooms.ts'
@@ -125,7 +126,11 @@ export async function dialPhone(
     return { ok: true as const, participant: await room.participant(reserved.label) }
   } catch (error) {
     const apiError = fromTwilioError(error, `Calling ${e164} failed`)
-    await room.participantFailed(reserved.label, apiError.message)
+    // Twilio may have placed a call it did not confirm (a timeout, a 5xx): the phone may be
+    // ringing. Shown failed, it could be dialled twice; kept dialing, its callbacks (which
+    // carry its label) or, without them, the room's dial check settle it.
+    const unconfirmed = error instanceof TwilioApiError && error.outcome === 'unknown'
+    if (!unconfirmed) await room.participantFailed(reserved.label, apiError.message)
     return { ok: false as const, error: apiError }
   }
 }
