@@ -20,6 +20,16 @@ describe('checkDialTarget', () => {
     }
   })
 
+  it('refuses a number with an extension, which it could not dial', () => {
+    for (const input of ['+1 (415) 555-2671 ext. 12', '+1 415-555-2671;ext=3', '+14155552671 x7']) {
+      const result = checkDialTarget(input, [])
+      expect(result).toMatchObject({ ok: false, code: 'invalid_phone_number' })
+      expect(!result.ok && result.message).toBe(
+        'Extensions cannot be dialled: enter +14155552671 on its own.',
+      )
+    }
+  })
+
   it('enforces the allow-list by E.164 prefix', () => {
     expect(checkDialTarget('+972-52-6722216', ['+1', '+972'])).toMatchObject({ ok: true })
     const refused = checkDialTarget('+44 20 7946 0958', ['+1', '+972'])

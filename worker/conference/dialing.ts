@@ -31,6 +31,15 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
         message: `${typed} is not a valid phone number.`,
       }
     }
+    // Dialled, the extension would be dropped without a word: the call would reach the
+    // switchboard, not the person.
+    if (number.ext) {
+      return {
+        ok: false,
+        code: 'invalid_phone_number',
+        message: `Extensions cannot be dialled: enter ${number.number} on its own.`,
+      }
+    }
     e164 = number.number
   } catch (error) {
     const message = error instanceof ParseError ? PARSE_MESSAGES[error.message] : undefined
