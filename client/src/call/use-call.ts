@@ -24,7 +24,7 @@ export interface CallControls {
   reset(): void
 }
 
-interface Leg {
+export interface Leg {
   device?: VoiceDevice
   call?: VoiceCall
   released: boolean
@@ -32,9 +32,13 @@ interface Leg {
   deviceDestroyed?: boolean
 }
 
-/** Lets go of a leg's device once, whether its call ended or the leg was released. */
-function destroyDevice(leg: Leg): void {
-  if (leg.deviceDestroyed) return
+/**
+ * Lets go of a leg's device once, whether its call ended or the leg was released. A leg
+ * released while its device is still being made (the Voice SDK loading) has none yet: it
+ * is let go when it comes.
+ */
+export function destroyDevice(leg: Leg): void {
+  if (leg.deviceDestroyed || !leg.device) return
   leg.deviceDestroyed = true
   leg.device?.destroy()
 }
