@@ -117,8 +117,8 @@ describe('local calls (no Twilio)', () => {
   })
 
   /** A local call under way, with a live microphone and a quiet stream, as the room's. */
-  async function inLocalCall() {
-    const { page } = await harness.open(localApi())
+  async function inLocalCall(api = localApi()) {
+    const { page } = await harness.open(api)
     await page.routeWebSocket('**/api/local/media-stream/**', () => {})
     await page.getByRole('region', { name: 'Local calls' }).waitFor()
     await setMicrophone(page, 'live')
@@ -126,6 +126,37 @@ describe('local calls (no Twilio)', () => {
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
     return page
   }
+
+  it('end their room when hung up before the stream started, which would not end it', async () => {
+    const api = localApi()
+    const { page } = await harness.open(api)
+    // The local call's code is loaded when the call starts: held, the call stays connecting.
+    let load = () => {}
+    const loading = new Promise<void>((resolve) => (load = resolve))
+    await page.route('**/assets/local-device-*.js', async (route) => {
+      await loading
+      await route.continue()
+    })
+    await page.routeWebSocket('**/api/local/media-stream/**', () => {})
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    await setMicrophone(page, 'live')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connecting…' }).waitFor()
+    await page.getByRole('button', { name: 'Hang up' }).click()
+    await expect
+      .poll(() => api.to('DELETE', `/api/twilio/conferences/${CONFERENCE_ID}`).length)
+      .toBe(1)
+    await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
+    load()
+  })
+
+  it('leave ending a started call to its room: the stream closing ends it', async () => {
+    const api = localApi()
+    const page = await inLocalCall(api)
+    await page.getByRole('button', { name: 'Hang up' }).click()
+    await page.getByRole('status').filter({ hasText: 'Hanging up…' }).waitFor()
+    expect(api.to('DELETE', `/api/twilio/conferences/${CONFERENCE_ID}`)).toEqual([])
+  })
 
   it('end, saying why, when the microphone is unplugged mid-call', async () => {
     const page = await inLocalCall()

@@ -104,7 +104,16 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {actions.hangUp && (
-          <button type="button" class="danger" onClick={props.onHangUp}>
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              props.onHangUp()
+              // A local call's room ends when the stream the page started closes. Hung up
+              // while still connecting, the page never started one: the room is ended here.
+              if (props.room.local && call.phase === 'connecting') void end.run()
+            }}
+          >
             Hang up
           </button>
         )}
