@@ -23,7 +23,8 @@
  *
  * With --loaded, a heap snapshot halfway through the window: what the isolate keeps
  * while its calls run (the snapshot collects garbage first), by kind and by the
- * largest groups of objects, which is what every full collection has to mark.
+ * largest groups of objects, which is what every full collection has to mark; then its
+ * machine code by the tier that compiled it, and the functions with the most.
  */
 import { WebSocket } from 'ws'
 import { startTwilioStandin } from '../devtools/twilio-standin/server.ts'
@@ -31,6 +32,7 @@ import { BenchAgent } from './bridge-agent.ts'
 import { type WorkerdProcesses, workerdProcesses } from './bridge-cpu.ts'
 import { type BridgeTarget, runWindow, type WindowOptions } from './bridge-load.ts'
 import { type FloorVariant, type OurVariant, startFloor, startOurs } from './bridge-targets.ts'
+import { type CodeTier, type HeapSnapshot, type MachineCode, machineCode } from './heap-snapshot.ts'
 import { fixed, printTable } from './table.ts'
 
 interface CallFrame {
@@ -163,12 +165,6 @@ class Inspector {
   }
 }
 
-interface HeapSnapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
-  nodes: number[]
-  strings: string[]
-}
-
 /** A heap snapshot of the isolate (V8 collects garbage before it takes one). */
 async function takeSnapshot(inspector: Inspector): Promise<HeapSnapshot> {
   let chunks = ''
@@ -203,7 +199,8 @@ async function printResting(inspector: Inspector, label: string): Promise<void> 
  * --loaded: what a heap snapshot under load holds, by node kind (V8's: code, strings,
  * objects, closures, ...) and the largest groups by kind and name.
  */
-function printLoaded({ snapshot, nodes, strings }: HeapSnapshot, label: string): void {
+function printLoaded(heap: HeapSnapshot, label: string): void {
+  const { snapshot, nodes, strings } = heap
   const fields = snapshot.meta.node_fields
   const [types] = snapshot.meta.node_types
   const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
@@ -222,15 +219,8 @@ function printLoaded({ snapshot, nodes, strings }: HeapSnapshot, label: string):
       ? kind
       : `${kind}: ${(strings[nodes[i + name] ?? -1] ?? '?').slice(0, 60)}`
     total += bytes
-    for (const [map, key] of [
-      [byKind, kind],
-      [byGroup, grouped],
-    ] as const) {
-      const entry = map.get(key) ?? [0, 0]
-      entry[0] += bytes
-      entry[1]++
-      map.set(key, entry)
-    }
+    tally(byKind, kind, bytes)
+    tally(byGroup, grouped, bytes)
   }
   console.log(
     `\n${label} under load: ${fixed(total / 1e6, 2)} MB live in ${nodes.length / fields.length} objects\n`,
@@ -243,6 +233,37 @@ function printLoaded({ snapshot, nodes, strings }: HeapSnapshot, label: string):
   printTable(['KB', 'objects', 'kind'], rows(byKind, 20))
   console.log('')
   printTable(['KB', 'objects', 'kind: name'], rows(byGroup, SHOWN))
+  printMachineCode(machineCode(heap))
+}
+
+/** Adds an object of `bytes` to `key`'s total and count. */
+function tally<K>(map: Map<K, [bytes: number, count: number]>, key: K, bytes: number): void {
+  const entry = map.get(key) ?? [0, 0]
+  entry[0] += bytes
+  entry[1]++
+  map.set(key, entry)
+}
+
+/** Machine code by tier, then the functions with the most of it. */
+function printMachineCode(code: MachineCode[]): void {
+  const tiers = new Map<CodeTier, [bytes: number, count: number]>()
+  for (const { tier, bytes } of code) tally(tiers, tier, bytes)
+  console.log('\nmachine code by tier (baseline: Sparkplug; optimized: Maglev or TurboFan)\n')
+  printTable(
+    ['KB', 'code objects', 'tier'],
+    [...tiers]
+      .sort((a, b) => b[1][0] - a[1][0])
+      .map(([tier, [bytes, count]]) => [fixed(bytes / 1e3, 1), String(count), tier]),
+  )
+  console.log('')
+  printTable(
+    ['KB', 'tier', 'function'],
+    code
+      .filter(({ tier }) => tier === 'baseline' || tier === 'optimized')
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, SHOWN)
+      .map(({ tier, name, bytes }) => [fixed(bytes / 1e3, 1), tier, name || '(anonymous)']),
+  )
 }
 
 const resting = process.argv.includes('--resting')
