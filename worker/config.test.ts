@@ -68,6 +68,18 @@ describe('configuration', () => {
     expect(problem('https://bridge.example.test/path@x')).toBeUndefined()
   })
 
+  it('refuses a WEBHOOK_BASE_URL with a query or fragment, which the routes would be appended to', () => {
+    const problem = (value: string) =>
+      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
+        ?.problem
+    for (const value of ['https://bridge.example.test?a=b', 'https://bridge.example.test/#f']) {
+      expect(problem(value)).toBe(
+        'WEBHOOK_BASE_URL must not carry a query string or fragment: the routes are appended to it',
+      )
+    }
+    expect(problem('https://bridge.example.test/prefix')).toBeUndefined()
+  })
+
   it('writes the public base URL as Twilio is given it: no trailing slash, scheme in lower case', () => {
     expect(webhookBaseUrl({ ...env, WEBHOOK_BASE_URL: 'HTTPS://Bridge.example.test/' })).toBe(
       'https://Bridge.example.test',
