@@ -91,6 +91,23 @@ describe('verifyTwilioSignature', () => {
     warned.mockRestore()
   })
 
+  it("names the query's parameters in a refusal, never their values (a leg's token is one)", async () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const res = await signedForm(
+      '/hooks/voice?conferenceId=conf-1&legToken=s3cret',
+      { CallSid: 'CA1' },
+      `${LOCAL_BASE}/hooks/voice?conferenceId=conf-1&legToken=s3cret`,
+    )
+    expect(res.status).toBe(403)
+    const told = JSON.stringify(await res.json())
+    const logged = String(warned.mock.lastCall?.[0])
+    for (const text of [told, logged]) {
+      expect(text).toContain(`${PUBLIC_BASE}/hooks/voice?conferenceId=…&legToken=…`)
+      expect(text).not.toContain('s3cret')
+    }
+    warned.mockRestore()
+  })
+
   it("checks forms whose field names are Object.prototype's, rather than failing", async () => {
     const form = [
       ['constructor', '1'],

@@ -34,9 +34,12 @@ export const verifyTwilioSignature = createMiddleware<TwilioWebhookEnv>(async (c
   const url = publicUrl(settings.WEBHOOK_BASE_URL, c.req.raw)
   if (!(await isSignedByTwilio(c, settings.TWILIO_AUTH_TOKEN, signature, url))) {
     // For whoever reads the worker's log: the URL checked (the wss:// one for a stream),
-    // cut short, as the path is the caller's to choose. A host reached that is not this
-    // machine's (a tunnel's is) may be the one Twilio calls, and WEBHOOK_BASE_URL not say so.
-    const checked = isWebSocketUpgrade(c.req.raw) ? url.replace(/^http/, 'ws') : url
+    // cut short, as the path is the caller's to choose. Not its query's values: Twilio puts
+    // a participant's custom parameters there, the agent leg's one-time token among them.
+    // A host reached that is not this machine's (a tunnel's is) may be the one Twilio
+    // calls, and WEBHOOK_BASE_URL not say so.
+    const shown = withoutQueryValues(url)
+    const checked = isWebSocketUpgrade(c.req.raw) ? shown.replace(/^http/, 'ws') : shown
     const reached = new URL(c.req.url)
     const hint =
       isLoopback(reached.hostname) || reached.host === new URL(url).host
@@ -46,11 +49,20 @@ export const verifyTwilioSignature = createMiddleware<TwilioWebhookEnv>(async (c
       `refused a request not signed for ${checked.slice(0, 200)}: check WEBHOOK_BASE_URL${hint} and TWILIO_AUTH_TOKEN`,
     )
     return forbidden(
-      `The X-Twilio-Signature does not match ${url}: WEBHOOK_BASE_URL must be the public URL Twilio calls, and TWILIO_AUTH_TOKEN the auth token of the account that calls it.`,
+      `The X-Twilio-Signature does not match ${shown}: WEBHOOK_BASE_URL must be the public URL Twilio calls, and TWILIO_AUTH_TOKEN the auth token of the account that calls it.`,
     )
   }
   await next()
 })
+
+/** The URL with its query's names kept and its values left out (`?conferenceId=…&legToken=…`). */
+function withoutQueryValues(url: string): string {
+  const { origin, pathname, searchParams } = new URL(url)
+  const names = [...new Set(searchParams.keys())]
+  return names.length === 0
+    ? `${origin}${pathname}`
+    : `${origin}${pathname}?${names.map((name) => `${name}=…`).join('&')}`
+}
 
 function webhookSettings(env: Env) {
   try {
