@@ -205,7 +205,7 @@ describe('local calls', () => {
     expect(intoLocal.status).toBe(404)
   })
 
-  it('take no Twilio leg: no phone dialled in, no Voice SDK caller let in', async () => {
+  it('take no Twilio leg: no phone dialled in or controlled, no Voice SDK caller let in', async () => {
     const call = await startLocalCall(await registerAgent())
     const dialled = await apiWith(
       LOCAL,
@@ -220,6 +220,23 @@ describe('local calls', () => {
     expect(await dialled.json()).toMatchObject({
       error: { code: 'conflict', message: 'A local call cannot add a phone participant.' },
     })
+    // Nor muted or removed through Twilio: with Twilio set up or not, the same answer.
+    for (const env of [LOCAL, NO_TWILIO]) {
+      const path = `/api/twilio/conferences/${call.conferenceId}/participants/${CALL_SID}`
+      for (const init of [
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"muted":true}' },
+        { method: 'DELETE' },
+      ]) {
+        const res = await apiWith(env, path, init)
+        expect(res.status).toBe(409)
+        expect(await res.json()).toMatchObject({
+          error: {
+            code: 'conflict',
+            message: 'A local call has no Twilio participants to control.',
+          },
+        })
+      }
+    }
     const joined = await twilioPost('/api/twilio/conference-elevenlabs', {
       CallSid: CALL_SID,
       From: 'client:web_guest',

@@ -38,12 +38,12 @@ export const participants = new Hono<{ Bindings: Env }>()
     return c.json({ participant: dialled.participant }, 201)
   })
   .post('/:id/participants/:callSid', validate('json', updateBody), async (c) => {
-    const { rest } = twilioSettings(c.env)
     const { room, conferenceSid, callSid } = await liveParticipant(
       c.env,
       c.req.param('id'),
       c.req.param('callSid'),
     )
+    const { rest } = twilioSettings(c.env)
     const flags = c.req.valid('json')
     try {
       await rest.updateParticipant(conferenceSid, callSid, flags)
@@ -62,10 +62,10 @@ export const participants = new Hono<{ Bindings: Env }>()
     return c.json({ participant: await room.participant(callSid) })
   })
   .delete('/:id/participants/:callSid', async (c) => {
-    const { rest } = twilioSettings(c.env)
     const id = c.req.param('id')
     const callSid = c.req.param('callSid')
     const { room, view, participant } = await knownParticipant(c.env, id, callSid)
+    const { rest } = twilioSettings(c.env)
     // Whether this took them out: one who had hung up a moment before was not removed.
     let removed = true
     try {
@@ -88,12 +88,16 @@ export const participants = new Hono<{ Bindings: Env }>()
     return c.json({ participant: await room.participant(callSid) })
   })
 
-/** A participant the room shows in a conference that has not ended, by its CallSid. */
+/** A participant the room shows in a Twilio conference that has not ended, by its CallSid. */
 async function knownParticipant(env: Env, id: string, callSid: string) {
   const room = roomFor(env, conferenceIdParam(id))
   const view = await room.view()
   if (!view || view.status === 'ended')
     throw new ApiError(404, 'not_found', 'No such conference, or it has ended.')
+  // Its page and agent are in no Twilio conference (the page's CallSid is made up).
+  if (view.local) {
+    throw new ApiError(409, 'conflict', 'A local call has no Twilio participants to control.')
+  }
   const participant = view.participants.find((p) => p.callSid === callSid)
   if (!participant)
     throw new ApiError(404, 'not_found', `No participant ${callSid} in this conference.`)
