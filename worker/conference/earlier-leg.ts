@@ -7,7 +7,7 @@
  */
 import { type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
-import { isTwilioNotFound } from '../twilio/rest-errors.ts'
+import { isTwilioNotFound, TwilioApiError } from '../twilio/rest-errors.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import type { Participant } from './roster.ts'
 
@@ -18,11 +18,25 @@ import type { Participant } from './roster.ts'
  */
 const REQUESTS = { timeoutMs: 2000, maxRetries: 0 } as const
 
+/** What became of a rejoining page's earlier leg. */
+export interface EarlierLeg {
+  /**
+   * Twilio had the leg no more, and nothing had told it not to end the conference: a
+   * host's leaving ended it.
+   */
+  gone: boolean
+  /**
+   * The leg was told not to end the conference on its way out (a host's), and not told
+   * otherwise again: whenever it leaves, the conference goes on.
+   */
+  quieted: boolean
+}
+
 /**
  * Removes the earlier leg (by its CallSid, so that two rejoins at once cannot remove each
  * other), a host's told first not to end the conference on its way out (a guest's never
  * would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join goes
- * ahead as before. Answers whether Twilio had the leg no more.
+ * ahead as before.
  */
 export async function removeEarlierLeg(
   env: Env,
@@ -30,26 +44,34 @@ export async function removeEarlierLeg(
   holder: Participant,
   host: boolean,
   log: RoomLog,
-): Promise<boolean> {
+): Promise<EarlierLeg> {
   const leg = holder.callSid ?? holder.label
   let rest: TwilioRestClient | undefined
-  let endOnExitTurnedOff = false
+  let quieted = false
+  // Set once the update is sent: one whose answer never came may have been applied.
+  let quietSent = false
   try {
     rest = twilioRestClient(env, REQUESTS)
     if (host && endConferenceOnHostExit(env)) {
+      quietSent = true
       await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
-      endOnExitTurnedOff = true
+      quieted = true
     }
     const removed = await rest.removeParticipant(conferenceSid, leg)
     if (removed)
       log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
-    return !removed
+    // Not there to remove: it left on its own (or a DELETE whose answer was lost removed
+    // it). Told first not to end the conference, its leaving did not end it.
+    return { gone: !removed && !quieted, quieted }
   } catch (error) {
     // Not found (only the update throws it): the leg has gone already, and the label with it.
-    if (isTwilioNotFound(error)) return true
+    if (isTwilioNotFound(error)) return { gone: true, quieted: false }
     log('warn', `${holder.label}: could not remove its earlier call: ${describeError(error)}`)
-    // Still in, perhaps alive after all: its leaving must end the conference again.
-    if (endOnExitTurnedOff && rest) {
+    // Still in, perhaps alive after all: its leaving must end the conference again. So too
+    // if the update's outcome is unknown (no answer, a 5xx): it may have been applied.
+    const mayBeQuiet =
+      quieted || (quietSent && !(error instanceof TwilioApiError && error.outcome === 'rejected'))
+    if (mayBeQuiet && rest) {
       void rest
         .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
         .catch((error) =>
@@ -59,6 +81,6 @@ export async function removeEarlierLeg(
           ),
         )
     }
-    return false
+    return { gone: false, quieted: false }
   }
 }

@@ -46,6 +46,11 @@ export interface RoomRecord {
   hostLabel?: string
   /** Whether the host's leaving ends the conference (END_CONFERENCE_ON_HOST_EXIT when made). */
   endsWithHost?: boolean
+  /**
+   * The CallSids of the host's earlier legs a rejoin told not to end the conference on
+   * their way out: shown left, they did not end it.
+   */
+  quietLegs?: string[]
   /** How many phones have been dialled: numbers their labels, which the roster may forget. */
   dials?: number
   participants: Participant[]

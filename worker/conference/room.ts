@@ -96,6 +96,8 @@ import { numbered, Transcript } from './transcript.ts'
  * API and the page are served from memory.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
+/** The host's legs a rejoin told not to end the conference, kept: the last few are enough. */
+const MAX_QUIET_LEGS = 10
 export interface RoomInit {
   conferenceId: string
   agentId: string
@@ -424,7 +426,14 @@ export class ConferenceRoom extends DurableObject<Env> {
     const host = leg.label === hostLabel
     // The host's leaving ends the conference (endConferenceOnExit): a host shown gone, the
     // conference's end not heard of yet, would join a new, empty one under its name.
-    if (host && record.endsWithHost && holder?.label === leg.label && holder.status === 'left') {
+    // Not a leg a rejoin told not to end it, whose leaving the conference outlived.
+    if (
+      host &&
+      record.endsWithHost &&
+      holder?.label === leg.label &&
+      holder.status === 'left' &&
+      !(holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid))
+    ) {
       return this.#endedWithHost()
     }
     // Not counting this label's own earlier admission: the same page calling again.
@@ -435,13 +444,18 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!rejoin) this.#admissions.admit(leg.label, Date.now())
     if (rejoin && holder.callSid !== leg.callSid) {
       const conferenceSid = this.#roster.conference.conferenceSid
-      const gone =
-        conferenceSid !== undefined &&
-        (await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo))
+      const earlier =
+        conferenceSid === undefined
+          ? undefined
+          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo)
+      if (earlier?.quieted && holder.callSid !== undefined) {
+        record.quietLegs = [...(record.quietLegs ?? []), holder.callSid].slice(-MAX_QUIET_LEGS)
+        this.#changed()
+      }
       // A join into an ended conference would start a new, empty one under its name; so
       // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
-      if (gone && host && record.endsWithHost) return this.#endedWithHost()
+      if (earlier?.gone && host && record.endsWithHost) return this.#endedWithHost()
     }
     return { ok: true, host }
   }

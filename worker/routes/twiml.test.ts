@@ -200,6 +200,47 @@ describe('the TwiML App Voice URL', () => {
       expect(await legRequests()).toEqual([['POST', 'false', 404]])
     })
 
+    it('lets the host back in after a rejoin that never joined: the leg it removed did not end the conference', async () => {
+      const { conferenceId, oldCallSid } = await hostOnCall()
+      await rejoin(conferenceId, `CA${'2'.repeat(32)}`)
+      // The removed leg's leave comes; the rejoin's own call never joins (the same bad network).
+      await conferenceCallback(conferenceId, 2, {
+        StatusCallbackEvent: 'participant-leave',
+        CallSid: oldCallSid,
+        ParticipantLabel: OLD_LEG,
+      })
+      const twiml = await (await rejoin(conferenceId, `CA${'3'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      const view = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+      expect(view.status).not.toBe('ended')
+    })
+
+    it('lets the join go ahead when the leg it was removing left on its own, told not to end the conference', async () => {
+      const { conferenceId, legPath, legRequests } = await hostOnCall()
+      // Between the update and the removal the leg left (or a removal whose answer was lost
+      // took it): its leaving did not end the conference.
+      await twilio().injectFault({ pathContains: legPath, method: 'DELETE', status: 404 })
+      const twiml = await (await rejoin(conferenceId, `CA${'4'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 404],
+      ])
+    })
+
+    it('has the leg end the conference on exit again when the update went unanswered', async () => {
+      const { conferenceId, legPath, legRequests } = await hostOnCall()
+      // A 5xx says nothing of whether the update was applied; asked twice, it stays unknown.
+      await twilio().injectFault({ pathContains: legPath, method: 'POST', status: 503, times: 2 })
+      await rejoin(conferenceId, `CA${'5'.repeat(32)}`)
+      await eventually('the leg restored', async () => (await legRequests()).length === 3)
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 503],
+        ['POST', 'false', 503],
+        ['POST', 'true', 200],
+      ])
+    })
+
     it('lets the join go ahead when Twilio refuses to change the dropped leg', async () => {
       const { conferenceId, legPath, legRequests } = await hostOnCall()
       await twilio().injectFault({ pathContains: legPath, status: 400 })
