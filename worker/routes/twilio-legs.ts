@@ -7,7 +7,7 @@
 
 import { ApiError } from '../api-error.ts'
 import { RING_TIMEOUT_S } from '../conference/alarm-schedule.ts'
-import { roomFor } from '../conference/conference-id.ts'
+import { callRoom, roomFor } from '../conference/conference-id.ts'
 import {
   dialAllowlist,
   type Env,
@@ -16,7 +16,7 @@ import {
   twilioRestClient,
   webhookBaseUrl,
 } from '../config.ts'
-import type { TwilioRestClient } from '../twilio/rest-client.ts'
+import type { Participant as TwilioParticipant, TwilioRestClient } from '../twilio/rest-client.ts'
 import { TwilioApiError } from '../twilio/rest-errors.ts'
 import type { CreateParticipantParams } from '../twilio/rest-forms.ts'
 import { CONFERENCE_STATUS_EVENTS } from '../twilio/twiml.ts'
@@ -98,7 +98,7 @@ export function outlivingRequest<T>(
 
 const noop = () => undefined
 
-/** Reserves a place in the room, then dials; a failed dial leaves a failed participant behind. */
+/** Reserves a place in the room, then dials; a refused dial leaves a failed participant behind. */
 export async function dialPhone(
   env: Env,
   twilio: TwilioSettings,
@@ -108,29 +108,45 @@ export async function dialPhone(
   const room = roomFor(env, conferenceId)
   const reserved = await room.reserveDial(e164, maxParticipants(env))
   if (!reserved.ok) return { ok: false as const, error: roomError(reserved) }
+  const { label } = reserved
+  let created: TwilioParticipant
   try {
-    const created = await twilio.rest.createParticipant(conferenceId, {
-      ...legDefaults(twilio, conferenceId, reserved.label),
+    created = await twilio.rest.createParticipant(conferenceId, {
+      ...legDefaults(twilio, conferenceId, label),
       to: e164,
-      label: reserved.label,
+      label,
       timeout: RING_TIMEOUT_S,
       // Twilio's default (true) plays the callee's ringing and any carrier message ("the
       // number you have dialled...") into the conference, where the agent takes it for
       // speech: it can cut the agent off or get an answer. The page shows the ringing.
       earlyMedia: false,
     })
-    await room.participantCreated(
-      { label: reserved.label, kind: 'phone', callSid: created.callSid, phoneNumber: e164 },
-      created.conferenceSid,
-    )
-    return { ok: true as const, participant: await room.participant(reserved.label) }
   } catch (error) {
     const apiError = fromTwilioError(error, `Calling ${e164} failed`)
     // Twilio may have placed a call it did not confirm (a timeout, a 5xx): the phone may be
     // ringing. Shown failed, it could be dialled twice; kept dialing, its callbacks (which
     // carry its label) or, without them, the room's dial check settle it.
     const unconfirmed = error instanceof TwilioApiError && error.outcome === 'unknown'
-    if (!unconfirmed) await room.participantFailed(reserved.label, apiError.message)
+    if (!unconfirmed) await room.participantFailed(label, apiError.message)
     return { ok: false as const, error: apiError }
+  }
+  // Twilio placed the call: from here on it is no failed dial. The room is asked again if
+  // it was reset meanwhile (a deploy); if it still cannot be told, the call's callbacks,
+  // which carry its label, tell it.
+  const leg = { label, kind: 'phone' as const, callSid: created.callSid, phoneNumber: e164 }
+  try {
+    await callRoom(env, conferenceId, (r) => r.participantCreated(leg, created.conferenceSid))
+    const participant = await callRoom(env, conferenceId, (r) => r.participant(label))
+    return { ok: true as const, participant }
+  } catch (error) {
+    console.error(`recording the dial of ${label} (${created.callSid}):`, error)
+    return {
+      ok: false as const,
+      error: new ApiError(
+        500,
+        'internal_error',
+        `Calling ${e164}: Twilio is placing the call, but the conference could not record it yet; it shows once Twilio reports on the call.`,
+      ),
+    }
   }
 }
