@@ -89,10 +89,15 @@ export class StandinAccount {
     }
     const conference = this.#conferenceForCreate(conferenceSegment, form)
     if (!conference) return notFound(path)
+    const label = field(form, 'Label') ?? null
+    // https://www.twilio.com/docs/api/errors/16026
+    if (labelHeld(conference, label)) {
+      return twilioError(400, 16026, 'Participant label is in use by another participant')
+    }
     const now = new Date()
     const participant: ParticipantRecord = {
       callSid: newSid('CA'),
-      label: field(form, 'Label') ?? null,
+      label,
       from,
       to,
       customParameters: Object.fromEntries(new URLSearchParams(to.split('?')[1] ?? '')),
@@ -175,6 +180,14 @@ export class StandinAccount {
       return result
     }
     const conference = this.#conferenceNamed(dial.name, dial.statusCallback)
+    // Twilio leaves such a call out of the conference and goes on to the next verb; after
+    // the <Dial>, there is none: https://www.twilio.com/docs/api/errors/16025
+    if (labelHeld(conference, dial.participantLabel)) {
+      call.status = 'completed'
+      call.updated = new Date()
+      result.error = `16025: participant label ${dial.participantLabel} is in use by another participant`
+      return result
+    }
     const participant: ParticipantRecord = {
       callSid: call.sid,
       label: dial.participantLabel,
@@ -344,4 +357,9 @@ export class StandinAccount {
       : [...conference.participants.values()].find((p) => p.label === id)
     return participant ? { conference, participant } : undefined
   }
+}
+
+/** Whether a participant of the conference (ringing or in it) holds `label` already. */
+function labelHeld(conference: ConferenceRecord, label: string | null): boolean {
+  return label !== null && [...conference.participants.values()].some((p) => p.label === label)
 }

@@ -181,6 +181,21 @@ describe('Twilio stand-in: participants', () => {
     })
   })
 
+  it('refuses a participant whose label another one holds (16026), and takes it once that one left', async () => {
+    const conference = uniqueConference()
+    await addParticipant(conference)
+    const first = await addParticipant(conference, agentForm('phone-1'))
+    const again = await twilio(
+      'POST',
+      `Conferences/${conference}/Participants.json`,
+      agentForm('phone-1'),
+    )
+    expect(again.status).toBe(400)
+    expect(await again.json()).toMatchObject({ code: 16026, status: 400 })
+    await twilio('DELETE', `Conferences/${first.conference_sid}/Participants/phone-1.json`)
+    await addParticipant(first.conference_sid, agentForm('phone-1'))
+  })
+
   it('removes a participant with 204, then no longer knows it (404, 20404)', async () => {
     const { conference_sid, call_sid } = await addParticipant(uniqueConference())
     const path = `Conferences/${conference_sid}/Participants/${call_sid}.json`
@@ -798,6 +813,30 @@ describe('Twilio stand-in: a Voice SDK client calling the TwiML App', () => {
     // Hung up through the Calls API, it leaves; with endConferenceOnExit, the conference ends.
     await twilio('POST', `Calls/${call.callSid}.json`, { Status: 'completed' })
     expect((await control.conference(name))?.status).toBe('completed')
+  })
+
+  it('leaves a call out whose label another participant holds, ending it (16025)', async () => {
+    const { base } = await voiceApp((name) => joinTwiml(base)(name))
+    const name = uniqueConference()
+    await addParticipant(name, withCallbacks(base))
+    const first = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: `${base}/voice`,
+      params: { conferenceId: name },
+    })
+    expect(first.conferenceSid).toEqual(expect.any(String))
+    // The same label again, the first call still in: Twilio goes on to the next verb (none).
+    const second = await control.clientCall({
+      identity: 'web_dana',
+      voiceUrl: `${base}/voice`,
+      params: { conferenceId: name },
+    })
+    expect(second).toMatchObject({ conferenceSid: null, error: expect.stringMatching(/^16025/) })
+    expect(await (await twilio('GET', `Calls/${second.callSid}.json`)).json()).toMatchObject({
+      status: 'completed',
+    })
+    const labels = (await control.conference(name))?.participants.map((p) => p.callSid)
+    expect(labels).not.toContain(second.callSid)
   })
 
   it('starts a conference of its own that reports where its TwiML asked', async () => {
