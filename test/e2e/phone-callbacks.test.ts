@@ -1,6 +1,6 @@
 /**
- * A phone participant's life as the worker learns it from Twilio's status callbacks,
- * through a real `wrangler dev`. The Twilio stand-in makes the callbacks, signed by the
+ * A phone participant's life as the worker learns it from Twilio's status callbacks, and
+ * a page's rejoin, through a real `wrangler dev`. The Twilio stand-in makes the callbacks, signed by the
  * official `twilio` package rather than the worker's own code, and delivers them through
  * a tunnel from a public base only this worker uses: the worker's signature check, its
  * callback routes and its roster are what is exercised, as Twilio would exercise them.
@@ -287,5 +287,31 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     expect(room.participants.find((p) => p.label === 'agent')?.status).toBe('joined')
     expect(room).toMatchObject({ hostLabel: 'web-web_host' })
     expect(room.participants.find((p) => p.label === 'web-web_host')?.status).toBe('joined')
+  })
+})
+
+describe("a page's rejoin, through Twilio and wrangler dev", () => {
+  it('takes the place of its dropped call under its label, and the conference goes on', async () => {
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const first = await shown(conferenceId, 'web-web_host', 'joined')
+    // The page calls again while Twilio still holds its first call (a dropped connection):
+    // Twilio would leave the new call out under a label in use (16025).
+    const again = await twilio.clientCall({
+      identity: 'web_host',
+      voiceUrl: `${publicBase}/api/twilio/conference-elevenlabs`,
+      params: { conferenceId },
+    })
+    expect(again).toMatchObject({ error: null, conferenceSid: expect.any(String) })
+    const conference = await twilio.conference(conferenceId)
+    expect(conference?.status).toBe('in-progress')
+    expect(
+      conference?.participants.filter((p) => p.label === 'web-web_host').map((p) => p.callSid),
+    ).toEqual([again.callSid])
+    await until('the rejoin to show joined', async () => {
+      const room = (await (await api(`/conferences/${conferenceId}`)).json()) as RoomView
+      const host = room.participants.find((p) => p.label === 'web-web_host')
+      return host?.status === 'joined' && host.callSid === again.callSid ? room : undefined
+    })
+    expect(first.callSid).not.toBe(again.callSid)
   })
 })
