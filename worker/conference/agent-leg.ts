@@ -135,9 +135,12 @@ export function recordRestart(record: RoomRecord): void {
   }
 }
 
-/** An ended call with no bridge to say so awaits no stream and has no agent on it. */
+/**
+ * An ended call with no bridge to say so awaits no stream, has none live (one that outlived
+ * its bridge is closed with the end) and has no agent on it.
+ */
 export function endWithoutBridge(record: RoomRecord): void {
-  if (record.stream.status === 'awaiting') record.stream = { ...record.stream, status: 'stopped' }
+  if (record.stream.status !== 'stopped') record.stream = { ...record.stream, status: 'stopped' }
   if (record.agent.status !== 'unavailable') {
     record.agent = { ...record.agent, status: 'ended', speaking: false }
   }

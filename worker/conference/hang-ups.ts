@@ -86,6 +86,15 @@ export function newLegs(pending: readonly Leg[] | undefined, legs: readonly Leg[
   return legs.filter((leg) => !known.has(leg.callSid))
 }
 
+/** `pending` with the legs of `legs` it lacks; undefined while there are none. */
+export function withLegs(
+  pending: readonly Leg[] | undefined,
+  legs: readonly Leg[],
+): Leg[] | undefined {
+  const all = [...(pending ?? []), ...newLegs(pending, legs)]
+  return all.length > 0 ? all : undefined
+}
+
 /**
  * After a round: the legs still to hang up (the pending ones it did not settle, as
  * another round may hold some), those given up because they can ring no longer, and when

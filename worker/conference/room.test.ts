@@ -342,6 +342,22 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it('closes a stream that outlived its bridge when the conference ends before its next frame', async () => {
+    const call = await liveCall()
+    const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {
+      // Woken from hibernation by the empty room's alarm, not by a frame: Twilio went quiet.
+      const room = await roomOverLiveCall(state, { socketsKept: true })
+      await room.end('nobody on the call for 10 minutes')
+      return room.view()
+    })
+    expect(view).toMatchObject({ status: 'ended', stream: { status: 'stopped' } })
+    const [close] = await eventually(
+      'the Twilio stream to close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close).toMatchObject({ code: 1000, reason: 'conference ended' })
+  })
+
   it('closes a stream that outlived its bridge, as after hibernation, and says the agent left', async () => {
     const call = await liveCall()
     const view = await runInDurableObject(roomFor(env, call.conferenceId), async (_room, state) => {

@@ -58,6 +58,7 @@ import {
   type Leg,
   newLegs,
   settleRound,
+  withLegs,
 } from './hang-ups.ts'
 import { acceptWatcher, broadcast, hasWatchers } from './page-events.ts'
 import { describeError, type RoomLog } from './room-log.ts'
@@ -199,13 +200,24 @@ export class ConferenceRoom extends DurableObject<Env> {
       record.conference.endedReason ??= reason
       if (!stillOnTwilio) this.#leaveEveryone(record.endedAt)
       const ringing = callOffPendingDials(this.#roster.participants)
+      // Written with the end itself: the phones shown called off are the alarm's to hang
+      // up should the room restart before Twilio is asked.
+      record.hangUps = withLegs(record.hangUps, ringing)
       this.#feed({ type: 'end', reason })
       // No bridge to say so (its stream never came, or a lost one's successor has not):
-      // an ended call awaits no stream and has no agent on it.
-      if (!this.#bridge) endWithoutBridge(record)
+      // an ended call awaits no stream and has no agent on it, and a stream socket that
+      // outlived its bridge (the room woke from hibernation) is closed.
+      if (!this.#bridge) {
+        endWithoutBridge(record)
+        for (const socket of this.#streamSockets()) {
+          letGo(socket)
+          closeQuietly(socket, 1000, 'conference ended')
+        }
+      }
       this.#log('info', `conference ended: ${reason}`)
       this.#changed()
-      await this.ctx.storage.setAlarm(Date.now() + RETENTION_MS)
+      const retryHangUps = record.hangUps !== undefined
+      await this.ctx.storage.setAlarm(Date.now() + (retryHangUps ? HANG_UP_RETRY_MS : RETENTION_MS))
       if (ringing.length > 0) await this.#hangUpAll(ringing)
     }
     return { ok: true }
@@ -234,14 +246,18 @@ export class ConferenceRoom extends DurableObject<Env> {
   async #hangUpAll(legs: readonly Leg[]): Promise<void> {
     const record = this.#record
     if (!record?.endedAt || legs.length === 0) return
-    const added = newLegs(record.hangUps, legs)
-    if (added.length > 0) {
-      record.hangUps = [...(record.hangUps ?? []), ...added]
+    if (newLegs(record.hangUps, legs).length > 0) {
+      record.hangUps = withLegs(record.hangUps, legs)
       this.#save()
       await this.ctx.storage.setAlarm(Date.now() + HANG_UP_RETRY_MS)
     }
     const tried = await this.#hangUps.run(this.env, legs, this.#logTo)
-    if (tried.length === 0) return
+    if (tried.length === 0) {
+      // Another round has them in hand and sets the alarm when done, unless the room
+      // restarts first: this alarm, spent, must not be the last.
+      await this.ctx.storage.setAlarm(Date.now() + HANG_UP_RETRY_MS)
+      return
+    }
     const round = settleRound(record.hangUps, tried, Date.now(), Date.parse(record.endedAt))
     if (round.gaveUp.length > 0) {
       this.#log('warn', `gave up hanging up ${round.gaveUp.map((leg) => leg.label).join(', ')}`)
@@ -986,9 +1002,11 @@ export class ConferenceRoom extends DurableObject<Env> {
  * each WebSocket frame included, until the writes before it are confirmed (workerd's
  * `WebSocket::send` waits on `waitForOutputLocksIfNecessary()`), and in production a
  * write is confirmed only once it is replicated. Gated, each transcript line (one per
- * turn, from both sides) would hold the call's audio both ways for that long. These
- * records can be lost in a crash without harm: the call dies with the isolate anyway.
- * Tokens, creation, participants and ending stay gated. Output gates:
+ * turn, from both sides) would hold the call's audio both ways for that long. A reset
+ * (a deploy) can lose what changed since the last write, at most the last second's
+ * transcript lines (TRANSCRIPT_SAVE_DELAY_MS) and stats: a call that goes on after it
+ * (resumeAgentLeg) goes on without them. Tokens, creation, participants and ending stay
+ * gated. Output gates:
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */

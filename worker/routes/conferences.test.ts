@@ -871,6 +871,46 @@ describe('the end of a conference', () => {
     expect(await statuses()).toEqual([500, 500, 500, 500, 200])
   })
 
+  it('writes the phones it calls off with the end itself, for the alarm should the room restart', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const ringing = await dialQuietly(conferenceId, '+14155552681')
+    const written = await runInDurableObject(roomFor(env, conferenceId), async (room, state) => {
+      const puts: RoomRecord[] = []
+      const put = state.storage.put.bind(state.storage)
+      state.storage.put = ((key: string, value: unknown, options?: DurableObjectPutOptions) => {
+        if (key === 'room') puts.push(structuredClone(value as RoomRecord))
+        return put(key, value, options)
+      }) as typeof state.storage.put
+      try {
+        await room.end('the host left')
+      } finally {
+        state.storage.put = put
+      }
+      return puts
+    })
+    const first = written.find((record) => record.endedAt)
+    expect(first?.hangUps).toEqual([{ label: 'phone-1', callSid: ringing.callSid }])
+  })
+
+  it('sets the alarm again when it comes while the hang-up it would retry is under way', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const ringing = await dialQuietly(conferenceId, '+14155552682')
+    const call = callPath(ringing.callSid)
+    await twilio().injectFault({ pathContains: call, method: 'POST', delayMs: 1500 })
+    const room = roomFor(env, conferenceId)
+    const ending = room.end('the host left')
+    await eventually(
+      'the hang-up to reach Twilio',
+      async () => (await callUpdates(ringing.callSid)).length > 0,
+    )
+    // The alarm finds the leg in the first round's hands: it must not be the last alarm.
+    expect(await runDurableObjectAlarm(room)).toBe(true)
+    const alarm = await runInDurableObject(room, (_, state) => state.storage.getAlarm())
+    expect(alarm).toBeGreaterThan(Date.now())
+    expect(alarm).toBeLessThanOrEqual(Date.now() + HANG_UP_RETRY_MS)
+    await ending
+  })
+
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
     const conferenceId = await startConference(await registerAgent())
     const room = roomFor(env, conferenceId)
