@@ -460,12 +460,19 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!rejoin) this.#admissions.admit(leg.label, Date.now())
     if (rejoin && holder.callSid !== leg.callSid) {
       const conferenceSid = this.#roster.conference.conferenceSid
+      // Written as quiet before Twilio is told, not after: a restart while Twilio is asked
+      // must not leave a leg that no longer ends the conference counted as ending it.
+      const quiet = host && record.endsWithHost === true ? holder.callSid : undefined
+      if (conferenceSid !== undefined && quiet !== undefined) {
+        record.quietLegs = [...(record.quietLegs ?? []), quiet].slice(-MAX_QUIET_LEGS)
+        this.#changed()
+      }
       const earlier =
         conferenceSid === undefined
           ? undefined
           : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo)
-      if (earlier?.quieted && holder.callSid !== undefined) {
-        record.quietLegs = [...(record.quietLegs ?? []), holder.callSid].slice(-MAX_QUIET_LEGS)
+      if (earlier && !earlier.quieted && quiet !== undefined) {
+        record.quietLegs = record.quietLegs?.filter((callSid) => callSid !== quiet)
         this.#changed()
       }
       // A join into an ended conference would start a new, empty one under its name; so

@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import { describe, expect, it, vi } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
 import { ConferenceRoom } from '../conference/room.ts'
-import type { RoomView } from '../conference/room-record.ts'
+import type { RoomRecord, RoomView } from '../conference/room-record.ts'
 import { twilioRestClient } from '../config.ts'
 import {
   answerAgentLeg,
@@ -226,6 +226,27 @@ describe('the TwiML App Voice URL', () => {
         ['POST', 'false', 200],
         ['DELETE', undefined, 404],
       ])
+    })
+
+    it('writes the leg down as quiet before Twilio is told, and not once Twilio refused', async () => {
+      const { conferenceId, oldCallSid, legPath, legRequests } = await hostOnCall()
+      const quietLegs = () =>
+        runInDurableObject(
+          roomFor(env, conferenceId),
+          async (_room, state) => (await state.storage.get<RoomRecord>('room'))?.quietLegs,
+        )
+      // Refused after a while: while Twilio is asked, the leg is already written down.
+      await twilio().injectFault({
+        pathContains: legPath,
+        method: 'POST',
+        status: 400,
+        delayMs: 500,
+      })
+      const answer = rejoin(conferenceId, `CA${'8'.repeat(32)}`)
+      await eventually('the update to reach Twilio', async () => (await legRequests()).length > 0)
+      expect(await quietLegs()).toEqual([oldCallSid])
+      await answer
+      expect(await quietLegs()).toEqual([])
     })
 
     it('has the leg end the conference on exit again when the update went unanswered', async () => {
