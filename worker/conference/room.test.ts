@@ -15,6 +15,7 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { collect, eventually } from '../testing/eventually.ts'
+import { resettingRooms } from '../testing/resetting-rooms.ts'
 import {
   conferenceCallback,
   hostJoins,
@@ -40,14 +41,20 @@ const streamEnded = async (
   conferenceId: string,
   callSid: string,
   more: Record<string, string> = {},
+  settings?: typeof env,
 ) =>
   (
-    await twilioPost(streamEndedPath(conferenceId), {
-      AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
-      CallSid: callSid,
-      CallStatus: 'in-progress',
-      ...more,
-    })
+    await twilioPost(
+      streamEndedPath(conferenceId),
+      {
+        AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
+        CallSid: callSid,
+        CallStatus: 'in-progress',
+        ...more,
+      },
+      true,
+      settings,
+    )
   ).text()
 
 /** The one-time token of the new stream a TwiML answer names; it must name one. */
@@ -567,6 +574,19 @@ describe('the media bridge in a conference room', () => {
     await elevenLabs().close(hungUp.conversation.conversationId, { code: 1000, reason: 'end_call' })
     await eventually('the Twilio stream to close', () => hungUp.stream.closes.length > 0)
     expect(await streamEnded(hungUp.conferenceId, hungUp.agentCallSid)).toMatch(/<Hangup\/>/)
+  })
+
+  it("asks the room again when Twilio's question finds it being reset", async () => {
+    const call = await liveCall()
+    await breakStream(call)
+    // The deploy that broke the stream is still replacing the room as Twilio asks.
+    const twiml = await streamEnded(
+      call.conferenceId,
+      call.agentCallSid,
+      {},
+      resettingRooms('resumeAgentLeg', 1),
+    )
+    expect(streamTokenIn(twiml)).toMatch(/^[\w-]{43}$/)
   })
 
   it('lets the agent leg go on after a restart took its stream, a few times at most', async () => {

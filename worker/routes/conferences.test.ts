@@ -31,6 +31,7 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
+import { resettingRooms } from '../testing/resetting-rooms.ts'
 import {
   conferenceCallback,
   hostJoins,
@@ -484,37 +485,15 @@ describe('adding and managing participants', () => {
 
   it('never shows a dial Twilio placed as failed when the room cannot be told at once', async () => {
     const conferenceId = await startConference(await registerAgent())
-    // The room's stub refuses participantCreated as a reset room does, `refusals` times.
-    const resetting = (refusals: number, retryable: boolean): typeof env => ({
-      ...env,
-      CONFERENCE_ROOM: {
-        idFromName: (name: string) => env.CONFERENCE_ROOM.idFromName(name),
-        get: (id: DurableObjectId) => {
-          const stub = env.CONFERENCE_ROOM.get(id)
-          return new Proxy(stub, {
-            get(target, name) {
-              if (name === 'participantCreated' && refusals-- > 0) {
-                const reset = new Error('Durable Object reset because its code was updated.')
-                return () => Promise.reject(Object.assign(reset, { retryable }))
-              }
-              // Every other name is an RPC method: called on the stub itself.
-              if (typeof name !== 'string' || name === 'then') return undefined
-              const methods = target as unknown as Record<string, (...args: unknown[]) => unknown>
-              return (...args: unknown[]) => methods[name]?.(...args)
-            },
-          })
-        },
-      } as unknown as typeof env.CONFERENCE_ROOM,
-    })
     // Reset once: told again, it shows the call ringing on its way.
-    const once = resetting(1, true)
+    const once = resettingRooms('participantCreated', 1)
     const told = await dialPhone(once, twilioSettings(once), conferenceId, '+14155552678')
     expect(told).toMatchObject({
       ok: true,
       participant: { status: 'dialing', callSid: expect.stringMatching(/^CA/) },
     })
     // Not to be told: the API says so, and the call stays on its way for its callbacks.
-    const never = resetting(Number.POSITIVE_INFINITY, false)
+    const never = resettingRooms('participantCreated', Number.POSITIVE_INFINITY, false)
     const untold = await dialPhone(never, twilioSettings(never), conferenceId, '+14155552679')
     expect(untold).toMatchObject({
       ok: false,

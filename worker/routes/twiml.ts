@@ -12,7 +12,7 @@
  * when the stream ends, and a stream lost to a restart or a broken connection goes on.
  */
 import { Hono } from 'hono'
-import { isConferenceId, roomFor } from '../conference/conference-id.ts'
+import { callRoom, isConferenceId, roomFor } from '../conference/conference-id.ts'
 import { pageLabel } from '../conference/roster.ts'
 import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
@@ -51,10 +51,16 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     const params = c.get('twilioParams')
     if (params.get('CallStatus') !== 'in-progress') return xml(hangUpTwiml())
     try {
-      const resumed = await roomFor(c.env, conferenceId).resumeAgentLeg({
+      // Asked again if the room was reset (a deploy: the very thing that broke the stream).
+      const leg = {
         callSid: params.get('CallSid') ?? '',
         ...(params.get('ParentCallSid') && { parentCallSid: params.get('ParentCallSid') ?? '' }),
-      })
+      }
+      const resumed = await callRoom(
+        c.env,
+        conferenceId,
+        async (room) => await room.resumeAgentLeg(leg),
+      )
       if (!resumed.ok) {
         console.info(
           `[twiml ${conferenceId}] the agent leg ends with its stream: ${resumed.message}`,

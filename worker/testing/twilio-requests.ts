@@ -3,14 +3,23 @@
  * media-stream upgrade, signed with the test auth token over the public URL
  * (WEBHOOK_BASE_URL), and sent to the worker under test.
  */
+import { createExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import { formParams, twilioSignature } from '../twilio/signature.ts'
 
 const publicUrl = (path: string) => `${env.WEBHOOK_BASE_URL}${path}`
 
-/** POSTs a form webhook the way Twilio signs it. */
-export async function twilioPost(path: string, params: Record<string, string>, sign = true) {
+/**
+ * POSTs a form webhook the way Twilio signs it; with `settings`, to the worker's app run with
+ * them (as resetting-rooms.ts makes) instead of the worker under test.
+ */
+export async function twilioPost(
+  path: string,
+  params: Record<string, string>,
+  sign = true,
+  settings?: typeof env,
+) {
   const form = new URLSearchParams(params)
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   if (sign) {
@@ -20,7 +29,10 @@ export async function twilioPost(path: string, params: Record<string, string>, s
       formParams(form),
     )
   }
-  return exports.default.fetch(`http://worker.test${path}`, { method: 'POST', headers, body: form })
+  const request = new Request(`http://worker.test${path}`, { method: 'POST', headers, body: form })
+  if (!settings) return exports.default.fetch(request)
+  const { default: app } = await import('../index.ts')
+  return app.fetch(request, settings, createExecutionContext())
 }
 
 /** Opens the media stream as Twilio does: a GET upgrade signed over the wss:// URL. */
