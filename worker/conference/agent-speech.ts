@@ -39,6 +39,11 @@ export class AgentSpeech {
     return 'play'
   }
 
+  /** Whether a response with this id was cut off by an interruption already heard. */
+  isCutOff(eventId: number | undefined): boolean {
+    return eventId !== undefined && eventId <= this.#staleThrough
+  }
+
   /** An `agent_response`'s text: whether it is the call's to keep (not a repeated greeting). */
   response(eventId: number | undefined): boolean {
     if (eventId !== undefined && eventId > this.#lastResponseId) this.#lastResponseId = eventId

@@ -494,6 +494,28 @@ describe('interruptions', () => {
   })
 })
 
+describe('the transcript of a reply cut off', () => {
+  it('marks a reply whose text comes after the interruption that cut its audio off', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.audio(5, new Uint8Array(640))
+    h.agent({ type: 'interruption', interruption_event: { event_id: 5 } })
+    const late = h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Let me explain at length', event_id: 5 },
+    })
+    expect(ofType(late, 'transcript')[0]?.entry).toMatchObject({ interrupted: true, eventId: 5 })
+    // A reply that comes after an interruption, with the interruption's id, was not cut off.
+    h.agent({ type: 'interruption', interruption_event: { event_id: 7 } })
+    const reply = h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'What would you like?', event_id: 7 },
+    })
+    expect(ofType(reply, 'transcript')[0]?.entry.interrupted).toBeUndefined()
+  })
+})
+
 describe('transcript and tools', () => {
   it('records what the callers said and what the agent answered, and applies corrections', () => {
     const h = harness()

@@ -360,7 +360,10 @@ export class MediaBridge {
         return
       case 'agent_response':
         if (this.#speech.response(event.eventId)) {
-          this.#addTranscript('agent', event.text, event.eventId)
+          // ElevenLabs does not say whether a reply's text comes before its audio: text that
+          // comes after its reply was cut off is the interrupted reply's.
+          const cutOff = this.#speech.isCutOff(event.eventId)
+          this.#addTranscript('agent', event.text, event.eventId, cutOff)
         }
         return
       case 'user_transcript':
@@ -666,12 +669,18 @@ export class MediaBridge {
     this.#liveAttempt = undefined
   }
 
-  #addTranscript(role: 'agent' | 'user', text: string, eventId: number | undefined): void {
+  #addTranscript(
+    role: 'agent' | 'user',
+    text: string,
+    eventId: number | undefined,
+    interrupted = false,
+  ): void {
     const entry = this.transcript.add({
       role,
       text,
       at: new Date(this.#now).toISOString(),
       ...(eventId !== undefined && { eventId }),
+      ...(interrupted && { interrupted: true }),
     })
     this.#emit({ type: 'transcript', entry })
   }
