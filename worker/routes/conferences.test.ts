@@ -890,6 +890,38 @@ describe('the end of a conference', () => {
     await ending
   })
 
+  it("ends with the host's leave that says it ended the conference, its conference-end never heard", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const host = `CA${'5'.repeat(32)}`
+    await hostJoins(conferenceId, 1, host)
+    const ringing = await dialQuietly(conferenceId, '+14155552684')
+    const left = await conferenceCallback(conferenceId, 2, {
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: host,
+      ParticipantLabel: 'web-web_host',
+      EndConferenceOnExit: 'true',
+      ReasonParticipantLeft: 'participant_hung_up',
+      ParticipantCallStatus: 'completed',
+    })
+    expect(left.status).toBe(204)
+    await eventually('the ringing phone called off', async () =>
+      (await callUpdates(ringing.callSid)).some((form) => form.Status?.[0] === 'completed'),
+    )
+    const view = (await roomFor(env, conferenceId).view()) as RoomView
+    expect(view.status).toBe('ended')
+    // A leave that does not end it (a guest's, or a leg told not to) ends nothing.
+    const other = await startConference(await registerAgent())
+    await hostJoins(other, 1, host)
+    await participantJoins(other, 2, 'web-web_guest', `CA${'6'.repeat(32)}`)
+    await conferenceCallback(other, 3, {
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: `CA${'6'.repeat(32)}`,
+      ParticipantLabel: 'web-web_guest',
+      EndConferenceOnExit: 'false',
+    })
+    expect(((await roomFor(env, other).view()) as RoomView).status).toBe('in-progress')
+  })
+
   it('hangs up a call Twilio made for a dial while the conference was ending', async () => {
     const conferenceId = await startConference(await registerAgent())
     const room = roomFor(env, conferenceId)
