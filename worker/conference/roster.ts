@@ -243,9 +243,10 @@ export class Roster {
     // Only someone who was in the conference leaves it: a failure shown before was wrong.
     delete p.error
     leave(p, now)
-    // Its leaving ended the conference (the leave says so: EndConferenceOnExit, as every
-    // participant event carries it), whether or not conference-end is heard of: should
-    // it be lost, the phones still ringing must be called off all the same.
+    // Its leaving ended the conference (the leave says so: every participant event carries
+    // EndConferenceOnExit, per the statusCallback parameters of TwiML's <Conference> page,
+    // https://www.twilio.com/docs/voice/twiml/conference), whether or not conference-end is
+    // heard of: should it be lost, the phones still ringing must be called off all the same.
     if (params.EndConferenceOnExit === 'true' && this.conference.status !== 'ended') {
       this.conference.status = 'ended'
       this.conference.endedReason = 'participant-with-end-conference-on-exit-left'
