@@ -43,7 +43,12 @@ describe('GET /api/health', () => {
       ELEVENLABS_API_BASE: 'http://127.0.0.1:9000',
     })
     expect(warnings).toMatch(/TWILIO_API_BASE is http:\/\/api\.twilio\.example\.test: its API key/)
-    expect(warnings).not.toMatch(/ELEVENLABS_API_BASE/)
+    expect(warnings).not.toMatch(/ELEVENLABS_API_BASE is http:\/\/127\.0\.0\.1:9000: its API key/)
+    // On this machine, it says which agent that is: a stand-in, not ElevenLabs.
+    expect(warnings).toMatch(
+      /ELEVENLABS_API_BASE is http:\/\/127\.0\.0\.1:9000, on this machine: the agent is a stand-in there, not ElevenLabs/,
+    )
+    expect(warnings).not.toMatch(/TWILIO_API_BASE is \S+, on this machine/)
   })
 
   it('refuses an access key short enough to guess, saying how to make one', async () => {

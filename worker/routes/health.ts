@@ -31,6 +31,10 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
         `${name} is http://${host}: its API key would cross the network unencrypted. Use https://, or a stand-in on this machine.`,
       )
     }
+    // npm run dev points ELEVENLABS_API_BASE at its stand-in when no key is set: the
+    // agent then is not a real one, which the settings alone (a key present) do not say.
+    const local = loopbackOrigin(c.env[name])
+    if (local) warnings.push(`${name} is ${local}, on this machine: ${STAND_IN[name]}`)
   }
   if (localCalls) {
     warnings.push(
@@ -47,6 +51,13 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   })
 })
 
+/** What an API base on this machine means, said plainly. */
+const STAND_IN = {
+  TWILIO_API_BASE: 'Twilio requests go to a stand-in there, not to Twilio.',
+  ELEVENLABS_API_BASE:
+    'the agent is a stand-in there, not ElevenLabs (npm run dev starts one, which says back what it hears, when no ElevenLabs key is set).',
+} as const
+
 const settingPresent = (settings: SettingStatus[], name: SettingName) =>
   settings.some((s) => s.name === name && s.present && !s.problem)
 
@@ -55,6 +66,17 @@ const canDial = (settings: SettingStatus[]) =>
   (
     ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_PHONE_NUMBER'] as const
   ).every((name) => settingPresent(settings, name))
+
+/** The origin of a URL on this machine; undefined for any other, or none. */
+function loopbackOrigin(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  try {
+    const url = new URL(value.trim())
+    return isLoopback(url.hostname) ? url.origin : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** The host of a plain-http URL that leaves this machine; undefined for https or loopback. */
 function plainHttpHost(value: string | undefined): string | undefined {
