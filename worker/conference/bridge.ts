@@ -246,7 +246,7 @@ export class MediaBridge {
         this.#tellAgent(`A caller pressed ${message.digit} on their keypad.`)
         return
       case 'stop':
-        this.#endStream('Twilio stopped the stream')
+        this.#endStream('the stream sent stop')
         return
       case 'connected':
         return
