@@ -494,6 +494,26 @@ describe('interruptions', () => {
   })
 })
 
+describe('an interruption older than the response under way', () => {
+  it('leaves that response converting as it was: a sample split across its events stays whole', () => {
+    // A 440 Hz tone at 8 kHz, as 16-bit PCM, cut at an odd byte.
+    const pcm = new Uint8Array(3200)
+    const view = new DataView(pcm.buffer)
+    for (let i = 0; i < 1600; i++)
+      view.setInt16(i * 2, Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), true)
+    const rest = (interrupted: boolean) => {
+      const h = harness()
+      h.start()
+      h.ready('pcm_8000', 'pcm_8000')
+      h.audio(1, new Uint8Array(640))
+      h.audio(2, pcm.subarray(0, 1599))
+      if (interrupted) h.agent({ type: 'interruption', interruption_event: { event_id: 1 } })
+      return sentToTwilio(h.audio(2, pcm.subarray(1599))).filter((m) => m.event === 'media')
+    }
+    expect(rest(true).map((m) => m.media.payload)).toEqual(rest(false).map((m) => m.media.payload))
+  })
+})
+
 describe('the transcript of a reply cut off', () => {
   it('marks a reply whose text comes after the interruption that cut its audio off', () => {
     const h = harness()

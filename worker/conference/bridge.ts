@@ -501,7 +501,11 @@ export class MediaBridge {
     const wasSpeaking = this.#playback.speaking
     this.#playback.clear()
     this.#markDueAt = undefined
-    this.#agentToTwilio?.reset()
+    // A fresh start for what comes next, unless the response being converted goes on (an
+    // interruption older than it): its next event may complete a sample this one split.
+    if (this.#convertingEventId === undefined || this.#speech.isCutOff(this.#convertingEventId)) {
+      this.#agentToTwilio?.reset()
+    }
     const entry = eventId === undefined ? undefined : this.transcript.markInterrupted(eventId)
     if (entry) this.#emit({ type: 'transcript', entry })
     if (wasSpeaking) this.#changed('speaking')
