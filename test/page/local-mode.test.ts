@@ -116,6 +116,40 @@ describe('local calls (no Twilio)', () => {
       .toBe(1)
   })
 
+  it("leave the next conversation's call alone when the last one's end is answered late", async () => {
+    const api = localApi()
+    const next = 'conf-fedcba9876543210'
+    api.on(
+      'POST',
+      '/api/local/conversations',
+      ok({ conferenceId: CONFERENCE_ID, streamToken: 'one', room: localRoom, warnings: [] }, 201),
+      ok({ conferenceId: next, streamToken: 'two', room: localRoom, warnings: [] }, 201),
+    )
+    let answer = (_reply: Reply) => {}
+    api.on(
+      'DELETE',
+      `/api/twilio/conferences/${CONFERENCE_ID}`,
+      () => new Promise<Reply>((resolve) => (answer = resolve)),
+    )
+    const { page } = await harness.open(api)
+    await page.routeWebSocket('**/api/local/media-stream/**', () => {})
+    await page.getByRole('region', { name: 'Local calls' }).waitFor()
+    // The first call fails (an empty microphone); Start over ends its room, slowly.
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('button', { name: 'Start over' }).click()
+    await setMicrophone(page, 'live')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    answer(ok(aRoom({ ...localRoom, status: 'ended', endedReason: 'ended through the API' })))
+    await expect
+      .poll(() => api.to('DELETE', `/api/twilio/conferences/${CONFERENCE_ID}`).length)
+      .toBe(1)
+    // Long enough for the late answer to have been taken, had it hung up.
+    await page.waitForTimeout(300)
+    expect(await page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1)
+    expect(await page.getByRole('button', { name: 'Hang up' }).count()).toBe(1)
+  })
+
   /** A local call under way, with a live microphone and a quiet stream, as the room's. */
   async function inLocalCall(api = localApi()) {
     const { page } = await harness.open(api)

@@ -2,7 +2,7 @@
  * The live conference: the person's call, the agent, the participants (with
  * their controls and a way to add someone by phone) and the transcript.
  */
-import { useEffect } from 'preact/hooks'
+import { useEffect, useRef } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import { isOnCall } from '../call/call-state.ts'
@@ -27,6 +27,14 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
   const { state: call, hangUp, setMuted } = conversation.call
   const id = session.conferenceId
   const live = isLive(room)
+  // Whether this conversation is still the page's: each has a view of its own (app.tsx).
+  const current = useRef(true)
+  useEffect(
+    () => () => {
+      current.current = false
+    },
+    [],
+  )
 
   useEffect(() => {
     if (!live && isOnCall(call)) hangUp()
@@ -44,13 +52,16 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
   }
   const onEndForEveryone = async () => {
     try {
-      apply({ type: 'room', room: await api.end(id) })
+      const ended = await api.end(id)
+      if (current.current) apply({ type: 'room', room: ended })
     } catch (error) {
       // Ended long enough ago that its record is gone: there is nothing left to end.
       if (!(error instanceof ApiFailure && error.status === 404)) throw error
-      apply({ type: 'gone' })
+      if (current.current) apply({ type: 'gone' })
     }
-    hangUp()
+    // Not once the page has moved on (Start over, New conversation): the call then is
+    // the next conversation's.
+    if (current.current) hangUp()
   }
 
   return (
