@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { accessProtocol } from '../../worker/routes/access-protocol.ts'
 import { FakeApi } from './fake-api.ts'
+import { expireToken } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -46,6 +47,22 @@ describe('the access key', () => {
     await page.getByRole('button', { name: 'Cancel' }).click()
     await page.getByRole('alert').filter({ hasText: 'This API needs the access key' }).waitFor()
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(0)
+  })
+
+  it('is not asked for again by the call when the person declined it mid-call', async () => {
+    const { page, api } = await harness.open()
+    await page.clock.install()
+    await startConversation(page)
+    // The server's key changes mid-call; the token's renewal meets the prompt, declined.
+    api.lockWith('n3w-k3y')
+    await expireToken(page)
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('alert').filter({ hasText: "Renewing the call's access" }).waitFor()
+    const asked = api.to('GET', '/api/twilio/token').length
+    // Past the renewal's next tries: none is made, so the prompt does not come back.
+    await page.clock.fastForward(60_000)
+    expect(api.to('GET', '/api/twilio/token')).toHaveLength(asked)
+    expect(await page.getByRole('form', { name: 'Access key needed' }).count()).toBe(0)
   })
 
   it('is not asked for when the API is open', async () => {

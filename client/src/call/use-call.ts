@@ -64,9 +64,11 @@ export function useCall(): CallControls {
       leg.current = mine
       dispatch({ type: 'joining' })
       try {
-        // Tried again every few seconds until the token has expired: one failed fetch (or an
-        // access-key prompt not answered yet) must not leave the call to lose its token.
-        // A device let go (its call over) takes no token: nothing is renewed for it.
+        // Tried again every few seconds until the token has expired: one failed fetch must
+        // not leave the call to lose its token. Not once the person declined the access key
+        // (a 401 comes out of the API client only then; it waits on the prompt otherwise):
+        // trying again would raise the prompt again and again. A device let go (its call
+        // over) takes no token: nothing is renewed for it.
         const over = () => mine.released || mine.deviceDestroyed === true
         const renew = async (attempt: number): Promise<void> => {
           if (!renewToken || over()) return
@@ -75,7 +77,8 @@ export function useCall(): CallControls {
             if (!over()) mine.device?.updateToken(next)
           } catch (error) {
             if (over()) return
-            if (attempt < RENEW_ATTEMPTS) {
+            const declined = (error as { status?: unknown } | undefined)?.status === 401
+            if (attempt < RENEW_ATTEMPTS && !declined) {
               setTimeout(() => void renew(attempt + 1), RENEW_RETRY_MS)
             } else {
               dispatch({
