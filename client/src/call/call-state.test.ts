@@ -53,6 +53,27 @@ describe('callReducer', () => {
     expect(callReducer(state, { type: 'disconnected' }).phase).toBe('failed')
   })
 
+  it("keeps connecting through the device's own error, and says it if the call then fails", () => {
+    // The Voice SDK's Device reports a lost signalling socket (31005) and tries another
+    // address; the call it is placing goes on.
+    const connecting = run(
+      { type: 'joining' },
+      { type: 'device_error', message: 'The connection to Twilio was lost' },
+    )
+    expect(connecting).toMatchObject({
+      phase: 'connecting',
+      error: 'The connection to Twilio was lost',
+    })
+    expect(callReducer(connecting, { type: 'accepted', at: 1 })).toMatchObject({
+      phase: 'connected',
+      error: undefined,
+    })
+    expect(callReducer(connecting, { type: 'disconnected' })).toMatchObject({
+      phase: 'failed',
+      error: 'The connection to Twilio was lost',
+    })
+  })
+
   it('fails a call that ends before it connects, then says why when the error follows', () => {
     // The SDK's order for a refused microphone: disconnect, then error.
     const ended = run({ type: 'joining' }, { type: 'disconnected' })

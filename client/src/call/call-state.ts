@@ -26,6 +26,12 @@ export type CallAction =
   | { type: 'accepted'; at: number }
   | { type: 'joining' }
   | { type: 'failed'; message: string }
+  /**
+   * The device's own error (the Voice SDK's Device, or a local call's stream): shown, but
+   * not the call's end. While connecting, the SDK goes on after one (a signalling socket
+   * lost, 31005, is retried on another address); only the call's own events end it.
+   */
+  | { type: 'device_error'; message: string }
   /** The person hung up (or the page did, the conference being over): never a failure. */
   | { type: 'hung_up' }
   | { type: 'reset' }
@@ -57,7 +63,12 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       // that says why (the getUserMedia failure path in @twilio/voice-sdk 2.x,
       // lib/twilio/call.ts), whose message then replaces this one.
       if (state.phase === 'connecting') {
-        return { ...state, phase: 'failed', error: 'The call ended before it connected.' }
+        // Saying why, if the device already did.
+        return {
+          ...state,
+          phase: 'failed',
+          error: state.error ?? 'The call ended before it connected.',
+        }
       }
       if (state.phase === 'failed') return state
       return {
@@ -73,6 +84,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return state.phase === 'connecting'
         ? { ...state, phase: 'failed', error: action.message }
         : { ...state, error: action.message }
+    case 'device_error':
+      return { ...state, error: action.message }
     case 'failed':
       return { ...state, phase: 'failed', error: action.message }
     case 'reset':

@@ -90,7 +90,7 @@ export function useCall(): CallControls {
         }
         const device = await createDevice({
           tokenWillExpire: () => void renew(1),
-          error: (message) => mine.released || dispatch({ type: 'error', message }),
+          error: (message) => mine.released || dispatch({ type: 'device_error', message }),
         })
         mine.device = device
         if (mine.released) return destroyDevice(mine)
