@@ -59,7 +59,25 @@ describe('roomReducer', () => {
     expect(gone).toMatchObject({ status: 'ended', transcript: [aLine()] })
     expect(gone.agent.speaking).toBe(false)
     const ended = aRoom({ status: 'ended', endedReason: 'the host left' })
-    expect(roomReducer(ended, { type: 'gone' })).toBe(ended)
+    expect(roomReducer(ended, { type: 'gone' })).toEqual(ended)
+  })
+
+  it('shows nobody still on a call whose record is gone, though the page last saw them joined', () => {
+    // Its last news was from before the end (the event socket down for over an hour).
+    const stale = aRoom({
+      status: 'ended',
+      endedReason: 'the host left',
+      participants: [
+        aPhone({ status: 'joined', speaking: true }),
+        aPhone({ label: 'phone-2', status: 'failed' }),
+      ],
+    })
+    const gone = roomReducer(stale, { type: 'gone' })
+    expect(gone.participants.map((p) => [p.status, p.speaking])).toEqual([
+      ['left', false],
+      ['failed', false],
+    ])
+    expect(gone.endedReason).toBe('the host left')
   })
 })
 

@@ -30,15 +30,24 @@ export function roomReducer(room: RoomView, action: RoomAction): RoomView {
       return { ...room, transcript: mergeTranscript(room.transcript, action.entry) }
     case 'participant':
       return { ...room, participants: upsert(room.participants, action.participant) }
-    case 'gone':
-      return room.status === 'ended'
-        ? room
-        : {
-            ...room,
-            status: 'ended',
-            endedReason: 'the server no longer keeps its record',
-            agent: { ...room.agent, speaking: false },
-          }
+    case 'gone': {
+      // Its record is kept an hour after the end: nobody is on a call it knows of now, so
+      // nobody is shown on one (nor is ending it for them offered, which would do nothing).
+      const participants = room.participants.map((p) =>
+        p.status === 'left' || p.status === 'failed'
+          ? p
+          : { ...p, status: 'left' as const, speaking: false },
+      )
+      return {
+        ...room,
+        participants,
+        ...(room.status !== 'ended' && {
+          status: 'ended' as const,
+          endedReason: 'the server no longer keeps its record',
+          agent: { ...room.agent, speaking: false },
+        }),
+      }
+    }
   }
 }
 
