@@ -25,16 +25,17 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
     )
   }
   for (const name of ['TWILIO_API_BASE', 'ELEVENLABS_API_BASE'] as const) {
-    const host = plainHttpHost(c.env[name])
-    if (host) {
+    const url = urlOf(c.env[name])
+    if (!url) continue
+    if (isLoopback(url.hostname)) {
+      // npm run dev points ELEVENLABS_API_BASE at its stand-in when no key is set: the
+      // agent then is not a real one, which the settings alone (a key present) do not say.
+      warnings.push(`${name} is ${url.origin}, on this machine: ${STAND_IN[name]}`)
+    } else if (url.protocol === 'http:') {
       warnings.push(
-        `${name} is http://${host}: its API key would cross the network unencrypted. Use https://, or a stand-in on this machine.`,
+        `${name} is http://${url.host}: its API key would cross the network unencrypted. Use https://, or a stand-in on this machine.`,
       )
     }
-    // npm run dev points ELEVENLABS_API_BASE at its stand-in when no key is set: the
-    // agent then is not a real one, which the settings alone (a key present) do not say.
-    const local = loopbackOrigin(c.env[name])
-    if (local) warnings.push(`${name} is ${local}, on this machine: ${STAND_IN[name]}`)
   }
   if (localCalls) {
     warnings.push(
@@ -67,23 +68,11 @@ const canDial = (settings: SettingStatus[]) =>
     ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_PHONE_NUMBER'] as const
   ).every((name) => settingPresent(settings, name))
 
-/** The origin of a URL on this machine; undefined for any other, or none. */
-function loopbackOrigin(value: string | undefined): string | undefined {
+/** A setting's URL; undefined when unset or not a URL (settings.ts reports that). */
+function urlOf(value: string | undefined): URL | undefined {
   if (!value) return undefined
   try {
-    const url = new URL(value.trim())
-    return isLoopback(url.hostname) ? url.origin : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The host of a plain-http URL that leaves this machine; undefined for https or loopback. */
-function plainHttpHost(value: string | undefined): string | undefined {
-  if (!value) return undefined
-  try {
-    const url = new URL(value.trim())
-    return url.protocol === 'http:' && !isLoopback(url.hostname) ? url.host : undefined
+    return new URL(value.trim())
   } catch {
     return undefined
   }
