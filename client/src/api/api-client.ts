@@ -17,6 +17,14 @@ export class ApiFailure extends Error {
   }
 }
 
+/**
+ * Whether a failed call was refused for the access key the person declined to give: a 401
+ * leaves `request` only then (it waits on the prompt otherwise). Asking again would only
+ * raise the prompt again.
+ */
+export const isKeyDeclined = (error: unknown): boolean =>
+  (error as { status?: unknown } | undefined)?.status === 401
+
 /** Where the access key lives and how to ask the person for a new one. */
 export interface AccessKeys {
   current(): string | undefined

@@ -4,6 +4,7 @@
  * mutes the microphone and hangs up. Its state comes from `callReducer`.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'preact/hooks'
+import { isKeyDeclined } from '../api/api-client.ts'
 import { type CallState, callReducer, IDLE_CALL } from './call-state.ts'
 import type { DeviceHooks, VoiceCall, VoiceDevice } from './voice-device.ts'
 
@@ -40,7 +41,7 @@ export interface Leg {
 export function destroyDevice(leg: Leg): void {
   if (leg.deviceDestroyed || !leg.device) return
   leg.deviceDestroyed = true
-  leg.device?.destroy()
+  leg.device.destroy()
 }
 
 export function useCall(): CallControls {
@@ -65,10 +66,8 @@ export function useCall(): CallControls {
       dispatch({ type: 'joining' })
       try {
         // Tried again every few seconds until the token has expired: one failed fetch must
-        // not leave the call to lose its token. Not once the person declined the access key
-        // (a 401 comes out of the API client only then; it waits on the prompt otherwise):
-        // trying again would raise the prompt again and again. A device let go (its call
-        // over) takes no token: nothing is renewed for it.
+        // not leave the call to lose its token. Not once the person declined the access key.
+        // A device let go (its call over) takes no token: nothing is renewed for it.
         const over = () => mine.released || mine.deviceDestroyed === true
         const renew = async (attempt: number): Promise<void> => {
           if (!renewToken || over()) return
@@ -77,8 +76,7 @@ export function useCall(): CallControls {
             if (!over()) mine.device?.updateToken(next)
           } catch (error) {
             if (over()) return
-            const declined = (error as { status?: unknown } | undefined)?.status === 401
-            if (attempt < RENEW_ATTEMPTS && !declined) {
+            if (attempt < RENEW_ATTEMPTS && !isKeyDeclined(error)) {
               setTimeout(() => void renew(attempt + 1), RENEW_RETRY_MS)
             } else {
               dispatch({

@@ -7,6 +7,7 @@
  * whether the conference is still there: one that has ended, or whose record is
  * gone (an hour after its end), is not waited for.
  */
+import { isKeyDeclined } from '../api/api-client.ts'
 import type { RoomEventMessage, RoomView } from '../api/wire.ts'
 import { isLive, parseRoomEvent } from './room-state.ts'
 
@@ -103,7 +104,7 @@ export function followRoom(options: FollowOptions): () => void {
       // Refused for the access key, which the person declined to give: asking again at
       // every drop would raise the prompt again and again. The page offers to give it
       // (the socket's next attempt takes it); a snapshot ends the pause.
-      if ((error as { status?: unknown } | undefined)?.status === 401 && !stopped) {
+      if (isKeyDeclined(error) && !stopped) {
         keyDeclined = true
         options.onLink('locked')
       }
