@@ -461,8 +461,13 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (rejoin && holder.callSid !== leg.callSid) {
       const conferenceSid = this.#roster.conference.conferenceSid
       // Written as quiet before Twilio is told, not after: a restart while Twilio is asked
-      // must not leave a leg that no longer ends the conference counted as ending it.
-      const quiet = host && record.endsWithHost === true ? holder.callSid : undefined
+      // must not leave a leg that no longer ends the conference counted as ending it. One
+      // an earlier rejoin quieted (and removed, its leave not heard yet) is not asked again:
+      // Twilio no longer having it says nothing of the conference.
+      const alreadyQuiet =
+        holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid) === true
+      const quiet =
+        host && record.endsWithHost === true && !alreadyQuiet ? holder.callSid : undefined
       if (conferenceSid !== undefined && quiet !== undefined) {
         record.quietLegs = [...(record.quietLegs ?? []), quiet].slice(-MAX_QUIET_LEGS)
         this.#changed()
@@ -470,7 +475,13 @@ export class ConferenceRoom extends DurableObject<Env> {
       const earlier =
         conferenceSid === undefined
           ? undefined
-          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo)
+          : await removeEarlierLeg(
+              this.env,
+              conferenceSid,
+              holder,
+              host && !alreadyQuiet,
+              this.#logTo,
+            )
       if (earlier && !earlier.quieted && quiet !== undefined) {
         record.quietLegs = record.quietLegs?.filter((callSid) => callSid !== quiet)
         this.#changed()
@@ -478,7 +489,9 @@ export class ConferenceRoom extends DurableObject<Env> {
       // A join into an ended conference would start a new, empty one under its name; so
       // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
-      if (earlier?.gone && host && record.endsWithHost) return this.#endedWithHost()
+      if (earlier?.gone && host && record.endsWithHost && !alreadyQuiet) {
+        return this.#endedWithHost()
+      }
     }
     return { ok: true, host }
   }

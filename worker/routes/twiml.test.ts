@@ -215,6 +215,22 @@ describe('the TwiML App Voice URL', () => {
       expect(view.status).not.toBe('ended')
     })
 
+    it('lets the host back in when it rejoins again before the removed leg is heard leaving', async () => {
+      const { conferenceId, legRequests } = await hostOnCall()
+      await rejoin(conferenceId, `CA${'2'.repeat(32)}`)
+      // The first rejoin never joined, and the removed leg's leave has not come yet.
+      const twiml = await (await rejoin(conferenceId, `CA${'3'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      // Quieted already: removed again, not asked to go quiet again.
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 204],
+        ['DELETE', undefined, 404],
+      ])
+      const view = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+      expect(view.status).not.toBe('ended')
+    })
+
     it('lets the join go ahead when the leg it was removing left on its own, told not to end the conference', async () => {
       const { conferenceId, legPath, legRequests } = await hostOnCall()
       // Between the update and the removal the leg left (or a removal whose answer was lost
