@@ -246,6 +246,16 @@ describe('Roster size', () => {
 })
 
 describe('Roster conference events', () => {
+  it('ends the conference on a leave that says so, though a look-up showed them left first', () => {
+    const roster = new Roster()
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    const host = roster.find('web-ada')
+    if (!host) throw new Error('no host')
+    host.status = 'left'
+    roster.applyConferenceEvent({ ...event('leave', 'CA1', 2), EndConferenceOnExit: 'true' }, NOW)
+    expect(roster.conference.status).toBe('ended')
+  })
+
   it('ignores the callbacks of another conference of the same name', () => {
     const roster = new Roster()
     const phone = roster.upsert({ label: 'phone-1', kind: 'phone', callSid: 'CA1' })

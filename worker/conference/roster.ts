@@ -239,18 +239,19 @@ export class Roster {
       fail(p, FAILED_CALL.get(params.ParticipantCallStatus ?? '') ?? 'the call failed')
       return [{ kind: 'failed', participant: p }]
     }
-    if (p.status === 'left') return []
-    // Only someone who was in the conference leaves it: a failure shown before was wrong.
-    delete p.error
-    leave(p, now)
     // Its leaving ended the conference (the leave says so: every participant event carries
     // EndConferenceOnExit, per the statusCallback parameters of TwiML's <Conference> page,
     // https://www.twilio.com/docs/voice/twiml/conference), whether or not conference-end is
     // heard of: should it be lost, the phones still ringing must be called off all the same.
+    // Even for someone shown left already (a look-up of their call found it over).
     if (params.EndConferenceOnExit === 'true' && this.conference.status !== 'ended') {
       this.conference.status = 'ended'
       this.conference.endedReason = 'participant-with-end-conference-on-exit-left'
     }
+    if (p.status === 'left') return []
+    // Only someone who was in the conference leaves it: a failure shown before was wrong.
+    delete p.error
+    leave(p, now)
     return [{ kind: 'left', participant: p }]
   }
 
