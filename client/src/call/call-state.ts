@@ -27,9 +27,9 @@ export type CallAction =
   | { type: 'joining' }
   | { type: 'failed'; message: string }
   /**
-   * The device's own error (the Voice SDK's Device, or a local call's stream): shown, but
-   * not the call's end. While connecting, the SDK goes on after one (a signalling socket
-   * lost, 31005, is retried on another address); only the call's own events end it.
+   * A device error the device goes on after (the Voice SDK's signalling socket lost, 31005,
+   * which it retries on another address): shown, but not the end of a call still
+   * connecting; only the call's own events, or another error, end that.
    */
   | { type: 'device_error'; message: string }
   /** The person hung up (or the page did, the conference being over): never a failure. */

@@ -4,7 +4,7 @@
  */
 import { Call, Device } from '@twilio/voice-sdk'
 import { refreshLeadMs } from './token-refresh.ts'
-import { describeVoiceError, type VoiceError } from './twilio-errors.ts'
+import { describeVoiceError, retriedByDevice, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
 /** Whether this browser has what the Voice SDK needs to call (WebRTC). */
@@ -26,7 +26,9 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
     maxCallSignalingTimeoutMs: SIGNALING_RECONNECT_MS,
   })
   device.on('tokenWillExpire', hooks.tokenWillExpire)
-  device.on('error', (error: VoiceError) => hooks.error(describeVoiceError(error)))
+  device.on('error', (error: VoiceError) =>
+    hooks.error(describeVoiceError(error), retriedByDevice(error.code)),
+  )
   return {
     connect: async (params) => wrapCall(await device.connect({ params })),
     updateToken: (next) => device.updateToken(next),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeVoiceError } from './twilio-errors.ts'
+import { describeVoiceError, retriedByDevice } from './twilio-errors.ts'
 
 describe('describeVoiceError', () => {
   it('says what to do about a known error, keeping its code', () => {
@@ -23,5 +23,15 @@ describe('describeVoiceError', () => {
     const message = 'BusyHere (31486): Busy Here (SIP)'
     expect(describeVoiceError({ code: 31486, message })).toBe(message)
     expect(describeVoiceError({ message: 'Something odd' })).toBe('Something odd')
+  })
+})
+
+describe('retriedByDevice', () => {
+  it('tells the signalling losses the Device retries from errors that end the attempt', () => {
+    for (const code of [31005, 31009, 53000, 53001]) expect(retriedByDevice(code)).toBe(true)
+    // A refused access token leaves connect() waiting for good: that attempt is over.
+    for (const code of [20101, 31204, 31205, 31401, undefined]) {
+      expect(retriedByDevice(code)).toBe(false)
+    }
   })
 })

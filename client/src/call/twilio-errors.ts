@@ -51,3 +51,15 @@ export function describeVoiceError({ code, message }: VoiceError): string {
   if (advice) return `${advice} (Twilio error ${code})`
   return message
 }
+
+/**
+ * The Device errors its signalling transport reports as it tries again on its own (a
+ * socket closed abnormally, none available, the signalling connection lost): a call still
+ * connecting goes on. @twilio/voice-sdk 2.x, lib/twilio/wstransport.ts and pstream.ts.
+ * Any other Device error (an access token refused, 20101 or 312xx) leaves `connect()`
+ * waiting for good, so it ends the attempt.
+ */
+const RETRIED = new Set([31005, 31009, 53000, 53001])
+
+export const retriedByDevice = (code: number | undefined): boolean =>
+  code !== undefined && RETRIED.has(code)

@@ -88,7 +88,8 @@ export function useCall(): CallControls {
         }
         const device = await createDevice({
           tokenWillExpire: () => void renew(1),
-          error: (message) => mine.released || dispatch({ type: 'device_error', message }),
+          error: (message, passing = false) =>
+            mine.released || dispatch({ type: passing ? 'device_error' : 'error', message }),
         })
         mine.device = device
         if (mine.released) return destroyDevice(mine)

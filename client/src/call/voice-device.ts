@@ -35,7 +35,12 @@ export interface VoiceDevice {
 export interface DeviceHooks {
   /** The access token is about to expire: fetch a new one and `updateToken` it. */
   tokenWillExpire(): void
-  error(message: string): void
+  /**
+   * The device's error; `passing` when the device goes on by itself after it (the Voice
+   * SDK's signalling socket lost: it tries another address), so that it does not end a
+   * call still connecting.
+   */
+  error(message: string, passing?: boolean): void
 }
 
 export type VoiceDeviceFactory = (token: string, hooks: DeviceHooks) => VoiceDevice
