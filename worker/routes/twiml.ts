@@ -51,7 +51,11 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     const params = c.get('twilioParams')
     if (params.get('CallStatus') !== 'in-progress') return xml(hangUpTwiml())
     try {
-      // Asked again if the room was reset (a deploy: the very thing that broke the stream).
+      // Asked again if the room was reset (a deploy: the very thing that broke the stream)
+      // before it took the question. Not quite safe to apply twice, as callRoom's calls
+      // should be: if a resume went through and only its answer was lost, the second ask
+      // is refused (the stream is no longer lost) and the leg hangs up, as it did before
+      // the question was ever asked again.
       const leg = {
         callSid: params.get('CallSid') ?? '',
         ...(params.get('ParentCallSid') && { parentCallSid: params.get('ParentCallSid') ?? '' }),
