@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HANG_UP_RETRY_MS, RETENTION_MS } from './alarm-schedule.ts'
-import { callOffPendingDials, newLegs, settleRound } from './hang-ups.ts'
+import { callOffPendingDials, newCallOf, newLegs, settleRound } from './hang-ups.ts'
 import { Roster } from './roster.ts'
 
 const ENDED = Date.parse('2026-12-07T10:00:00.000Z')
@@ -8,7 +8,7 @@ const DIALED = '2026-12-07T09:59:50.000Z'
 const leg = (n: number) => ({ label: `phone-${n}`, callSid: `CA${n}` })
 
 describe('calling off the phones still ringing at the end', () => {
-  it('marks each phone ringing with a known CallSid failed and returns it; one whose CallSid is to come stays on its way, for its callback to find', () => {
+  it('marks each phone still on its way failed, and returns the calls it knows to hang up', () => {
     const roster = new Roster()
     const ringing = roster.upsert({
       label: 'phone-1',
@@ -35,7 +35,16 @@ describe('calling off the phones still ringing at the end', () => {
       status: 'failed',
       error: 'the conference ended before they answered',
     })
-    expect(unknown.status).toBe('dialing')
+    // Its call not known yet: shown called off all the same, its call hung up once known.
+    expect(unknown).toMatchObject({
+      status: 'failed',
+      error: 'the conference ended before they answered',
+    })
+    expect(newCallOf(unknown, false)).toBeUndefined()
+    unknown.callSid = 'CA2'
+    expect(newCallOf(unknown, false)).toEqual(leg(2))
+    // Known before this news: its hang-up was asked for already.
+    expect(newCallOf(unknown, true)).toBeUndefined()
   })
 })
 

@@ -19,18 +19,35 @@ export interface Leg {
   callSid: string
 }
 
-/** Marks the phones still ringing as failed, for the end; returns their calls to hang up. */
+/**
+ * Marks the phones still ringing as failed, for the end; returns their calls to hang up.
+ * A dial whose CallSid is not known yet (Twilio did not confirm its create, or its answer
+ * is still on the way) is called off too, with no call to hang up yet: the create's late
+ * answer or its first callback (which carries its label) brings one (see `newCallOf`).
+ */
 export function callOffPendingDials(participants: readonly Participant[]): Leg[] {
-  const ringing = participants.filter(
-    (p): p is Participant & { callSid: string } => isDialPending(p) && p.callSid !== undefined,
-  )
-  for (const participant of ringing) callOff(participant)
-  return ringing.map(({ label, callSid }) => ({ label, callSid }))
+  const pending = participants.filter(isDialPending)
+  for (const participant of pending) callOff(participant)
+  return pending.flatMap(({ label, callSid }) => (callSid ? [{ label, callSid }] : []))
 }
 
+const CALLED_OFF = 'the conference ended before they answered'
+
 /** A phone the end called off: shown failed, and why. */
-export const callOff = (participant: Participant): void =>
-  fail(participant, 'the conference ended before they answered')
+export const callOff = (participant: Participant): void => fail(participant, CALLED_OFF)
+
+/**
+ * The call to hang up of a dial the end called off before its call was known, once it is:
+ * `hadCallSid`: whether it had one before the news that may have brought it.
+ */
+export function newCallOf(
+  participant: Participant | undefined,
+  hadCallSid: boolean,
+): Leg | undefined {
+  if (!participant || hadCallSid || participant.callSid === undefined) return undefined
+  if (participant.status !== 'failed' || participant.error !== CALLED_OFF) return undefined
+  return { label: participant.label, callSid: participant.callSid }
+}
 
 /**
  * Ends a participant's call on Twilio, ringing or not; a failure is logged, not thrown.

@@ -51,11 +51,11 @@ import { MediaBridge } from './bridge.ts'
 import type { BridgeAction, BridgeEvent } from './bridge-types.ts'
 import { removeEarlierLeg } from './earlier-leg.ts'
 import {
-  callOff,
   callOffPendingDials,
   HangUpRounds,
   hangUp,
   type Leg,
+  newCallOf,
   newLegs,
   settleRound,
   withLegs,
@@ -557,11 +557,16 @@ export class ConferenceRoom extends DurableObject<Env> {
     conferenceSid?: string,
   ): Promise<void> {
     if (!this.#record) return
+    const hadCallSid = this.#roster.find(fields.label)?.callSid !== undefined
     this.#roster.upsert(fields)
     if (conferenceSid) this.#roster.conference.conferenceSid ??= conferenceSid
     this.#changed()
     // Ended while Twilio was creating the call: it must not ring on into an empty conference.
-    if (this.#record.endedAt) await this.#hangUpPendingDials()
+    if (this.#record.endedAt) {
+      await this.#hangUpPendingDials()
+      const called = newCallOf(this.#roster.find(fields.label), hadCallSid)
+      if (called) await this.#hangUpAll([called])
+    }
   }
 
   participantFailed(label: string, error: string): void {
@@ -639,17 +644,16 @@ export class ConferenceRoom extends DurableObject<Env> {
   async callEvent(params: Params, label?: string): Promise<void> {
     const record = this.#record
     if (!record) return
+    const hadCallSid = label !== undefined && this.#roster.find(label)?.callSid !== undefined
     const notices = this.#roster.applyCallEvent(params, new Date().toISOString(), label)
     // A dialled call heard of after the end, its CallSid not known then (its create timed
-    // out, or the request that made it went away before telling us): hang it up too.
-    // Only while it is still shown on its way: once called off, a late callback of it
-    // changes nothing (its hang-up is the alarm's to retry).
-    const callSid = params.CallSid
-    const late = record.endedAt && callSid ? this.#roster.find(callSid) : undefined
-    const ringing = late && isDialPending(late) ? late : undefined
-    if (ringing) callOff(ringing)
+    // out, or the request that made it went away before telling us): the end called it
+    // off, and its first callback brings the call to hang up. Once its call is known, a
+    // late callback of it changes nothing (its hang-up is the alarm's to retry).
+    const called =
+      record.endedAt && label ? newCallOf(this.#roster.find(label), hadCallSid) : undefined
     this.#afterRosterChange(notices)
-    if (ringing && callSid) await this.#hangUpAll([{ label: ringing.label, callSid }])
+    if (called) await this.#hangUpAll([called])
   }
 
   streamEvent(params: Params): void {
