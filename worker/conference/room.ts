@@ -230,14 +230,6 @@ export class ConferenceRoom extends DurableObject<Env> {
     return joined.length > 0
   }
 
-  /** Hangs up the phones still ringing, which an end leaves ringing (see hang-ups.ts). */
-  async #hangUpPendingDials(): Promise<void> {
-    const ringing = callOffPendingDials(this.#roster.participants)
-    if (ringing.length === 0) return
-    this.#changed()
-    await this.#hangUpAll(ringing)
-  }
-
   /**
    * The legs are kept before Twilio is asked, so a restart mid-way leaves them to the
    * alarm, and each round takes out only the legs it settled: rounds that overlap keep
@@ -561,12 +553,12 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#roster.upsert(fields)
     if (conferenceSid) this.#roster.conference.conferenceSid ??= conferenceSid
     this.#changed()
-    // Ended while Twilio was creating the call: it must not ring on into an empty conference.
-    if (this.#record.endedAt) {
-      await this.#hangUpPendingDials()
-      const called = newCallOf(this.#roster.find(fields.label), hadCallSid)
-      if (called) await this.#hangUpAll([called])
-    }
+    // Ended while Twilio was creating the call (the end called the dial off): its call must
+    // not ring on into an empty conference.
+    const called = this.#record.endedAt
+      ? newCallOf(this.#roster.find(fields.label), hadCallSid)
+      : undefined
+    if (called) await this.#hangUpAll([called])
   }
 
   participantFailed(label: string, error: string): void {
