@@ -231,6 +231,16 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /**
+   * After the end: hangs up the call just learned of (`hadCallSid`: whether one was known
+   * before) of a dial the end called off before its call was known.
+   */
+  async #hangUpNewCall(label: string, hadCallSid: boolean): Promise<void> {
+    if (!this.#record?.endedAt) return
+    const called = newCallOf(this.#roster.find(label), hadCallSid)
+    if (called) await this.#hangUpAll([called])
+  }
+
+  /**
    * The legs are kept before Twilio is asked, so a restart mid-way leaves them to the
    * alarm, and each round takes out only the legs it settled: rounds that overlap keep
    * each other's.
@@ -555,10 +565,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#changed()
     // Ended while Twilio was creating the call (the end called the dial off): its call must
     // not ring on into an empty conference.
-    const called = this.#record.endedAt
-      ? newCallOf(this.#roster.find(fields.label), hadCallSid)
-      : undefined
-    if (called) await this.#hangUpAll([called])
+    await this.#hangUpNewCall(fields.label, hadCallSid)
   }
 
   participantFailed(label: string, error: string): void {
@@ -642,10 +649,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     // out, or the request that made it went away before telling us): the end called it
     // off, and its first callback brings the call to hang up. Once its call is known, a
     // late callback of it changes nothing (its hang-up is the alarm's to retry).
-    const called =
-      record.endedAt && label ? newCallOf(this.#roster.find(label), hadCallSid) : undefined
     this.#afterRosterChange(notices)
-    if (called) await this.#hangUpAll([called])
+    if (label) await this.#hangUpNewCall(label, hadCallSid)
   }
 
   streamEvent(params: Params): void {
