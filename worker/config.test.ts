@@ -80,6 +80,16 @@ describe('configuration', () => {
     expect(problem('https://bridge.example.test/prefix')).toBeUndefined()
   })
 
+  it('refuses a WEBHOOK_BASE_URL on a port other than 443, where Twilio opens no media stream', () => {
+    const problem = (value: string) =>
+      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
+        ?.problem
+    expect(problem('https://bridge.example.test:8443')).toBe(
+      "WEBHOOK_BASE_URL must use https's own port, 443: Twilio opens media streams on no other",
+    )
+    expect(problem('https://bridge.example.test:443/prefix')).toBeUndefined()
+  })
+
   it('writes the public base URL as Twilio is given it: no trailing slash, scheme in lower case', () => {
     expect(webhookBaseUrl({ ...env, WEBHOOK_BASE_URL: 'HTTPS://Bridge.example.test/' })).toBe(
       'https://Bridge.example.test',

@@ -137,17 +137,20 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   WEBHOOK_BASE_URL: {
     required: true,
     disables: 'TwiML stream URLs, status callbacks and Twilio signature checks',
-    // Twilio calls webhooks on the public URL and accepts only wss:// media streams. No
-    // user:password in it: the worker checks Twilio's signature instead, and the URL is
-    // written in TwiML and in what a refused request is told. Nor a query or fragment:
-    // every route's path is appended to it.
+    // Twilio calls webhooks on the public URL and accepts only wss:// media streams, on
+    // port 443 alone (https://www.twilio.com/docs/api/errors/31910). No user:password in
+    // it: the worker checks Twilio's signature instead, and the URL is written in TwiML
+    // and in what a refused request is told. Nor a query or fragment: every route's path
+    // is appended to it.
     check: (value) =>
       url(['https:'], 'must be the public https:// URL Twilio reaches this worker at')(value) ??
       (/^https:\/\/[^/]*@/i.test(value)
         ? 'must not carry a user name or password'
         : /[?#]/.test(value)
           ? 'must not carry a query string or fragment: the routes are appended to it'
-          : undefined),
+          : new URL(value).port !== ''
+            ? "must use https's own port, 443: Twilio opens media streams on no other"
+            : undefined),
   },
   ELEVENLABS_API_KEY: {
     required: true,

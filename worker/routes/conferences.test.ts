@@ -321,6 +321,23 @@ describe('adding and managing participants', () => {
     expect(await json(removed)).toMatchObject({ participant: { status: 'left', removed: true } })
   })
 
+  it('mutes the agent but will not put it on hold, where it would answer the hold music', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const view = await roomFor(env, conferenceId).view()
+    const agentSid = String(view?.participants.find((p) => p.kind === 'agent')?.callSid)
+    await participantJoins(conferenceId, 1, 'agent', agentSid)
+    const path = `/api/twilio/conferences/${conferenceId}/participants/${agentSid}`
+    const held = await api(path, { json: { hold: true } })
+    expect(held.status).toBe(409)
+    expect(await json(held)).toMatchObject({
+      error: { code: 'conflict', message: expect.stringContaining('Mute it instead') },
+    })
+    expect(await twilio().requests({ pathContains: `Participants/${agentSid}` })).toEqual([])
+    const muted = await api(path, { json: { muted: true } })
+    expect(muted.status).toBe(200)
+    expect(await json(muted)).toMatchObject({ participant: { kind: 'agent', muted: true } })
+  })
+
   it('does not call someone removed who had hung up just before: Twilio no longer had them', async () => {
     const conferenceId = await startConference(await registerAgent())
     const { callSid, label } = await dialQuietly(conferenceId, '+14155552673')

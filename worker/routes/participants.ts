@@ -38,13 +38,22 @@ export const participants = new Hono<{ Bindings: Env }>()
     return c.json({ participant: dialled.participant }, 201)
   })
   .post('/:id/participants/:callSid', validate('json', updateBody), async (c) => {
-    const { room, conferenceSid, callSid } = await liveParticipant(
+    const flags = c.req.valid('json')
+    const { room, participant, conferenceSid, callSid } = await liveParticipant(
       c.env,
       c.req.param('id'),
       c.req.param('callSid'),
     )
+    // Twilio plays hold music to a held participant (Participant resource, HoldUrl), and the
+    // agent would take it for speech and answer it.
+    if (participant.kind === 'agent' && flags.hold) {
+      throw new ApiError(
+        409,
+        'conflict',
+        'The agent cannot be put on hold: it would hear the hold music and answer it. Mute it instead.',
+      )
+    }
     const { rest } = twilioSettings(c.env)
-    const flags = c.req.valid('json')
     try {
       await rest.updateParticipant(conferenceSid, callSid, flags)
     } catch (error) {
@@ -118,6 +127,6 @@ function startedConferenceSid(view: RoomView): string {
 
 /** A participant of a conference Twilio has started, addressed by its CallSid. */
 async function liveParticipant(env: Env, id: string, callSid: string) {
-  const { room, view } = await knownParticipant(env, id, callSid)
-  return { room, conferenceSid: startedConferenceSid(view), callSid }
+  const { room, view, participant } = await knownParticipant(env, id, callSid)
+  return { room, participant, conferenceSid: startedConferenceSid(view), callSid }
 }
