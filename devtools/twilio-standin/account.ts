@@ -12,6 +12,7 @@ import {
   type ConferenceRecord,
   callJson,
   conferenceJson,
+  isEnded,
   newSid,
   notFound,
   type ParticipantRecord,
@@ -283,6 +284,12 @@ export class StandinAccount {
     const status = field(form, 'Status')
     if (status !== undefined && status !== 'completed' && status !== 'canceled') {
       return twilioError(400, 20001, `Invalid Status '${status}': use completed or canceled`)
+    }
+    // A call that has ended can no longer be changed: "a realtime operation on a Call that
+    // was not in-progress" (https://www.twilio.com/docs/api/errors/21220; the REST guide
+    // modifies "live" calls only, https://www.twilio.com/docs/api/rest/change-call-state).
+    if (isEnded(call.status)) {
+      return twilioError(400, 21220, 'Call is not in-progress. Cannot redirect.')
     }
     // Twilio only cancels calls not yet answered; `completed` ends any call, and cancels one
     // still queued or ringing (Call resource, "Update a Call", Status).

@@ -251,6 +251,10 @@ describe('Twilio stand-in: conferences and calls', () => {
     const res = await twilio('POST', `Calls/${call_sid}.json`, { Status: 'completed' })
     expect(await res.json()).toMatchObject({ sid: call_sid, status: 'completed' })
     expect((await control.conference(name))?.participants).toEqual([])
+    // Ended, it can be changed no more, as Twilio answers a call not in progress.
+    const again = await twilio('POST', `Calls/${call_sid}.json`, { Status: 'completed' })
+    expect(again.status).toBe(400)
+    expect(await again.json()).toMatchObject({ code: 21220, status: 400 })
   })
 
   it('answers 405 with error 20004 to a method Twilio does not offer', async () => {

@@ -8,7 +8,7 @@
  */
 import { type Env, twilioRestClient } from '../config.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
-import { isTwilioNotFound, isTwilioTransient } from '../twilio/rest-errors.ts'
+import { isTwilioCallOver, isTwilioTransient } from '../twilio/rest-errors.ts'
 import { HANG_UP_RETRY_MS, mayStillRing, RETENTION_MS } from './alarm-schedule.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import { fail, isDialPending, type Participant } from './roster.ts'
@@ -59,7 +59,7 @@ export async function hangUp(rest: TwilioRestClient, leg: Leg, log: RoomLog): Pr
     await rest.updateCall(leg.callSid, { status: 'completed' })
     return false
   } catch (error) {
-    if (isTwilioNotFound(error)) return false
+    if (isTwilioCallOver(error)) return false
     log('warn', `hanging up ${leg.label}: ${describeError(error)}`)
     return isTwilioTransient(error)
   }

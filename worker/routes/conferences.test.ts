@@ -414,6 +414,26 @@ describe('adding and managing participants', () => {
     expect(await json(removed)).toMatchObject({ participant: { status: 'failed' } })
   })
 
+  it('calls off a ringing phone whose call Twilio says has just ended (21220)', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const { callSid } = await dialQuietly(conferenceId, '+14155552682')
+    await twilio().injectFault({
+      pathContains: callPath(callSid),
+      method: 'POST',
+      status: 400,
+      body: {
+        code: 21220,
+        message: 'Call is not in-progress. Cannot redirect.',
+        more_info: 'https://www.twilio.com/docs/errors/21220',
+        status: 400,
+      },
+    })
+    const path = `/api/twilio/conferences/${conferenceId}/participants/${callSid}`
+    const removed = await api(path, { method: 'DELETE' })
+    expect(removed.status).toBe(200)
+    expect(await json(removed)).toMatchObject({ participant: { status: 'failed' } })
+  })
+
   it('answers 404 for a participant Twilio no longer has (they hung up a moment ago)', async () => {
     const conferenceId = await startConference(await registerAgent())
     const { callSid } = await dialQuietly(conferenceId, '+14155552678')

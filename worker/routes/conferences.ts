@@ -15,7 +15,7 @@ import type { Env } from '../config.ts'
 import * as z from '../schema.ts'
 import { initiationProblems } from '../settings.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
-import { isTwilioNotFound } from '../twilio/rest-errors.ts'
+import { isTwilioCallOver } from '../twilio/rest-errors.ts'
 import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import {
@@ -116,7 +116,7 @@ async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefin
       await end()
     } catch (error) {
       // Twilio has it no more: it has ended already, which is what was asked.
-      if (!isTwilioNotFound(error)) failure ??= error
+      if (!isTwilioCallOver(error)) failure ??= error
     }
   }
   return failure === undefined ? undefined : fromTwilioError(failure, action)

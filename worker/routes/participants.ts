@@ -11,7 +11,7 @@ import type { RoomView } from '../conference/room-record.ts'
 import { isDialPending } from '../conference/roster.ts'
 import type { Env } from '../config.ts'
 import * as z from '../schema.ts'
-import { isTwilioNotFound } from '../twilio/rest-errors.ts'
+import { isTwilioCallOver, isTwilioNotFound } from '../twilio/rest-errors.ts'
 import { conferenceIdParam, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import { checkedNumber, dialPhone, outlivingRequest, twilioSettings } from './twilio-legs.ts'
@@ -84,7 +84,7 @@ export const participants = new Hono<{ Bindings: Env }>()
       if (isDialPending(participant)) {
         // Gone from Twilio already (it stopped ringing a moment ago): called off all the same.
         await rest.updateCall(callSid, { status: 'completed' }).catch((error: unknown) => {
-          if (!isTwilioNotFound(error)) throw error
+          if (!isTwilioCallOver(error)) throw error
         })
       } else {
         removed = await rest.removeParticipant(startedConferenceSid(view), callSid)

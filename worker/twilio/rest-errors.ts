@@ -36,6 +36,18 @@ export const isTwilioNotFound = (error: unknown): error is TwilioApiError =>
   error instanceof TwilioApiError && error.status === 404
 
 /**
+ * Whether Twilio says the call is over, when asked to end it: it has no such call (404), or
+ * refuses to change one that is no longer in progress (400, code 21220, "Call is not
+ * in-progress", https://www.twilio.com/docs/api/errors/21220). Either way, what was asked
+ * has happened.
+ */
+export const isTwilioCallOver = (error: unknown): error is TwilioApiError =>
+  isTwilioNotFound(error) ||
+  (error instanceof TwilioApiError && error.status === 400 && error.code === CALL_NOT_IN_PROGRESS)
+
+const CALL_NOT_IN_PROGRESS = 21220
+
+/**
  * Whether the same request may succeed later: no answer came, Twilio was rate-limiting, or
  * it failed on its side. A 4xx refusal will not change by asking again.
  */
