@@ -14,9 +14,15 @@ import type { Settings } from '../../worker/settings.ts'
 import { startElevenLabsStandin } from '../elevenlabs-standin/server.ts'
 import { devPlan, LOCAL_AGENT } from './plan.ts'
 
-const file = '.dev.vars'
-const settings = existsSync(file) ? (parseEnv(readFileSync(file, 'utf8')) as Settings) : undefined
+// What wrangler dev will read: .dev.vars, or only when there is none, .env with .env.local
+// over it (https://developers.cloudflare.com/workers/local-development/environment-variables).
+const files = existsSync('.dev.vars') ? ['.dev.vars'] : ['.env', '.env.local'].filter(existsSync)
+const settings =
+  files.length > 0
+    ? (Object.assign({}, ...files.map((file) => parseEnv(readFileSync(file, 'utf8')))) as Settings)
+    : undefined
 const plan = devPlan(settings)
+if (settings && files[0] !== '.dev.vars') console.log(`Settings from ${files.join(' and ')}.`)
 console.log(`${plan.lines.join('\n')}\n`)
 
 const vars = { ...plan.vars }
@@ -35,8 +41,14 @@ if (plan.localAgent) {
 // wrangler 4.164 traces every event into SQLite by default, each WebSocket message
 // included (with an fsync): that multiplies the CPU a call costs locally (see
 // docs/bridge-bench.md). And miniflare fetches Request.cf's data from
-// workers.cloudflare.com at start, which the worker never reads. Both off unless asked for.
-const env = { X_LOCAL_OBSERVABILITY: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...process.env }
+// workers.cloudflare.com at start, which the worker never reads. Nor does wrangler send
+// its usage metrics to Cloudflare. All off unless asked for.
+const env = {
+  X_LOCAL_OBSERVABILITY: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  ...process.env,
+}
 const args = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])
 const wrangler = spawn('wrangler', ['dev', ...args, ...process.argv.slice(2)], {
   stdio: 'inherit',
