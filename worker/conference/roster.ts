@@ -183,7 +183,8 @@ export class Roster {
       }
       if (event === 'conference-end') {
         this.conference.status = 'ended'
-        this.conference.endedReason = params.ReasonConferenceEnded ?? 'conference ended'
+        // A reason the room gave first (its own end, the host's leave) stays.
+        this.conference.endedReason ??= endedInWords(params.ReasonConferenceEnded)
       }
       return []
     }
@@ -246,7 +247,7 @@ export class Roster {
     // Even for someone shown left already (a look-up of their call found it over).
     if (params.EndConferenceOnExit === 'true' && this.conference.status !== 'ended') {
       this.conference.status = 'ended'
-      this.conference.endedReason = 'participant-with-end-conference-on-exit-left'
+      this.conference.endedReason ??= endedInWords('participant-with-end-conference-on-exit-left')
     }
     if (p.status === 'left') return []
     // Only someone who was in the conference leaves it: a failure shown before was wrong.
@@ -356,4 +357,26 @@ export function noticeText(notice: RosterNotice): string {
         ? `${who} left the call.`
         : `Calling ${who} did not work: ${notice.participant.error ?? 'the call failed'}.`
   return what.charAt(0).toUpperCase() + what.slice(1)
+}
+
+/**
+ * Twilio's ReasonConferenceEnded as the page shows it
+ * (https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback):
+ * a person reads it, so not Twilio's codes.
+ */
+function endedInWords(reason: string | undefined): string {
+  switch (reason) {
+    case 'conference-ended-via-api':
+      return 'ended through the API'
+    case 'participant-with-end-conference-on-exit-left':
+      return 'the conference ended with its host'
+    case 'participant-with-end-conference-on-exit-kicked':
+      return 'its host was removed'
+    case 'last-participant-left':
+      return 'everyone left'
+    case 'last-participant-kicked':
+      return 'the last participant was removed'
+    default:
+      return 'the conference ended'
+  }
 }

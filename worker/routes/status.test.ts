@@ -114,7 +114,21 @@ describe('Twilio status callbacks', () => {
       StatusCallbackEvent: 'conference-end',
       ReasonConferenceEnded: 'participant-with-end-conference-on-exit-left',
     })
-    expect(await room(conferenceId)).toMatchObject({ status: 'ended' })
+    expect(await room(conferenceId)).toMatchObject({
+      status: 'ended',
+      endedReason: 'the conference ended with its host',
+    })
+  })
+
+  it("keeps the end's first reason, in words, when Twilio's conference-end follows", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await conferenceCallback(conferenceId, 1, { StatusCallbackEvent: 'conference-start' })
+    await roomFor(env, conferenceId).end('ended through the API')
+    await conferenceCallback(conferenceId, 2, {
+      StatusCallbackEvent: 'conference-end',
+      ReasonConferenceEnded: 'conference-ended-via-api',
+    })
+    expect(await room(conferenceId)).toMatchObject({ endedReason: 'ended through the API' })
   })
 
   it("shows the agent unavailable, and what to check, when Twilio cannot open the agent's stream", async () => {
