@@ -1,0 +1,56 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { pageHarness } from './harness.ts'
+
+const harness = pageHarness()
+
+/** WCAG 2's contrast ratio of two sRGB colours, as the browser computes them: `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const [la, lb] = [luminance(a), luminance(b)]
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05)
+}
+
+function luminance(color: string): number {
+  const rgb = /^rgba?\((\d+), (\d+), (\d+)/.exec(color)?.slice(1).map(Number)
+  if (rgb?.length !== 3) throw new Error(`not a computed colour: ${color}`)
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  }) as [number, number, number]
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b
+}
+
+/** A custom property of the page's stylesheet, as the colour it computes to. */
+const variable = (page: Page, name: string) =>
+  page.evaluate((n) => {
+    const probe = document.body.appendChild(document.createElement('span'))
+    probe.style.color = `var(${n})`
+    const color = getComputedStyle(probe).color
+    probe.remove()
+    return color
+  }, name)
+
+describe('colours', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`keeps text on filled buttons and field borders readable in the ${scheme} scheme`, async () => {
+      const { page } = await harness.open()
+      await page.emulateMedia({ colorScheme: scheme })
+      const start = page.getByRole('button', { name: 'Start conversation' })
+      await start.waitFor()
+      const button = await start.evaluate((el) => {
+        const style = getComputedStyle(el)
+        return { color: style.color, background: style.backgroundColor }
+      })
+      // WCAG 1.4.3: 4.5:1 for text; 1.4.11: 3:1 for what shows a field's edge.
+      expect(contrast(button.color, button.background)).toBeGreaterThanOrEqual(4.5)
+      const onFill = await variable(page, '--on-fill')
+      expect(contrast(onFill, await variable(page, '--bad'))).toBeGreaterThanOrEqual(4.5)
+      const field = await page
+        .locator('input')
+        .first()
+        .evaluate((el) => getComputedStyle(el).borderTopColor)
+      expect(contrast(field, await variable(page, '--card'))).toBeGreaterThanOrEqual(3)
+      expect(contrast(field, await variable(page, '--bg'))).toBeGreaterThanOrEqual(3)
+    })
+  }
+})
