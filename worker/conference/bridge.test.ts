@@ -1001,6 +1001,17 @@ describe('lifecycle', () => {
     expect(h.bridge.stats.repeatedGreetingDropped).toBe(0)
   })
 
+  it('reports a refusal to connect as it came, without blaming the conversation settings', () => {
+    const h = harness()
+    h.start()
+    h.feed({ type: 'humans_present' })
+    const reason =
+      'ElevenLabs has no agent "agent_x" for ELEVENLABS_API_KEY (404): check ELEVENLABS_AGENT_ID or the agentId the page sent.'
+    h.feed({ type: 'agent_failed', attempt: h.attempt, reason, retryable: false })
+    expect(h.bridge.agent).toMatchObject({ status: 'unavailable', error: reason })
+    expect(ofType(h.advance(15_000), 'agent_connect')).toEqual([])
+  })
+
   it('gives up after three failed attempts within 10 s and reports the agent unavailable', () => {
     const h = harness()
     h.start()

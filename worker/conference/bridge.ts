@@ -193,7 +193,9 @@ export class MediaBridge {
       case 'agent_failed':
         if (event.attempt === this.#liveAttempt) {
           this.#liveAttempt = undefined
-          this.#agentFailed(event.reason, event.retryable)
+          // A refusal to connect (no such agent, a key refused) says in full why no
+          // attempt follows; it is no conversation the agent rejected.
+          this.#agentFailed(event.reason, event.retryable, !event.retryable)
         }
         break
       case 'humans_present':
@@ -560,14 +562,14 @@ export class MediaBridge {
     this.#endStream('the agent ended the call')
   }
 
-  #agentFailed(reason: string, retryable: boolean): void {
+  #agentFailed(reason: string, retryable: boolean, selfExplained = false): void {
     if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
     this.#closeAgent(1000, 'reconnecting')
     this.#releaseAudio()
     this.#connectDeadline = undefined
     const next = this.#reconnection.failed(this.#now, retryable, this.#errorType)
     if ('giveUp' in next) {
-      const error = `${reason}; ${next.giveUp}`
+      const error = selfExplained ? reason : `${reason}; ${next.giveUp}`
       this.#log('error', error)
       this.#setAgent({ status: 'unavailable', error })
       return
