@@ -29,6 +29,11 @@ describe('the mode banner', () => {
       expect.stringMatching(/^TWILIO_API_KEY.*browser access tokens and Twilio REST calls/),
       expect.stringMatching(/^ELEVENLABS_API_KEY.*connecting the ElevenLabs agent/),
     ])
+    // The warnings are for the server's operator: folded, and named with their count.
+    const warnings = banner.locator('.warnings li').first()
+    expect(await warnings.isVisible()).toBe(false)
+    await banner.getByText('One warning for whoever runs this server').click()
+    expect(await warnings.isVisible()).toBe(true)
     expect(await banner.getByRole('list', { name: 'Warnings' }).textContent()).toContain(
       'APP_ACCESS_KEY is not set',
     )

@@ -53,8 +53,13 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
     return {
       ok: false,
       code: 'dial_not_allowed',
-      message: `Calls to ${e164} are not allowed here (DIAL_ALLOWLIST permits ${allowlist.join(', ')}).`,
+      // The person dialling reads it: which numbers may be dialled, not the setting's name.
+      message: `Calls to ${e164} are not allowed here: only numbers starting ${orList(allowlist)} may be dialled.`,
     }
   }
   return { ok: true, e164 }
 }
+
+/** `+1`, `+1 or +44`, `+1, +44 or +972`. */
+const orList = (items: string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '')

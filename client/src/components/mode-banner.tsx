@@ -61,11 +61,19 @@ export function ModeBanner({ state }: { state: HealthState }) {
         />
       )}
       {health.warnings.length > 0 && (
-        <ul class="warnings" aria-label="Warnings">
-          {health.warnings.map((warning) => (
-            <li key={warning}>{warning}</li>
-          ))}
-        </ul>
+        // They are for whoever runs the server, and every visitor sees the banner: folded, so
+        // that on a phone's screen the call's controls are not pushed below them.
+        <details class="needs">
+          <summary>
+            {health.warnings.length === 1 ? 'One warning' : `${health.warnings.length} warnings`}{' '}
+            for whoever runs this server
+          </summary>
+          <ul class="warnings" aria-label="Warnings">
+            {health.warnings.map((warning) => (
+              <li key={warning}>{warning}</li>
+            ))}
+          </ul>
+        </details>
       )}
     </section>
   )
