@@ -143,6 +143,24 @@ describe('verifyTwilioSignature', () => {
     expect(body.error.message).toContain(`${PUBLIC_BASE}/hooks/voice`)
   })
 
+  it("names a Webhooks Rule's signature, which it cannot check, rather than blaming the settings", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const res = await send('/hooks/voice', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': 'c2lnbmVkIHdpdGggdGhlIHJ1bGUncyBrZXk=',
+        'x-twilio-webhooks-signature-settings': 'key=,algorithm=HMAC_SHA256',
+      },
+      body: 'CallSid=CA1',
+    })
+    warn.mockRestore()
+    expect(res.status).toBe(403)
+    const body = await res.json<{ error: { message: string } }>()
+    expect(body.error.message).toMatch(/Webhooks Rule's shared key/)
+    expect(body.error.message).not.toMatch(/WEBHOOK_BASE_URL/)
+  })
+
   it('refuses a request with no signature and says why', async () => {
     const res = await send('/hooks/voice', {
       method: 'POST',

@@ -45,6 +45,16 @@ export const verifyTwilioSignature = createMiddleware<TwilioWebhookEnv>(async (c
       isLoopback(reached.hostname) || reached.host === new URL(url).host
         ? ''
         : ` (the request came to ${reached.origin})`
+    // A Webhooks Rule has Twilio sign with the rule's own key instead of the auth token, and
+    // say so in this header (twilio-node, examples/WebhookSignatureValidation.md).
+    if (c.req.header('x-twilio-webhooks-signature-settings') !== undefined) {
+      console.warn(
+        `refused a request signed by a Twilio Webhooks Rule for ${checked.slice(0, 200)}`,
+      )
+      return forbidden(
+        "Twilio signed this request with a Webhooks Rule's shared key (X-Twilio-Webhooks-Signature-Settings), which this worker does not check: it checks TWILIO_AUTH_TOKEN's signature. Take the rule off this worker's URLs.",
+      )
+    }
     console.warn(
       `refused a request not signed for ${checked.slice(0, 200)}: check WEBHOOK_BASE_URL${hint} and TWILIO_AUTH_TOKEN`,
     )
