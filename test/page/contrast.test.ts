@@ -20,9 +20,23 @@ function luminance(color: string): number {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 
+/** The page's window as these checks use it (the tests are typed without the DOM). */
+interface PageWindow {
+  getComputedStyle(element: unknown): {
+    color: string
+    backgroundColor: string
+    borderTopColor: string
+  }
+  document: {
+    body: { appendChild<T>(node: T): T }
+    createElement(tag: string): { style: { color: string }; remove(): void }
+  }
+}
+
 /** A custom property of the page's stylesheet, as the colour it computes to. */
 const variable = (page: Page, name: string) =>
   page.evaluate((n) => {
+    const { document, getComputedStyle } = globalThis as unknown as PageWindow
     const probe = document.body.appendChild(document.createElement('span'))
     probe.style.color = `var(${n})`
     const color = getComputedStyle(probe).color
@@ -38,7 +52,7 @@ describe('colours', () => {
       const start = page.getByRole('button', { name: 'Start conversation' })
       await start.waitFor()
       const button = await start.evaluate((el) => {
-        const style = getComputedStyle(el)
+        const style = (globalThis as unknown as PageWindow).getComputedStyle(el)
         return { color: style.color, background: style.backgroundColor }
       })
       // WCAG 1.4.3: 4.5:1 for text; 1.4.11: 3:1 for what shows a field's edge.
@@ -48,7 +62,7 @@ describe('colours', () => {
       const field = await page
         .locator('input')
         .first()
-        .evaluate((el) => getComputedStyle(el).borderTopColor)
+        .evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).borderTopColor)
       expect(contrast(field, await variable(page, '--card'))).toBeGreaterThanOrEqual(3)
       expect(contrast(field, await variable(page, '--bg'))).toBeGreaterThanOrEqual(3)
     })

@@ -61,5 +61,5 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
 }
 
 /** `+1`, `+1 or +44`, `+1, +44 or +972`. */
-const orList = (items: string[]) =>
+const orList = (items: readonly string[]) =>
   items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '')
