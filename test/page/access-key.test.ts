@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { accessProtocol } from '../../worker/routes/access-protocol.ts'
 import { FakeApi } from './fake-api.ts'
 import { expireToken } from './fake-voice.ts'
-import { pageHarness, startConversation } from './harness.ts'
+import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -17,10 +17,10 @@ describe('the access key', () => {
     await page.getByRole('button', { name: 'Start conversation' }).click()
 
     const form = page.getByRole('form', { name: 'Access key needed' })
-    await form.getByText('This API needs the access key').waitFor()
+    await form.getByText('This server asks for its access key').waitFor()
     await form.getByLabel('Access key').fill('wrong')
     await form.getByRole('button', { name: 'Continue' }).click()
-    await form.getByText('The access key is wrong').waitFor()
+    await form.getByRole('alert').filter({ hasText: 'That access key was not accepted' }).waitFor()
     await form.getByLabel('Access key').fill(key)
     await form.getByRole('button', { name: 'Continue' }).click()
 
@@ -39,14 +39,52 @@ describe('the access key', () => {
     expect(await form.count()).toBe(0)
   })
 
-  it('leaves the request failed with the server message when the person cancels', async () => {
+  it('says a wrong key is wrong, in words of its own, tied to the field', async () => {
     const api = new FakeApi()
     api.lockWith('k3y')
     const { page } = await harness.open(api)
     await page.getByRole('button', { name: 'Start conversation' }).click()
+    const form = page.getByRole('form', { name: 'Access key needed' })
+    const field = form.getByLabel('Access key')
+    await field.waitFor()
+    expect(await field.getAttribute('aria-invalid')).toBeNull()
+    await field.fill('wrong')
+    await form.getByRole('button', { name: 'Continue' }).click()
+    const alert = form.getByRole('alert')
+    await alert.waitFor()
+    expect(await field.getAttribute('aria-invalid')).toBe('true')
+    expect(await field.getAttribute('aria-describedby')).toContain('access-key-error')
+    expect(await form.locator('#access-key-error').textContent()).toBe(await alert.textContent())
+    // The server's words are for API clients: a header and a setting the person never sees.
+    expect(await page.locator('main').textContent()).not.toMatch(/APP_ACCESS_KEY|Bearer/)
+  })
+
+  it('leaves the request failed when the person cancels, the keyboard back where it was', async () => {
+    const api = new FakeApi()
+    api.lockWith('k3y')
+    const { page } = await harness.open(api)
+    await page.getByRole('button', { name: 'Start conversation' }).focus()
+    await page.keyboard.press('Enter')
+    const form = page.getByRole('form', { name: 'Access key needed' })
+    await form.getByLabel('Access key').fill('wrong')
+    await form.getByRole('button', { name: 'Continue' }).click()
+    await form.getByRole('alert').waitFor()
     await page.getByRole('button', { name: 'Cancel' }).click()
-    await page.getByRole('alert').filter({ hasText: 'This API needs the access key' }).waitFor()
+    await page.getByRole('alert').filter({ hasText: 'Not done without the access key' }).waitFor()
+    await expect.poll(() => focused(page)).toBe('Start conversation')
+    // Declined, not wrong: nothing on the page says the key was wrong.
+    expect(
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /wrong|not accepted/ })
+        .count(),
+    ).toBe(0)
+    expect(await page.locator('main').textContent()).not.toMatch(/APP_ACCESS_KEY|Bearer/)
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(0)
+    // Asked again, the prompt does not open by calling the declined key wrong.
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await form.getByLabel('Access key').waitFor()
+    expect(await form.getByRole('alert').count()).toBe(0)
   })
 
   it('is not asked for again by the call when the person declined it mid-call', async () => {

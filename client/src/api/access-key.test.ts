@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AccessKeyStore, type KeyStorage } from './access-key.ts'
+import { AccessKeyStore, type KeyPrompt, type KeyStorage } from './access-key.ts'
 
 function memoryStorage(): KeyStorage {
   const items = new Map<string, string>()
@@ -13,10 +13,10 @@ function memoryStorage(): KeyStorage {
 describe('AccessKeyStore', () => {
   it('raises one prompt for every waiting request and resolves them all with the answer', async () => {
     const store = new AccessKeyStore(memoryStorage())
-    const prompts: (string | undefined)[] = []
-    store.subscribe((prompt) => prompts.push(prompt?.reason))
-    const first = store.ask('needs the key')
-    const second = store.ask('needs the key')
+    const prompts: (KeyPrompt | undefined)[] = []
+    store.subscribe((prompt) => prompts.push(prompt))
+    const first = store.ask()
+    const second = store.ask()
     store.answer('  k3y ')
     expect(await Promise.all([first, second])).toEqual([true, true])
     expect(store.current()).toBe('k3y')
@@ -32,8 +32,27 @@ describe('AccessKeyStore', () => {
 
   it('resolves waiting requests with false when the person declines', async () => {
     const store = new AccessKeyStore(memoryStorage())
-    const waiting = store.ask('needs the key')
+    const waiting = store.ask()
     store.decline()
     expect(await waiting).toBe(false)
+  })
+
+  it('tells a key the server refused from a missing one: every request carries the kept key', () => {
+    const store = new AccessKeyStore(memoryStorage())
+    void store.ask()
+    expect(store.prompt).toEqual({ refused: false })
+    store.answer('wr0ng')
+    void store.ask()
+    expect(store.prompt).toEqual({ refused: true })
+  })
+
+  it('forgets a refused key when the person declines, so the next prompt does not call it wrong', () => {
+    const store = new AccessKeyStore(memoryStorage())
+    store.answer('wr0ng')
+    void store.ask()
+    store.decline()
+    expect(store.current()).toBeUndefined()
+    void store.ask()
+    expect(store.prompt).toEqual({ refused: false })
   })
 })

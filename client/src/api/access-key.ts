@@ -2,6 +2,9 @@
  * The API's access key (APP_ACCESS_KEY on the server), kept for this browser
  * tab in sessionStorage. When a call is refused with 401 the store raises a
  * prompt; every request waiting on it resumes once the person answers.
+ *
+ * The server answers 401 `unauthorized` whether the key is missing or wrong; the form
+ * tells them apart by whether this tab had sent one.
  */
 import type { AccessKeys } from './api-client.ts'
 
@@ -9,9 +12,10 @@ const STORAGE_KEY = 'conference-bridge.access-key'
 
 export type KeyStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 
-/** What the access-key form shows: why the key is needed (the server's words). */
+/** What the access-key form asks for. */
 export interface KeyPrompt {
-  reason: string
+  /** The key this tab sent was refused (mistyped, or changed on the server), not missing. */
+  refused: boolean
 }
 
 export class AccessKeyStore implements AccessKeys {
@@ -32,8 +36,9 @@ export class AccessKeyStore implements AccessKeys {
     return this.#prompt
   }
 
-  ask(reason: string): Promise<boolean> {
-    this.#setPrompt({ reason })
+  /** Every request carries the key kept here: with one kept, the server refused it. */
+  ask(): Promise<boolean> {
+    this.#setPrompt({ refused: this.current() !== undefined })
     return new Promise((resolve) => this.#waiting.push(resolve))
   }
 
@@ -45,8 +50,12 @@ export class AccessKeyStore implements AccessKeys {
     this.#settle(true)
   }
 
-  /** The person declined: the waiting requests fail with the server's message. */
+  /**
+   * The person declined: the waiting requests fail. A key the server refused is forgotten,
+   * so the next prompt does not open by calling a key the person did not just type wrong.
+   */
   decline(): void {
+    this.#storage.removeItem(STORAGE_KEY)
     this.#settle(false)
   }
 

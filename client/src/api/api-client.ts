@@ -25,11 +25,17 @@ export class ApiFailure extends Error {
 export const isKeyDeclined = (error: unknown): boolean =>
   (error as { status?: unknown } | undefined)?.status === 401
 
+/**
+ * What a request fails with when the person declined to give the key: the page's words.
+ * The server's (worker/routes/access.ts) are for API clients, and name a header and a setting.
+ */
+export const KEY_DECLINED = 'Not done without the access key: try again to enter it.'
+
 /** Where the access key lives and how to ask the person for a new one. */
 export interface AccessKeys {
   current(): string | undefined
   /** Resolves true once the person gave a key to try, false if they declined. */
-  ask(reason: string): Promise<boolean>
+  ask(): Promise<boolean>
 }
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>
@@ -45,7 +51,8 @@ export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
         const response = await send(fetcher, method, path, body, keys.current())
         if (response.ok) return (await response.json()) as T
         const failure = await failureOf(response)
-        if (failure.status !== 401 || !(await keys.ask(failure.message))) throw failure
+        if (failure.status !== 401) throw failure
+        if (!(await keys.ask())) throw new ApiFailure(401, failure.code, KEY_DECLINED)
       }
     },
   }
