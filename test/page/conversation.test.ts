@@ -68,7 +68,7 @@ describe('a conversation', () => {
     const agentPanel = page.getByRole('region', { name: 'AI agent' })
     await agentPanel.getByText('Speaking').waitFor()
     // Shown, not read out: it flips with every turn, over the conversation.
-    expect(await agentPanel.getByRole('status').textContent()).toBe('Listening')
+    expect(await agentPanel.getByRole('status').textContent()).toBe('AI agent: listening')
     const lines = page.getByRole('log').getByRole('listitem')
     await expect
       .poll(() => lines.allInnerTexts())
@@ -95,16 +95,33 @@ describe('a conversation', () => {
       room: aRoom({ agent: { ...agent, agentId: 'agent_default' } }),
     })
     const panel = page.getByRole('region', { name: 'AI agent' })
-    await panel.getByText('The agent socket kept closing.').waitFor()
-    expect(await panel.getByRole('status').textContent()).toMatch(/Unavailable/)
+    await panel.getByText('The agent socket kept closing.', { exact: true }).waitFor()
+    // Said with whose state it is, and why.
+    expect(await panel.getByRole('status').textContent()).toBe(
+      'AI agent: unavailable; the call goes on without it. The agent socket kept closing.',
+    )
   })
 
-  it('mutes the microphone through the call', async () => {
+  it("says the agent's state is the agent's, not the person's call's", async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const agent = { ...aRoom().agent, status: 'connecting' } as const
+    events.send({ type: 'snapshot', room: aRoom({ agent }) })
+    const panel = page.getByRole('region', { name: 'AI agent' })
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('AI agent: connecting')
+  })
+
+  it('mutes the microphone through the call, a toggle that says whether it is on', async () => {
     const { page } = await harness.open()
     await startConversation(page)
-    await page.getByRole('button', { name: 'Mute microphone' }).click()
-    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor()
-    expect((await voiceRecord(page))?.mutes).toEqual([true])
+    const mute = page.getByRole('button', { name: 'Mute microphone' })
+    expect(await mute.getAttribute('aria-pressed')).toBe('false')
+    await mute.click()
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true')
+    await mute.click()
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('false')
+    expect((await voiceRecord(page))?.mutes).toEqual([true, false])
   })
 
   it('renews the access token for the same identity when the SDK says it will expire', async () => {
@@ -170,6 +187,19 @@ describe('a conversation', () => {
     await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
     await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+  })
+
+  it('keeps the conference going when the question is answered with Escape', async () => {
+    const { page, api } = await harness.open()
+    api.startsWith(aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] }))
+    await startConversation(page)
+    await page.getByRole('button', { name: 'End conference for everyone' }).click()
+    const asked = page.getByRole('group', { name: 'End the conference for everyone?' })
+    await expect.poll(() => focused(page)).toBe('Yes, end it for everyone')
+    await page.keyboard.press('Escape')
+    await asked.waitFor({ state: 'detached' })
+    await expect.poll(() => focused(page)).toBe('End conference for everyone')
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
   })
 
   it('drops the question when the conference ends meanwhile, offering the retry it needs', async () => {

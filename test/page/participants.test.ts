@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import type { ParticipantView } from '../../client/src/api/wire.ts'
 import { anAgent, anUpdate, aPhone, aRoom } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, type FakeEvents, ok } from './fake-api.ts'
 import { focused, pageHarness, startConversation } from './harness.ts'
@@ -168,6 +169,30 @@ describe('participant controls', () => {
     await expect
       .poll(() => spoken.textContent())
       .toBe(`${PHONE.phoneNumber} joined. +15551234567 could not be reached (busy).`)
+  })
+
+  it('tells a screen reader who is muted, held, unmuted and resumed, whoever did it', async () => {
+    const { page, events } = await harness.open()
+    await inConference(page, events)
+    const spoken = page.getByRole('region', { name: 'Participants' }).getByRole('status')
+    const says = async (participants: ParticipantView[], words: string) => {
+      events.send({
+        type: 'update',
+        room: anUpdate(aRoom({ status: 'in-progress', participants })),
+      })
+      await expect.poll(() => spoken.textContent()).toBe(words)
+    }
+    const name = PHONE.phoneNumber
+    await says([AGENT, { ...PHONE, muted: true }], `${name} muted.`)
+    await says([AGENT, { ...PHONE, muted: true, hold: true }], `${name} on hold.`)
+    await says(
+      [
+        { ...AGENT, muted: true },
+        { ...PHONE, hold: true },
+      ],
+      `AI agent muted. ${name} unmuted.`,
+    )
+    await says([{ ...AGENT, muted: true }, PHONE], `${name} resumed.`)
   })
 
   it('leaves the keyboard where it is when someone hangs up on their own', async () => {

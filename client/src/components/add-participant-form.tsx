@@ -2,16 +2,24 @@
  * Adds someone by phone. The server normalises what people type
  * (`+972-52-6722216`) and explains a refusal, shown next to the input.
  */
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { useAction } from './use-action.ts'
 
 export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
   const [phoneNumber, setPhoneNumber] = useState('')
   const dial = useAction(onDial)
+  const input = useRef<HTMLInputElement>(null)
+  // A number the server could not dial: the keyboard goes to it, to be corrected.
+  useEffect(() => {
+    if (dial.error?.code === 'invalid_phone_number') input.current?.focus()
+  }, [dial.error])
 
   const submit = async (event: Event) => {
     event.preventDefault()
-    if (await dial.run(phoneNumber.trim())) setPhoneNumber('')
+    if (!(await dial.run(phoneNumber.trim()))) return
+    setPhoneNumber('')
+    // Ready for the next number.
+    input.current?.focus()
   }
   return (
     <form class="card add-participant" onSubmit={submit} aria-labelledby="add-title">
@@ -20,6 +28,7 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
       <div class="inline">
         <input
           id="dial-number"
+          ref={input}
           type="tel"
           autocomplete="tel"
           placeholder="+44 20 7946 0958"
@@ -29,13 +38,13 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
           aria-describedby={dial.error ? 'dial-error' : undefined}
           onInput={(event) => setPhoneNumber(event.currentTarget.value)}
         />
-        <button type="submit" disabled={dial.pending}>
+        <button type="submit" aria-disabled={dial.pending || undefined}>
           {dial.pending ? 'Calling…' : 'Call'}
         </button>
       </div>
       {dial.error && (
         <p id="dial-error" class="error" role="alert">
-          {dial.error}
+          {dial.error.message}
         </p>
       )}
     </form>

@@ -12,6 +12,11 @@ const DESCRIPTIONS: Record<AgentStatus, string> = {
 
 export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
   const speaking = agent.status === 'ready' && agent.speaking
+  // Named, as "Connecting" after the person's own "Connected" would sound like their call
+  // going back; a reason for the agent's absence is said with it.
+  const state = `AI agent: ${DESCRIPTIONS[agent.status].toLowerCase()}`
+  const gone = agent.status === 'unavailable' || agent.status === 'ended'
+  const spoken = gone && agent.error ? `${state}. ${agent.error}` : state
   return (
     <section class="card agent" aria-labelledby="agent-title">
       <h2 id="agent-title">AI agent</h2>
@@ -22,7 +27,7 @@ export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
         {speaking ? 'Speaking' : DESCRIPTIONS[agent.status]}
       </p>
       <p class="visually-hidden" role="status">
-        {DESCRIPTIONS[agent.status]}
+        {spoken}
       </p>
       {agent.error && <p class="error">{agent.error}</p>}
       {agent.reconnects > 0 && (

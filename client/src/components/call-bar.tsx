@@ -51,7 +51,7 @@ export function CallBar(props: CallBarProps) {
     const timer = setTimeout(() => setSettled(true), SERVER_END_GRACE_MS)
     return () => clearTimeout(timer)
   }, [serverEnded])
-  const error = end.error ?? rejoin.error ?? call.error
+  const error = end.error?.message ?? rejoin.error?.message ?? call.error
   // Shown in place of the form that started the call: where keyboard focus goes next.
   const bar = useRef<HTMLElement>(null)
   useEffect(() => bar.current?.focus(), [])
@@ -83,13 +83,21 @@ export function CallBar(props: CallBarProps) {
         </button>
       )}
       <div class="actions">
+        {/* A toggle: its name stays and aria-pressed says whether it is on (a name flipping to
+            "Unmute" would be read as "Unmute microphone, pressed"); the badge shows it. */}
         {actions.mute && (
           <button
             type="button"
             disabled={call.phase !== 'connected'}
+            aria-pressed={call.muted}
             onClick={() => props.onMute(!call.muted)}
           >
-            {call.muted ? 'Unmute microphone' : 'Mute microphone'}
+            Mute microphone{' '}
+            {call.muted && (
+              <span class="badge" aria-hidden="true">
+                muted
+              </span>
+            )}
           </button>
         )}
         {/* The host's leaving ends the conference: the button says so, and ends it here too. */}
@@ -97,7 +105,7 @@ export function CallBar(props: CallBarProps) {
           <button
             type="button"
             class="danger"
-            disabled={end.pending}
+            aria-disabled={end.pending || undefined}
             onClick={() => void end.run()}
           >
             Hang up and end the call for everyone
@@ -118,7 +126,11 @@ export function CallBar(props: CallBarProps) {
           </button>
         )}
         {actions.rejoin && (
-          <button type="button" disabled={rejoin.pending} onClick={() => void rejoin.run()}>
+          <button
+            type="button"
+            aria-disabled={rejoin.pending || undefined}
+            onClick={() => void rejoin.run()}
+          >
             Rejoin
           </button>
         )}

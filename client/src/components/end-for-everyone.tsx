@@ -31,7 +31,15 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
   if (asking) {
     return (
       // biome-ignore lint/a11y/useSemanticElements: a group of two buttons, not a form's fieldset
-      <div class="confirm" role="group" aria-label="End the conference for everyone?">
+      <div
+        class="confirm"
+        role="group"
+        aria-label="End the conference for everyone?"
+        // Escape answers as "Keep it going" does: nothing ends by a key that means "back out".
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') setConfirming(false)
+        }}
+      >
         <span>
           End it for {othersToAsk === 1 ? 'the other person' : `the ${othersToAsk} others`} on the
           call too?
@@ -40,8 +48,9 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
           type="button"
           class="danger"
           ref={confirm}
-          disabled={end.pending}
+          aria-disabled={end.pending || undefined}
           onClick={() => {
+            if (end.pending) return
             setConfirming(false)
             void end.run()
           }}
@@ -60,8 +69,12 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
       type="button"
       class="danger secondary"
       ref={endButton}
-      disabled={end.pending}
-      onClick={() => (othersToAsk > 0 ? setConfirming(true) : void end.run())}
+      aria-disabled={end.pending || undefined}
+      onClick={() => {
+        if (end.pending) return
+        if (othersToAsk > 0) setConfirming(true)
+        else void end.run()
+      }}
     >
       End conference for everyone
     </button>

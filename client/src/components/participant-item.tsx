@@ -71,7 +71,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
         <div class="actions">
           <button
             type="button"
-            disabled={request.pending}
+            aria-disabled={request.pending || undefined}
             onClick={() => void request.run({ type: 'change', change: { muted: !p.muted } })}
           >
             {p.muted ? 'Unmute' : 'Mute'}
@@ -82,7 +82,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
           {p.kind !== 'agent' && (
             <button
               type="button"
-              disabled={request.pending}
+              aria-disabled={request.pending || undefined}
               onClick={() => void request.run({ type: 'change', change: { hold: !p.hold } })}
             >
               {p.hold ? 'Resume' : 'Hold'}
@@ -92,7 +92,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
           <button
             type="button"
             class="danger secondary"
-            disabled={request.pending}
+            aria-disabled={request.pending || undefined}
             onClick={() => void request.run({ type: 'remove' })}
           >
             Remove<span class="visually-hidden"> {name}</span>
@@ -104,7 +104,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
           <button
             type="button"
             class="danger secondary"
-            disabled={request.pending}
+            aria-disabled={request.pending || undefined}
             onClick={() => void request.run({ type: 'remove' })}
           >
             Cancel call<span class="visually-hidden"> to {name}</span>
@@ -113,7 +113,7 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
       )}
       {request.error && (
         <p class="error" role="alert">
-          {request.error}
+          {request.error.message}
         </p>
       )}
     </li>

@@ -1,6 +1,6 @@
 /**
  * Everyone in the conference, in the order they were added; a screen reader hears who
- * starts ringing, joins, leaves or fails as it happens.
+ * starts ringing, joins, leaves or fails, and who is muted or held, as it happens.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { ParticipantView } from '../api/wire.ts'
@@ -45,22 +45,36 @@ const SPOKEN: Record<ParticipantView['status'], string> = {
   failed: 'could not be reached',
 }
 
-/** What changed since the last render, in words: others' arrivals, departures, failures. */
+/**
+ * What changed since the last render, in words: others' arrivals, departures and failures,
+ * and their mutes and holds, whoever made them.
+ */
 function useChangesSpoken(participants: ParticipantView[], you: string): string {
-  const seen = useRef<Map<string, ParticipantView['status']> | undefined>(undefined)
+  const seen = useRef<Map<string, ParticipantView> | undefined>(undefined)
   const [spoken, setSpoken] = useState('')
   useEffect(() => {
     const before = seen.current
-    seen.current = new Map(participants.map((p) => [p.label, p.status]))
+    seen.current = new Map(participants.map((p) => [p.label, p]))
     // The first list is what the page shows, not news.
     if (!before) return
     const changes = participants
-      .filter((p) => p.label !== you && before.get(p.label) !== p.status)
-      .map((p) => {
-        const why = p.status === 'failed' && p.error ? ` (${p.error})` : ''
-        return `${displayName(p, false)} ${SPOKEN[p.status]}${why}.`
-      })
+      .filter((p) => p.label !== you)
+      .flatMap((p) => changesOf(before.get(p.label), p))
     if (changes.length > 0) setSpoken(changes.join(' '))
   }, [participants, you])
   return spoken
+}
+
+function changesOf(before: ParticipantView | undefined, p: ParticipantView): string[] {
+  const name = displayName(p, false)
+  if (before?.status !== p.status) {
+    const why = p.status === 'failed' && p.error ? ` (${p.error})` : ''
+    return [`${name} ${SPOKEN[p.status]}${why}.`]
+  }
+  // Mute and hold are news only for someone on the call.
+  if (p.status !== 'joined') return []
+  return [
+    ...(before.muted !== p.muted ? [`${name} ${p.muted ? 'muted' : 'unmuted'}.`] : []),
+    ...(before.hold !== p.hold ? [`${name} ${p.hold ? 'on hold' : 'resumed'}.`] : []),
+  ]
 }

@@ -12,12 +12,14 @@ export interface StartFormProps {
   local: boolean
   /** The server's health has not answered yet, so how to call is not known. */
   checking: boolean
+  /** Why no conversation can start (a setting every call needs is missing), if so. */
+  unavailable?: string | undefined
   /** Back from a conversation: keyboard focus comes here, not to the top of the page. */
   focusOnShow?: boolean
   onStart(request: StartRequest): Promise<void>
 }
 
-export function StartForm({ local, checking, onStart, focusOnShow }: StartFormProps) {
+export function StartForm({ local, checking, unavailable, onStart, focusOnShow }: StartFormProps) {
   const heading = useRef<HTMLHeadingElement>(null)
   // Only as the form is shown.
   useEffect(() => {
@@ -26,6 +28,12 @@ export function StartForm({ local, checking, onStart, focusOnShow }: StartFormPr
   const [agentId, setAgentId] = useState('')
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
+  // A number the server could not dial: the keyboard goes to it, to be corrected.
+  const numberRefused = start.error?.code === 'invalid_phone_number'
+  const numberInput = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (start.error?.code === 'invalid_phone_number') numberInput.current?.focus()
+  }, [start.error])
 
   const submit = (event: Event) => {
     event.preventDefault()
@@ -61,20 +69,35 @@ export function StartForm({ local, checking, onStart, focusOnShow }: StartFormPr
           </label>
           <input
             id="dial-at-start"
+            ref={numberInput}
             type="tel"
             autocomplete="tel"
             placeholder="+1 415 555 0100"
             value={phoneNumber}
+            aria-invalid={numberRefused ? 'true' : undefined}
+            aria-describedby={numberRefused ? 'start-error' : undefined}
             onInput={(event) => setPhoneNumber(event.currentTarget.value)}
           />
         </>
       )}
-      <button type="submit" class="primary" disabled={start.pending || checking}>
+      {/* Not asking for the microphone first, only to say then what the banner says now. */}
+      <button
+        type="submit"
+        class="primary"
+        disabled={checking || unavailable !== undefined}
+        aria-disabled={start.pending || undefined}
+        aria-describedby={unavailable ? 'start-unavailable' : undefined}
+      >
         {start.pending ? 'Starting…' : 'Start conversation'}
       </button>
+      {unavailable && (
+        <p id="start-unavailable" class="hint">
+          {unavailable}
+        </p>
+      )}
       {start.error && (
-        <p class="error" role="alert">
-          {start.error}
+        <p id="start-error" class="error" role="alert">
+          {start.error.message}
         </p>
       )}
     </form>

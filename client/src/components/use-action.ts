@@ -1,36 +1,59 @@
 /**
  * Runs one of the page's requests on behalf of a button or form: knows whether
- * it is under way and keeps the error message to show beside the control.
+ * it is under way and keeps the error to show beside the control.
+ *
+ * While it is under way its button says so with `aria-disabled`, not `disabled`: a button
+ * that disables itself drops the keyboard focus to the page's top, and the person has to
+ * find their place again. A press meanwhile is ignored, so a double click sends one request.
  */
-import { useCallback, useState } from 'preact/hooks'
+import { useCallback, useRef, useState } from 'preact/hooks'
+import { ApiFailure } from '../api/api-client.ts'
+
+export interface ActionError {
+  message: string
+  /** The server's code, such as `invalid_phone_number`: ties the message to its field. */
+  code?: string
+}
 
 export interface Action<A extends unknown[]> {
-  /** Resolves true when the action succeeded. */
+  /** Resolves true when the action succeeded; false when it failed or was already under way. */
   run(...args: A): Promise<boolean>
   pending: boolean
-  error: string | undefined
+  /** The last failure until the next run: a new object each time, so an effect can follow it. */
+  error: ActionError | undefined
 }
 
 export function useAction<A extends unknown[]>(
   action: (...args: A) => Promise<unknown>,
 ): Action<A> {
   const [pending, setPending] = useState(false)
-  const [error, setError] = useState<string>()
+  const [error, setError] = useState<ActionError>()
+  // Not the state: two presses can come before the page renders again.
+  const running = useRef(false)
   const run = useCallback(
     async (...args: A) => {
+      if (running.current) return false
+      running.current = true
       setPending(true)
       setError(undefined)
       try {
         await action(...args)
         return true
       } catch (failure) {
-        setError(failure instanceof Error ? failure.message : 'Something went wrong.')
+        setError(actionError(failure))
         return false
       } finally {
+        running.current = false
         setPending(false)
       }
     },
     [action],
   )
   return { run, pending, error }
+}
+
+function actionError(failure: unknown): ActionError {
+  if (!(failure instanceof Error)) return { message: 'Something went wrong.' }
+  if (!(failure instanceof ApiFailure)) return { message: failure.message }
+  return { message: failure.message, code: failure.code }
 }
