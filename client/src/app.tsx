@@ -6,7 +6,7 @@
 import { useRef } from 'preact/hooks'
 import type { AccessKeyStore } from './api/access-key.ts'
 import type { ConferenceApi } from './api/conference-api.ts'
-import { callModeOf, useHealth } from './api/use-health.ts'
+import { callModeOf, useHealth, whyNoStart } from './api/use-health.ts'
 import { useConversation } from './call/use-conversation.ts'
 import { AccessKeyForm } from './components/access-key-form.tsx'
 import { ConferenceView } from './components/conference-view.tsx'
@@ -40,6 +40,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
         <StartForm
           local={mode === 'local'}
           checking={health.kind === 'loading'}
+          unavailable={whyNoStart(health)}
           focusOnShow={hadSession.current}
           onStart={conversation.start}
         />

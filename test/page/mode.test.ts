@@ -39,6 +39,43 @@ describe('the mode banner', () => {
     )
   })
 
+  it('offers no start while a setting every call needs is missing, but only then', async () => {
+    const health = (missing: string[], localCalls = false) => {
+      const api = new FakeApi()
+      api.on(
+        'GET',
+        '/api/health',
+        ok({
+          status: 'incomplete',
+          missing: missing.map((name) => ({ name, disables: 'something' })),
+          warnings: [],
+          localCalls,
+          settings: [],
+        }),
+      )
+      return api
+    }
+    const startButton = async (api: FakeApi) => {
+      const { page } = await harness.open(api)
+      const button = page.getByRole('button', { name: 'Start conversation' })
+      await page.getByRole('heading', { name: 'Start a conversation' }).waitFor()
+      await page.getByRole('region').first().getByRole('heading').waitFor()
+      return { page, button }
+    }
+    const twilioMissing = await startButton(health(['TWILIO_API_KEY']))
+    await expect.poll(() => twilioMissing.button.isDisabled()).toBe(true)
+    expect(await twilioMissing.button.getAttribute('aria-describedby')).toBe('start-unavailable')
+    expect(await twilioMissing.page.locator('#start-unavailable').textContent()).toBe(
+      'A conversation needs the settings listed above first.',
+    )
+    // A local call does without Twilio; the form takes the agent's id.
+    for (const api of [health(['TWILIO_API_KEY'], true), health(['ELEVENLABS_AGENT_ID'])]) {
+      const { page, button } = await startButton(api)
+      await expect.poll(() => button.isEnabled()).toBe(true)
+      expect(await page.locator('#start-unavailable').count()).toBe(0)
+    }
+  })
+
   it('offers to read the configuration again when the server could not be reached', async () => {
     const api = new FakeApi()
     api.on(

@@ -34,3 +34,23 @@ export const callModeOf = (state: HealthState): CallMode =>
   state.kind === 'loaded' && state.health.status !== 'ok' && state.health.localCalls
     ? 'local'
     : 'twilio'
+
+/** Twilio's settings, which a local call does without. */
+export const isTwilioSetting = (name: string) =>
+  name.startsWith('TWILIO_') || name === 'WEBHOOK_BASE_URL'
+
+/**
+ * Why no conversation can start, when none can: the server's configuration could not be
+ * read, or a setting every call needs is missing. Not the default agent's id (the form takes
+ * an agent id), nor, for a local call, Twilio's settings.
+ */
+export function whyNoStart(state: HealthState): string | undefined {
+  if (state.kind === 'failed')
+    return "The server's configuration could not be read: try again above."
+  if (state.kind !== 'loaded' || state.health.status === 'ok') return undefined
+  const local = callModeOf(state) === 'local'
+  const needed = state.health.missing.filter(
+    (s) => s.name !== 'ELEVENLABS_AGENT_ID' && !(local && isTwilioSetting(s.name)),
+  )
+  return needed.length > 0 ? 'A conversation needs the settings listed above first.' : undefined
+}

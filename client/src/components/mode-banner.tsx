@@ -4,7 +4,7 @@
  * not configured, with each missing setting and what it disables (from
  * `/api/health`), plus warnings.
  */
-import { callModeOf, type HealthState } from '../api/use-health.ts'
+import { callModeOf, type HealthState, isTwilioSetting } from '../api/use-health.ts'
 import type { Health } from '../api/wire.ts'
 
 export function ModeBanner({ state }: { state: HealthState }) {
@@ -78,8 +78,6 @@ export function ModeBanner({ state }: { state: HealthState }) {
     </section>
   )
 }
-
-const isTwilioSetting = (name: string) => name.startsWith('TWILIO_') || name === 'WEBHOOK_BASE_URL'
 
 function MissingSettings({ missing, intro }: { missing: Health['missing']; intro: string }) {
   return (
