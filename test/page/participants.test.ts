@@ -99,6 +99,11 @@ describe('participant controls', () => {
     await page.getByRole('button', { name: `Hold ${PHONE.phoneNumber}` }).click()
     await participant(page, '+972526722216').getByText('on hold').waitFor()
     expect(api.to('POST', phonePath).map((r) => r.body)).toEqual([{ hold: true }])
+    // Once they have left, the row no longer says they are held.
+    const left = { ...PHONE, hold: true, muted: true, status: 'left' } as const
+    events.send({ type: 'update', room: anUpdate(aRoom({ participants: [AGENT, left] })) })
+    await participant(page, '+972526722216').getByText('Left').waitFor()
+    expect(await participant(page, '+972526722216').locator('.badge').count()).toBe(0)
   })
 
   it('removes a phone participant', async () => {

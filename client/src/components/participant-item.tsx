@@ -62,9 +62,10 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
             {p.status === 'left' && p.removed ? 'Removed' : STATUS[p.status]}
             {p.status === 'failed' && p.error ? `: ${p.error}` : ''}
           </span>
-          {p.muted && <span class="badge">muted</span>}
-          {p.hold && <span class="badge">on hold</span>}
-          {p.speaking && p.status === 'joined' && <span class="badge speaking">speaking</span>}
+          {/* What holds only while they are on the call ("Left, on hold" says nothing true). */}
+          {p.status === 'joined' && p.muted && <span class="badge">muted</span>}
+          {p.status === 'joined' && p.hold && <span class="badge">on hold</span>}
+          {p.status === 'joined' && p.speaking && <span class="badge speaking">speaking</span>}
         </span>
       </div>
       {controllable && (
