@@ -2,8 +2,8 @@
  * A local server that behaves like ElevenLabs for the bridge: the signed-URL
  * REST endpoint and the Agents conversation WebSocket, with the documented
  * message shapes, close codes and error bodies, plus a control API for tests.
- * Workerd tests, end-to-end tests against `wrangler dev`, benchmarks and the
- * no-account dev mode all talk to it as they would to api.elevenlabs.io.
+ * Workerd tests, end-to-end tests against `wrangler dev` and the no-account dev
+ * mode all talk to it as they would to api.elevenlabs.io.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
