@@ -110,7 +110,12 @@ describe('MediaStreamSimulator', () => {
     const stamps = side.messages
       .filter((m) => m.event === 'media')
       .map((m) => Number((m.media as { timestamp: string }).timestamp))
-    expect(stamps.slice(1).map((stamp, i) => stamp - (stamps[i] ?? 0))).toEqual([20, 20, 20])
+    const gaps = stamps.slice(1).map((stamp, i) => stamp - (stamps[i] ?? 0))
+    expect(gaps).toHaveLength(3)
+    // Within a play, 20 ms apart; between the two, at least the last frame's 20 ms (more
+    // only when the machine fired the first play's last timer late).
+    expect([gaps[0], gaps[2]]).toEqual([20, 20])
+    expect(gaps[1]).toBeGreaterThanOrEqual(20)
     await simulator.stop()
   })
 

@@ -29,6 +29,10 @@ const MIC_RATE = 48_000
 const SPEECH_8K = decodeMulaw(
   new Uint8Array(readFileSync(new URL('../fixtures/speech-8k.ulaw', import.meta.url))),
 )
+// Chromium plays the file from the moment the microphone opens, and the page streams it
+// only once its socket is open, a few hundred milliseconds later on a busy machine: the
+// speech waits for it, so that the agent hears all of it.
+const SILENCE_BEFORE_S = 2
 const SILENCE_AFTER_S = 8
 
 const elevenLabs = new StandinControl(inject('elevenLabsApiBase'))
@@ -153,8 +157,8 @@ const conversation = async (): Promise<ConversationRecord | undefined> =>
 /** The fixture at the microphone's rate, then silence, as a 16-bit mono WAV file. */
 function speechWav(): Buffer {
   const speech = createResampler(8000, MIC_RATE).process(SPEECH_8K)
-  const samples = new Int16Array(speech.length + SILENCE_AFTER_S * MIC_RATE)
-  samples.set(speech)
+  const samples = new Int16Array((SILENCE_BEFORE_S + SILENCE_AFTER_S) * MIC_RATE + speech.length)
+  samples.set(speech, SILENCE_BEFORE_S * MIC_RATE)
   const header = Buffer.alloc(44)
   const dataBytes = samples.length * 2
   header.write('RIFF', 0)

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 
 /** Whether any process of group `pid` is still there. */
@@ -30,9 +31,7 @@ describe('startWranglerDev', () => {
       const exited = once(holder, 'exit')
       let pid = 0
       try {
-        const lines = createInterface({ input: holder.stdout })
-        const [line] = (await once(lines, 'line')) as [string]
-        const started = JSON.parse(line) as { pid: number; url: string }
+        const started = JSON.parse(await firstLine(holder)) as { pid: number; url: string }
         pid = started.pid
         expect((await fetch(`${started.url}/api/health`)).ok).toBe(true)
 
@@ -46,10 +45,33 @@ describe('startWranglerDev', () => {
         expect(groupAlive(pid)).toBe(false)
         await expect(fetch(`${started.url}/api/health`)).rejects.toThrow()
       } finally {
-        // Whatever failed, nothing of it may outlive the test.
+        // Whatever failed, nothing of it may outlive the test: the holder ends the group it
+        // started when asked, even before it has said which group that is.
+        if (holder.exitCode === null && holder.signalCode === null) {
+          holder.kill('SIGTERM')
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+        }
         holder.kill('SIGKILL')
         if (pid && groupAlive(pid)) process.kill(-pid, 'SIGKILL')
       }
     },
+    // Beyond startWranglerDev's own 60 s for a slow start, so that its error is what shows.
+    90_000,
   )
 })
+
+/** The holder's first line of output; an error if it exits first, or says nothing for 80 s. */
+function firstLine(holder: ChildProcess): Promise<string> {
+  const lines = createInterface({ input: holder.stdout as Readable })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the holder said nothing for 80 s')), 80_000)
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      resolve(line)
+    })
+    holder.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`the holder exited (${code ?? signal}) before wrangler dev was ready`))
+    })
+  })
+}

@@ -57,7 +57,7 @@ export interface RunningWorker {
 }
 
 export async function startWranglerDev(options: WranglerDevOptions): Promise<RunningWorker> {
-  const [port, inspectorPort] = [await freePort(), await freePort()]
+  const [port = 0, inspectorPort = 0] = await freePorts(2)
   const url = `http://127.0.0.1:${port}`
   const scratch = mkdtempSync(join(tmpdir(), 'wrangler-dev-'))
   mkdirSync(join(ROOT, '.wrangler'), { recursive: true })
@@ -252,14 +252,25 @@ function stopper(child: ChildProcess, folders: string[]) {
 }
 
 /** A port that was free a moment ago (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+/** `count` distinct ports free now: all held open at once, so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer())
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject)
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address()
+              resolve(typeof address === 'object' && address ? address.port : 0)
+            })
+          }),
+      ),
+    )
+  } finally {
+    await Promise.all(
+      servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),
+    )
+  }
 }

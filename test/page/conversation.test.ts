@@ -76,8 +76,6 @@ describe('a conversation', () => {
         expect.stringMatching(/Caller\s+Hi there/),
         expect.stringMatching(/Agent\s+Hello, I can help\. \(corrected\) \(interrupted\)/),
       ])
-    await page.setViewportSize({ width: 390, height: 844 })
-    await page.screenshot({ path: '/tmp/conference-page-phone.png', fullPage: true })
   })
 
   it('shows why the agent is unavailable', async () => {

@@ -21,7 +21,7 @@ describe('the event socket', () => {
     await page.getByText('Live updates were interrupted').waitFor()
     expect(await notice.textContent()).toBe('Live updates were interrupted; reconnecting…')
 
-    await expect.poll(() => events.sockets.length).toBe(2)
+    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(2)
     events.send({
       type: 'snapshot',
       room: aRoom({ status: 'in-progress', participants: [anAgent()] }),
@@ -37,7 +37,7 @@ describe('the event socket', () => {
     events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
     // Each refused upgrade is only a drop to the browser; the fake API has no such conference.
     await events.sockets[0]?.close({ code: 1006 })
-    await expect.poll(() => events.sockets.length).toBe(2)
+    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(2)
     await events.sockets[1]?.close({ code: 1006 })
     await page
       .getByRole('status')
@@ -60,7 +60,7 @@ describe('the event socket', () => {
     api.lockWith('k3y-rotated')
     api.on('GET', `/api/twilio/conferences/${CONFERENCE_ID}`, ok(aRoom({ status: 'in-progress' })))
     await events.sockets[0]?.close({ code: 1006 })
-    await expect.poll(() => events.sockets.length).toBe(2)
+    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(2)
     await events.sockets[1]?.close({ code: 1006 })
     const form = page.getByRole('form', { name: 'Access key needed' })
     await form.getByRole('button', { name: 'Cancel' }).click()
@@ -69,14 +69,14 @@ describe('the event socket', () => {
       .filter({ hasText: 'Live updates need the access key.' })
       .waitFor()
     // Declined: later drops do not raise the prompt again.
-    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(3)
+    await expect.poll(() => events.sockets.length, { timeout: 10_000 }).toBe(3)
     await events.sockets[2]?.close({ code: 1006 })
     await page.waitForTimeout(300)
     expect(await form.count()).toBe(0)
     await page.getByRole('button', { name: 'Enter the access key' }).click()
     await form.getByLabel('Access key').fill('k3y-rotated')
     await form.getByRole('button', { name: 'Continue' }).click()
-    await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(4)
+    await expect.poll(() => events.sockets.length, { timeout: 10_000 }).toBe(4)
     expect(events.sockets[3]?.protocols()).toEqual(['bridge.v1', accessProtocol('k3y-rotated')])
     events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
     await page.getByText('Live updates need the access key.').waitFor({ state: 'detached' })

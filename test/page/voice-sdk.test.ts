@@ -34,7 +34,7 @@ describe('the real Voice SDK adapter', () => {
     expect(device).toEqual({ methods: ['connect', 'destroy', 'updateToken'], supported: true })
     expect(errors).toEqual([])
     // The Device preloads its ringback and DTMF sounds from sdk.twilio.com; the test blocks them.
-    expect(outside.length).toBeGreaterThan(0)
+    await expect.poll(() => outside.length).toBeGreaterThan(0)
     expect(
       outside.filter((url) => !url.startsWith('https://sdk.twilio.com/js/client/sounds/')),
     ).toEqual([])
