@@ -22,7 +22,10 @@ function luminance(color: string): number {
 
 /** The page's window as these checks use it (the tests are typed without the DOM). */
 interface PageWindow {
-  getComputedStyle(element: unknown): {
+  getComputedStyle(
+    element: unknown,
+    pseudo?: string,
+  ): {
     color: string
     backgroundColor: string
     borderTopColor: string
@@ -65,6 +68,14 @@ describe('colours', () => {
         .evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).borderTopColor)
       expect(contrast(field, await variable(page, '--card'))).toBeGreaterThanOrEqual(3)
       expect(contrast(field, await variable(page, '--bg'))).toBeGreaterThanOrEqual(3)
+      // An example number in a field is text too.
+      const placeholder = await page
+        .locator('input[placeholder]')
+        .first()
+        .evaluate(
+          (el) => (globalThis as unknown as PageWindow).getComputedStyle(el, '::placeholder').color,
+        )
+      expect(contrast(placeholder, await variable(page, '--bg'))).toBeGreaterThanOrEqual(4.5)
     })
   }
 })

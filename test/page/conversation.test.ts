@@ -38,8 +38,10 @@ describe('a conversation', () => {
     const voice = await voiceRecord(page)
     expect(voice?.tokens).toEqual(['token-1'])
     expect(voice?.connects).toEqual([{ conferenceId: CONFERENCE_ID }])
-    // The form is gone: the keyboard's place is the call that replaced it.
+    // The form is gone: the keyboard's place is the call that replaced it, which a screen
+    // reader's list of headings names too.
     await expect.poll(() => focused(page)).toBe('Your call')
+    expect(await page.getByRole('heading', { name: 'Your call' }).count()).toBe(1)
   })
 
   it('shows the participants, the agent and the transcript from the event socket', async () => {

@@ -60,5 +60,10 @@ export async function startConversation(page: Page): Promise<void> {
 export const focused = (page: Page): Promise<string | undefined> =>
   // A string, as the page's DOM types are not this file's.
   page.evaluate(
-    `(() => { const e = document.activeElement; return e?.getAttribute('aria-label') ?? e?.textContent?.trim() })()`,
+    `(() => {
+      const e = document.activeElement
+      const by = e?.getAttribute('aria-labelledby')
+      const labelledBy = by ? document.getElementById(by)?.textContent?.trim() : undefined
+      return labelledBy ?? e?.getAttribute('aria-label') ?? e?.textContent?.trim()
+    })()`,
   )

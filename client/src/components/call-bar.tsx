@@ -61,7 +61,11 @@ export function CallBar(props: CallBarProps) {
     if (document.activeElement === document.body) bar.current?.focus()
   }, [onCall, ended, removed])
   return (
-    <section class="card call-bar" aria-label="Your call" tabIndex={-1} ref={bar}>
+    <section class="card call-bar" aria-labelledby="call-title" tabIndex={-1} ref={bar}>
+      {/* Seen from the status line below; a screen reader's list of headings finds it too. */}
+      <h2 id="call-title" class="visually-hidden">
+        Your call
+      </h2>
       <div class="call-line">
         <p class="call-status" role="status">
           {state.status}
