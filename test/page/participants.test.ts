@@ -60,6 +60,16 @@ describe('adding a phone participant', () => {
     await participant(page, '+972526722216').getByText('Joined').waitFor()
   })
 
+  it('shows a number as people read it, grouped, where the server gives one', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const phone = aPhone({ displayNumber: '+972 52 672 2216' })
+    events.send({ type: 'snapshot', room: aRoom({ participants: [AGENT, phone] }) })
+    await page.getByRole('button', { name: 'Mute +972 52 672 2216' }).waitFor()
+    expect(await participant(page, '+972 52 672 2216').count()).toBe(1)
+  })
+
   it('shows a failed call with its reason', async () => {
     const { page, events } = await harness.open()
     await startConversation(page)

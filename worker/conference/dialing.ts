@@ -4,7 +4,7 @@
  * libphonenumber-js's full metadata, then checked against DIAL_ALLOWLIST.
  * Every refusal carries a sentence the page can show as is.
  */
-import { ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max'
+import { ParseError, parsePhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max'
 
 export type DialCheck =
   | { ok: true; e164: string }
@@ -63,3 +63,15 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
 /** `+1`, `+1 or +44`, `+1, +44 or +972`. */
 const orList = (items: readonly string[]) =>
   items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '')
+
+/**
+ * An E.164 number as people read it, grouped as its country writes it (`+1 415 555 2671`,
+ * `+44 20 7946 0958`): `+14155552671` is read out by a screen reader as one large number.
+ */
+export const readableNumber = (e164: string): string => {
+  try {
+    return parsePhoneNumber(e164).formatInternational()
+  } catch {
+    return e164
+  }
+}

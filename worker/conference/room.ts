@@ -508,6 +508,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   async reserveDial(
     phoneNumber: string,
     maxParticipants: number,
+    displayNumber?: string,
   ): Promise<RoomResult<{ label: string }>> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
@@ -535,6 +536,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       label,
       kind: 'phone',
       phoneNumber,
+      ...(displayNumber !== undefined && displayNumber !== phoneNumber && { displayNumber }),
       status: 'dialing',
       dialedAt: new Date(now).toISOString(),
     })

@@ -20,6 +20,8 @@ export interface Participant {
   kind: ParticipantKind
   callSid?: string
   phoneNumber?: string
+  /** The number as people read it, grouped (`+1 415 555 2671`): phones dialled through the API. */
+  displayNumber?: string
   identity?: string
   status: ParticipantStatus
   muted: boolean
@@ -106,7 +108,7 @@ export const describe = (p: Participant): string =>
   p.kind === 'agent'
     ? 'the AI agent'
     : p.kind === 'phone'
-      ? `${p.phoneNumber ?? 'a caller'} (by phone)`
+      ? `${p.displayNumber ?? p.phoneNumber ?? 'a caller'} (by phone)`
       : `${p.identity ?? 'the host'} (from the web page)`
 
 const seq = (value: string | undefined): number => {

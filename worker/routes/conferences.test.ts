@@ -223,6 +223,8 @@ describe('adding and managing participants', () => {
       participant: {
         kind: 'phone',
         phoneNumber: '+972526722216',
+        // As people read it: a screen reader reads +972526722216 as one large number.
+        displayNumber: '+972 52 672 2216',
         status: 'dialing',
         label: 'phone-1',
       },

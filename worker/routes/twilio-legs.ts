@@ -106,7 +106,9 @@ export async function dialPhone(
   e164: string,
 ) {
   const room = roomFor(env, conferenceId)
-  const reserved = await room.reserveDial(e164, maxParticipants(env))
+  // Loaded already by the number's check (checkedNumber), in this isolate.
+  const { readableNumber } = await import('../conference/dialing.ts')
+  const reserved = await room.reserveDial(e164, maxParticipants(env), readableNumber(e164))
   if (!reserved.ok) return { ok: false as const, error: roomError(reserved) }
   const { label } = reserved
   let created: TwilioParticipant

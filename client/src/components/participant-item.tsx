@@ -124,6 +124,6 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
 export function displayName(p: ParticipantView, isYou: boolean): string {
   if (isYou) return 'You'
   if (p.kind === 'agent') return 'AI agent'
-  if (p.kind === 'phone') return p.phoneNumber ?? p.label
+  if (p.kind === 'phone') return p.displayNumber ?? p.phoneNumber ?? p.label
   return p.identity ? `Web guest ${p.identity}` : 'Web guest'
 }
