@@ -46,7 +46,10 @@ describe('adding a phone participant', () => {
     expect(await input.getAttribute('aria-invalid')).toBe('true')
     expect(await input.getAttribute('aria-describedby')).toBe('dial-error')
 
+    // Corrected, the number is no longer the one refused.
     await input.fill('+972-52-6722216')
+    await page.locator('#dial-error').waitFor({ state: 'detached' })
+    expect(await input.getAttribute('aria-invalid')).toBeNull()
     await page.getByRole('button', { name: 'Call', exact: true }).click()
     await participant(page, '+972526722216').getByText('Calling…').waitFor()
     expect(await input.inputValue()).toBe('')

@@ -8,6 +8,9 @@ import { useAction } from './use-action.ts'
 export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
   const [phoneNumber, setPhoneNumber] = useState('')
   const dial = useAction(onDial)
+  // Once the number is being corrected its refusal no longer describes it: it goes.
+  const [corrected, setCorrected] = useState<typeof dial.error>()
+  const error = dial.error === corrected ? undefined : dial.error
   const input = useRef<HTMLInputElement>(null)
   // A number the server could not dial: the keyboard goes to it, to be corrected.
   useEffect(() => {
@@ -34,17 +37,20 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
           placeholder="+44 20 7946 0958"
           required
           value={phoneNumber}
-          aria-invalid={dial.error ? 'true' : undefined}
-          aria-describedby={dial.error ? 'dial-error' : undefined}
-          onInput={(event) => setPhoneNumber(event.currentTarget.value)}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? 'dial-error' : undefined}
+          onInput={(event) => {
+            setPhoneNumber(event.currentTarget.value)
+            setCorrected(dial.error)
+          }}
         />
         <button type="submit" aria-disabled={dial.pending || undefined}>
           {dial.pending ? 'Calling…' : 'Call'}
         </button>
       </div>
-      {dial.error && (
+      {error && (
         <p id="dial-error" class="error" role="alert">
-          {dial.error.message}
+          {error.message}
         </p>
       )}
     </form>
