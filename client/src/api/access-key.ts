@@ -22,6 +22,7 @@ export class AccessKeyStore implements AccessKeys {
   #storage: KeyStorage
   #waiting: ((answered: boolean) => void)[] = []
   #prompt: KeyPrompt | undefined
+  #refusedKey: string | undefined
   #listeners = new Set<(prompt: KeyPrompt | undefined) => void>()
 
   constructor(storage: KeyStorage) {
@@ -36,9 +37,10 @@ export class AccessKeyStore implements AccessKeys {
     return this.#prompt
   }
 
-  /** Every request carries the key kept here: with one kept, the server refused it. */
-  ask(): Promise<boolean> {
-    this.#setPrompt({ refused: this.current() !== undefined })
+  /** A request was refused: `refusedKey` is the key it carried, if it carried one. */
+  ask(refusedKey: string | undefined): Promise<boolean> {
+    this.#refusedKey = refusedKey
+    this.#setPrompt({ refused: refusedKey !== undefined })
     return new Promise((resolve) => this.#waiting.push(resolve))
   }
 
@@ -52,10 +54,13 @@ export class AccessKeyStore implements AccessKeys {
 
   /**
    * The person declined: the waiting requests fail. A key the server refused is forgotten,
-   * so the next prompt does not open by calling a key the person did not just type wrong.
+   * so the next prompt does not open by calling a key the person did not just type wrong;
+   * only that key, not one given since.
    */
   decline(): void {
-    this.#storage.removeItem(STORAGE_KEY)
+    if (this.#refusedKey !== undefined && this.current() === this.#refusedKey) {
+      this.#storage.removeItem(STORAGE_KEY)
+    }
     this.#settle(false)
   }
 
@@ -67,6 +72,7 @@ export class AccessKeyStore implements AccessKeys {
   #settle(answered: boolean): void {
     const waiting = this.#waiting
     this.#waiting = []
+    this.#refusedKey = undefined
     this.#setPrompt(undefined)
     for (const resolve of waiting) resolve(answered)
   }

@@ -112,6 +112,30 @@ describe('createApiClient', () => {
     expect(header(requests[2]?.init ?? {}, 'Authorization')).toBe('Bearer right')
   })
 
+  it('tries a key given while its request was out before asking for one', async () => {
+    let key: string | undefined
+    let asked = 0
+    const keys: AccessKeys = {
+      current: () => key,
+      ask: async () => {
+        asked++
+        return false
+      },
+    }
+    // The request goes out with no key; the person gives one (another request's prompt)
+    // before its 401 comes back.
+    const fetcher: Fetch = async (_url, init) => {
+      const sentKey = (init.headers as Record<string, string>).Authorization
+      if (sentKey === undefined) {
+        key = 'g00d'
+        return unauthorized()
+      }
+      return json(200, { ok: 1 })
+    }
+    expect(await createApiClient(fetcher, keys).request('GET', '/x')).toEqual({ ok: 1 })
+    expect(asked).toBe(0)
+  })
+
   it("fails in the page's words, not the server's, when the person declines to give a key", async () => {
     const { fetcher } = scriptedFetch(unauthorized('send Authorization: Bearer <APP_ACCESS_KEY>'))
     await expect(

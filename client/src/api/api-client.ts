@@ -34,8 +34,11 @@ export const KEY_DECLINED = 'Not done without the access key: try again to enter
 /** Where the access key lives and how to ask the person for a new one. */
 export interface AccessKeys {
   current(): string | undefined
-  /** Resolves true once the person gave a key to try, false if they declined. */
-  ask(): Promise<boolean>
+  /**
+   * Resolves true once the person gave a key to try, false if they declined. `refusedKey`:
+   * the key the refused request carried, undefined when it carried none.
+   */
+  ask(refusedKey: string | undefined): Promise<boolean>
 }
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>
@@ -48,11 +51,14 @@ export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
   return {
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
       for (;;) {
-        const response = await send(fetcher, method, path, body, keys.current())
+        const sent = keys.current()
+        const response = await send(fetcher, method, path, body, sent)
         if (response.ok) return (await response.json()) as T
         const failure = await failureOf(response)
         if (failure.status !== 401) throw failure
-        if (!(await keys.ask())) throw new ApiFailure(401, failure.code, KEY_DECLINED)
+        // A key given while this request was out (another's prompt): tried before asking.
+        if (keys.current() !== sent) continue
+        if (!(await keys.ask(sent))) throw new ApiFailure(401, failure.code, KEY_DECLINED)
       }
     },
   }
