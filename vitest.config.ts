@@ -10,6 +10,14 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { TEST_CREDENTIALS } from './test/test-env.ts'
+import { SETTINGS } from './worker/settings.ts'
+
+/**
+ * Every setting, empty (which the worker reads as unset) unless the tests give it: wrangler
+ * also reads a developer's .dev.vars (or .env), whose APP_ACCESS_KEY or DIAL_ALLOWLIST
+ * would otherwise change what the tests see.
+ */
+const UNSET = Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, '']))
 
 export default defineConfig({
   test: {
@@ -21,6 +29,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
+                ...UNSET,
                 ...TEST_CREDENTIALS,
                 TWILIO_API_BASE: inject('twilioApiBase'),
                 ELEVENLABS_API_BASE: inject('elevenLabsApiBase'),
