@@ -159,6 +159,8 @@ function wranglerEnv(v8Flags: readonly string[] = []): NodeJS.ProcessEnv {
     // As `npx wrangler` would: this repository's wrangler, on its own Node (24).
     PATH: `${join(ROOT, 'node_modules/.bin')}:${env.PATH ?? ''}`,
     WRANGLER_SEND_METRICS: 'false',
+    // Its banner asks the npm registry whether a newer wrangler is out, at every start.
+    WRANGLER_HIDE_BANNER: 'true',
     // Wrangler's local observability (on by default) stores a trace of every event, each
     // WebSocket message included, in SQLite: several times the cost of the worker's own code.
     X_LOCAL_OBSERVABILITY: 'false',
