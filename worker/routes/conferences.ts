@@ -92,7 +92,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
   })
 
 /** Completes the conference on Twilio; a failure is returned, for after the room is closed. */
-async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefined> {
+export async function endOnTwilio(env: Env, view: RoomView): Promise<ApiError | undefined> {
   const action =
     'The room is closed and the agent disconnected, but ending the call on Twilio failed (ending it again tries again)'
   let rest: TwilioRestClient
