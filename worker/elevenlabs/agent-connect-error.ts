@@ -27,12 +27,17 @@ export class AgentConnectError extends Error {
   /** Whether trying again later may work without changing the configuration. */
   readonly retryable: boolean
 
-  constructor(code: AgentConnectErrorCode, message: string, status?: number) {
+  constructor(
+    code: AgentConnectErrorCode,
+    message: string,
+    status?: number,
+    retryable = RETRYABLE.has(code),
+  ) {
     super(message)
     this.name = 'AgentConnectError'
     this.code = code
     this.status = status
-    this.retryable = RETRYABLE.has(code)
+    this.retryable = retryable
   }
 }
 
@@ -67,9 +72,11 @@ export function signedUrlRefusal(
 
 export function upgradeRefusal(status: number, detail: string): AgentConnectError {
   const said = `(${status}${detail ? ` ${detail}` : ''})`
+  // The signed URL was fetched a moment before, so not one past its 15 minutes: whatever
+  // ElevenLabs took amiss, the next attempt asks for a new one. The tries are bounded.
   if (status === 401 || status === 403) {
-    const message = `ElevenLabs refused the conversation socket ${said}: the signed URL is invalid or older than 15 minutes; fetch a new one.`
-    return new AgentConnectError('unauthorized', message, status)
+    const message = `ElevenLabs refused the conversation socket with the signed URL it had just issued ${said}.`
+    return new AgentConnectError('unauthorized', message, status, true)
   }
   if (status === 404) {
     return new AgentConnectError(

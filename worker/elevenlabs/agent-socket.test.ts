@@ -179,10 +179,10 @@ describe('openAgentSocket against the stand-in', () => {
     socket.close(1000, 'done')
   })
 
-  it('reports a forged signature as unauthorized with the HTTP status', async () => {
+  it('reports a refused signature as unauthorized with the HTTP status, to be tried again with a new URL', async () => {
     const forged = `${apiBase.replace('http', 'ws')}/v1/convai/conversation?agent_id=agent_test_default&conversation_signature=forged`
     const error = await connectError(openAgentSocket(forged))
-    expect(error).toMatchObject({ code: 'unauthorized', status: 403 })
+    expect(error).toMatchObject({ code: 'unauthorized', status: 403, retryable: true })
     expect(error.message).not.toContain('forged')
   })
 
