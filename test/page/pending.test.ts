@@ -158,19 +158,27 @@ describe('a number the server refuses', () => {
     await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-number')
   })
 
-  it('ties the refusal to the number to call at start, and takes the keyboard there', async () => {
-    const { page, api } = await harness.open()
-    const message = '12 is not a valid phone number.'
-    api.on('POST', '/api/twilio/start-conference', apiError(400, 'invalid_phone_number', message))
-    const input = page.getByLabel('Phone number to call right away')
-    await input.fill('12')
-    await page.getByRole('button', { name: 'Start conversation' }).click()
-    await page.getByRole('alert').filter({ hasText: message }).waitFor()
-    expect(await input.getAttribute('aria-invalid')).toBe('true')
-    const describedBy = await input.getAttribute('aria-describedby')
-    expect(await page.locator(`#${describedBy}`).textContent()).toBe(message)
-    await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-at-start')
-  })
+  for (const [status, code, message] of [
+    [400, 'invalid_phone_number', '12 is not a valid phone number.'],
+    [
+      403,
+      'dial_not_allowed',
+      'Calls to +12 are not allowed here: only numbers starting +44 may be dialled.',
+    ],
+  ] as const) {
+    it(`ties the refusal to the number to call at start, and takes the keyboard there (${code})`, async () => {
+      const { page, api } = await harness.open()
+      api.on('POST', '/api/twilio/start-conference', apiError(status, code, message))
+      const input = page.getByLabel('Phone number to call right away')
+      await input.fill('12')
+      await page.getByRole('button', { name: 'Start conversation' }).click()
+      await page.getByRole('alert').filter({ hasText: message }).waitFor()
+      expect(await input.getAttribute('aria-invalid')).toBe('true')
+      const describedBy = await input.getAttribute('aria-describedby')
+      expect(await page.locator(`#${describedBy}`).textContent()).toBe(message)
+      await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-at-start')
+    })
+  }
 
   it('leaves the number to call at start alone for a refusal about something else', async () => {
     const { page, api } = await harness.open()

@@ -3,7 +3,7 @@
  * (`+972-52-6722216`) and explains a refusal, shown next to the input.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { useAction } from './use-action.ts'
+import { isNumberRefused, useAction } from './use-action.ts'
 
 export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
   const [phoneNumber, setPhoneNumber] = useState('')
@@ -14,7 +14,7 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
   const input = useRef<HTMLInputElement>(null)
   // A number the server could not dial: the keyboard goes to it, to be corrected.
   useEffect(() => {
-    if (dial.error?.code === 'invalid_phone_number') input.current?.focus()
+    if (isNumberRefused(dial.error)) input.current?.focus()
   }, [dial.error])
 
   const submit = async (event: Event) => {

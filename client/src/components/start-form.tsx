@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { StartRequest } from '../api/wire.ts'
-import { useAction } from './use-action.ts'
+import { isNumberRefused, useAction } from './use-action.ts'
 
 export interface StartFormProps {
   /** A local call: the page talks to the agent directly, with nobody to dial. */
@@ -29,10 +29,10 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
   // A number the server could not dial: the keyboard goes to it, to be corrected.
-  const numberRefused = start.error?.code === 'invalid_phone_number'
+  const numberRefused = isNumberRefused(start.error)
   const numberInput = useRef<HTMLInputElement>(null)
   useEffect(() => {
-    if (start.error?.code === 'invalid_phone_number') numberInput.current?.focus()
+    if (isNumberRefused(start.error)) numberInput.current?.focus()
   }, [start.error])
 
   const submit = (event: Event) => {

@@ -57,3 +57,7 @@ function actionError(failure: unknown): ActionError {
   if (!(failure instanceof ApiFailure)) return { message: failure.message }
   return { message: failure.message, code: failure.code }
 }
+
+/** Whether the server refused a phone number itself, as invalid or not allowed here. */
+export const isNumberRefused = (error: ActionError | undefined): boolean =>
+  error?.code === 'invalid_phone_number' || error?.code === 'dial_not_allowed'
