@@ -24,8 +24,9 @@ import { TEST_CREDENTIALS } from '../test-env.ts'
 import { type RunningWorker, startWranglerDev } from './wrangler-dev.ts'
 
 const MIC_RATE = 48_000
-/** 4.4 s of espeak-ng speech (test/fixtures), then silence long enough for the agent to say it
- * back before Chromium, which loops the file, speaks again and interrupts it. */
+/** 4.4 s of espeak-ng speech (test/fixtures); the microphone's file puts silence before it, and
+ * after it silence long enough for the agent to say it back before Chromium, which loops the
+ * file, speaks again and interrupts it. */
 const SPEECH_8K = decodeMulaw(
   new Uint8Array(readFileSync(new URL('../fixtures/speech-8k.ulaw', import.meta.url))),
 )
