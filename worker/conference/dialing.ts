@@ -4,7 +4,7 @@
  * libphonenumber-js's full metadata, then checked against DIAL_ALLOWLIST.
  * Every refusal carries a sentence the page can show as is.
  */
-import { ParseError, parsePhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max'
+import { ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max'
 
 export type DialCheck =
   | { ok: true; e164: string }
@@ -70,7 +70,7 @@ const orList = (items: readonly string[]) =>
  */
 export const readableNumber = (e164: string): string => {
   try {
-    return parsePhoneNumber(e164).formatInternational()
+    return parsePhoneNumberWithError(e164).formatInternational()
   } catch {
     return e164
   }

@@ -522,7 +522,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     const active = this.#roster.active
     if (active.some((p) => p.phoneNumber === phoneNumber)) {
-      return { ok: false, code: 'conflict', message: `${phoneNumber} is already on this call.` }
+      const number = displayNumber ?? phoneNumber
+      return { ok: false, code: 'conflict', message: `${number} is already on this call.` }
     }
     const present = this.#admissions.present(this.#roster, Date.now())
     if (present >= maxParticipants) return participantLimit(present, maxParticipants)

@@ -287,6 +287,25 @@ describe('adding and managing participants', () => {
     await dial(conferenceId, '+14155552671')
     const again = await dial(conferenceId, '+1 415 555 2671')
     expect(again.status).toBe(409)
+    expect(await json(again)).toMatchObject({
+      error: { message: '+1 415 555 2671 is already on this call.' },
+    })
+  })
+
+  it("names a number Twilio would not call as people read it, in the error and the participant's row", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await twilio().injectFault({
+      pathContains: `/Conferences/${conferenceId}/Participants.json`,
+      method: 'POST',
+      status: 400,
+      body: { code: 21217, message: 'Phone number is not a valid phone number', status: 400 },
+    })
+    const res = await dial(conferenceId, '+14155552684')
+    expect(await json(res)).toMatchObject({
+      error: { message: expect.stringMatching(/^Calling \+1 415 555 2684 failed/) },
+    })
+    const view = (await roomFor(env, conferenceId).view()) as RoomView
+    expect(phone(view, '+14155552684')?.error).toMatch(/^Calling \+1 415 555 2684 failed/)
   })
 
   it('refuses an invalid number on the participants route without calling Twilio', async () => {

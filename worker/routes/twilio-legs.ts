@@ -108,7 +108,8 @@ export async function dialPhone(
   const room = roomFor(env, conferenceId)
   // Loaded already by the number's check (checkedNumber), in this isolate.
   const { readableNumber } = await import('../conference/dialing.ts')
-  const reserved = await room.reserveDial(e164, maxParticipants(env), readableNumber(e164))
+  const number = readableNumber(e164)
+  const reserved = await room.reserveDial(e164, maxParticipants(env), number)
   if (!reserved.ok) return { ok: false as const, error: roomError(reserved) }
   const { label } = reserved
   let created: TwilioParticipant
@@ -124,7 +125,7 @@ export async function dialPhone(
       earlyMedia: false,
     })
   } catch (error) {
-    const apiError = fromTwilioError(error, `Calling ${e164} failed`)
+    const apiError = fromTwilioError(error, `Calling ${number} failed`)
     // Twilio may have placed a call it did not confirm (a timeout, a 5xx): the phone may be
     // ringing. Shown failed, it could be dialled twice; kept dialing, its callbacks (which
     // carry its label) or, without them, the room's dial check settle it.
@@ -147,7 +148,7 @@ export async function dialPhone(
       error: new ApiError(
         500,
         'internal_error',
-        `Calling ${e164}: Twilio is placing the call, but the conference could not record it yet; it shows once Twilio reports on the call.`,
+        `Calling ${number}: Twilio is placing the call, but the conference could not record it yet; it shows once Twilio reports on the call.`,
       ),
     }
   }
