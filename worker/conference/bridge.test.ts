@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
 import { decodeMulaw } from '../audio/mulaw.ts'
+import { upgradeRefusal } from '../elevenlabs/agent-connect-error.ts'
 import { parseAgentEvent } from '../elevenlabs/protocol.ts'
 import { parseStreamMessage } from '../twilio/media-stream.ts'
 import { MediaBridge } from './bridge.ts'
@@ -1010,6 +1011,30 @@ describe('lifecycle', () => {
     h.feed({ type: 'agent_failed', attempt: h.attempt, reason, retryable: false })
     expect(h.bridge.agent).toMatchObject({ status: 'unavailable', error: reason })
     expect(ofType(h.advance(15_000), 'agent_connect')).toEqual([])
+  })
+
+  it('tries again after a refused upgrade, and gives up saying what was refused, in one sentence', () => {
+    const h = harness()
+    h.start()
+    h.feed({ type: 'humans_present' })
+    const refused = upgradeRefusal(403, 'Invalid or expired conversation_signature')
+    const fail = () =>
+      h.feed({
+        type: 'agent_failed',
+        attempt: h.attempt,
+        reason: refused.message,
+        retryable: refused.retryable,
+      })
+    fail()
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(h.bridge.agent.status).toBe('reconnecting')
+      h.untilConnect()
+      fail()
+    }
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(
+      /^ElevenLabs refused the conversation socket .*\(its allowlist and authentication\); gave up after 3 reconnection attempts$/,
+    )
   })
 
   it('gives up after three failed attempts within 10 s and reports the agent unavailable', () => {

@@ -568,14 +568,16 @@ export class MediaBridge {
     this.#releaseAudio()
     this.#connectDeadline = undefined
     const next = this.#reconnection.failed(this.#now, retryable, this.#errorType)
+    // Many reasons are sentences ("…: retry shortly."); what follows continues them.
+    const clause = reason.replace(/\.$/, '')
     if ('giveUp' in next) {
-      const error = selfExplained ? reason : `${reason}; ${next.giveUp}`
+      const error = selfExplained ? reason : `${clause}; ${next.giveUp}`
       this.#log('error', error)
       this.#setAgent({ status: 'unavailable', error })
       return
     }
     const attempt = this.#reconnection.failures
-    this.#log('warn', `${reason}; reconnecting in ${next.delayMs} ms (attempt ${attempt})`)
+    this.#log('warn', `${clause}; reconnecting in ${next.delayMs} ms (attempt ${attempt})`)
     this.#reconnectAt = this.#now + next.delayMs
     this.#setAgent({
       status: 'reconnecting',

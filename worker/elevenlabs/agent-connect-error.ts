@@ -75,7 +75,7 @@ export function upgradeRefusal(status: number, detail: string): AgentConnectErro
   // The signed URL was fetched a moment before, so not one past its 15 minutes: whatever
   // ElevenLabs took amiss, the next attempt asks for a new one. The tries are bounded.
   if (status === 401 || status === 403) {
-    const message = `ElevenLabs refused the conversation socket with the signed URL it had just issued ${said}.`
+    const message = `ElevenLabs refused the conversation socket with the signed URL it had just issued ${said}: if it keeps doing so, check the agent's security settings in ElevenLabs (its allowlist and authentication).`
     return new AgentConnectError('unauthorized', message, status, true)
   }
   if (status === 404) {
