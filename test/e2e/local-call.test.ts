@@ -155,7 +155,7 @@ describe('a local call from the page', () => {
 const conversation = async (): Promise<ConversationRecord | undefined> =>
   (await elevenLabs.conversations({ agentId })).at(-1)
 
-/** The fixture at the microphone's rate, then silence, as a 16-bit mono WAV file. */
+/** Silence, the fixture at the microphone's rate, then silence, as a 16-bit mono WAV file. */
 function speechWav(): Buffer {
   const speech = createResampler(8000, MIC_RATE).process(SPEECH_8K)
   const samples = new Int16Array((SILENCE_BEFORE_S + SILENCE_AFTER_S) * MIC_RATE + speech.length)
