@@ -158,6 +158,29 @@ describe('a number the server refuses', () => {
     await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-number')
   })
 
+  it('marks a number not allowed here as the field to correct, and nothing else as it', async () => {
+    const { page, api, events } = await harness.open()
+    api.on(
+      'POST',
+      `${CONFERENCE_PATH}/participants`,
+      apiError(403, 'dial_not_allowed', 'Calls to +442079460958 are not allowed here.'),
+      apiError(409, 'conflict', 'The conference has ended.'),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const input = page.getByLabel('Phone number, with country code')
+    const call = page.getByRole('button', { name: 'Call', exact: true })
+    await input.fill('+44 20 7946 0958')
+    await call.click()
+    await page.locator('#dial-error').waitFor()
+    await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-number')
+    expect(await input.getAttribute('aria-invalid')).toBe('true')
+    // A refusal about the conference, not the number: shown, the field left as it is.
+    await call.click()
+    await page.locator('#dial-error').filter({ hasText: 'The conference has ended.' }).waitFor()
+    expect(await input.getAttribute('aria-invalid')).toBeNull()
+  })
+
   for (const [status, code, message] of [
     [400, 'invalid_phone_number', '12 is not a valid phone number.'],
     [

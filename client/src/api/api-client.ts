@@ -57,6 +57,8 @@ export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
         const failure = await failureOf(response)
         if (failure.status !== 401) throw failure
         // A key given while this request was out (another's prompt): tried before asking.
+        // Only a person changes the key (answering or declining a prompt), so this does not
+        // go round on its own.
         if (keys.current() !== sent) continue
         if (!(await keys.ask(sent))) throw new ApiFailure(401, failure.code, KEY_DECLINED)
       }

@@ -37,7 +37,7 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
           placeholder="+44 20 7946 0958"
           required
           value={phoneNumber}
-          aria-invalid={error ? 'true' : undefined}
+          aria-invalid={isNumberRefused(error) ? 'true' : undefined}
           aria-describedby={error ? 'dial-error' : undefined}
           onInput={(event) => {
             setPhoneNumber(event.currentTarget.value)
