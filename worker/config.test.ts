@@ -5,6 +5,10 @@ import { agentInitiation, dialAllowlist, webhookBaseUrl } from './config.ts'
 import { conversationInitiation } from './elevenlabs/client-messages.ts'
 import { settingsStatus } from './settings.ts'
 
+/** What the settings check says of a WEBHOOK_BASE_URL, if anything. */
+const webhookBaseProblem = (value: string) =>
+  settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')?.problem
+
 describe('configuration', () => {
   it('puts the configured override and dynamic variables into the agent initiation', () => {
     const initiation = conversationInitiation(
@@ -58,36 +62,27 @@ describe('configuration', () => {
   })
 
   it('refuses a WEBHOOK_BASE_URL with a user name or password, which TwiML and refusals would show', () => {
-    const problem = (value: string) =>
-      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
-        ?.problem
-    expect(problem('https://twilio:s3cret@bridge.example.test')).toBe(
+    expect(webhookBaseProblem('https://twilio:s3cret@bridge.example.test')).toBe(
       'WEBHOOK_BASE_URL must not carry a user name or password',
     )
-    expect(problem('http://bridge.example.test')).toMatch(/must be the public https/)
-    expect(problem('https://bridge.example.test/path@x')).toBeUndefined()
+    expect(webhookBaseProblem('http://bridge.example.test')).toMatch(/must be the public https/)
+    expect(webhookBaseProblem('https://bridge.example.test/path@x')).toBeUndefined()
   })
 
   it('refuses a WEBHOOK_BASE_URL with a query or fragment, which the routes would be appended to', () => {
-    const problem = (value: string) =>
-      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
-        ?.problem
     for (const value of ['https://bridge.example.test?a=b', 'https://bridge.example.test/#f']) {
-      expect(problem(value)).toBe(
+      expect(webhookBaseProblem(value)).toBe(
         'WEBHOOK_BASE_URL must not carry a query string or fragment: the routes are appended to it',
       )
     }
-    expect(problem('https://bridge.example.test/prefix')).toBeUndefined()
+    expect(webhookBaseProblem('https://bridge.example.test/prefix')).toBeUndefined()
   })
 
   it('refuses a WEBHOOK_BASE_URL on a port other than 443, where Twilio opens no media stream', () => {
-    const problem = (value: string) =>
-      settingsStatus({ WEBHOOK_BASE_URL: value }).find((s) => s.name === 'WEBHOOK_BASE_URL')
-        ?.problem
-    expect(problem('https://bridge.example.test:8443')).toBe(
+    expect(webhookBaseProblem('https://bridge.example.test:8443')).toBe(
       "WEBHOOK_BASE_URL must use https's own port, 443: Twilio opens media streams on no other",
     )
-    expect(problem('https://bridge.example.test:443/prefix')).toBeUndefined()
+    expect(webhookBaseProblem('https://bridge.example.test:443/prefix')).toBeUndefined()
   })
 
   it('writes the public base URL as Twilio is given it: no trailing slash, scheme in lower case', () => {

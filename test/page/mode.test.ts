@@ -1,24 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { FakeApi, ok } from './fake-api.ts'
+import type { Health } from '../../client/src/api/wire.ts'
+import { FakeApi, ok, READY } from './fake-api.ts'
 import { pageHarness } from './harness.ts'
 
 const harness = pageHarness()
 
+/** An API whose health check answers READY with `health` over it. */
+function answeringHealth(health: Partial<Health>): FakeApi {
+  const api = new FakeApi()
+  api.on('GET', '/api/health', ok({ ...READY, ...health }))
+  return api
+}
+
 describe('the mode banner', () => {
   it('lists each missing setting with what it disables, and the warnings', async () => {
-    const api = new FakeApi()
-    api.on(
-      'GET',
-      '/api/health',
-      ok({
-        status: 'incomplete',
-        missing: [
-          { name: 'TWILIO_API_KEY', disables: 'browser access tokens and Twilio REST calls' },
-          { name: 'ELEVENLABS_API_KEY', disables: 'connecting the ElevenLabs agent' },
-        ],
-        warnings: ['APP_ACCESS_KEY is not set: the JSON API is open to anyone.'],
-      }),
-    )
+    const api = answeringHealth({
+      status: 'incomplete',
+      missing: [
+        { name: 'TWILIO_API_KEY', disables: 'browser access tokens and Twilio REST calls' },
+        { name: 'ELEVENLABS_API_KEY', disables: 'connecting the ElevenLabs agent' },
+      ],
+      warnings: ['APP_ACCESS_KEY is not set: the JSON API is open to anyone.'],
+    })
     const { page } = await harness.open(api)
     const banner = page.getByRole('region', { name: 'Not configured' })
     await banner.waitFor()
@@ -40,21 +43,12 @@ describe('the mode banner', () => {
   })
 
   it('offers no start while a setting every call needs is missing, but only then', async () => {
-    const health = (missing: string[], localCalls = false) => {
-      const api = new FakeApi()
-      api.on(
-        'GET',
-        '/api/health',
-        ok({
-          status: 'incomplete',
-          missing: missing.map((name) => ({ name, disables: 'something' })),
-          warnings: [],
-          localCalls,
-          settings: [],
-        }),
-      )
-      return api
-    }
+    const health = (missing: string[], localCalls = false) =>
+      answeringHealth({
+        status: 'incomplete',
+        missing: missing.map((name) => ({ name, disables: 'something' })),
+        localCalls,
+      })
     const startButton = async (api: FakeApi) => {
       const { page } = await harness.open(api)
       const button = page.getByRole('button', { name: 'Start conversation' })

@@ -40,7 +40,14 @@ function keysAnswering(...answers: (string | undefined)[]) {
       return true
     },
   }
-  return { keys, asked: () => asked }
+  return {
+    keys,
+    asked: () => asked,
+    /** The person gives a key through another request's prompt. */
+    give: (given: string) => {
+      key = given
+    },
+  }
 }
 
 const header = (init: RequestInit, name: string) => (init.headers as Record<string, string>)[name]
@@ -113,27 +120,19 @@ describe('createApiClient', () => {
   })
 
   it('tries a key given while its request was out before asking for one', async () => {
-    let key: string | undefined
-    let asked = 0
-    const keys: AccessKeys = {
-      current: () => key,
-      ask: async () => {
-        asked++
-        return false
-      },
-    }
+    const { keys, asked, give } = keysAnswering()
     // The request goes out with no key; the person gives one (another request's prompt)
     // before its 401 comes back.
     const fetcher: Fetch = async (_url, init) => {
       const sentKey = (init.headers as Record<string, string>).Authorization
       if (sentKey === undefined) {
-        key = 'g00d'
+        give('g00d')
         return unauthorized()
       }
       return json(200, { ok: 1 })
     }
     expect(await createApiClient(fetcher, keys).request('GET', '/x')).toEqual({ ok: 1 })
-    expect(asked).toBe(0)
+    expect(asked()).toBe(0)
   })
 
   it("fails in the page's words, not the server's, when the person declines to give a key", async () => {
