@@ -60,7 +60,7 @@ const bearerProtocol = (header: string | undefined) => {
  * Forwarded, and some rewrite the Host to `localhost`; on Cloudflare the Host decides which
  * worker runs, so no request from outside reaches a deployed worker as localhost.
  */
-function isFromThisMachine(request: Request): boolean {
+export function isFromThisMachine(request: Request): boolean {
   const forwarded = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip']
   return (
     isLoopback(new URL(request.url).hostname) &&

@@ -26,6 +26,27 @@ describe('GET /api/health', () => {
     expect(body.warnings.join('\n')).toMatch(/APP_ACCESS_KEY is not set/)
   })
 
+  it('is not ready without APP_ACCESS_KEY when asked from elsewhere, where the API refuses everything', async () => {
+    const health = async (url: string, overrides: Parameters<typeof apiWith>[0] = {}) =>
+      (await apiWith(overrides, url)).json<{ status: string; missing: { name: string }[] }>()
+    // On this machine the API answers without a key: ready.
+    expect(await health('/api/health')).toMatchObject({ status: 'ok', missing: [] })
+    // Deployed (another host), it answers nothing without one: the page must not offer a start.
+    expect(await health('https://bridge.example.test/api/health')).toMatchObject({
+      status: 'incomplete',
+      missing: [{ name: 'APP_ACCESS_KEY' }],
+    })
+    const key = { APP_ACCESS_KEY: 'k3y-for-tests-k3y-for-tests-k3y-for-tests' }
+    expect(await health('https://bridge.example.test/api/health', key)).toMatchObject({
+      status: 'ok',
+    })
+    // Set but invalid, it refuses every request, on this machine too.
+    expect(await health('/api/health', { APP_ACCESS_KEY: 'short' })).toMatchObject({
+      status: 'incomplete',
+      missing: [{ name: 'APP_ACCESS_KEY' }],
+    })
+  })
+
   it('warns that any number may be dialled while DIAL_ALLOWLIST is unset, and Twilio can dial', async () => {
     expect(await warningsWith({})).toMatch(/DIAL_ALLOWLIST is not set: the API may dial any/)
     expect(await warningsWith({ DIAL_ALLOWLIST: '+1' })).not.toMatch(/DIAL_ALLOWLIST/)

@@ -5,11 +5,26 @@
 import { Hono } from 'hono'
 import { type Env, isLoopback, localCallsEnabled } from '../config.ts'
 import { type SettingName, type SettingStatus, settingsStatus } from '../settings.ts'
+import { isFromThisMachine } from './access.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   const settings = settingsStatus(c.env)
   const localCalls = localCallsEnabled(c.env)
-  const missing = settings.filter((s) => s.required && (!s.present || s.problem))
+  const missing = settings
+    .filter((s) => s.required && (!s.present || s.problem))
+    .map((s) => ({ name: s.name, disables: s.disables }))
+  // Optional on this machine. Unset and asked from anywhere else (a deployed page), or set
+  // but invalid, every API request but this one is refused (access.ts, config.ts): the page
+  // must not say it is ready.
+  const key = settings.find((s) => s.name === 'APP_ACCESS_KEY')
+  if (key?.problem) {
+    missing.push({ name: key.name, disables: 'the whole API: every request is refused' })
+  } else if (key && !key.present && !isFromThisMachine(c.req.raw)) {
+    missing.push({
+      name: key.name,
+      disables: 'the API away from this machine: every request from elsewhere is refused',
+    })
+  }
   const warnings = settings
     .filter((s) => s.problem || (s.name === 'APP_ACCESS_KEY' && !s.present))
     .map((s) =>
@@ -44,7 +59,7 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   }
   return c.json({
     status: missing.length === 0 ? 'ok' : 'incomplete',
-    missing: missing.map((s) => ({ name: s.name, disables: s.disables })),
+    missing,
     warnings,
     /** The page may talk to the agent without Twilio (routes/local-calls.ts). */
     localCalls,
