@@ -25,7 +25,7 @@ describe('checkDialTarget', () => {
       const result = checkDialTarget(input, [])
       expect(result).toMatchObject({ ok: false, code: 'invalid_phone_number' })
       expect(!result.ok && result.message).toBe(
-        'Extensions cannot be dialled: enter +14155552671 on its own.',
+        'Extensions cannot be dialled: enter +1 415 555 2671 on its own.',
       )
     }
   })
@@ -35,7 +35,7 @@ describe('checkDialTarget', () => {
     const refused = checkDialTarget('+44 20 7946 0958', ['+1', '+972'])
     expect(refused).toMatchObject({ ok: false, code: 'dial_not_allowed' })
     expect(!refused.ok && refused.message).toBe(
-      'Calls to +442079460958 are not allowed here: only numbers starting +1 or +972 may be dialled.',
+      'Calls to +44 20 7946 0958 are not allowed here: only numbers starting +1 or +972 may be dialled.',
     )
   })
 })

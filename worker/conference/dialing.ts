@@ -37,7 +37,7 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
       return {
         ok: false,
         code: 'invalid_phone_number',
-        message: `Extensions cannot be dialled: enter ${number.number} on its own.`,
+        message: `Extensions cannot be dialled: enter ${readableNumber(number.number)} on its own.`,
       }
     }
     e164 = number.number
@@ -54,7 +54,7 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
       ok: false,
       code: 'dial_not_allowed',
       // The person dialling reads it: which numbers may be dialled, not the setting's name.
-      message: `Calls to ${e164} are not allowed here: only numbers starting ${orList(allowlist)} may be dialled.`,
+      message: `Calls to ${readableNumber(e164)} are not allowed here: only numbers starting ${orList(allowlist)} may be dialled.`,
     }
   }
   return { ok: true, e164 }
