@@ -401,6 +401,38 @@ describe('a conversation', () => {
     await notice.waitFor({ state: 'detached' })
   })
 
+  it('keeps the poor-connection notice through a flapping warning, so it is said once', async () => {
+    const { page } = await harness.open()
+    await page.clock.install()
+    await startConversation(page)
+    const notice = page.locator('.call-bar .notice[role="status"]').first()
+    // Every change of the region's text, as a screen reader would hear it. (A string: the
+    // page's DOM types are not this file's.)
+    await page.evaluate(`(() => {
+      const region = document.querySelector('.call-bar .notice[role="status"]')
+      window.__said = []
+      new MutationObserver(() => window.__said.push(region.textContent)).observe(region, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      })
+    })()`)
+    const said = async () =>
+      ((await page.evaluate('window.__said')) as string[]).filter((text) => text !== '')
+    await playCallEvent(page, { type: 'warning', name: 'high-rtt' })
+    await expect.poll(() => notice.textContent()).toMatch(/^The connection is poor/)
+    await playCallEvent(page, { type: 'warning_cleared', name: 'high-rtt' })
+    await page.clock.runFor(3000)
+    await playCallEvent(page, { type: 'warning', name: 'high-rtt' })
+    await playCallEvent(page, { type: 'warning_cleared', name: 'high-rtt' })
+    await page.clock.runFor(5000)
+    expect(await notice.textContent()).toMatch(/^The connection is poor/)
+    expect(await said()).toHaveLength(1)
+    // Ten seconds without the warning: it goes.
+    await page.clock.runFor(10_000)
+    await expect.poll(() => notice.textContent()).toBe('')
+  })
+
   it('does not call a call the server ended a dropped one, and offers Rejoin once the room has had time to say why', async () => {
     const { page } = await harness.open()
     await page.clock.install()

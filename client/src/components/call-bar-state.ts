@@ -122,11 +122,12 @@ function quality({ warnings = [] }: CallState): string | undefined {
   if (warnings.includes('constant-audio-input-level')) {
     return 'Your microphone seems silent: check that it is the one you mean, and not muted by your system.'
   }
-  if (warnings.length > 0) {
-    return 'The connection is poor: the others may hear you break up, and you them.'
-  }
+  if (warnings.length > 0) return POOR_CONNECTION
   return undefined
 }
+
+export const POOR_CONNECTION =
+  'The connection is poor: the others may hear you break up, and you them.'
 
 function linkNotice(link: LinkStatus): string | undefined {
   if (link === 'reconnecting') return 'Live updates were interrupted; reconnecting…'

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { RoomView } from '../api/wire.ts'
 import type { CallState } from '../call/call-state.ts'
 import type { LinkStatus } from '../room/room-events.ts'
-import { callBarState } from './call-bar-state.ts'
+import { callBarState, POOR_CONNECTION } from './call-bar-state.ts'
 import { CallTimer } from './call-timer.tsx'
 import { EndForEveryone } from './end-for-everyone.tsx'
 import { useAction } from './use-action.ts'
@@ -30,6 +30,13 @@ export interface CallBarProps {
 /** How long a call the server ended waits for the room to say why before offering Rejoin. */
 const SERVER_END_GRACE_MS = 2000
 
+/**
+ * How long the poor-connection notice stays once the SDK clears its warning: network
+ * warnings come and go within seconds, and each return would be announced again. The
+ * silent-microphone notice goes at once: the person is waiting to be heard.
+ */
+const POOR_CONNECTION_LINGER_MS = 10_000
+
 export function CallBar(props: CallBarProps) {
   const { call } = props
   const end = useAction(props.onEndForEveryone)
@@ -51,6 +58,7 @@ export function CallBar(props: CallBarProps) {
     const timer = setTimeout(() => setSettled(true), SERVER_END_GRACE_MS)
     return () => clearTimeout(timer)
   }, [serverEnded])
+  const quality = useLingering(state.quality, POOR_CONNECTION, POOR_CONNECTION_LINGER_MS)
   const error = end.error?.message ?? rejoin.error?.message ?? call.error
   // Shown in place of the form that started the call: where keyboard focus goes next.
   const bar = useRef<HTMLElement>(null)
@@ -76,7 +84,7 @@ export function CallBar(props: CallBarProps) {
       {/* Live regions stay in the page, their text changing: many screen readers do not
           read out a region that arrives with its text already in it. Empty, they are hidden. */}
       <p class="notice" role="status">
-        {state.quality}
+        {onCall ? quality : undefined}
       </p>
       <p class="notice" role="status">
         {state.linkNotice}
@@ -169,4 +177,24 @@ export function CallBar(props: CallBarProps) {
       )}
     </section>
   )
+}
+
+/**
+ * `notice`, or `lingering` for `ms` after it went, unless it comes back or another notice
+ * takes its place. Never blank in between: a live region's text that goes and comes back
+ * is announced again.
+ */
+function useLingering(notice: string | undefined, lingering: string, ms: number) {
+  const shown = useRef(notice)
+  const [, expired] = useState(0)
+  if (notice !== undefined || shown.current !== lingering) shown.current = notice
+  useEffect(() => {
+    if (notice !== undefined || shown.current !== lingering) return
+    const timer = setTimeout(() => {
+      shown.current = undefined
+      expired((n) => n + 1)
+    }, ms)
+    return () => clearTimeout(timer)
+  }, [notice])
+  return shown.current
 }
