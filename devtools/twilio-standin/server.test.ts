@@ -395,6 +395,12 @@ const signedByTwilio = (base: string, { signature, path, params }: Received) =>
 const soon: typeof eventually = (what, probe, timeoutMs = 2000) =>
   eventually(what, probe, timeoutMs)
 
+/**
+ * How long a scripted phone rings where a test must see it ringing, or cancel it, first:
+ * long enough for a few requests on a busy machine.
+ */
+const RING_MS = 2000
+
 const RFC_2822 = /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/
 
 describe('Twilio stand-in: status callbacks through a tunnel', () => {
@@ -901,7 +907,7 @@ describe('Twilio stand-in: scripted phones', () => {
     const name = uniqueConference()
     await addParticipant(name, withCallbacks(base))
     const number = uniqueNumber()
-    await control.scriptPhone({ number, ringMs: 500 })
+    await control.scriptPhone({ number, ringMs: RING_MS })
     const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
     expect(phone.status).toBe('queued')
     const participantPath = `Conferences/${phone.conference_sid}/Participants/phone.json`
@@ -909,10 +915,13 @@ describe('Twilio stand-in: scripted phones', () => {
     expect(await (await twilio('GET', `Calls/${phone.call_sid}.json`)).json()).toMatchObject({
       status: 'ringing',
     })
-    await soon('the phone to answer', async () =>
-      (await control.conference(name))?.participants.some(
-        (p) => p.callSid === phone.call_sid && p.status === 'connected',
-      ),
+    await soon(
+      'the phone to answer',
+      async () =>
+        (await control.conference(name))?.participants.some(
+          (p) => p.callSid === phone.call_sid && p.status === 'connected',
+        ),
+      RING_MS + 2000,
     )
     await soon('its join', () => eventsOf(received, phone.call_sid).length === 4)
     expect(eventsOf(received, phone.call_sid)).toEqual([
@@ -979,7 +988,7 @@ describe('Twilio stand-in: scripted phones', () => {
       const name = uniqueConference()
       await addParticipant(name, withCallbacks(base))
       const number = uniqueNumber()
-      await control.scriptPhone({ number, ringMs: 600 })
+      await control.scriptPhone({ number, ringMs: RING_MS })
       const phone = await addParticipant(name, withCallbacks(base, phoneForm(number)))
       await cancelRinging(phone.call_sid, status)
       await untilPastRingTime()
@@ -1007,7 +1016,7 @@ describe('Twilio stand-in: scripted phones', () => {
   }
 
   /** Past the 600 ms the tests' phones ring for: an answer would have come by now. */
-  const untilPastRingTime = () => new Promise((resolve) => setTimeout(resolve, 800))
+  const untilPastRingTime = () => new Promise((resolve) => setTimeout(resolve, RING_MS + 300))
 
   /** An agent and a host in a conference, and a phone dialled into it that rings for `ringMs`. */
   async function agentAndRingingPhone(base: string, ringMs: number) {
@@ -1029,17 +1038,21 @@ describe('Twilio stand-in: scripted phones', () => {
 
   it('a phone still ringing when its conference ends rings on, and answered, joins a new one of that name', async () => {
     const { base, received } = await tunnelledReceiver()
-    const { name, agent, phone } = await agentAndRingingPhone(base, 500)
+    const { name, agent, phone } = await agentAndRingingPhone(base, RING_MS)
     await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
     expect(await control.conference(agent.conference_sid)).toMatchObject({
       status: 'completed',
       participants: [],
     })
     expect(await callStatus(phone.call_sid)).toBe('ringing')
-    await soon('a new conference of that name', async () => {
-      const newest = await control.conference(name)
-      return newest?.sid !== agent.conference_sid && newest?.participants.length === 1
-    })
+    await soon(
+      'a new conference of that name',
+      async () => {
+        const newest = await control.conference(name)
+        return newest?.sid !== agent.conference_sid && newest?.participants.length === 1
+      },
+      RING_MS + 2000,
+    )
     // Alone in it, the phone waits for someone to start it.
     const joined = await control.conference(name)
     expect(joined).toMatchObject({
@@ -1097,7 +1110,7 @@ describe('Twilio stand-in: scripted phones', () => {
     'Status=%s still cancels a phone that rings on after its conference ended',
     async (status) => {
       const { base, received } = await tunnelledReceiver()
-      const { name, agent, phone } = await agentAndRingingPhone(base, 600)
+      const { name, agent, phone } = await agentAndRingingPhone(base, RING_MS)
       await twilio('POST', `Conferences/${agent.conference_sid}.json`, { Status: 'completed' })
       expect(await callStatus(phone.call_sid)).toBe('ringing')
       await cancelRinging(phone.call_sid, status)

@@ -114,7 +114,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   it('rings, then joins when answered, and leaves when removed', async () => {
     const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
     const number = unusedNumber()
-    await twilio.scriptPhone({ number, ringMs: 1000 })
+    await twilio.scriptPhone({ number, ringMs: 3000 })
     const { label } = await dial(conferenceId, number)
     await shown(conferenceId, label, 'ringing')
     const { callSid } = await shown(conferenceId, label, 'joined')
