@@ -392,7 +392,7 @@ describe('adding and managing participants', () => {
     await twilio().injectFault({
       pathContains: `Participants/${callSid}`,
       method: 'DELETE',
-      delayMs: 300,
+      delayMs: 1500,
     })
     const removing = api(`/api/twilio/conferences/${conferenceId}/participants/${callSid}`, {
       method: 'DELETE',
@@ -496,7 +496,7 @@ describe('adding and managing participants', () => {
         more_info: 'https://www.twilio.com/docs/errors/21211',
         status: 400,
       },
-      delayMs: 300,
+      delayMs: 1500,
     })
     // The runtime cancels what a request still has under way once its client is gone,
     // except what it was handed to finish (waitUntil): the answer is never awaited here,

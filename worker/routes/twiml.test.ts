@@ -316,7 +316,7 @@ describe('the TwiML App Voice URL', () => {
 
     it('hangs up if the conference ends while Twilio is asked', async () => {
       const { conferenceId, legPath, legRequests } = await hostOnCall()
-      await twilio().injectFault({ pathContains: legPath, delayMs: 300 })
+      await twilio().injectFault({ pathContains: legPath, delayMs: 1500 })
       const answer = rejoin(conferenceId, `CA${'6'.repeat(32)}`)
       await eventually('the request to Twilio', async () => (await legRequests()).length === 1)
       expect((await api(`/api/twilio/conferences/${conferenceId}`, { method: 'DELETE' })).ok).toBe(
