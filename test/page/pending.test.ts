@@ -200,6 +200,10 @@ describe('a number the server refuses', () => {
       const describedBy = await input.getAttribute('aria-describedby')
       expect(await page.locator(`#${describedBy}`).textContent()).toBe(message)
       await expect.poll(() => page.evaluate(`document.activeElement?.id`)).toBe('dial-at-start')
+      // Being corrected, the number is no longer the one refused.
+      await input.fill('+44 20 7946 0958')
+      await page.getByRole('alert').filter({ hasText: message }).waitFor({ state: 'detached' })
+      expect(await input.getAttribute('aria-invalid')).toBeNull()
     })
   }
 

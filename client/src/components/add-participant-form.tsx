@@ -8,9 +8,7 @@ import { isNumberRefused, useAction } from './use-action.ts'
 export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
   const [phoneNumber, setPhoneNumber] = useState('')
   const dial = useAction(onDial)
-  // Once the number is being corrected its refusal no longer describes it: it goes.
-  const [corrected, setCorrected] = useState<typeof dial.error>()
-  const error = dial.error === corrected ? undefined : dial.error
+  const { error } = dial
   const input = useRef<HTMLInputElement>(null)
   // A number the server could not dial: the keyboard goes to it, to be corrected.
   useEffect(() => {
@@ -41,7 +39,8 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
           aria-describedby={error ? 'dial-error' : undefined}
           onInput={(event) => {
             setPhoneNumber(event.currentTarget.value)
-            setCorrected(dial.error)
+            // Being corrected, the number is no longer the one the refusal was about.
+            dial.dismiss()
           }}
         />
         <button type="submit" aria-disabled={dial.pending || undefined}>

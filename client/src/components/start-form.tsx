@@ -76,7 +76,11 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
             value={phoneNumber}
             aria-invalid={numberRefused ? 'true' : undefined}
             aria-describedby={numberRefused ? 'start-error' : undefined}
-            onInput={(event) => setPhoneNumber(event.currentTarget.value)}
+            onInput={(event) => {
+              setPhoneNumber(event.currentTarget.value)
+              // Being corrected, the number is no longer the one the refusal was about.
+              if (numberRefused) start.dismiss()
+            }}
           />
         </>
       )}

@@ -21,6 +21,8 @@ export interface Action<A extends unknown[]> {
   pending: boolean
   /** The last failure until the next run: a new object each time, so an effect can follow it. */
   error: ActionError | undefined
+  /** Takes the failure away before the next run, e.g. once what it was about is being corrected. */
+  dismiss(): void
 }
 
 export function useAction<A extends unknown[]>(
@@ -49,7 +51,8 @@ export function useAction<A extends unknown[]>(
     },
     [action],
   )
-  return { run, pending, error }
+  const dismiss = useCallback(() => setError(undefined), [])
+  return { run, pending, error, dismiss }
 }
 
 function actionError(failure: unknown): ActionError {
