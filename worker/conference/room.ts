@@ -74,6 +74,7 @@ import {
 import { notFound, participantLimit, type RoomResult } from './room-result.ts'
 import { isLetGo, letGo, upgraded } from './room-sockets.ts'
 import {
+  ENDED_WITH_HOST,
   fail,
   isActive,
   isDialPending,
@@ -500,7 +501,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /** The host's leg left Twilio's conference, which ended with it: so does the room. */
   #endedWithHost(): RoomResult<never> {
-    void this.end('the conference ended with its host')
+    void this.end(ENDED_WITH_HOST)
     return notFound()
   }
 

@@ -361,6 +361,9 @@ export function noticeText(notice: RosterNotice): string {
   return what.charAt(0).toUpperCase() + what.slice(1)
 }
 
+/** Why a conference ended when its host left: the room's words and Twilio's alike. */
+export const ENDED_WITH_HOST = 'the conference ended with its host'
+
 /**
  * Twilio's ReasonConferenceEnded as the page shows it
  * (https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback):
@@ -371,7 +374,7 @@ function endedInWords(reason: string | undefined): string {
     case 'conference-ended-via-api':
       return 'ended through the API'
     case 'participant-with-end-conference-on-exit-left':
-      return 'the conference ended with its host'
+      return ENDED_WITH_HOST
     case 'participant-with-end-conference-on-exit-kicked':
       return 'its host was removed'
     case 'last-participant-left':
