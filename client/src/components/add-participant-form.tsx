@@ -2,25 +2,21 @@
  * Adds someone by phone. The server normalises what people type
  * (`+972-52-6722216`) and explains a refusal, shown next to the input.
  */
-import { useEffect, useRef, useState } from 'preact/hooks'
-import { isNumberRefused, useAction } from './use-action.ts'
+import { useState } from 'preact/hooks'
+import { useAction, useNumberField } from './use-action.ts'
 
 export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
   const [phoneNumber, setPhoneNumber] = useState('')
   const dial = useAction(onDial)
   const { error } = dial
-  const input = useRef<HTMLInputElement>(null)
-  // A number the server could not dial: the keyboard goes to it, to be corrected.
-  useEffect(() => {
-    if (isNumberRefused(dial.error)) input.current?.focus()
-  }, [dial.error])
+  const number = useNumberField(dial)
 
   const submit = async (event: Event) => {
     event.preventDefault()
     if (!(await dial.run(phoneNumber.trim()))) return
     setPhoneNumber('')
     // Ready for the next number.
-    input.current?.focus()
+    number.ref.current?.focus()
   }
   return (
     <form class="card add-participant" onSubmit={submit} aria-labelledby="add-title">
@@ -29,13 +25,13 @@ export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Pr
       <div class="inline">
         <input
           id="dial-number"
-          ref={input}
+          ref={number.ref}
           type="tel"
           autocomplete="tel"
           placeholder="+44 20 7946 0958"
           required
           value={phoneNumber}
-          aria-invalid={isNumberRefused(error) ? 'true' : undefined}
+          aria-invalid={number.refused ? 'true' : undefined}
           aria-describedby={error ? 'dial-error' : undefined}
           onInput={(event) => {
             setPhoneNumber(event.currentTarget.value)

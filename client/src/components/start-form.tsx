@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { StartRequest } from '../api/wire.ts'
-import { isNumberRefused, useAction } from './use-action.ts'
+import { useAction, useNumberField } from './use-action.ts'
 
 export interface StartFormProps {
   /** A local call: the page talks to the agent directly, with nobody to dial. */
@@ -28,12 +28,7 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
   const [agentId, setAgentId] = useState('')
   const [phoneNumber, setPhoneNumber] = useState('')
   const start = useAction(onStart)
-  // A number the server could not dial: the keyboard goes to it, to be corrected.
-  const numberRefused = isNumberRefused(start.error)
-  const numberInput = useRef<HTMLInputElement>(null)
-  useEffect(() => {
-    if (isNumberRefused(start.error)) numberInput.current?.focus()
-  }, [start.error])
+  const number = useNumberField(start)
 
   const submit = (event: Event) => {
     event.preventDefault()
@@ -69,17 +64,17 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
           </label>
           <input
             id="dial-at-start"
-            ref={numberInput}
+            ref={number.ref}
             type="tel"
             autocomplete="tel"
             placeholder="+1 415 555 0100"
             value={phoneNumber}
-            aria-invalid={numberRefused ? 'true' : undefined}
-            aria-describedby={numberRefused ? 'start-error' : undefined}
+            aria-invalid={number.refused ? 'true' : undefined}
+            aria-describedby={number.refused ? 'start-error' : undefined}
             onInput={(event) => {
               setPhoneNumber(event.currentTarget.value)
               // Being corrected, the number is no longer the one the refusal was about.
-              if (numberRefused) start.dismiss()
+              if (number.refused) start.dismiss()
             }}
           />
         </>

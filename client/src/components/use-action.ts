@@ -6,7 +6,7 @@
  * that disables itself drops the keyboard focus to the page's top, and the person has to
  * find their place again. A press meanwhile is ignored, so a double click sends one request.
  */
-import { useCallback, useRef, useState } from 'preact/hooks'
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 
 export interface ActionError {
@@ -64,3 +64,16 @@ function actionError(failure: unknown): ActionError {
 /** Whether the server refused a phone number itself, as invalid or not allowed here. */
 export const isNumberRefused = (error: ActionError | undefined): boolean =>
   error?.code === 'invalid_phone_number' || error?.code === 'dial_not_allowed'
+
+/**
+ * The field of a number `action` sends: whether the server refused that number, and a ref
+ * that takes the keyboard when it does, so that the person can correct it.
+ */
+export function useNumberField(action: Pick<Action<never>, 'error'>) {
+  const ref = useRef<HTMLInputElement>(null)
+  const refused = isNumberRefused(action.error)
+  useEffect(() => {
+    if (isNumberRefused(action.error)) ref.current?.focus()
+  }, [action.error])
+  return { ref, refused }
+}
