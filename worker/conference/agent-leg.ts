@@ -73,13 +73,20 @@ export function beginResume(record: RoomRecord): string {
 
 /**
  * After the lost stream's bridge has been folded into the record and let go: the new
- * stream's bridge starts from what the call has, its counts so far kept beside it, and
- * the agent shown reconnecting.
+ * stream's bridge starts from what the call has, its counts so far (the resume counted as
+ * a reconnection) kept beside it, and the agent shown reconnecting.
  */
 export function awaitNewStream(record: RoomRecord): void {
   record.statsBefore = record.stats
+  record.reconnectsBefore = record.agent.reconnects + 1
   record.stream = { status: 'awaiting' }
-  record.agent = { ...record.agent, status: 'reconnecting', speaking: false, error: undefined }
+  record.agent = {
+    ...record.agent,
+    status: 'reconnecting',
+    speaking: false,
+    reconnects: record.reconnectsBefore,
+    error: undefined,
+  }
 }
 
 /**

@@ -40,6 +40,11 @@ export interface RoomRecord {
   /** The counts of the streams lost before the current one's: `stats` adds them up. */
   statsBefore?: BridgeStats
   /**
+   * The agent's reconnections before the current stream: the earlier streams' bridges' own
+   * and one for each resume. The current bridge's view adds its own to them.
+   */
+  reconnectsBefore?: number
+  /**
    * The label of the first page to join by TwiML: the host, whose leaving ends the
    * conference unless END_CONFERENCE_ON_HOST_EXIT=false. Other pages are guests.
    */
@@ -148,13 +153,13 @@ export function foldBridge(
 ): RoomRecord {
   const agent = bridge.agent
   // A bridge after a resume carries a stream that took over a lost one: until the agent
-  // is back, the call sees it reconnecting, not joining for the first time, and each
-  // resume counts as a reconnection.
-  const resumes = record.streamResumes ?? 0
-  if (resumes > 0 && (agent.status === 'waiting' || agent.status === 'connecting')) {
-    agent.status = 'reconnecting'
+  // is back, the call sees it reconnecting, not joining for the first time, and with the
+  // conversation it had until the new one is ready, as a bridge's own reconnection shows.
+  if ((record.streamResumes ?? 0) > 0) {
+    if (agent.status === 'waiting' || agent.status === 'connecting') agent.status = 'reconnecting'
+    agent.conversationId ??= record.agent.conversationId
   }
-  agent.reconnects += resumes
+  agent.reconnects += record.reconnectsBefore ?? 0
   record.agent = agent
   record.stream = bridge.stream
   record.transcript = [...bridge.transcript.entries]

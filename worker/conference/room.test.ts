@@ -288,10 +288,59 @@ describe('the media bridge in a conference room', () => {
     )
     expect(second).toBeDefined()
     expect(call.stream.closes).toEqual([])
-    const room = (await (await api(`/api/twilio/conferences/${call.conferenceId}`)).json()) as {
-      agent: { status: string; reconnects: number }
-    }
-    expect(room.agent).toMatchObject({ status: 'ready', reconnects: 1 })
+    // The stand-in calls it active as it sends the metadata, which the room reads after.
+    await eventually(
+      'the agent ready again',
+      async () => (await view(call))?.agent.status === 'ready' && true,
+    )
+    expect((await view(call))?.agent).toMatchObject({
+      reconnects: 1,
+      conversationId: second?.conversationId,
+    })
+  })
+
+  it("counts a bridge's own reconnections and a resume's together, the conversation shown until the next", async () => {
+    const call = await liveCall()
+    await elevenLabs().close(call.conversation.conversationId, { code: 1011, reason: 'internal' })
+    const second = await eventually('a second conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.conversationId !== call.conversation.conversationId && c.status === 'active',
+      ),
+    )
+    await eventually(
+      'the agent ready again',
+      async () => (await view(call))?.agent.status === 'ready' && true,
+    )
+    call.stream.socket.close(1011, 'connection reset')
+    const token = newStreamToken(await streamEnded(call.conferenceId, call.agentCallSid))
+    expect((await view(call))?.agent).toMatchObject({
+      status: 'reconnecting',
+      reconnects: 2,
+      conversationId: second.conversationId,
+    })
+    await openStream(call.conferenceId, token, call.agentCallSid)
+    await eventually(
+      'the new stream live',
+      async () => (await view(call))?.stream.status === 'live',
+    )
+    expect((await view(call))?.agent).toMatchObject({
+      status: 'reconnecting',
+      reconnects: 2,
+      conversationId: second.conversationId,
+    })
+    const third = await eventually('a third conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.status === 'active' && c.conversationId !== second.conversationId,
+      ),
+    )
+    await eventually(
+      'the agent ready on the new stream',
+      async () => (await view(call))?.agent.status === 'ready' && true,
+    )
+    expect((await view(call))?.agent).toMatchObject({
+      reconnects: 2,
+      conversationId: third.conversationId,
+    })
   })
 
   it('closes the agent conversation normally when Twilio stops the stream', async () => {
