@@ -8,7 +8,7 @@
  */
 import { decodedLength } from '../audio/base64.ts'
 import { type AudioConverter, agentToTwilio } from '../audio/converters.ts'
-import { parseAgentAudioFormat } from '../audio/formats.ts'
+import { AGENT_AUDIO_FORMATS, parseAgentAudioFormat } from '../audio/formats.ts'
 import { AGENT_CLOSE_CODES, classifyAgentClose } from '../elevenlabs/close-codes.ts'
 import {
   type AgentEvent,
@@ -415,7 +415,7 @@ export class MediaBridge {
     const outputFormat = parseAgentAudioFormat(output)
     this.#connectDeadline = undefined
     if (!inputFormat || !outputFormat) {
-      const error = `The agent uses an audio format this bridge does not support (input ${input}, output ${output}); set the agent to pcm_8000…pcm_48000 or ulaw_8000.`
+      const error = `The agent uses an audio format this bridge does not support (input ${input}, output ${output}); set the agent to one of ${AGENT_AUDIO_FORMATS.join(', ')}.`
       this.#log('error', error)
       this.#closeAgent(1000, 'unsupported audio format')
       this.#setAgent({ status: 'unavailable', error, inputFormat: input, outputFormat: output })

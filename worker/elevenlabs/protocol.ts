@@ -2,8 +2,8 @@
  * The ElevenLabs Agents WebSocket protocol as the bridge speaks it, in one
  * place: server messages parsed into typed events (agent-events.ts), the
  * client messages the bridge sends (client-messages.ts), and what a close
- * code means (close-codes.ts). The contract is the AsyncAPI file shipped in
- * `@elevenlabs/types`; a copy is /work/shared/elevenlabs-agent.asyncapi.yaml.
+ * code means (close-codes.ts). The contract is ElevenLabs' AsyncAPI file (a copy is
+ * ../shared/elevenlabs-agent.asyncapi.yaml), whose types `@elevenlabs/types` ships.
  */
 export { type AgentEvent, type OtherEventName, parseAgentEvent } from './agent-events.ts'
 export {
