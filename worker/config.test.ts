@@ -1,7 +1,15 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from './api-error.ts'
-import { agentInitiation, dialAllowlist, webhookBaseUrl } from './config.ts'
+import { roomFor } from './conference/conference-id.ts'
+import {
+  agentInitiation,
+  dialAllowlist,
+  type Env,
+  requireSettings,
+  roomLocationHint,
+  webhookBaseUrl,
+} from './config.ts'
 import { conversationInitiation } from './elevenlabs/client-messages.ts'
 import { settingsStatus } from './settings.ts'
 
@@ -89,5 +97,51 @@ describe('configuration', () => {
     expect(webhookBaseUrl({ ...env, WEBHOOK_BASE_URL: 'HTTPS://Bridge.example.test/' })).toBe(
       'https://Bridge.example.test',
     )
+  })
+
+  it("refuses a value over 5 KB, which Cloudflare's secrets cannot hold, though .dev.vars can", () => {
+    // 2561 characters, which a count of characters would let through: 5122 bytes in UTF-8.
+    const prompt = 'é'.repeat(2561)
+    const override = JSON.stringify({ agent: { prompt: { prompt } } })
+    const status = settingsStatus({ ELEVENLABS_CONVERSATION_OVERRIDE: override }).find(
+      (s) => s.name === 'ELEVENLABS_CONVERSATION_OVERRIDE',
+    )
+    expect(status?.problem).toBe(
+      'ELEVENLABS_CONVERSATION_OVERRIDE is over 5 KB, more than Cloudflare lets a variable or secret hold',
+    )
+    expect(agentInitiation({ ...env, ELEVENLABS_CONVERSATION_OVERRIDE: override })).toEqual({})
+    const justUnder = JSON.stringify({ agent: { prompt: { prompt: 'a'.repeat(5000) } } })
+    expect(
+      agentInitiation({ ...env, ELEVENLABS_CONVERSATION_OVERRIDE: justUnder })
+        .conversationConfigOverride,
+    ).toBeDefined()
+    expect(() =>
+      requireSettings({ ...env, DIAL_ALLOWLIST: `+1,${'+44,'.repeat(1300)}` }, ['DIAL_ALLOWLIST']),
+    ).toThrow(/DIAL_ALLOWLIST is over 5 KB/)
+  })
+
+  it('asks for rooms in eastern North America, near Twilio US1, unless told where', () => {
+    expect(roomLocationHint(env)).toBe('enam')
+    expect(roomLocationHint({ ...env, ROOM_LOCATION_HINT: 'weur' })).toBe('weur')
+    expect(roomLocationHint({ ...env, ROOM_LOCATION_HINT: 'europe' })).toBe('enam')
+    expect(
+      settingsStatus({ ROOM_LOCATION_HINT: 'europe' }).find((s) => s.name === 'ROOM_LOCATION_HINT')
+        ?.problem,
+    ).toMatch(/^ROOM_LOCATION_HINT must be one of wnam, enam, .*, me$/)
+    // The hint goes with every get(): only the first, which makes the room, counts.
+    const asked: unknown[] = []
+    const namespace = {
+      idFromName: (name: string) => name,
+      get: (...args: unknown[]) => asked.push(args),
+    }
+    roomFor({ CONFERENCE_ROOM: namespace } as unknown as Env, 'conf-y')
+    roomFor(
+      { ...env, CONFERENCE_ROOM: namespace, ROOM_LOCATION_HINT: 'apac' } as unknown as Env,
+      'conf-z',
+    )
+    expect(asked).toEqual([
+      ['conf-y', { locationHint: 'enam' }],
+      ['conf-z', { locationHint: 'apac' }],
+    ])
   })
 })

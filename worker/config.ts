@@ -11,7 +11,12 @@
 import { ApiError } from './api-error.ts'
 import type { ConferenceRoom } from './conference/room.ts'
 import type { AgentInitiation } from './elevenlabs/client-messages.ts'
-import { SETTINGS, type SettingName, type Settings } from './settings.ts'
+import {
+  type ROOM_LOCATION_HINTS,
+  type SettingName,
+  type Settings,
+  settingProblem,
+} from './settings.ts'
 import { TwilioRestClient, type TwilioRestClientOptions } from './twilio/rest-client.ts'
 
 /** Bindings and variables, as wrangler.toml and .dev.vars provide them. */
@@ -23,7 +28,7 @@ export interface Env extends Settings {
 /** A setting's value if it is present and valid, else undefined. */
 function read(env: Env, name: SettingName): string | undefined {
   const value = env[name]?.trim()
-  if (!value || SETTINGS[name].check?.(value)) return undefined
+  if (!value || settingProblem(name, value)) return undefined
   return value
 }
 
@@ -39,7 +44,7 @@ export function requireSettings<const N extends SettingName>(
   const problems: string[] = []
   for (const name of names) {
     const value = env[name]?.trim()
-    const problem = value ? SETTINGS[name].check?.(value) : undefined
+    const problem = value ? settingProblem(name, value) : undefined
     if (!value) problems.push(`${name} is not set`)
     else if (problem) problems.push(`${name} ${problem}`)
     else values[name] = value
@@ -80,6 +85,10 @@ export const accessTokenTtlSeconds = (env: Env): number =>
   Number(read(env, 'ACCESS_TOKEN_TTL_SECONDS') ?? 3600)
 
 export const maxParticipants = (env: Env): number => Number(read(env, 'MAX_PARTICIPANTS') ?? 6)
+
+/** Where conferences' rooms are asked to live (see ROOM_LOCATION_HINTS). */
+export const roomLocationHint = (env: Env): (typeof ROOM_LOCATION_HINTS)[number] =>
+  (read(env, 'ROOM_LOCATION_HINT') as (typeof ROOM_LOCATION_HINTS)[number] | undefined) ?? 'enam'
 
 export const endConferenceOnHostExit = (env: Env): boolean =>
   read(env, 'END_CONFERENCE_ON_HOST_EXIT') !== 'false'

@@ -24,6 +24,7 @@ export type SettingName =
   | 'ELEVENLABS_DYNAMIC_VARIABLES'
   | 'ELEVENLABS_CONVERSATION_OVERRIDE'
   | 'LOCAL_CALLS'
+  | 'ROOM_LOCATION_HINT'
 
 /** The settings as the worker receives them: strings, any of them missing. */
 export type Settings = { readonly [N in SettingName]?: string }
@@ -229,6 +230,51 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
       'nothing (defaults to false: the page can only talk to the agent through Twilio; `npm run dev` turns it on when Twilio is not configured)',
     check: trueOrFalse,
   },
+  ROOM_LOCATION_HINT: {
+    required: false,
+    disables:
+      "nothing (defaults to enam, eastern North America: near Twilio's US1 region in Virginia, which carries the calls)",
+    check: (value) =>
+      (ROOM_LOCATION_HINTS as readonly string[]).includes(value)
+        ? undefined
+        : `must be one of ${ROOM_LOCATION_HINTS.join(', ')}`,
+  },
+}
+
+/**
+ * Where a conference's Durable Object may be asked to live. Every frame of a call goes
+ * Twilio -> room -> ElevenLabs and back, so the room belongs near them, not near the
+ * browser whose request happens to create it (Cloudflare places an object near its
+ * first `get()` unless hinted, and never moves it):
+ * https://developers.cloudflare.com/durable-objects/reference/data-location/
+ */
+export const ROOM_LOCATION_HINTS = [
+  'wnam',
+  'enam',
+  'sam',
+  'weur',
+  'eeur',
+  'apac',
+  'apac-ne',
+  'apac-se',
+  'oc',
+  'afr',
+  'me',
+] as const
+
+/**
+ * The most a Cloudflare variable or secret holds: `wrangler secret put` refuses more, so
+ * a value that works from .dev.vars must not be longer.
+ * https://developers.cloudflare.com/workers/platform/limits/#environment-variables
+ */
+export const MAX_SETTING_BYTES = 5 * 1024
+
+/** What is wrong with a setting's (trimmed, non-empty) value, or undefined. */
+export function settingProblem(name: SettingName, value: string): string | undefined {
+  if (new TextEncoder().encode(value).length > MAX_SETTING_BYTES) {
+    return 'is over 5 KB, more than Cloudflare lets a variable or secret hold'
+  }
+  return SETTINGS[name].check?.(value)
 }
 
 export interface SettingStatus {
@@ -262,7 +308,7 @@ export function settingsStatus(env: Settings): SettingStatus[] {
     const spec = SETTINGS[name]
     const value = env[name]?.trim()
     const status: SettingStatus = { name, required: spec.required, present: Boolean(value) }
-    const problem = value ? spec.check?.(value) : undefined
+    const problem = value ? settingProblem(name, value) : undefined
     if (problem) status.problem = `${name} ${problem}`
     if (!value || problem) status.disables = spec.disables
     return status

@@ -3,7 +3,7 @@
  * base32 characters; it is the Twilio conference's friendly name and the name
  * of its ConferenceRoom, so anything else is refused before a room is touched.
  */
-import type { Env } from '../config.ts'
+import { type Env, roomLocationHint } from '../config.ts'
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
 const CONFERENCE_ID = /^conf-[a-z2-7]{20}$/
@@ -16,8 +16,11 @@ export function newConferenceId(): string {
 export const isConferenceId = (value: unknown): value is string =>
   typeof value === 'string' && CONFERENCE_ID.test(value)
 
+/** The conference's room; the hint counts only where the room is first made. */
 export const roomFor = (env: Env, conferenceId: string) =>
-  env.CONFERENCE_ROOM.get(env.CONFERENCE_ROOM.idFromName(conferenceId))
+  env.CONFERENCE_ROOM.get(env.CONFERENCE_ROOM.idFromName(conferenceId), {
+    locationHint: roomLocationHint(env),
+  })
 
 /** The room's stub, as `roomFor` gives it. */
 type Room = ReturnType<typeof roomFor>
