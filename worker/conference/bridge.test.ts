@@ -634,6 +634,40 @@ describe('transcript and tools', () => {
     ])
     expect(h.bridge.stats.invalid).toEqual({ 'agent:malformed_tool_call': 1 })
   })
+
+  it('refuses an MCP tool call awaiting approval at once, and lets its reports pass', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const call = {
+      service_id: 's1',
+      tool_call_id: 'm1',
+      tool_name: 'refund_order',
+      parameters: { order: 7 },
+      timestamp: '2026-12-07T12:00:00Z',
+    }
+    const asked = h.agent({
+      type: 'mcp_tool_call',
+      mcp_tool_call: { ...call, state: 'awaiting_approval', approval_timeout_secs: 300 },
+    })
+    expect(sentToAgent(asked)).toEqual([
+      { type: 'mcp_tool_approval_result', tool_call_id: 'm1', is_approved: false },
+    ])
+    expect(ofType(asked, 'log')).toEqual([
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining('refund_order') }),
+    ])
+    for (const report of [
+      { state: 'loading' },
+      { state: 'success', result: [] },
+      { state: 'failure', error_message: 'no' },
+    ]) {
+      expect(h.agent({ type: 'mcp_tool_call', mcp_tool_call: { ...call, ...report } })).toEqual([])
+    }
+    // Awaiting approval with no id to answer: bad input, counted.
+    h.agent({ type: 'mcp_tool_call', mcp_tool_call: { state: 'awaiting_approval' } })
+    expect(h.bridge.stats.invalid).toEqual({ 'agent:invalid': 1 })
+    expect(h.bridge.stats.ignored).toEqual({})
+  })
 })
 
 describe('messages of types the contract does not name', () => {

@@ -14,6 +14,7 @@ import {
   type AgentEvent,
   clientToolResult,
   contextualUpdate,
+  mcpToolApprovalResult,
   pong,
   userAudioChunk,
 } from '../elevenlabs/protocol.ts'
@@ -390,6 +391,15 @@ export class MediaBridge {
       case 'malformed_tool_call':
         this.#invalid('agent:malformed_tool_call', event.reason)
         this.#send(clientToolResult(event.toolCallId, 'The tool call was malformed.', true))
+        return
+      case 'mcp_approval_request':
+        // Approval is a person's decision on a screen, which nobody on a phone call has:
+        // the agent, refused at once, can say so instead of waiting minutes in silence.
+        this.#log(
+          'warn',
+          `agent asked to approve MCP tool ${event.toolName}, which nobody on the call can: refused`,
+        )
+        this.#send(mcpToolApprovalResult(event.toolCallId, false))
         return
       case 'error':
         this.#errorType = event.errorType ?? this.#errorType

@@ -197,6 +197,22 @@ describe('parseAgentEvent: the events a bridge acts on', () => {
     expect(parse({ type: 'error', error_event: {} })).toEqual({ type: 'error' })
   })
 
+  it("reads an error's generic reason when it has no message", () => {
+    expect(
+      parseAgentEvent(
+        JSON.stringify({
+          type: 'error',
+          error_event: {
+            code: 1011,
+            error_type: 'unknown',
+            reason: 'Try again later',
+            debug_message: 'x',
+          },
+        }),
+      ),
+    ).toEqual({ type: 'error', code: 1011, errorType: 'unknown', message: 'Try again later' })
+  })
+
   it('names the contract’s other server events so the bridge can ignore them', () => {
     for (const name of [
       'agent_chat_response_part',

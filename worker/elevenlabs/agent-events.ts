@@ -16,6 +16,7 @@ import type {
   ConversationMetadata,
   ErrorMessage,
   Interruption,
+  McpToolCall,
   Ping,
   TentativeUserTranscript,
   UserTranscript,
@@ -52,9 +53,15 @@ export type AgentEvent =
     }
   /** A client_tool_call that cannot be run but names its call, so it can still be answered. */
   | { type: 'malformed_tool_call'; toolCallId: string; reason: string }
+  /**
+   * An MCP tool call the agent will not make until it is approved (`mcp_tool_call` in state
+   * `awaiting_approval`); the agent waits for the answer up to `approval_timeout_secs`,
+   * 300 by default. Its other states only report.
+   */
+  | { type: 'mcp_approval_request'; toolCallId: string; toolName: string }
   | { type: 'error'; code?: number; errorType?: string; message?: string }
-  /** A server message the contract knows and the bridge may ignore. */
-  | { type: 'other'; name: OtherEventName }
+  /** A server message the contract knows and the bridge may ignore (some states of one it reads). */
+  | { type: 'other'; name: ContractEventName }
   /**
    * A well-formed message of a type the contract does not name: a newer server's, which a
    * client that does not ask for it is free to ignore. Not bad input. `sample`, for the
@@ -75,6 +82,7 @@ type ParsedMessage =
   | TentativeUserTranscript
   | VadScore
   | ClientToolCallMessage
+  | McpToolCall
   | ErrorMessage
 
 export type OtherEventName = Exclude<ContractEventName, ParsedMessage['type']>
@@ -189,13 +197,27 @@ const PARSERS: { [T in ParsedMessage['type']]: Parser<Extract<ParsedMessage, { t
       ...optionalEventId(data.event_id),
     }
   },
+  mcp_tool_call: (message) => {
+    const data = part<McpToolCall['mcp_tool_call']>(message.mcp_tool_call)
+    if (data.state !== 'awaiting_approval') return { type: 'other', name: 'mcp_tool_call' }
+    const { tool_call_id, tool_name } = data
+    if (!isString(tool_call_id)) return undefined
+    return {
+      type: 'mcp_approval_request',
+      toolCallId: tool_call_id,
+      toolName: isString(tool_name) ? tool_name : 'unnamed',
+    }
+  },
   error: (message) => {
     const data = part<ErrorMessage['error_event']>(message.error_event)
+    // `reason` is the contract's "generic reason without sensitive details (sent to all
+    // clients)": what to show when there is no message.
+    const text = isString(data.message) ? data.message : data.reason
     return {
       type: 'error',
       ...(typeof data.code === 'number' && { code: data.code }),
       ...(isString(data.error_type) && { errorType: data.error_type }),
-      ...(isString(data.message) && { message: data.message }),
+      ...(isString(text) && { message: text }),
     }
   },
 }
@@ -208,7 +230,6 @@ const OTHER_EVENTS: Record<OtherEventName, true> = {
   agent_tool_request: true,
   agent_tool_response: true,
   agent_tool_response_full_payload: true,
-  mcp_tool_call: true,
   mcp_connection_status: true,
   context_usage: true,
   asr_initiation_metadata: true,

@@ -7,6 +7,7 @@ import type {
   ContextualUpdate,
   ConversationConfigOverride,
   ConversationInitiation,
+  McpToolApprovalResult,
   Pong,
 } from '@elevenlabs/types'
 
@@ -35,6 +36,13 @@ export const clientToolResult = (toolCallId: string, result: string, isError: bo
     tool_call_id: toolCallId,
     result,
     is_error: isError,
+  })
+
+export const mcpToolApprovalResult = (toolCallId: string, isApproved: boolean): string =>
+  encode<McpToolApprovalResult>({
+    type: 'mcp_tool_approval_result',
+    tool_call_id: toolCallId,
+    is_approved: isApproved,
   })
 
 export interface AgentInitiation {

@@ -11,6 +11,7 @@ export {
   clientToolResult,
   contextualUpdate,
   conversationInitiation,
+  mcpToolApprovalResult,
   pong,
   userAudioChunk,
 } from './client-messages.ts'
