@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { refreshLeadMs } from './token-refresh.ts'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { refreshLeadMs, tokenRenewals } from './token-refresh.ts'
 
 /** A token shaped like Twilio's: only its payload's iat and exp matter here. */
 const tokenFor = (lifeSeconds: number) => {
@@ -19,5 +19,47 @@ describe('refreshLeadMs', () => {
 
   it("keeps the SDK's 10 s for a token it cannot read", () => {
     expect(refreshLeadMs('not-a-jwt')).toBe(10_000)
+  })
+})
+
+describe('tokenRenewals', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('asks before every token expires, not only the first, timed by each one', () => {
+    const renew = vi.fn()
+    const renewals = tokenRenewals(tokenFor(3600), renew)
+    vi.advanceTimersByTime(3540_000 - 1)
+    expect(renew).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(1)
+    expect(renew).toHaveBeenCalledTimes(1)
+    // The renewed token arrives a little later; the next ask is by its own life.
+    vi.advanceTimersByTime(2_000)
+    renewals?.next(tokenFor(120))
+    vi.advanceTimersByTime(60_000)
+    expect(renew).toHaveBeenCalledTimes(2)
+    renewals?.next(tokenFor(3600))
+    vi.advanceTimersByTime(3540_000)
+    expect(renew).toHaveBeenCalledTimes(3)
+  })
+
+  it('asks once a token even if a renewal comes early, and not after it stops', () => {
+    const renew = vi.fn()
+    const renewals = tokenRenewals(tokenFor(3600), renew)
+    vi.advanceTimersByTime(1_000_000)
+    renewals?.next(tokenFor(3600))
+    vi.advanceTimersByTime(3000_000)
+    expect(renew).not.toHaveBeenCalled()
+    renewals?.stop()
+    vi.advanceTimersByTime(10_000_000)
+    expect(renew).not.toHaveBeenCalled()
+  })
+
+  it("leaves a token it cannot read to the SDK's own event", () => {
+    expect(tokenRenewals('not-a-jwt', () => {})).toBeUndefined()
   })
 })

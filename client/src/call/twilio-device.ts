@@ -3,7 +3,7 @@
  * demand, when the person starts a conversation, so the page opens quickly.
  */
 import { Call, Device } from '@twilio/voice-sdk'
-import { refreshLeadMs } from './token-refresh.ts'
+import { refreshLeadMs, tokenRenewals } from './token-refresh.ts'
 import { describeVoiceError, retriedByDevice, type VoiceError } from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
@@ -25,14 +25,22 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
     // @twilio/voice-sdk CHANGELOG 2.1.0, "Signaling Reconnection Support".
     maxCallSignalingTimeoutMs: SIGNALING_RECONNECT_MS,
   })
-  device.on('tokenWillExpire', hooks.tokenWillExpire)
+  // Our own timer for every token; the SDK's event, which fires once, only if it cannot run.
+  const renewals = tokenRenewals(token, hooks.tokenWillExpire)
+  if (!renewals) device.on('tokenWillExpire', hooks.tokenWillExpire)
   device.on('error', (error: VoiceError) =>
     hooks.error(describeVoiceError(error), retriedByDevice(error.code)),
   )
   return {
     connect: async (params) => wrapCall(await device.connect({ params })),
-    updateToken: (next) => device.updateToken(next),
-    destroy: () => device.destroy(),
+    updateToken: (next) => {
+      device.updateToken(next)
+      renewals?.next(next)
+    },
+    destroy: () => {
+      renewals?.stop()
+      device.destroy()
+    },
   }
 }
 
