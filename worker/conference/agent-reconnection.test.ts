@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import { AgentReconnection, type ReconnectionOptions } from './agent-reconnection.ts'
+import {
+  AgentReconnection,
+  MIN_ATTEMPT_MS,
+  type ReconnectionOptions,
+} from './agent-reconnection.ts'
+import { BRIDGE_DEFAULTS } from './bridge.ts'
 
-/** The bridge's defaults: 30 s keepalive, 10 s to connect, three tries. */
-const reconnection = (options: Partial<ReconnectionOptions> = {}) =>
-  new AgentReconnection({
-    keepaliveTimeoutMs: 30_000,
-    connectTimeoutMs: 10_000,
-    reconnectDelaysMs: [500, 1500, 3500],
+/** The bridge's defaults, which these tests' times assume: 30 s keepalive, three tries in 10 s. */
+const reconnection = (options: Partial<ReconnectionOptions> = {}) => {
+  const { keepaliveTimeoutMs, connectTimeoutMs, reconnectDelaysMs, reconnectWindowMs } =
+    BRIDGE_DEFAULTS
+  return new AgentReconnection({
+    keepaliveTimeoutMs,
+    connectTimeoutMs,
+    reconnectDelaysMs,
+    reconnectWindowMs,
     ...options,
   })
+}
+
+it("the bridge's default delays leave every try its minimum time inside the window", () => {
+  const { reconnectDelaysMs: delays, reconnectWindowMs } = BRIDGE_DEFAULTS
+  const needed = delays.reduce((sum, delay) => sum + delay + MIN_ATTEMPT_MS, 0)
+  expect(needed).toBeLessThanOrEqual(reconnectWindowMs)
+})
 
 /** A connection that became ready at `readyAt` and last spoke at `lastAt`. */
 function connected(agent: AgentReconnection, readyAt: number, lastAt = readyAt): void {

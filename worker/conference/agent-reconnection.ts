@@ -13,17 +13,11 @@ import { INITIATION_ERROR_TYPES } from '../elevenlabs/close-codes.ts'
 import type { BridgeOptions } from './bridge-types.ts'
 
 /**
- * How long after a failure the agent may take to be ready again before it is declared
- * unavailable: issue #3 asks for "at most 3 tries in about 10 s". Reconnection attempts
- * get what is left of it as their connect timeout.
+ * An attempt is not started with less of the reconnection window left than this: it needs
+ * a signed URL, a WebSocket handshake and the agent's metadata, each a round trip to
+ * ElevenLabs.
  */
-const RECONNECT_WINDOW_MS = 10_000
-
-/**
- * An attempt is not started with less of the window left than this: it needs a signed
- * URL, a WebSocket handshake and the agent's metadata, each a round trip to ElevenLabs.
- */
-const MIN_ATTEMPT_MS = 1000
+export const MIN_ATTEMPT_MS = 1000
 
 /**
  * A connection that has carried the conversation this long (to its last message) has
@@ -39,7 +33,7 @@ const UNPINGED_SILENCE_FACTOR = 3
 
 export type ReconnectionOptions = Pick<
   Required<BridgeOptions>,
-  'keepaliveTimeoutMs' | 'connectTimeoutMs' | 'reconnectDelaysMs'
+  'keepaliveTimeoutMs' | 'connectTimeoutMs' | 'reconnectDelaysMs' | 'reconnectWindowMs'
 >
 
 /** After a failure: wait this long and connect again, or stop trying, and why. */
@@ -49,10 +43,11 @@ export class AgentReconnection {
   readonly #keepaliveTimeoutMs: number
   readonly #connectTimeoutMs: number
   readonly #delaysMs: readonly number[]
+  readonly #windowMs: number
   #failures = 0
   /** When the current connection became ready. */
   #readyAt: number | undefined
-  /** While the agent is down: the end of its RECONNECT_WINDOW_MS, from the failure that began it. */
+  /** While the agent is down: the end of its reconnection window, from the failure that began it. */
   #giveUpAt: number | undefined
   /** Set by every agent message, so a plain number: it is written for every audio event. */
   #lastHeardAt = 0
@@ -63,6 +58,7 @@ export class AgentReconnection {
     this.#keepaliveTimeoutMs = options.keepaliveTimeoutMs
     this.#connectTimeoutMs = options.connectTimeoutMs
     this.#delaysMs = options.reconnectDelaysMs
+    this.#windowMs = options.reconnectWindowMs
   }
 
   /** Failures since the last healthy connection; once reconnectDelaysMs runs out, it gives up. */
@@ -102,7 +98,7 @@ export class AgentReconnection {
     if (this.#provedHealthy()) this.#failures = 0
     this.#readyAt = undefined
     this.#failures++
-    this.#giveUpAt ??= now + RECONNECT_WINDOW_MS
+    this.#giveUpAt ??= now + this.#windowMs
     const delayMs = retryable ? this.#nextDelay(now) : undefined
     if (delayMs === undefined) {
       this.#giveUpAt = undefined
@@ -146,7 +142,7 @@ export class AgentReconnection {
     const attempts = this.#failures - 1
     const gaveUp = `gave up after ${attempts} reconnection ${attempts === 1 ? 'attempt' : 'attempts'}`
     return attempts < this.#delaysMs.length
-      ? `${gaveUp}: the agent was not back within ${RECONNECT_WINDOW_MS / 1000} s`
+      ? `${gaveUp}: the agent was not back within ${this.#windowMs / 1000} s`
       : gaveUp
   }
 

@@ -110,9 +110,14 @@ export interface BridgeOptions {
   keepaliveTimeoutMs?: number
   /**
    * How long a connection attempt may take to reach `conversation_initiation_metadata`; a
-   * reconnection gets at most what is left of the bridge's 10 s reconnection window.
+   * reconnection gets at most what is left of the reconnection window.
    */
   connectTimeoutMs?: number
+  /**
+   * How long after a failure the agent may take to be ready again before it is declared
+   * unavailable; the reconnection attempts all fall inside it.
+   */
+  reconnectWindowMs?: number
   /** Delay before each reconnection attempt; its length is the most attempts, all in the window. */
   reconnectDelaysMs?: number[]
   /** The longest timestamp gap filled with silence; the rest of a longer one is left out. */

@@ -40,7 +40,8 @@ import { CallerAudio } from './caller-audio.ts'
 import { Playback } from './playback.ts'
 import { Transcript } from './transcript.ts'
 
-const DEFAULTS = {
+/** Every option's default: the policy in one place (tests read it from here). */
+export const BRIDGE_DEFAULTS = {
   // The agent's greeting is heard only once the conference has started, which takes a
   // person (Twilio mixes no audio before that): the first may be a phone still ringing
   // (up to its 30 s ring timeout, and the 5 s Twilio adds) or a page waiting on its
@@ -56,8 +57,10 @@ const DEFAULTS = {
   // 60 s after which it gives up on a conversation itself.
   keepaliveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
-  // Three tries whose delays (5.5 s in all) leave room for the attempts themselves inside
-  // RECONNECT_WINDOW_MS (agent-reconnection.ts).
+  // Issue #3: "at most 3 tries in about 10 s". The window runs from the failure; the three
+  // delays (5.5 s in all) leave each attempt its MIN_ATTEMPT_MS inside it, and reconnection
+  // attempts get what is left of it as their connect timeout.
+  reconnectWindowMs: 10_000,
   reconnectDelaysMs: [500, 1500, 3500],
   // Up to 10 s of missing frames is filled, so the agent's turn detection and ElevenLabs'
   // inactivity handling see real time; a longer gap means something else is wrong (the
@@ -65,7 +68,7 @@ const DEFAULTS = {
   maxGapFillMs: 10_000,
   markAfterIdleMs: 250,
   resumed: false,
-}
+} satisfies Omit<Required<BridgeOptions>, 'initiation'>
 
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
 const MARK_FALLBACK_MS = 750
@@ -137,7 +140,7 @@ export class MediaBridge {
   readonly stats: BridgeStats = newBridgeStats()
 
   constructor(options: BridgeOptions, transcript = new Transcript()) {
-    this.#options = { ...DEFAULTS, ...options } as Required<BridgeOptions>
+    this.#options = { ...BRIDGE_DEFAULTS, ...options } as Required<BridgeOptions>
     this.transcript = transcript
     this.#caller = new CallerAudio(this.#options)
     this.#reconnection = new AgentReconnection(this.#options)
