@@ -59,11 +59,19 @@ export type AgentStatus =
 
 export interface AgentView {
   status: AgentStatus
+  /** Some of its audio has been sent to Twilio and not yet played (its mark not back). */
   speaking: boolean
+  /**
+   * ElevenLabs' id of the latest conversation that became ready; kept while the agent
+   * reconnects (in the bridge or on a new stream) until the next one is ready.
+   */
   conversationId?: string
+  /** The formats that conversation asked for, as named (an unsupported one included). */
   inputFormat?: string
   outputFormat?: string
+  /** Reconnections over the call: the bridges' own and one for each stream resumed. */
   reconnects: number
+  /** Why it is unavailable, or the agent's last error, in words for the page. */
   error?: string
 }
 
