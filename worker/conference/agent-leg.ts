@@ -5,7 +5,7 @@
  * record (and the roster) they are given; the room decides when, saves, and wires the
  * bridge.
  */
-import type { StreamStart } from '../twilio/media-stream.ts'
+import { isSafeStreamSid, type StreamStart } from '../twilio/media-stream.ts'
 import type { RoomRecord } from './room-record.ts'
 import type { RoomRefusal, RoomResult } from './room-result.ts'
 import { isActive, type Participant, type Roster } from './roster.ts'
@@ -90,13 +90,15 @@ export function awaitNewStream(record: RoomRecord): void {
 }
 
 /**
- * The stream must carry the one-time token issued with its TwiML, and name this
- * conference. Spends the token and records which leg the stream came with.
+ * The stream must carry the one-time token issued with its TwiML, name this conference
+ * and have a StreamSid the bridge can name in its messages. Spends the token, only then,
+ * and records which leg the stream came with.
  */
 export function acceptStart(record: RoomRecord, roster: Roster, start: StreamStart): boolean {
   const token = start.customParameters.streamToken
   if (!record.streamToken || !token || !tokensEqual(record.streamToken, token)) return false
   if (start.customParameters.conferenceId !== record.conferenceId) return false
+  if (!isSafeStreamSid(start.streamSid)) return false
   record.streamToken = undefined
   if (record.local) {
     // No Twilio callback will say so: in a local call the stream is the agent's presence.

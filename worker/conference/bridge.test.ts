@@ -164,6 +164,55 @@ describe('starting the agent', () => {
     expect(ofType(h.advance(20_000), 'twilio_let_go')).toEqual([])
   })
 
+  it('lets go of a socket that closes, stops or sends bad input before its start, and still awaits the stream', () => {
+    const h = harness()
+    h.feed({ type: 'humans_present' })
+    const letGo = (actions: readonly BridgeAction[]) => ofType(actions, 'twilio_let_go')
+    h.feed({ type: 'twilio_opened' })
+    expect(letGo(h.feed({ type: 'twilio_closed', code: 1006, reason: '' }))).toEqual([
+      { type: 'twilio_let_go', code: 1000, reason: 'closed before start' },
+    ])
+    h.feed({ type: 'twilio_opened' })
+    expect(letGo(h.twilio({ event: 'stop', streamSid: 'MZ9', stop: {} }))).toEqual([
+      { type: 'twilio_let_go', code: 1008, reason: 'stop before start' },
+    ])
+    h.feed({ type: 'twilio_opened' })
+    const binary = h.feed({ type: 'twilio', message: parseStreamMessage(new ArrayBuffer(4)) })
+    expect(letGo(binary)).toEqual([expect.objectContaining({ code: 1003 })])
+    expect(ofType(binary, 'twilio_close')).toEqual([])
+    h.feed({ type: 'twilio_opened' })
+    const badSid = h.twilio({
+      event: 'start',
+      streamSid: 'MZ-"x',
+      start: { streamSid: 'MZ-"x', callSid: 'CA01', customParameters: {} },
+    })
+    expect(letGo(badSid)).toEqual([expect.objectContaining({ code: 1008 })])
+    expect(h.bridge.stats.invalid).toMatchObject({
+      'twilio:closed_before_start': 1,
+      'twilio:stop_before_start': 1,
+    })
+    // None of them was the stream: the agent was never asked for, and the stream still comes.
+    expect(h.bridge.agent.status).toBe('waiting')
+    expect(h.bridge.stream.status).toBe('awaiting')
+    expect(ofType(h.advance(20_000), 'twilio_let_go')).toEqual([])
+    h.feed({ type: 'twilio_opened' })
+    expect(ofType(h.start(), 'agent_connect')).toHaveLength(1)
+    expect(h.bridge.stream.status).toBe('live')
+  })
+
+  it("ignores and counts a stop naming another stream; the live stream's own stop ends it", () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.twilio({ event: 'stop', streamSid: 'MZ00000000000000000000000000000002', stop: {} })
+    expect(h.bridge.stream.status).toBe('live')
+    expect(h.bridge.agent.status).toBe('ready')
+    expect(h.bridge.stats.invalid).toEqual({ 'twilio:wrong_stream': 1 })
+    h.twilio({ event: 'stop', streamSid: STREAM, stop: {} })
+    expect(h.bridge.stream.status).toBe('stopped')
+    expect(h.bridge.agent.status).toBe('ended')
+  })
+
   it('shows the agent unavailable, and why, when its stream fails before it starts', () => {
     const h = harness()
     const actions = h.feed({ type: 'stream_failed', reason: 'Twilio could not open it' })

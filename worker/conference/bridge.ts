@@ -162,7 +162,11 @@ export class MediaBridge {
         this.#onTwilio(event.message)
         break
       case 'twilio_closed':
-        this.#endStream(`Twilio stream closed (${event.code})`)
+        // A socket that never started is not the stream its token was issued for: that one
+        // may still come (a blip while Twilio connected, or anyone who saw the upgrade).
+        if (this.#stream.status === 'awaiting') {
+          this.#letGoUnstarted('closed_before_start', `closed (${event.code})`, 1000)
+        } else this.#endStream(`Twilio stream closed (${event.code})`)
         break
       case 'twilio_opened':
         if (this.#stream.status === 'awaiting') {
@@ -252,13 +256,19 @@ export class MediaBridge {
         this.#tellAgent(`A caller pressed ${message.digit} on their keypad.`)
         return
       case 'stop':
-        this.#endStream('the stream sent stop')
+        if (message.streamSid === this.#liveSid) this.#endStream('the stream sent stop')
+        else if (this.#stream.status === 'awaiting') {
+          this.#letGoUnstarted('stop_before_start', message.streamSid, 1008)
+        } else this.#invalid('twilio:wrong_stream', message.streamSid)
         return
       case 'connected':
         return
       case 'invalid':
-        this.#invalid(`twilio:${message.reason}`, message.detail)
-        if (message.closeCode) {
+        if (!message.closeCode) this.#invalid(`twilio:${message.reason}`, message.detail)
+        else if (this.#stream.status === 'awaiting') {
+          this.#letGoUnstarted(message.reason, message.detail, message.closeCode)
+        } else {
+          this.#invalid(`twilio:${message.reason}`, message.detail)
           this.#emit({ type: 'twilio_close', code: message.closeCode, reason: message.reason })
           this.#endStream(`closed the Twilio stream: ${message.reason}`)
         }
@@ -273,8 +283,7 @@ export class MediaBridge {
       return
     }
     if (!isSafeStreamSid(streamSid)) {
-      this.#invalid('twilio:malformed', 'streamSid is not alphanumeric')
-      this.#emit({ type: 'twilio_close', code: 1008, reason: 'bad streamSid' })
+      this.#letGoUnstarted('malformed', 'streamSid is not alphanumeric', 1008)
       return
     }
     this.#putStream({ status: 'live', streamSid, callSid })
@@ -306,6 +315,16 @@ export class MediaBridge {
     if (this.#playback.echoed(name) !== 'played' || this.#playback.speaking) return
     this.#changed('speaking')
     if (this.#drainUntil !== undefined) this.#endAgentLeg()
+  }
+
+  /**
+   * A socket that has not started the stream is let go for `kind` (closed with `code`,
+   * named for the close reason), and counted; the bridge goes on awaiting the stream.
+   */
+  #letGoUnstarted(kind: string, detail: string, code: number): void {
+    this.#startDueBy = undefined
+    this.#invalid(`twilio:${kind}`, detail)
+    this.#emit({ type: 'twilio_let_go', code, reason: kind.replaceAll('_', ' ') })
   }
 
   #endStream(reason: string): void {

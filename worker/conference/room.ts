@@ -806,7 +806,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       !this.#acceptStart(message)
     ) {
       letGo(socket)
-      this.#feed({ type: 'start_refused', reason: 'missing or wrong stream token' })
+      this.#feed({ type: 'start_refused', reason: 'wrong stream token, conference or streamSid' })
       // Closed and let go: the bridge still awaits the stream its token was issued for.
       this.#twilio = undefined
       return

@@ -504,6 +504,50 @@ describe('the media stream upgrade', () => {
     )
   })
 
+  it("holds no place for a socket that leaves, or names a bad streamSid, before its start: Twilio's stream is still bridged", async () => {
+    const agentId = await registerAgent()
+    const conferenceId = await startConference(agentId)
+    const leg = await answerAgentLeg(conferenceId)
+    const path = `/api/twilio/media-stream/${conferenceId}`
+    // A socket that closes at once: a blip while connecting, or anyone who saw the upgrade.
+    const blip = (await twilioUpgrade(path)).webSocket
+    if (!blip) throw new Error('no socket')
+    blip.accept()
+    blip.close(1000, 'gone')
+    await eventually('the room to hear it left', async () => {
+      const room = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as {
+        stats?: { invalid: Record<string, number> }
+      }
+      return room.stats?.invalid['twilio:closed_before_start'] === 1
+    })
+    // The right token with a streamSid no message can carry: refused, the token not spent.
+    const odd = (await twilioUpgrade(path)).webSocket
+    if (!odd) throw new Error('no socket')
+    odd.accept()
+    const oddClosed = new Promise<number>((resolve) =>
+      odd.addEventListener('close', (e) => resolve(e.code)),
+    )
+    const sid = 'MZ-"odd'
+    odd.send(
+      JSON.stringify({
+        event: 'start',
+        streamSid: sid,
+        start: {
+          streamSid: sid,
+          callSid: leg.callSid,
+          customParameters: { conferenceId, streamToken: leg.streamToken },
+        },
+      }),
+    )
+    expect(await oddClosed).toBe(1008)
+    await hostJoins(conferenceId)
+    const stream = await openStream(conferenceId, leg.streamToken ?? '', leg.callSid)
+    await eventually('the agent conversation to start', async () =>
+      (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
+    )
+    expect(stream.closes).toEqual([])
+  })
+
   it('takes one stream a conference: a second upgrade is refused with 409', async () => {
     const call = await liveCall()
     const second = await twilioUpgrade(`/api/twilio/media-stream/${call.conferenceId}`)
