@@ -214,6 +214,27 @@ describe('Roster call progress', () => {
     expect(phone.error).toBeUndefined()
   })
 
+  it('takes a mute or speech of a call it has not heard join for its join, once, and not as a dial', () => {
+    const roster = new Roster()
+    const mute = {
+      StatusCallbackEvent: 'participant-mute',
+      CallSid: 'CA7',
+      Muted: 'true',
+      SequenceNumber: '4',
+    }
+    const [notice] = roster.applyConferenceEvent(mute, NOW)
+    expect(notice).toMatchObject({ kind: 'joined', participant: { label: 'CA7', kind: 'phone' } })
+    expect(roster.find('CA7')).toMatchObject({ status: 'joined', muted: true, joinedAt: NOW })
+    // The join, arriving late, is not news; the leave still counts.
+    const join = { StatusCallbackEvent: 'participant-join', CallSid: 'CA7', SequenceNumber: '3' }
+    expect(roster.applyConferenceEvent(join, NOW)).toEqual([])
+    const leave = { StatusCallbackEvent: 'participant-leave', CallSid: 'CA7', SequenceNumber: '5' }
+    expect(roster.applyConferenceEvent(leave, NOW)).toEqual([
+      { kind: 'left', participant: roster.find('CA7') },
+    ])
+    expect(roster.participants.filter((p) => p.status === 'dialing')).toEqual([])
+  })
+
   it('dates the leave of a call found ended by when it ended', async () => {
     const { roster, phone } = dialling()
     Object.assign(phone, { callSid: 'CA1', status: 'joined' })

@@ -196,23 +196,33 @@ export class Roster {
     if (event === 'participant-join' && this.conference.status === 'created') {
       this.conference.status = 'in-progress'
     }
-    const participant =
+    const membership = event === 'participant-join' || event === 'participant-leave'
+    const notices: RosterNotice[] = []
+    let participant =
       this.find(params.CallSid) ??
-      (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined) ??
-      this.upsert(guessParticipant(params))
+      (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined)
+    if (!participant) {
+      participant = this.upsert(guessParticipant(params))
+      // Twilio reports a mute, hold or speech only of someone in the conference: their join
+      // was lost or is late. Shown dialing, they would never be settled, and would count
+      // against the participant limit for good.
+      if (!membership) {
+        participant.status = 'joined'
+        participant.joinedAt = now
+        notices.push({ kind: 'joined', participant })
+      }
+    }
     // A new call that never got in, under the label of someone still in (a rejoin Twilio
     // refused while the old leg held the label): the old call is theirs still.
     const notIn = event === 'participant-leave' && neverJoined(params)
     if (notIn && participant.status === 'joined' && participant.callSid !== params.CallSid) {
       return []
     }
-    const membership = event === 'participant-join' || event === 'participant-leave'
     // A rejoin under the same label brings a new call: only the newest join or leave says
     // which call is the participant's now, not a late callback of the old one.
     if (!participant.callSid || (membership && sequence > participant.membershipSequence)) {
       participant.callSid = params.CallSid
     }
-    const notices: RosterNotice[] = []
     const endedCall = event === 'participant-join' && params.CallSid === participant.endedCallSid
     if (membership && sequence > participant.membershipSequence && !endedCall) {
       participant.membershipSequence = sequence
