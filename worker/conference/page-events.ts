@@ -22,6 +22,9 @@ export function acceptWatcher(
 
 export const hasWatchers = (ctx: DurableObjectState): boolean => ctx.getWebSockets(TAG).length > 0
 
+/** Whether a socket with these tags is a page's event socket. */
+export const isWatcher = (tags: readonly string[]): boolean => tags.includes(TAG)
+
 export function broadcast(ctx: DurableObjectState, message: RoomEventMessage): void {
   const sockets = ctx.getWebSockets(TAG)
   if (sockets.length === 0) return

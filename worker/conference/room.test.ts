@@ -742,6 +742,12 @@ describe('the media bridge in a conference room', () => {
           ),
       ),
     )
+    // A page only listens: something sending on its socket is closed, the call untouched.
+    socket.send('{"type":"hello"}')
+    await eventually('the sending socket closed', () => events.closes.length > 0)
+    expect(events.closes[0]).toMatchObject({ code: 1003 })
+    expect(call.stream.closes).toEqual([])
+    expect((await view(call))?.agent.status).toBe('ready')
   })
 
   it('ends the conference on Twilio and closes the agent socket on DELETE', async () => {

@@ -60,7 +60,7 @@ import {
   settleRound,
   withLegs,
 } from './hang-ups.ts'
-import { acceptWatcher, broadcast, hasWatchers } from './page-events.ts'
+import { acceptWatcher, broadcast, hasWatchers, isWatcher } from './page-events.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import {
   foldBridge,
@@ -791,10 +791,16 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (socket !== this.#twilio || !this.#bridge) {
       // Not the stream being bridged: a page's events socket, a refused stream on its way
       // out (never to be heard again), or a stream that outlived its bridge (a restart).
-      if (!this.#bridge && this.ctx.getTags(socket).includes('twilio')) {
+      const tags = this.ctx.getTags(socket)
+      if (!this.#bridge && tags.includes('twilio')) {
         letGo(socket)
         closeQuietly(socket, 1011, 'bridge state lost')
         this.#bridgeLost()
+      } else if (isWatcher(tags)) {
+        // A page only listens: whatever sends here is not the page, and each message would
+        // wake the room.
+        this.#log('warn', "a page's event socket sent a message; it only receives: closed")
+        closeQuietly(socket, 1003, 'this socket only sends')
       }
       return
     }
