@@ -191,6 +191,21 @@ describe('Twilio status callbacks', () => {
     expect((await api('/api/twilio/conferences/conf-dddddddddddddddddddd')).status).toBe(404)
   })
 
+  it('reads a parameter given twice by its first value, as the TwiML routes do', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const other = await startConference(await registerAgent())
+    const res = await twilioPost('/api/twilio/status/conference', [
+      ['FriendlyName', conferenceId],
+      ['FriendlyName', other],
+      ['StatusCallbackEvent', 'conference-start'],
+      ['StatusCallbackEvent', 'conference-end'],
+      ['SequenceNumber', '1'],
+    ])
+    expect(res.status).toBe(204)
+    expect((await room(conferenceId)).status).toBe('in-progress')
+    expect((await room(other)).status).not.toBe('ended')
+  })
+
   it('refuses unsigned callbacks', async () => {
     const res = await twilioPost('/api/twilio/status/conference', { FriendlyName: 'conf-x' }, false)
     expect(res.status).toBe(403)

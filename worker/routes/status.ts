@@ -10,10 +10,18 @@ import { Hono } from 'hono'
 import { callRoom, isConferenceId } from '../conference/conference-id.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 
+/**
+ * The callback's parameters, the first of any given twice (Twilio gives none twice): as
+ * `URLSearchParams.get` reads them for the TwiML routes, so no two routes read one
+ * request differently.
+ */
+const firstValues = (params: URLSearchParams): Record<string, string> =>
+  Object.fromEntries([...new Set(params.keys())].map((key) => [key, params.get(key) ?? '']))
+
 export const status = new Hono<TwilioWebhookEnv>()
   .use(verifyTwilioSignature)
   .post('/conference', async (c) => {
-    const params = Object.fromEntries(c.get('twilioParams'))
+    const params = firstValues(c.get('twilioParams'))
     // The conference's friendly name is our conference id.
     if (isConferenceId(params.FriendlyName)) {
       await callRoom(c.env, params.FriendlyName, (room) => room.conferenceEvent(params))
@@ -23,7 +31,7 @@ export const status = new Hono<TwilioWebhookEnv>()
   .post('/call', async (c) => {
     const conferenceId = c.req.query('conferenceId')
     if (isConferenceId(conferenceId)) {
-      const params = Object.fromEntries(c.get('twilioParams'))
+      const params = firstValues(c.get('twilioParams'))
       const label = c.req.query('label')
       await callRoom(c.env, conferenceId, (room) => room.callEvent(params, label))
     }
@@ -32,7 +40,7 @@ export const status = new Hono<TwilioWebhookEnv>()
   .post('/stream', async (c) => {
     const conferenceId = c.req.query('conferenceId')
     if (isConferenceId(conferenceId)) {
-      const params = Object.fromEntries(c.get('twilioParams'))
+      const params = firstValues(c.get('twilioParams'))
       await callRoom(c.env, conferenceId, (room) => room.streamEvent(params))
     }
     return c.body(null, 204)

@@ -16,7 +16,8 @@ const publicUrl = (path: string) => `${env.WEBHOOK_BASE_URL}${path}`
  */
 export async function twilioPost(
   path: string,
-  params: Record<string, string>,
+  /** As a form has them: pairs, for a name given twice. */
+  params: Record<string, string> | [string, string][],
   sign = true,
   settings?: typeof env,
 ) {
