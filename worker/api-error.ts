@@ -26,6 +26,16 @@ export type ApiErrorCode =
   | 'upstream_busy'
   | 'internal_error'
 
+/**
+ * A value from the request, as a message may name it: quoted, control characters and
+ * line breaks escaped, and cut to 64 characters, so a message (and the log line made of
+ * it) is never the requester's to shape.
+ */
+export function quoted(value: string): string {
+  const cut = value.length > 64 ? `${value.slice(0, 64)}…` : value
+  return JSON.stringify(cut)
+}
+
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details?: unknown }
 }

@@ -669,7 +669,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#log('info', `Twilio stream event ${event}`)
       return
     }
-    const error = params.StreamError ?? 'no reason given'
+    // Shown on the page and logged as one line: Twilio's words, not a layout of its own.
+    const error = (params.StreamError ?? 'no reason given').replace(/\p{Cc}+/gu, ' ').slice(0, 200)
     this.#log('error', `Twilio reported a stream error: ${error}`)
     this.#streamFailed(
       `Twilio could not open the agent's audio stream (${error}): check that WEBHOOK_BASE_URL is the public https URL Twilio reaches this worker at, and TWILIO_AUTH_TOKEN the auth token of its account.`,

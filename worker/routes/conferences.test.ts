@@ -327,6 +327,11 @@ describe('adding and managing participants', () => {
   it('answers 404 for an unknown conference', async () => {
     expect((await dial('conf-aaaaaaaaaaaaaaaaaaaa', '+14155552671')).status).toBe(404)
     expect((await api('/api/twilio/conferences/not-a-conference')).status).toBe(404)
+    // What the request named is quoted, escaped and cut short: the message is not its to shape.
+    const odd = await api(`/api/twilio/conferences/${encodeURIComponent(`x\n${'y'.repeat(500)}`)}`)
+    expect(await json(odd)).toEqual({
+      error: { code: 'not_found', message: `No conference "x\\n${'y'.repeat(62)}…".` },
+    })
   })
 
   it("mutes, holds and removes a participant through Twilio, by the conference SID of Twilio's answer to the dial", async () => {

@@ -5,7 +5,7 @@
  * Either way the room records what Twilio did.
  */
 import { Hono } from 'hono'
-import { ApiError } from '../api-error.ts'
+import { ApiError, quoted } from '../api-error.ts'
 import { roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { isDialPending } from '../conference/roster.ts'
@@ -109,7 +109,7 @@ async function knownParticipant(env: Env, id: string, callSid: string) {
   }
   const participant = view.participants.find((p) => p.callSid === callSid)
   if (!participant)
-    throw new ApiError(404, 'not_found', `No participant ${callSid} in this conference.`)
+    throw new ApiError(404, 'not_found', `No participant ${quoted(callSid)} in this conference.`)
   return { room, view, participant }
 }
 

@@ -3,7 +3,7 @@
  * before a room is touched, the agent a request names, the WebSocket upgrades
  * a room accepts, and the room's refusals as API errors.
  */
-import { ApiError } from '../api-error.ts'
+import { ApiError, quoted } from '../api-error.ts'
 import { isConferenceId } from '../conference/conference-id.ts'
 import type { RoomRefusal } from '../conference/room-result.ts'
 import { type Env, requireSettings } from '../config.ts'
@@ -27,7 +27,7 @@ export function agentFor(env: Env, requested: string | undefined): string {
 }
 
 export function conferenceIdParam(id: string): string {
-  if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${id}.`)
+  if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${quoted(id)}.`)
   return id
 }
 
