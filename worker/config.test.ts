@@ -120,6 +120,15 @@ describe('configuration', () => {
     ).toThrow(/DIAL_ALLOWLIST is over 5 KB/)
   })
 
+  it('takes an agent id as ElevenLabs writes one, and says what is wrong with another', () => {
+    const problem = (value: string) =>
+      settingsStatus({ ELEVENLABS_AGENT_ID: value }).find((s) => s.name === 'ELEVENLABS_AGENT_ID')
+        ?.problem
+    expect(problem('agent_7101k5xq2f3ve9zt0vj2b1m9e8rw')).toBeUndefined()
+    expect(problem('21m00Tcm4TlvDq8ikWAM')).toBeUndefined()
+    expect(problem('agent_7101k5 # the sales agent')).toMatch(/^ELEVENLABS_AGENT_ID must be/)
+  })
+
   it('asks for rooms in eastern North America, near Twilio US1, unless told where', () => {
     expect(roomLocationHint(env)).toBe('enam')
     expect(roomLocationHint({ ...env, ROOM_LOCATION_HINT: 'weur' })).toBe('weur')

@@ -160,6 +160,10 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   ELEVENLABS_AGENT_ID: {
     required: true,
     disables: 'the default agent (start-conference then needs an agentId)',
+    check: (value) =>
+      /^[A-Za-z0-9_-]+$/.test(value)
+        ? undefined
+        : 'must be an ElevenLabs agent id: letters, digits, _ and - (agent_…)',
   },
   APP_ACCESS_KEY: {
     required: false,

@@ -213,6 +213,13 @@ describe('POST /api/twilio/start-conference', () => {
         message: 'agentId: Too big: expected string to have <=200 characters',
       },
     })
+    const rtl = await api('/api/twilio/start-conference', { json: { agentId: 'agent_\u202eab' } })
+    expect(await json(rtl)).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'agentId: an agent id has only letters, digits, _ and -',
+      },
+    })
   })
 })
 

@@ -10,7 +10,21 @@ import { type Env, requireSettings } from '../config.ts'
 import * as z from '../schema.ts'
 
 /** `agentId` in a request that starts a conversation; the server's default agent otherwise. */
-export const agentIdField = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
+/**
+ * An ElevenLabs agent id (`agent_…`, or an older one of letters and digits): anything
+ * else (a space, a control or right-to-left character) could only be refused later, by
+ * ElevenLabs, as an agent it does not know.
+ */
+export const agentIdField = z.optional(
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(200),
+      z.regex(/^[A-Za-z0-9_-]+$/, 'an agent id has only letters, digits, _ and -'),
+    ),
+)
 
 /** The agent a new conversation talks to; both need ElevenLabs configured. */
 export function agentFor(env: Env, requested: string | undefined): string {
