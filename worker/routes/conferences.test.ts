@@ -89,6 +89,39 @@ describe('POST /api/twilio/start-conference', () => {
     })
   })
 
+  it('refuses to start with an agent ElevenLabs does not know, before any call is made', async () => {
+    const start = (overrides: Partial<typeof env>, body: object) =>
+      apiWith(overrides, '/api/twilio/start-conference', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    // No Twilio to reach: a call attempted would answer 502, not the refusal.
+    const noTwilio = { TWILIO_API_BASE: 'http://127.0.0.1:9' }
+    const named = await start(noTwilio, { agentId: 'agent_nobody_has_this_one' })
+    expect(named.status).toBe(400)
+    expect(await json(named)).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'ElevenLabs has no agent "agent_nobody_has_this_one": check the agent id.',
+      },
+    })
+    // The server's own default unknown: its operator has something to fix.
+    const byDefault = await start({ ...noTwilio, ELEVENLABS_AGENT_ID: 'agent_gone_too' }, {})
+    expect(byDefault.status).toBe(503)
+    expect(await json(byDefault)).toMatchObject({
+      error: { code: 'not_configured', message: expect.stringContaining('"agent_gone_too"') },
+    })
+    // ElevenLabs out of reach: the start goes on, and the bridge tries again later.
+    const unreachable = await start(
+      { ELEVENLABS_API_BASE: 'http://127.0.0.1:9' },
+      {
+        agentId: await registerAgent(),
+      },
+    )
+    expect(unreachable.status).toBe(201)
+  })
+
   it("warns that an invalid conversation setting is left out of the agent's conversation", async () => {
     const agentId = await registerAgent()
     const res = await apiWith(

@@ -36,7 +36,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
   .post('/start-conference', validate('json', startBody), async (c) => {
     const twilio = twilioSettings(c.env)
     const body = c.req.valid('json')
-    const agentId = agentFor(c.env, body.agentId)
+    const agentId = await agentFor(c.env, body.agentId)
     const dial =
       body.phoneNumber === undefined ? undefined : await checkedNumber(c.env, body.phoneNumber)
     const conferenceId = newConferenceId()

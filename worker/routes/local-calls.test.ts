@@ -65,6 +65,18 @@ const activeConversation = (agentId: string) =>
   )
 
 describe('local calls', () => {
+  it('refuse an agent ElevenLabs does not know, so nobody talks to an empty room', async () => {
+    const res = await apiWith(LOCAL, '/api/local/conversations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agentId: 'agent_not_in_the_standin' }),
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: { code: 'bad_request', message: expect.stringContaining('has no agent') },
+    })
+  })
+
   it('are off unless LOCAL_CALLS=true, and say how to turn them on', async () => {
     const res = await api('/api/local/conversations', { json: {} })
     expect(res.status).toBe(404)

@@ -39,7 +39,7 @@ const requireLocalCalls = createMiddleware<{ Bindings: Env }>(async (c, next) =>
 export const localCalls = new Hono<{ Bindings: Env }>()
   .use(requireLocalCalls)
   .post('/conversations', validate('json', startBody), async (c) => {
-    const agentId = agentFor(c.env, c.req.valid('json').agentId)
+    const agentId = await agentFor(c.env, c.req.valid('json').agentId)
     const conferenceId = newConferenceId()
     const room = roomFor(c.env, conferenceId)
     const created = await room.createLocal({ conferenceId, agentId })

@@ -6,7 +6,9 @@
 import { ApiError, quoted } from '../api-error.ts'
 import { isConferenceId } from '../conference/conference-id.ts'
 import type { RoomRefusal } from '../conference/room-result.ts'
-import { type Env, requireSettings } from '../config.ts'
+import { type Env, elevenLabsApiBase, requireSettings } from '../config.ts'
+import { AgentConnectError } from '../elevenlabs/agent-connect-error.ts'
+import { getSignedUrl } from '../elevenlabs/agent-socket.ts'
 import * as z from '../schema.ts'
 
 /** `agentId` in a request that starts a conversation; the server's default agent otherwise. */
@@ -26,16 +28,49 @@ export const agentIdField = z.optional(
     ),
 )
 
-/** The agent a new conversation talks to; both need ElevenLabs configured. */
-export function agentFor(env: Env, requested: string | undefined): string {
-  requireSettings(env, ['ELEVENLABS_API_KEY'])
-  const agentId = requested ?? env.ELEVENLABS_AGENT_ID?.trim()
+/** How long a start waits for ElevenLabs to confirm the agent before going on without it. */
+const AGENT_CHECK_MS = 5000
+
+/**
+ * The agent a new conversation talks to, once ElevenLabs has confirmed it: an agent it
+ * does not know, or a key it refuses, would leave the person connected to nobody, and a
+ * Twilio call made for nothing. A check that cannot be made (ElevenLabs slow or down) lets
+ * the start go on: the bridge tries again as the stream starts, and says why if it cannot.
+ */
+export async function agentFor(env: Env, requested: string | undefined): Promise<string> {
+  const { ELEVENLABS_API_KEY: apiKey } = requireSettings(env, ['ELEVENLABS_API_KEY'])
+  const agentId =
+    requested ??
+    (env.ELEVENLABS_AGENT_ID?.trim()
+      ? requireSettings(env, ['ELEVENLABS_AGENT_ID']).ELEVENLABS_AGENT_ID
+      : undefined)
   if (!agentId) {
     throw new ApiError(
       503,
       'not_configured',
       'ELEVENLABS_AGENT_ID is not set: add it to .dev.vars, or pass agentId.',
     )
+  }
+  try {
+    await getSignedUrl({
+      apiBase: elevenLabsApiBase(env),
+      apiKey,
+      agentId,
+      timeoutMs: AGENT_CHECK_MS,
+    })
+  } catch (error) {
+    if (!(error instanceof AgentConnectError) || error.retryable || error.code === 'bad_response') {
+      console.warn(`[start] could not confirm agent ${agentId}; starting anyway:`, String(error))
+      return agentId
+    }
+    if (error.code === 'agent_not_found' && requested !== undefined) {
+      throw new ApiError(
+        400,
+        'bad_request',
+        `ElevenLabs has no agent ${quoted(agentId)}: check the agent id.`,
+      )
+    }
+    throw new ApiError(503, 'not_configured', error.message)
   }
   return agentId
 }
