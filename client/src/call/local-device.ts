@@ -94,7 +94,12 @@ class LocalCall implements VoiceCall {
     })
     socket.addEventListener('close', ({ code, reason }) => {
       if (!this.#ended && code !== 1000) {
-        this.#hooks.error(`The call's stream closed (${code}${reason ? `: ${reason}` : ''}).`)
+        // 1006: no close came at all, the server or the network gone.
+        this.#hooks.error(
+          code === 1006
+            ? 'The connection to the server was lost.'
+            : `The call's stream closed (${code}${reason ? `: ${reason}` : ''}).`,
+        )
       }
       this.#end()
     })

@@ -181,6 +181,20 @@ describe('callBarState after the call', () => {
     expect(bar.serverEnded).toBe(false)
     expect(bar.status).toBe('Hanging up…')
   })
+
+  it('says a local call was cut off, and offers a fresh start, when the server is out of reach', () => {
+    for (const link of ['reconnecting', 'closed'] as const) {
+      const facts = { call: ENDED_BY_SERVER, room: aLocalRoom(), canRejoin: false, link }
+      expect(barFor(facts).status).toBe(
+        'The call was cut off: the connection to the server was lost.',
+      )
+      expect(offered(facts)).toEqual(['startOver'])
+    }
+    // Hung up by the person, it is only on its way out.
+    expect(barFor({ call: HUNG_UP, room: aLocalRoom(), link: 'reconnecting' }).status).toBe(
+      'Hanging up…',
+    )
+  })
 })
 
 describe('callBarState once the conversation ended', () => {

@@ -67,6 +67,14 @@ export function callBarState(facts: CallBarFacts): CallBarState {
   const rejoinOffered = !serverEnded || facts.graceOver
   // A local call whose page could not connect: it has no Rejoin, and nobody else is in it.
   const localFailed = room.local === true && call.phase === 'failed' && !ended
+  // A local call whose stream went while the server is out of reach (the live updates cut
+  // too): no word from the room will end it, so it ends here, and is started afresh.
+  const localCut =
+    room.local === true &&
+    call.phase === 'ended' &&
+    !call.hungUp &&
+    !ended &&
+    (link === 'reconnecting' || link === 'closed')
   // The host hung up: the conversation is ending with its call.
   const hostGone = hostEndsIt && call.phase === 'ended' && call.hungUp === true
   // Someone took this page out of the call: it is not offered straight back in.
@@ -78,7 +86,9 @@ export function callBarState(facts: CallBarFacts): CallBarState {
     serverEnded,
     status: removed
       ? 'Someone on the call removed you from it.'
-      : callStatus(call, room, hostEndsIt, rejoinOffered),
+      : localCut
+        ? 'The call was cut off: the connection to the server was lost.'
+        : callStatus(call, room, hostEndsIt, rejoinOffered),
     quality: onCall ? quality(call) : undefined,
     linkNotice: ended ? undefined : linkNotice(link),
     // Ending it for others who are talking is asked twice; the host's own hang-up, which says
@@ -90,10 +100,14 @@ export function callBarState(facts: CallBarFacts): CallBarState {
       hangUpForEveryone: onCall && hostEndsIt,
       hangUp: onCall && (!hostEndsIt || facts.endFailed),
       rejoin: !onCall && !ended && !removed && !hostGone && facts.canRejoin && rejoinOffered,
-      startOver: localFailed,
+      startOver: localFailed || localCut,
       // In a local call, hanging up ends it: one button is enough.
       endForEveryone:
-        (!ended && !removed && !localFailed && !((room.local || hostEndsIt) && onCall)) ||
+        (!ended &&
+          !removed &&
+          !localFailed &&
+          !localCut &&
+          !((room.local || hostEndsIt) && onCall)) ||
         stillOnTwilio,
       newConversation: ended || removed,
     },
