@@ -142,7 +142,7 @@ describe('a local call from the page', () => {
     await tab.getByRole('button', { name: 'Hang up' }).click()
     await tab.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     const ended = await room(conferenceId)
-    expect(ended).toMatchObject({ status: 'ended', endedReason: 'the page hung up' })
+    expect(ended).toMatchObject({ status: 'ended', endedReason: 'you hung up' })
     const closed = await eventually('the agent conversation to close', async () => {
       const record = await conversation()
       return record?.status === 'closed' && record

@@ -56,7 +56,7 @@ export class FakeApi {
     this.on(
       'DELETE',
       CONFERENCE_PATH,
-      ok(aRoom({ status: 'ended', endedReason: 'ended through the API' })),
+      ok(aRoom({ status: 'ended', endedReason: 'it was ended for everyone' })),
     )
   }
 

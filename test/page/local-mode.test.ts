@@ -140,7 +140,7 @@ describe('local calls (no Twilio)', () => {
     await setMicrophone(page, 'live')
     await page.getByRole('button', { name: 'Start conversation' }).click()
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
-    answer(ok(aRoom({ ...localRoom, status: 'ended', endedReason: 'ended through the API' })))
+    answer(ok(aRoom({ ...localRoom, status: 'ended', endedReason: 'it was ended for everyone' })))
     await expect
       .poll(() => api.to('DELETE', `/api/twilio/conferences/${CONFERENCE_ID}`).length)
       .toBe(1)

@@ -919,7 +919,7 @@ describe('lifecycle', () => {
   it('closes a stream socket whose start has not come when the conference ends', () => {
     const h = harness()
     expect(
-      ofType(h.feed({ type: 'end', reason: 'ended through the API' }), 'twilio_close'),
+      ofType(h.feed({ type: 'end', reason: 'it was ended for everyone' }), 'twilio_close'),
     ).toEqual([{ type: 'twilio_close', code: 1000, reason: 'conference ended' }])
     expect(h.bridge.stream.status).toBe('stopped')
   })

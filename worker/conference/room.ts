@@ -840,7 +840,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (socket === this.#twilio) {
       this.#lostIfLive()
       this.#feed({ type: 'twilio_closed', code, reason })
-      this.#localStreamGone('the page hung up')
+      // The page closes with 1000 as the person hangs up; anything else cut the call.
+      this.#localStreamGone(code === 1000 ? 'you hung up' : 'the call was cut off')
     } else if (!this.#bridge) {
       this.#bridgeLost()
     }

@@ -382,7 +382,7 @@ export const ENDED_WITH_HOST = 'the conference ended with its host'
 function endedInWords(reason: string | undefined): string {
   switch (reason) {
     case 'conference-ended-via-api':
-      return 'ended through the API'
+      return 'it was ended for everyone'
     case 'participant-with-end-conference-on-exit-left':
       return ENDED_WITH_HOST
     case 'participant-with-end-conference-on-exit-kicked':

@@ -86,7 +86,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     if (view.status === 'ended' && !stillIn) return c.json(view)
     // A local call has nothing on Twilio to end.
     const twilioError = view.local ? undefined : await endOnTwilio(c.env, view)
-    await room.end('ended through the API', { stillOnTwilio: twilioError !== undefined })
+    await room.end('it was ended for everyone', { stillOnTwilio: twilioError !== undefined })
     if (twilioError) throw twilioError
     return c.json(await room.view())
   })

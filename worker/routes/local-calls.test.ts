@@ -169,13 +169,24 @@ describe('local calls', () => {
       const room = await roomView(call.conferenceId)
       return room.status === 'ended' && room
     })
-    expect(ended.endedReason).toBe('the page hung up')
+    expect(ended.endedReason).toBe('you hung up')
     expect(ended.participants.every((p) => p.status === 'left')).toBe(true)
     const closed = await eventually('the conversation to close', async () => {
       const [c] = await elevenLabs().conversations({ conversationId: conversation.conversationId })
       return c?.status === 'closed' && c
     })
     expect(closed.close).toMatchObject({ code: 1000, by: 'client' })
+  })
+
+  it("end, saying the call was cut off, when the page's stream goes without a hang-up", async () => {
+    const call = await startLocalCall(await registerAgent())
+    const stream = await pageStream(call)
+    stream.socket.close(1011, 'tab crashed')
+    const ended = await eventually('the room to end', async () => {
+      const room = await roomView(call.conferenceId)
+      return room.status === 'ended' && room
+    })
+    expect(ended.endedReason).toBe('the call was cut off')
   })
 
   it('end when the agent ends the conversation', async () => {

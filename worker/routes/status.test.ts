@@ -123,12 +123,12 @@ describe('Twilio status callbacks', () => {
   it("keeps the end's first reason, in words, when Twilio's conference-end follows", async () => {
     const conferenceId = await startConference(await registerAgent())
     await conferenceCallback(conferenceId, 1, { StatusCallbackEvent: 'conference-start' })
-    await roomFor(env, conferenceId).end('ended through the API')
+    await roomFor(env, conferenceId).end('it was ended for everyone')
     await conferenceCallback(conferenceId, 2, {
       StatusCallbackEvent: 'conference-end',
       ReasonConferenceEnded: 'conference-ended-via-api',
     })
-    expect(await room(conferenceId)).toMatchObject({ endedReason: 'ended through the API' })
+    expect(await room(conferenceId)).toMatchObject({ endedReason: 'it was ended for everyone' })
   })
 
   it("shows the agent unavailable, and what to check, when Twilio cannot open the agent's stream", async () => {
