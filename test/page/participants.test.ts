@@ -136,7 +136,14 @@ describe('participant controls', () => {
     api.on(
       'DELETE',
       phonePath,
-      ok({ participant: { ...PHONE, status: 'failed', error: 'called off before they answered' } }),
+      ok({
+        participant: {
+          ...PHONE,
+          status: 'failed',
+          error: 'called off before they answered',
+          removed: true,
+        },
+      }),
     )
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
@@ -148,7 +155,9 @@ describe('participant controls', () => {
     // Not in the conference yet: nothing to mute or hold, only a call to stop.
     expect(await row.getByRole('button', { name: /^Mute/ }).count()).toBe(0)
     await page.getByRole('button', { name: `Cancel call to ${PHONE.phoneNumber}` }).click()
-    await row.getByText('called off before they answered').waitFor()
+    // Called off, as the person meant: not shown, nor said, as a call that failed.
+    await row.getByText('Called off', { exact: true }).waitFor()
+    expect(await row.getAttribute('class')).not.toMatch(/status-failed/)
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
   })
 

@@ -613,6 +613,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#afterRosterChange([{ kind: 'left', participant }])
     } else {
       fail(participant, 'called off before they answered')
+      if (removed) participant.removed = true
       this.#afterRosterChange([{ kind: 'failed', participant }])
     }
   }

@@ -4,7 +4,7 @@
  * Muting the agent is how to silence it.
  */
 import { useEffect, useRef } from 'preact/hooks'
-import type { ParticipantChange, ParticipantView } from '../api/wire.ts'
+import type { AgentStatus, ParticipantChange, ParticipantView } from '../api/wire.ts'
 import { ParticipantIcon } from './participant-icon.tsx'
 import { useAction } from './use-action.ts'
 
@@ -13,6 +13,8 @@ export type ParticipantRequest = { type: 'change'; change: ParticipantChange } |
 export interface ParticipantItemProps {
   participant: ParticipantView
   isYou: boolean
+  /** The agent's own state (its conversation, not its Twilio leg), for the agent's row. */
+  agentStatus?: AgentStatus
   /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
   onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
 }
@@ -25,7 +27,38 @@ const STATUS: Record<ParticipantView['status'], string> = {
   failed: 'Failed',
 }
 
-export function ParticipantItem({ participant: p, isYou, onRequest }: ParticipantItemProps) {
+/**
+ * The agent's leg is in the call as soon as Twilio joins it; whether the agent hears and
+ * answers is its conversation's state, which its row shows instead of a plain "Joined".
+ */
+const AGENT_IN_CALL: Record<AgentStatus, { text: string; tone: ParticipantView['status'] }> = {
+  waiting: { text: 'Connecting…', tone: 'dialing' },
+  connecting: { text: 'Connecting…', tone: 'dialing' },
+  ready: { text: 'Joined', tone: 'joined' },
+  reconnecting: { text: 'Reconnecting…', tone: 'dialing' },
+  unavailable: { text: 'Unavailable', tone: 'failed' },
+  ended: { text: 'Leaving…', tone: 'left' },
+}
+
+/** Where the participant stands, in words, and the tone (a status's colour) to show it in. */
+export function stateOf(
+  p: ParticipantView,
+  agentStatus?: AgentStatus,
+): { text: string; tone: ParticipantView['status'] } {
+  if (p.status === 'left' && p.removed) return { text: 'Removed', tone: 'left' }
+  // Someone called it off: not a failure to show in red.
+  if (p.status === 'failed' && p.removed) return { text: 'Called off', tone: 'left' }
+  if (p.kind === 'agent' && p.status === 'joined' && agentStatus) return AGENT_IN_CALL[agentStatus]
+  const error = p.status === 'failed' && p.error ? `: ${p.error}` : ''
+  return { text: `${STATUS[p.status]}${error}`, tone: p.status }
+}
+
+export function ParticipantItem({
+  participant: p,
+  isYou,
+  agentStatus,
+  onRequest,
+}: ParticipantItemProps) {
   // The row's own control was used last: if the controls go, the keyboard's place stays here.
   const used = useRef(false)
   const request = useAction(async (r: ParticipantRequest) => {
@@ -52,16 +85,14 @@ export function ParticipantItem({ participant: p, isYou, onRequest }: Participan
     if (lost && used.current && document.activeElement === document.body) row.current?.focus()
     if (lost) used.current = false
   }, [hasControls])
+  const state = stateOf(p, agentStatus)
   return (
-    <li class={`participant status-${p.status}`} tabIndex={-1} ref={row}>
+    <li class={`participant status-${state.tone}`} tabIndex={-1} ref={row}>
       <ParticipantIcon kind={p.kind} />
       <div class="who">
         <span class="name">{name}</span>
         <span class="details">
-          <span class="state">
-            {p.status === 'left' && p.removed ? 'Removed' : STATUS[p.status]}
-            {p.status === 'failed' && p.error ? `: ${p.error}` : ''}
-          </span>
+          <span class="state">{state.text}</span>
           {/* What holds only while they are on the call ("Left, on hold" says nothing true). */}
           {p.status === 'joined' && p.muted && <span class="badge">muted</span>}
           {p.status === 'joined' && p.hold && <span class="badge">on hold</span>}

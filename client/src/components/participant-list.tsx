@@ -3,18 +3,25 @@
  * starts ringing, joins, leaves or fails, and who is muted or held, as it happens.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
-import type { ParticipantView } from '../api/wire.ts'
+import type { AgentStatus, ParticipantView } from '../api/wire.ts'
 import { displayName, ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
 
 export interface ParticipantListProps {
   participants: ParticipantView[]
   /** The label of the person's own leg, to mark it as "You". */
   you: string
+  /** The agent's own state, which its row shows while its leg is in the call. */
+  agentStatus?: AgentStatus
   /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
   onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
 }
 
-export function ParticipantList({ participants, you, onRequest }: ParticipantListProps) {
+export function ParticipantList({
+  participants,
+  you,
+  agentStatus,
+  onRequest,
+}: ParticipantListProps) {
   const announcement = useChangesSpoken(participants, you)
   return (
     <section class="card participants" aria-labelledby="participants-title">
@@ -29,6 +36,7 @@ export function ParticipantList({ participants, you, onRequest }: ParticipantLis
             key={participant.label}
             participant={participant}
             isYou={participant.label === you}
+            agentStatus={agentStatus}
             onRequest={onRequest}
           />
         ))}
@@ -68,6 +76,7 @@ function useChangesSpoken(participants: ParticipantView[], you: string): string 
 function changesOf(before: ParticipantView | undefined, p: ParticipantView): string[] {
   const name = displayName(p, false)
   if (before?.status !== p.status) {
+    if (p.status === 'failed' && p.removed) return [`The call to ${name} was called off.`]
     const why = p.status === 'failed' && p.error ? ` (${p.error})` : ''
     return [`${name} ${SPOKEN[p.status]}${why}.`]
   }
