@@ -708,7 +708,9 @@ export class ConferenceRoom extends DurableObject<Env> {
         // already: a conference that ends takes the agent's leg with it, stream or not.
         if (notice.kind !== 'joined' && !this.#peopleHaveLeft())
           this.#streamFailed(
-            `The agent's call ${notice.kind === 'left' ? 'ended' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
+            notice.participant.removed
+              ? 'Someone removed the AI agent from the call.'
+              : `The agent's call ${notice.kind === 'left' ? 'ended' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
           )
         continue
       }

@@ -461,6 +461,26 @@ describe('adding and managing participants', () => {
     expect(await json(removed)).toMatchObject({ participant: { status: 'left', removed: true } })
   })
 
+  it('says the agent was removed, not that the setup is wrong, when someone removes it before its stream', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const view = async () => (await roomFor(env, conferenceId).view()) as RoomView
+    const agentSid = (await view()).participants.find((p) => p.kind === 'agent')?.callSid ?? ''
+    await conferenceCallback(conferenceId, 1, {
+      StatusCallbackEvent: 'participant-join',
+      CallSid: agentSid,
+      ParticipantLabel: 'agent',
+    })
+    await hostJoins(conferenceId, 2)
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/${agentSid}`, {
+      method: 'DELETE',
+    })
+    expect(res.status).toBe(200)
+    expect((await view()).agent).toMatchObject({
+      status: 'unavailable',
+      error: 'Someone removed the AI agent from the call.',
+    })
+  })
+
   it('shows a phone removed while it still rang as called off, not as having left', async () => {
     const conferenceId = await startConference(await registerAgent())
     const { callSid } = await dialQuietly(conferenceId, '+14155552679')
