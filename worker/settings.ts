@@ -109,35 +109,37 @@ const KEY_RECIPE = '`openssl rand -base64 32`'
 export const SETTINGS: Record<SettingName, SettingSpec> = {
   TWILIO_ACCOUNT_SID: {
     required: true,
-    disables: 'Twilio REST calls (starting conferences, dialling) and browser access tokens',
+    disables:
+      "every call through Twilio (starting a conversation, dialling a phone, this page's own call)",
     check: sid('AC'),
   },
   TWILIO_AUTH_TOKEN: {
     required: true,
-    disables: 'checking Twilio signatures, so every Twilio webhook and media stream is refused',
+    disables:
+      "checking Twilio signatures, so every request from Twilio (a call's events and audio) is refused",
   },
   TWILIO_API_KEY: {
     required: true,
-    disables: 'browser access tokens and Twilio REST calls',
+    disables: "this page's call through Twilio, and dialling phones",
     check: sid('SK'),
   },
   TWILIO_API_SECRET: {
     required: true,
-    disables: 'browser access tokens and Twilio REST calls',
+    disables: "this page's call through Twilio, and dialling phones",
   },
   TWILIO_TWIML_APP_SID: {
     required: true,
-    disables: 'browser calls and adding the agent to a conference',
+    disables: "this page's call through Twilio, and bringing the agent into it",
     check: sid('AP'),
   },
   TWILIO_PHONE_NUMBER: {
     required: true,
-    disables: 'adding the agent and phone participants (it is the caller ID)',
+    disables: 'bringing the agent in and dialling phones (the calls come from this number)',
     check: e164,
   },
   WEBHOOK_BASE_URL: {
     required: true,
-    disables: 'TwiML stream URLs, status callbacks and Twilio signature checks',
+    disables: "Twilio reaching this server (for a call's audio and progress, and signature checks)",
     // Twilio calls webhooks on the public URL and accepts only wss:// media streams, on
     // port 443 alone (https://www.twilio.com/docs/api/errors/31910). No user:password in
     // it: the worker checks Twilio's signature instead, and the URL is written in TwiML
@@ -159,7 +161,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   },
   ELEVENLABS_AGENT_ID: {
     required: true,
-    disables: 'the default agent (start-conference then needs an agentId)',
+    disables: 'the default agent (each conversation then needs an agent id)',
     check: (value) =>
       /^[A-Za-z0-9_-]+$/.test(value)
         ? undefined

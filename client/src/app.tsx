@@ -6,7 +6,7 @@
 import { useRef } from 'preact/hooks'
 import type { AccessKeyStore } from './api/access-key.ts'
 import type { ConferenceApi } from './api/conference-api.ts'
-import { callModeOf, useHealth, whyNoStart } from './api/use-health.ts'
+import { callModeOf, type HealthState, useHealth, whyNoStart } from './api/use-health.ts'
 import { useConversation } from './call/use-conversation.ts'
 import { AccessKeyForm } from './components/access-key-form.tsx'
 import { ConferenceView } from './components/conference-view.tsx'
@@ -27,7 +27,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
         <h1>Conference AI bridge</h1>
         <p class="tagline">Talk with an AI voice agent, and bring someone in by phone.</p>
       </header>
-      <ModeBanner state={health} />
+      <ModeBanner state={health} inCall={session !== undefined} />
       <AccessKeyForm store={keys} />
       {session ? (
         <ConferenceView
@@ -41,6 +41,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
           local={mode === 'local'}
           checking={health.kind === 'loading'}
           unavailable={whyNoStart(health)}
+          needsAgentId={noDefaultAgent(health)}
           focusOnShow={hadSession.current}
           onStart={conversation.start}
         />
@@ -48,3 +49,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
     </main>
   )
 }
+
+/** The server has no default agent: a conversation needs the form's agent id. */
+const noDefaultAgent = (health: HealthState) =>
+  health.kind === 'loaded' && health.health.missing.some((s) => s.name === 'ELEVENLABS_AGENT_ID')

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { pageHarness } from './harness.ts'
+import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -76,6 +76,26 @@ describe('colours', () => {
           (el) => (globalThis as unknown as PageWindow).getComputedStyle(el, '::placeholder').color,
         )
       expect(contrast(placeholder, await variable(page, '--bg'))).toBeGreaterThanOrEqual(4.5)
+    })
+
+    it(`shows a muted microphone readably in the ${scheme} scheme`, async () => {
+      const { page } = await harness.open()
+      await page.emulateMedia({ colorScheme: scheme })
+      await startConversation(page)
+      const mute = page.getByRole('button', { name: 'Mute microphone' })
+      await mute.click()
+      const words = page.getByText('Your microphone is off')
+      await words.waitFor()
+      const card = await variable(page, '--card')
+      for (const filled of [mute, words]) {
+        const { color, background } = await filled.evaluate((el) => {
+          const style = (globalThis as unknown as PageWindow).getComputedStyle(el)
+          return { color: style.color, background: style.backgroundColor }
+        })
+        expect(contrast(color, background)).toBeGreaterThanOrEqual(4.5)
+        // The fill is what shows the state: it must stand out from the call bar's card.
+        expect(contrast(background, card)).toBeGreaterThanOrEqual(3)
+      }
     })
   }
 })

@@ -42,6 +42,37 @@ describe('the mode banner', () => {
     )
   })
 
+  it('tells a setting not set from one set but invalid, and says how to set them', async () => {
+    // As the worker reports them: a problem comes with the setting's name first.
+    const settings = [
+      { name: 'TWILIO_ACCOUNT_SID', present: false },
+      {
+        name: 'WEBHOOK_BASE_URL',
+        present: true,
+        problem: 'WEBHOOK_BASE_URL must be the public https:// URL Twilio reaches this worker at',
+      },
+    ]
+    const api = answeringHealth({
+      status: 'incomplete',
+      missing: [
+        { name: 'TWILIO_ACCOUNT_SID', disables: 'every call through Twilio' },
+        { name: 'WEBHOOK_BASE_URL', disables: 'Twilio reaching this server' },
+      ],
+      settings,
+    })
+    const { page } = await harness.open(api)
+    const banner = page.getByRole('region', { name: 'Not configured' })
+    await banner.waitFor()
+    expect(await banner.locator('.missing li').allTextContents()).toEqual([
+      'TWILIO_ACCOUNT_SID: not set. Off until it is set: every call through Twilio.',
+      'WEBHOOK_BASE_URL: set but invalid: must be the public https:// URL Twilio reaches this worker at. Off until it is fixed: Twilio reaching this server.',
+    ])
+    const howTo = await banner.locator('.how-to').textContent()
+    expect(howTo).toMatch(/copy \.dev\.vars\.example to \.dev\.vars, fill it in/)
+    expect(howTo).toMatch(/restart npm run dev: it reads \.dev\.vars only as it starts/)
+    expect(howTo).toMatch(/"Real calls" in the project's README\.md/)
+  })
+
   it('offers no start while a setting every call needs is missing, but only then', async () => {
     const health = (missing: string[], localCalls = false) =>
       answeringHealth({

@@ -21,7 +21,8 @@ export interface Health {
   warnings: string[]
   /** The page may talk to the agent without Twilio (worker/routes/local-calls.ts). */
   localCalls: boolean
-  settings: { name: string; present: boolean }[]
+  /** `problem`: why a value that is set was refused, the setting's name first. */
+  settings: { name: string; present: boolean; problem?: string }[]
 }
 
 /** `GET /api/twilio/token` (worker/routes/token.ts). */

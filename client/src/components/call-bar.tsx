@@ -78,6 +78,9 @@ export function CallBar(props: CallBarProps) {
         <p class="call-status" role="status">
           {state.status}
         </p>
+        {/* Said in words as well as by the pressed button: a muted microphone is easy to
+            forget, and the person may be talking to nobody. Not live: aria-pressed says it. */}
+        {onCall && call.muted && <p class="mic-off">Your microphone is off</p>}
         {/* Outside the live region: a screen reader should not read out every second. */}
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
       </div>
@@ -96,7 +99,7 @@ export function CallBar(props: CallBarProps) {
       )}
       <div class="actions">
         {/* A toggle: its name stays and aria-pressed says whether it is on (a name flipping to
-            "Unmute" would be read as "Unmute microphone, pressed"); the badge shows it. */}
+            "Unmute" would be read as "Unmute microphone, pressed"); pressed, it is filled. */}
         {actions.mute && (
           <button
             type="button"
@@ -104,12 +107,7 @@ export function CallBar(props: CallBarProps) {
             aria-pressed={call.muted}
             onClick={() => props.onMute(!call.muted)}
           >
-            Mute microphone{' '}
-            {call.muted && (
-              <span class="badge" aria-hidden="true">
-                muted
-              </span>
-            )}
+            Mute microphone
           </button>
         )}
         {/* The host's leaving ends the conference: the button says so, and ends it here too. */}

@@ -1,13 +1,14 @@
 /**
  * Says plainly which mode the page is in: ready; local calls (no Twilio: the
  * page talks to the agent directly, and what is missing for phone calls); or
- * not configured, with each missing setting and what it disables (from
- * `/api/health`), plus warnings.
+ * not configured, with each setting that is not set or is invalid, what it
+ * disables and how to set it (from `/api/health`), plus warnings. During a
+ * call it folds to one line, so that the call gets the screen.
  */
 import { callModeOf, type HealthState, isTwilioSetting } from '../api/use-health.ts'
 import type { Health } from '../api/wire.ts'
 
-export function ModeBanner({ state }: { state: HealthState }) {
+export function ModeBanner({ state, inCall }: { state: HealthState; inCall: boolean }) {
   if (state.kind === 'loading') {
     return (
       <section class="banner" aria-live="polite">
@@ -30,15 +31,40 @@ export function ModeBanner({ state }: { state: HealthState }) {
   const ready = health.status === 'ok'
   const local = callModeOf(state) === 'local'
   const title = ready ? 'Ready' : local ? 'Local calls' : 'Not configured'
+  const tone = ready ? 'banner-ready' : local ? 'banner-local' : 'banner-problem'
+  const body = <BannerBody health={health} ready={ready} local={local} />
+  if (inCall) {
+    return (
+      <section class={`banner banner-folded ${tone}`} aria-labelledby="mode-title">
+        <details>
+          <summary>
+            <strong id="mode-title">{title}</strong>: {oneLine(health, ready, local)}
+          </summary>
+          {body}
+        </details>
+      </section>
+    )
+  }
+  return (
+    <section class={`banner ${tone}`} aria-labelledby="mode-title">
+      <h2 id="mode-title">{title}</h2>
+      {body}
+    </section>
+  )
+}
+
+function oneLine(health: Health, ready: boolean, local: boolean): string {
+  if (ready) return 'Twilio and ElevenLabs are set up'
+  if (!local) return 'some settings are not set'
+  return usesTestAgent(health) ? 'a test agent, no phones' : 'your agent, no phones'
+}
+
+function BannerBody({ health, ready, local }: { health: Health; ready: boolean; local: boolean }) {
   // In local mode the page plays Twilio's part: only the other settings stop a call.
   const forTwilio = health.missing.filter((s) => isTwilioSetting(s.name))
   const others = health.missing.filter((s) => !isTwilioSetting(s.name))
   return (
-    <section
-      class={`banner ${ready ? 'banner-ready' : local ? 'banner-local' : 'banner-problem'}`}
-      aria-labelledby="mode-title"
-    >
-      <h2 id="mode-title">{title}</h2>
+    <>
       {ready && (
         <p>Twilio and the ElevenLabs agent are configured: you can start a conversation.</p>
       )}
@@ -48,16 +74,21 @@ export function ModeBanner({ state }: { state: HealthState }) {
         // started, is not pushed below a screenful of settings.
         <details class="needs">
           <summary>Phone calls need Twilio: {settingCount(forTwilio.length)} to add</summary>
-          <MissingSettings missing={forTwilio} intro="Add these settings" />
+          <MissingSettings health={health} missing={forTwilio} intro="Add these settings" />
         </details>
       )}
       {local && others.length > 0 && (
-        <MissingSettings missing={others} intro="Local calls need these settings too" />
+        <MissingSettings
+          health={health}
+          missing={others}
+          intro="Local calls need these settings too"
+        />
       )}
       {!ready && !local && (
         <MissingSettings
+          health={health}
           missing={health.missing}
-          intro="Conversations will not work until these settings are added"
+          intro="Conversations will not work until these settings are set"
         />
       )}
       {health.warnings.length > 0 && (
@@ -75,39 +106,82 @@ export function ModeBanner({ state }: { state: HealthState }) {
           </ul>
         </details>
       )}
-    </section>
-  )
-}
-
-function MissingSettings({ missing, intro }: { missing: Health['missing']; intro: string }) {
-  return (
-    <>
-      <p>
-        {intro} (in <code>.dev.vars</code> locally, or as Worker secrets):
-      </p>
-      <ul class="missing">
-        {missing.map((setting) => (
-          <li key={setting.name}>
-            <code>{setting.name}</code>: missing or invalid, which disables {setting.disables}.
-          </li>
-        ))}
-      </ul>
     </>
   )
 }
 
+interface MissingSettingsProps {
+  health: Health
+  missing: Health['missing']
+  intro: string
+}
+
+function MissingSettings({ health, missing, intro }: MissingSettingsProps) {
+  return (
+    <>
+      <p>{intro}:</p>
+      <ul class="missing">
+        {missing.map((setting) => {
+          const problem = problemOf(health, setting.name)
+          return (
+            <li key={setting.name}>
+              <code>{setting.name}</code>:{' '}
+              {problem
+                ? `set but invalid: ${problem}. Off until it is fixed: `
+                : 'not set. Off until it is set: '}
+              {setting.disables}.
+            </li>
+          )
+        })}
+      </ul>
+      <p class="how-to">
+        To set them, copy <code>.dev.vars.example</code> to <code>.dev.vars</code>, fill it in, then
+        stop and restart <code>npm run dev</code>: it reads <code>.dev.vars</code> only as it starts
+        (a deployed worker takes each as a secret: <code>npx wrangler secret put NAME</code>). Where
+        each value comes from: "Real calls" in the project's README.md.
+      </p>
+    </>
+  )
+}
+
+/**
+ * Why a set value was refused, without the setting's name that the server puts first;
+ * undefined when the setting is simply not set.
+ */
+function problemOf(health: Health, name: string): string | undefined {
+  const problem = health.settings.find((s) => s.name === name)?.problem
+  return problem?.startsWith(`${name} `) ? problem.slice(name.length + 1) : problem
+}
+
 const settingCount = (n: number) => (n === 1 ? 'one setting' : `${n} settings`)
 
+/**
+ * Without an ElevenLabs key `npm run dev` points ELEVENLABS_API_BASE at its stand-in, whose
+ * agent (devtools/dev/plan.ts, LOCAL_AGENT) greets in tones and plays each turn back.
+ */
+const usesTestAgent = (health: Health) =>
+  health.settings.some((s) => s.name === 'ELEVENLABS_API_BASE' && s.present)
+
 function LocalCalls({ health }: { health: Health }) {
-  const customAgent = health.settings.some((s) => s.name === 'ELEVENLABS_API_BASE' && s.present)
+  const testAgent = usesTestAgent(health)
   return (
-    <p>
-      Twilio is not configured, so this page talks to the agent directly: your microphone is
-      streamed to the conference's room as Twilio would stream a caller, and the agent's voice plays
-      here.{' '}
-      {customAgent
-        ? 'The agent is the one at ELEVENLABS_API_BASE (npm run dev starts a local one when no ElevenLabs key is set: it says back what you said).'
-        : 'The agent is your ElevenLabs agent.'}
-    </p>
+    <>
+      <p>
+        {testAgent
+          ? 'No phone service is set up, so you can talk only with a test agent on this computer. It greets you with a few tones, then plays back what you said (up to 5 seconds); it does not understand speech.'
+          : 'No phone service is set up, so you can talk with your ElevenLabs agent from this page, but nobody can join by phone.'}
+      </p>
+      <details class="needs">
+        <summary>How local calls work, for developers</summary>
+        <p>
+          Twilio is not configured and <code>LOCAL_CALLS</code> is on, so this page talks to the
+          agent directly: your microphone is streamed to the conference's room as Twilio would
+          stream a caller, and the agent's voice plays here.{' '}
+          {testAgent
+            ? 'The agent is the one at ELEVENLABS_API_BASE: npm run dev starts this one (agent_local_echo) when no ElevenLabs key is set.'
+            : 'The agent is your ElevenLabs agent.'}
+        </p>
+      </details>
+    </>
   )
 }

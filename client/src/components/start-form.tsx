@@ -1,7 +1,8 @@
 /**
- * Starts a conversation: an optional agent id (the server's default agent
- * otherwise) and an optional phone number to dial as soon as it starts. A
- * local call (no Twilio) dials nobody, so it asks for no number.
+ * Starts a conversation: an optional phone number to dial as soon as it
+ * starts and, folded under "More options", an agent id (the server's default
+ * agent otherwise). A local call (no Twilio) dials nobody, so it asks for no
+ * number.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { StartRequest } from '../api/wire.ts'
@@ -14,12 +15,15 @@ export interface StartFormProps {
   checking: boolean
   /** Why no conversation can start (a setting every call needs is missing), if so. */
   unavailable?: string | undefined
+  /** The server has no default agent: the agent id is asked for in the open. */
+  needsAgentId?: boolean
   /** Back from a conversation: keyboard focus comes here, not to the top of the page. */
   focusOnShow?: boolean
   onStart(request: StartRequest): Promise<void>
 }
 
-export function StartForm({ local, checking, unavailable, onStart, focusOnShow }: StartFormProps) {
+export function StartForm(props: StartFormProps) {
+  const { local, checking, unavailable, onStart, focusOnShow } = props
   const heading = useRef<HTMLHeadingElement>(null)
   // Only as the form is shown.
   useEffect(() => {
@@ -47,16 +51,6 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
           ? 'You talk with the AI agent from this page, your microphone streamed straight to it. Headphones keep it from hearing itself.'
           : 'You talk with the AI agent from this page; anyone you add joins by phone.'}
       </p>
-      <label for="agent-id">
-        Agent id <span class="hint">(optional: the server's default agent otherwise)</span>
-      </label>
-      <input
-        id="agent-id"
-        autocomplete="off"
-        spellcheck={false}
-        value={agentId}
-        onInput={(event) => setAgentId(event.currentTarget.value)}
-      />
       {!local && (
         <>
           <label for="dial-at-start">
@@ -99,6 +93,22 @@ export function StartForm({ local, checking, unavailable, onStart, focusOnShow }
           {start.error.message}
         </p>
       )}
+      {/* Most people use the server's agent: the choice stays out of the way, below Start. */}
+      <details class="more-options" open={props.needsAgentId}>
+        <summary>More options</summary>
+        <label for="agent-id">
+          {props.needsAgentId
+            ? 'ElevenLabs agent id (this server has no default agent)'
+            : 'ElevenLabs agent id, if not the default'}
+        </label>
+        <input
+          id="agent-id"
+          autocomplete="off"
+          spellcheck={false}
+          value={agentId}
+          onInput={(event) => setAgentId(event.currentTarget.value)}
+        />
+      </details>
     </form>
   )
 }

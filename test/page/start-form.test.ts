@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { FakeApi, ok, READY } from './fake-api.ts'
+import { pageHarness, startConversation } from './harness.ts'
+
+const harness = pageHarness()
+
+describe('the start form', () => {
+  it('keeps the agent id folded under More options, below Start, and sends it when given', async () => {
+    const { page, api } = await harness.open()
+    const start = page.getByRole('button', { name: 'Start conversation' })
+    const more = page.getByText('More options')
+    const agentId = page.getByLabel('ElevenLabs agent id, if not the default')
+    await start.waitFor()
+    expect(await agentId.isVisible()).toBe(false)
+    const [startBox, moreBox] = [await start.boundingBox(), await more.boundingBox()]
+    expect(moreBox?.y).toBeGreaterThan((startBox?.y ?? Number.POSITIVE_INFINITY) + 1)
+
+    await more.click()
+    await agentId.fill('agent_custom')
+    await startConversation(page)
+    expect(api.to('POST', '/api/twilio/start-conference').map((r) => r.body)).toEqual([
+      { agentId: 'agent_custom' },
+    ])
+  })
+
+  it('asks for the agent id in the open when the server has no default agent', async () => {
+    const api = new FakeApi()
+    api.on(
+      'GET',
+      '/api/health',
+      ok({
+        ...READY,
+        status: 'incomplete',
+        missing: [{ name: 'ELEVENLABS_AGENT_ID', disables: 'the default agent' }],
+      }),
+    )
+    const { page } = await harness.open(api)
+    const agentId = page.getByLabel('ElevenLabs agent id (this server has no default agent)')
+    await expect.poll(() => agentId.isVisible()).toBe(true)
+  })
+})
