@@ -29,6 +29,7 @@ const liveRoom = () =>
 describe('a conversation', () => {
   it('starts a conference and connects the Device to it with { params: { conferenceId } }', async () => {
     const { page, api } = await harness.open()
+    await page.getByText('More options').click()
     await page.getByLabel('Agent id').fill('agent_custom')
     await page.getByLabel('Phone number to call right away').fill('+44 20 7946 0958')
     await startConversation(page)
@@ -92,7 +93,10 @@ describe('a conversation', () => {
     } as const
     events.send({
       type: 'snapshot',
-      room: aRoom({ agent: { ...agent, agentId: 'agent_default' } }),
+      room: aRoom({
+        agent: { ...agent, agentId: 'agent_default' },
+        participants: [aBrowser(IDENTITY), anAgent()],
+      }),
     })
     const panel = page.getByRole('region', { name: 'AI agent' })
     await panel.getByText('The agent socket kept closing.', { exact: true }).waitFor()
@@ -100,6 +104,38 @@ describe('a conversation', () => {
     expect(await panel.getByRole('status').textContent()).toBe(
       'AI agent: unavailable; the call goes on without it. The agent socket kept closing.',
     )
+    // Its leg is in Twilio's conference, but nobody answers there: not shown as joined.
+    const row = page
+      .getByRole('list', { name: 'Participants' })
+      .getByRole('listitem')
+      .filter({ hasText: 'AI agent' })
+    expect(await row.textContent()).toMatch(/AI agent\s*Unavailable/)
+    expect(await row.getAttribute('class')).toMatch(/status-failed/)
+  })
+
+  it("calls the people's lines yours while nobody else has joined, and the callers' once someone has", async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const ringing = aPhone({ status: 'ringing' })
+    const alone = aRoom({
+      status: 'in-progress',
+      participants: [aBrowser(IDENTITY), anAgent(), ringing],
+      transcript: [aLine({ seq: 0, role: 'user', text: 'Is anyone there?' })],
+    })
+    events.send({ type: 'snapshot', room: alone })
+    const lines = page.getByRole('log').getByRole('listitem')
+    await expect
+      .poll(() => lines.allInnerTexts())
+      .toEqual([expect.stringMatching(/^You\s+Is anyone there\?/)])
+    const joined = { ...ringing, status: 'joined' as const, joinedAt: '2026-12-07T10:00:00Z' }
+    events.send({
+      type: 'update',
+      room: anUpdate({ ...alone, participants: [aBrowser(IDENTITY), anAgent(), joined] }),
+    })
+    await expect
+      .poll(() => lines.allInnerTexts())
+      .toEqual([expect.stringMatching(/^Caller\s+Is anyone there\?/)])
   })
 
   it("says the agent's state is the agent's, not the person's call's", async () => {

@@ -50,8 +50,15 @@ describe('local calls (no Twilio)', () => {
     const { page } = await harness.open(localApi())
     const banner = page.getByRole('region', { name: 'Local calls' })
     await banner.waitFor()
-    expect(await banner.textContent()).toMatch(/your microphone is streamed to the conference/)
-    expect(await banner.textContent()).toMatch(/The agent is the one at ELEVENLABS_API_BASE/)
+    // First in plain words, as the local agent is (devtools/dev/plan.ts, LOCAL_AGENT).
+    expect(await banner.locator('p').first().textContent()).toBe(
+      'No phone service is set up, so you can talk only with a test agent on this computer. It greets you with a few tones, then plays back what you said (up to 5 seconds); it does not understand speech.',
+    )
+    // How it works is for developers: folded.
+    const howItWorks = banner.getByText(/your microphone is streamed to the conference/)
+    expect(await howItWorks.isVisible()).toBe(false)
+    await banner.getByText('How local calls work, for developers').click()
+    expect(await howItWorks.textContent()).toMatch(/The agent is the one at ELEVENLABS_API_BASE/)
     // Folded: local calls work without them, and a started call must not sit below them.
     const missing = banner.locator('.missing li')
     expect(await missing.first().isVisible()).toBe(false)
@@ -96,7 +103,8 @@ describe('local calls (no Twilio)', () => {
     const api = localApi()
     const { page } = await harness.open(api)
     await page.getByRole('region', { name: 'Local calls' }).waitFor()
-    await page.getByLabel('Agent id').fill('agent_mine')
+    await page.getByText('More options').click()
+    await page.getByLabel('ElevenLabs agent id').fill('agent_mine')
     await page.getByRole('button', { name: 'Start conversation' }).click()
     // The fake microphone is an empty stream, with no track to play from: the call fails.
     await page.getByRole('status').filter({ hasText: 'Could not connect your call.' }).waitFor()
@@ -160,6 +168,19 @@ describe('local calls (no Twilio)', () => {
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
     return page
   }
+
+  it('say an agent that is unavailable leaves nothing to talk to: a local call has nobody else', async () => {
+    const { page, events } = await harness.open(localApi())
+    await page.routeWebSocket('**/api/local/media-stream/**', () => {})
+    await setMicrophone(page, 'live')
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const agent = { ...localRoom.agent, status: 'unavailable' as const, error: 'It hung up.' }
+    events.send({ type: 'snapshot', room: { ...localRoom, agent } })
+    const panel = page.getByRole('region', { name: 'AI agent' })
+    await panel.getByText('Unavailable; hang up and start again', { exact: true }).waitFor()
+    expect(await panel.getByText(/goes on without it/).count()).toBe(0)
+  })
 
   it('end their room when hung up before the stream started, which would not end it', async () => {
     const api = localApi()

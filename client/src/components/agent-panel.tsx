@@ -10,11 +10,22 @@ const DESCRIPTIONS: Record<AgentStatus, string> = {
   ended: 'Left the conversation',
 }
 
-export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
+/** A local call is the person and the agent alone: without the agent there is no call. */
+const LOCAL_UNAVAILABLE = 'Unavailable; hang up and start again'
+
+export function AgentPanel({
+  agent,
+  local = false,
+}: {
+  agent: RoomView['agent']
+  local?: boolean
+}) {
   const speaking = agent.status === 'ready' && agent.speaking
+  const description =
+    local && agent.status === 'unavailable' ? LOCAL_UNAVAILABLE : DESCRIPTIONS[agent.status]
   // Named, as "Connecting" after the person's own "Connected" would sound like their call
   // going back; a reason for the agent's absence is said with it.
-  const state = `AI agent: ${DESCRIPTIONS[agent.status].toLowerCase()}`
+  const state = `AI agent: ${description.toLowerCase()}`
   const gone = agent.status === 'unavailable' || agent.status === 'ended'
   const spoken = gone && agent.error ? `${state}. ${agent.error}` : state
   return (
@@ -24,7 +35,7 @@ export function AgentPanel({ agent }: { agent: RoomView['agent'] }) {
           read out, so a screen reader is not talking over the conversation. */}
       <p class={`agent-status agent-${agent.status}`} aria-hidden="true">
         <span class={`dot${speaking ? ' speaking' : ''}`} />
-        {speaking ? 'Speaking' : DESCRIPTIONS[agent.status]}
+        {speaking ? 'Speaking' : description}
       </p>
       <p class="visually-hidden" role="status">
         {spoken}

@@ -5,6 +5,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
+import type { RoomView } from '../api/wire.ts'
 import { isOnCall } from '../call/call-state.ts'
 import type { Conversation, Session } from '../call/use-conversation.ts'
 import { isLive } from '../room/room-state.ts'
@@ -90,10 +91,11 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
       />
       <div class="room">
         <div class="column">
-          <AgentPanel agent={room.agent} />
+          <AgentPanel agent={room.agent} local={room.local === true} />
           <ParticipantList
             participants={room.participants}
             you={session.you}
+            agentStatus={room.agent.status}
             {...(live && !room.local && { onRequest })}
           />
           {live && !room.local && <AddParticipantForm onDial={onDial} />}
@@ -104,8 +106,23 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
             </p>
           )}
         </div>
-        <TranscriptLog entries={room.transcript} />
+        <TranscriptLog
+          entries={room.transcript}
+          people={onlyYou(room, session.you) ? 'You' : 'Caller'}
+        />
       </div>
     </>
   )
 }
+
+/**
+ * Whether the person is the only one the agent has heard: nobody else has joined. The agent
+ * hears everyone on the call as one voice, so its lines are "You" only while that holds.
+ */
+const onlyYou = (room: RoomView, you: string): boolean =>
+  room.participants.every(
+    (p) =>
+      p.kind === 'agent' ||
+      p.label === you ||
+      (p.joinedAt === undefined && p.status !== 'joined' && p.status !== 'left'),
+  )

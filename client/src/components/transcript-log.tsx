@@ -6,7 +6,14 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { TranscriptEntry } from '../api/wire.ts'
 
-export function TranscriptLog({ entries }: { entries: readonly TranscriptEntry[] }) {
+export function TranscriptLog({
+  entries,
+  people = 'Caller',
+}: {
+  entries: readonly TranscriptEntry[]
+  /** Who the people's lines are from: "You" while the person is the only one on the call. */
+  people?: string
+}) {
   const list = useRef<HTMLDivElement>(null)
   const atEnd = useRef(true)
   const last = entries.at(-1)
@@ -40,7 +47,7 @@ export function TranscriptLog({ entries }: { entries: readonly TranscriptEntry[]
         <ol>
           {entries.map((entry) => (
             <li key={entry.seq} class={`line line-${entry.role}`}>
-              <span class="speaker">{entry.role === 'agent' ? 'Agent' : 'Caller'}</span>
+              <span class="speaker">{entry.role === 'agent' ? 'Agent' : people}</span>
               <span class="text">{entry.text}</span>
               {entry.corrected && <span class="mark"> (corrected)</span>}
               {entry.interrupted && <span class="mark"> (interrupted)</span>}
