@@ -21,7 +21,7 @@ import { silentPayloads, toPayloads } from '../../devtools/media-stream-simulato
 import type { MediaStreamSimulator } from '../../devtools/media-stream-simulator/simulator.ts'
 import { twilioPost } from '../../devtools/media-stream-simulator/twilio-requests.ts'
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
-import { startProductWorker } from './product-worker.ts'
+import { E2E_AGENT_ID, startProductWorker } from './product-worker.ts'
 import { matchSignals } from './signal-match.ts'
 import type { RunningWorker } from './wrangler-dev.ts'
 
@@ -227,7 +227,7 @@ describe('a phone participant added to the call through wrangler dev', () => {
   // The number check is loaded on the first dial (worker/routes/twilio-legs.ts): this runs it
   // in the bundle wrangler builds, minified, as deployed.
   it('dials a number as a person types it, in E.164, and refuses what is not a number', async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const dial = (phoneNumber: string) =>
       fetch(`${worker.url}/api/twilio/conferences/${conferenceId}/participants`, {
         method: 'POST',

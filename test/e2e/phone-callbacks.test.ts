@@ -13,7 +13,7 @@ import {
 import { TwilioStandinControl } from '../../devtools/twilio-standin/control.ts'
 import type { RoomView } from '../../worker/conference/room-record.ts'
 import { TEST_CREDENTIALS } from '../test-env.ts'
-import { startProductWorker } from './product-worker.ts'
+import { E2E_AGENT_ID, startProductWorker } from './product-worker.ts'
 import type { RunningWorker } from './wrangler-dev.ts'
 
 const twilioApiBase = inject('twilioApiBase')
@@ -112,7 +112,7 @@ function hangUp(callSid: string) {
 
 describe("a phone participant, through Twilio's callbacks to wrangler dev", () => {
   it('rings, then joins when answered, and leaves when removed', async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const number = unusedNumber()
     await twilio.scriptPhone({ number, ringMs: 3000 })
     const { label } = await dial(conferenceId, number)
@@ -132,7 +132,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   })
 
   it('shows a person who hangs up as left, from the callbacks alone', async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const { label } = await dial(conferenceId, unusedNumber())
     const { callSid } = await shown(conferenceId, label, 'joined')
     if (!callSid) throw new Error(`${label} joined without a CallSid`)
@@ -149,7 +149,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   })
 
   it("shows a phone that joined and hung up as left when Twilio's callbacks come newest first", async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     await until('the conference to start', async () => {
       const starts = await twilio.callbacks({ conference: conferenceId, event: 'conference-start' })
       return starts[0]?.status ? starts : undefined
@@ -176,7 +176,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   })
 
   it("shows a phone joined, once, when Twilio's callbacks overtake the dial's answer", async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     await twilio.callbacksBeforeAnswers(conferenceId)
     const number = unusedNumber()
     // Its join reaches the worker while the worker still waits for Twilio's answer.
@@ -197,7 +197,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
     ['busy', 'busy'],
     ['no-answer', 'no answer'],
   ] as const)('fails a call the phone ends as %s, saying why', async (outcome, error) => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const number = unusedNumber()
     await twilio.scriptPhone({ number, ringMs: 300, outcome })
     const { label } = await dial(conferenceId, number)
@@ -218,7 +218,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   })
 
   it('hangs up a phone still ringing when the conference ends, so it never starts a new one', async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const number = unusedNumber()
     // Rings far longer than the test takes: only a hang-up ends it.
     await twilio.scriptPhone({ number, ringMs: 10_000 })
@@ -264,7 +264,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   })
 
   it("answers every callback of the agent's leg and conference, signed by twilio", async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const callbacks = await until('the conference to start', async () => {
       const made = await twilio.callbacks({ conference: conferenceId })
       const started = made.find((callback) => callback.event === 'conference-start')
@@ -292,7 +292,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
 
 describe("a page's rejoin, through Twilio and wrangler dev", () => {
   it('takes the place of its dropped call under its label, and the conference goes on', async () => {
-    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: 'agent_e2e' })
+    const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const first = await shown(conferenceId, 'web-web_host', 'joined')
     // The page calls again while Twilio still holds its first call (a dropped connection):
     // Twilio would leave the new call out under a label in use (16025).
