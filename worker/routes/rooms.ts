@@ -11,10 +11,10 @@ import { AgentConnectError } from '../elevenlabs/agent-connect-error.ts'
 import { getSignedUrl } from '../elevenlabs/agent-socket.ts'
 import * as z from '../schema.ts'
 
-/** `agentId` in a request that starts a conversation; the server's default agent otherwise. */
 /**
- * An ElevenLabs agent id (`agent_…`, or an older one of letters and digits): anything
- * else (a space, a control or right-to-left character) could only be refused later, by
+ * `agentId` in a request that starts a conversation (the server's default agent otherwise):
+ * an ElevenLabs agent id (`agent_…`, or an older one of letters and digits). Anything else
+ * (a space, a control or right-to-left character) could only be refused later, by
  * ElevenLabs, as an agent it does not know.
  */
 export const agentIdField = z.optional(
