@@ -12,8 +12,9 @@ import {
   spendLegToken,
 } from './agent-leg.ts'
 import { newBridgeStats } from './bridge-stats.ts'
-import { newRecord } from './room-record.ts'
+import { foldBridge, newRecord } from './room-record.ts'
 import { Roster } from './roster.ts'
+import { Transcript } from './transcript.ts'
 
 function room() {
   const record = newRecord('conf-1', 'agent-1', '2026-12-07T10:00:00.000Z')
@@ -77,6 +78,27 @@ describe("a lost stream's resume", () => {
     markLost(record, 'MZ-last')
     expect(resumeRefusal(record)?.message).toBe(`lost its stream ${MAX_STREAM_RESUMES + 1} times`)
     expect(record.lostStreams).toHaveLength(MAX_STREAM_RESUMES + 1)
+  })
+
+  it('counts a resume once, whether the record came before reconnectsBefore existed or after', () => {
+    const newBridge = () => ({
+      agent: { status: 'connecting' as const, speaking: false, reconnects: 0 },
+      stream: { status: 'live' as const, streamSid: 'MZ2' },
+      transcript: new Transcript(),
+      stats: newBridgeStats(),
+    })
+    const { record } = room()
+    record.agent = { status: 'ready', speaking: false, reconnects: 2 }
+    beginResume(record)
+    awaitNewStream(record)
+    expect(foldBridge(record, newBridge()).agent).toMatchObject({
+      status: 'reconnecting',
+      reconnects: 3,
+    })
+    // Saved by the code before (a deploy between the resume and the new stream's start).
+    const legacy = room().record
+    legacy.streamResumes = 1
+    expect(foldBridge(legacy, newBridge()).agent.reconnects).toBe(1)
   })
 
   it("awaits the new stream with the call's counts so far and the agent reconnecting", () => {

@@ -50,10 +50,11 @@ export function isAgentLeg(
 
 /**
  * Why the leg may not go on with a new stream, if it may not: only a lost stream's leg
- * does, a few times at most; one ended on purpose does not.
+ * does, or one whose stream ended before it started (`unstarted`), a few times at most;
+ * one ended on purpose does not.
  */
-export function resumeRefusal(record: RoomRecord): RoomRefusal | undefined {
-  if (!record.streamLost) {
+export function resumeRefusal(record: RoomRecord, unstarted = false): RoomRefusal | undefined {
+  if (!record.streamLost && !unstarted) {
     return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
   }
   const resumes = (record.streamResumes ?? 0) + 1

@@ -159,7 +159,8 @@ export function foldBridge(
     if (agent.status === 'waiting' || agent.status === 'connecting') agent.status = 'reconnecting'
     agent.conversationId ??= record.agent.conversationId
   }
-  agent.reconnects += record.reconnectsBefore ?? 0
+  // A record saved before `reconnectsBefore` existed (a deploy mid-call) has the resumes.
+  agent.reconnects += record.reconnectsBefore ?? record.streamResumes ?? 0
   record.agent = agent
   record.stream = bridge.stream
   record.transcript = [...bridge.transcript.entries]

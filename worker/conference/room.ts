@@ -100,6 +100,9 @@ import { numbered, Transcript } from './transcript.ts'
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
 /** The host's legs a rejoin told not to end the conference, kept: the last few are enough. */
 const MAX_QUIET_LEGS = 10
+/** Why the agent is gone when someone on the call removed it before its stream began. */
+const AGENT_REMOVED = 'Someone removed the AI agent from the call.'
+
 export interface RoomInit {
   conferenceId: string
   agentId: string
@@ -406,15 +409,24 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
     // Twilio's question may overtake the broken socket's close.
     this.#lostIfLive()
-    const refused = resumeRefusal(record)
+    // Twilio's stream ended before its start (its token unspent): nothing began, so the
+    // bridge, still awaiting a stream, takes the next one with a new token.
+    const unstarted =
+      !record.streamLost &&
+      record.streamToken !== undefined &&
+      (this.#bridge?.stream.status ?? record.stream.status) === 'awaiting'
+    const refused = resumeRefusal(record, unstarted)
     if (refused) return refused
+    if (!unstarted) {
+      // The lost stream's bridge is over: the new stream gets a bridge of its own. Folded
+      // into the record before the resume is counted, which the new bridge adds.
+      this.#dropBridge()
+    }
     const streamToken = beginResume(record)
-    // The lost stream's bridge is over: the new stream gets a bridge of its own.
-    this.#dropBridge()
-    awaitNewStream(record)
+    if (!unstarted) awaitNewStream(record)
     this.#log(
       'info',
-      `the agent leg goes on with a new stream (${record.streamResumes} of ${MAX_STREAM_RESUMES})`,
+      `the agent leg goes on with a new stream (${record.streamResumes} of ${MAX_STREAM_RESUMES}${unstarted ? '; the last ended before it started' : ''})`,
     )
     this.#changed()
     return { ok: true, streamToken }
@@ -598,10 +610,13 @@ export class ConferenceRoom extends DurableObject<Env> {
   participantRemoved(callSid: string, removed: boolean): void {
     const participant = this.#roster.find(callSid)
     if (!participant || participant.callSid !== callSid) return
-    if (participant.status === 'left') {
-      // Twilio's leave callback overtook its answer to the removal: they left because of it.
-      if (removed && !participant.removed) {
+    // Twilio's leave (or a called-off call's end) overtook its answer to the removal: they
+    // went because of it.
+    if ((participant.status === 'left' || participant.status === 'failed') && removed) {
+      if (!participant.removed) {
         participant.removed = true
+        // Its stream not begun, the agent's leaving was read as a set-up fault: it was not.
+        if (participant.kind === 'agent') this.#streamFailed(AGENT_REMOVED)
         this.#changed()
       }
       return
@@ -709,7 +724,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         if (notice.kind !== 'joined' && !this.#peopleHaveLeft())
           this.#streamFailed(
             notice.participant.removed
-              ? 'Someone removed the AI agent from the call.'
+              ? AGENT_REMOVED
               : `The agent's call ${notice.kind === 'left' ? 'ended' : 'failed'} before its audio stream started: check that the TwiML App's Voice URL is ${agentVoiceUrl(this.env)} (POST).`,
           )
         continue
@@ -752,6 +767,14 @@ export class ConferenceRoom extends DurableObject<Env> {
   #acceptMediaStream(record: RoomRecord, request: Request): Response {
     if (record.endedAt) {
       return errorResponse(new ApiError(410, 'gone', 'This conference has ended.'))
+    }
+    // A socket that has not started holds no place: the newest may be Twilio's own, and
+    // the one before a replay of its upgrade that says nothing (its start comes at once).
+    if (this.#bridge?.stream.status === 'awaiting' && this.#twilio) {
+      this.#log('warn', 'a stream socket that had not started was replaced by a newer one')
+      letGo(this.#twilio)
+      closeQuietly(this.#twilio, 1008, 'replaced before its start')
+      this.#twilio = undefined
     }
     // One stream a conference. A refused one was let go; a socket alive with no bridge
     // outlived it (a restart).

@@ -233,6 +233,11 @@ describe('Roster call progress', () => {
       { kind: 'left', participant: roster.find('CA7') },
     ])
     expect(roster.participants.filter((p) => p.status === 'dialing')).toEqual([])
+    // Once the conference is over, such a report brings nobody in.
+    roster.applyConferenceEvent({ StatusCallbackEvent: 'conference-end', SequenceNumber: '6' }, NOW)
+    const late = { ...mute, CallSid: 'CA8', SequenceNumber: '7' }
+    expect(roster.applyConferenceEvent(late, NOW)).toEqual([])
+    expect(roster.find('CA8')).toBeUndefined()
   })
 
   it('dates the leave of a call found ended by when it ended', async () => {

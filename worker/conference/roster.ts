@@ -202,6 +202,8 @@ export class Roster {
       this.find(params.CallSid) ??
       (params.ParticipantLabel ? this.find(params.ParticipantLabel) : undefined)
     if (!participant) {
+      // After the end, a late report of someone not on record brings nobody back.
+      if (!membership && this.conference.status === 'ended') return []
       participant = this.upsert(guessParticipant(params))
       // Twilio reports a mute, hold or speech only of someone in the conference: their join
       // was lost or is late. Shown dialing, they would never be settled, and would count

@@ -481,6 +481,36 @@ describe('adding and managing participants', () => {
     })
   })
 
+  it("says removed, or called off, when Twilio's own report of it came before its answer to the removal", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const room = roomFor(env, conferenceId)
+    const view = async () => (await room.view()) as RoomView
+    const agentSid = (await view()).participants.find((p) => p.kind === 'agent')?.callSid ?? ''
+    const agentLeg = (sequence: number, event: string) =>
+      conferenceCallback(conferenceId, sequence, {
+        StatusCallbackEvent: event,
+        CallSid: agentSid,
+        ParticipantLabel: 'agent',
+      })
+    await agentLeg(1, 'participant-join')
+    await hostJoins(conferenceId, 2)
+    await agentLeg(3, 'participant-leave')
+    await room.participantRemoved(agentSid, true)
+    expect((await view()).agent.error).toBe('Someone removed the AI agent from the call.')
+    // A ringing phone whose cancelled call reported before Twilio answered the hang-up.
+    const { callSid, label } = await dialQuietly(conferenceId, '+14155552681')
+    await twilioPost(`/api/twilio/status/call?conferenceId=${conferenceId}&label=${label}`, {
+      CallSid: callSid,
+      CallStatus: 'canceled',
+      SequenceNumber: '1',
+    })
+    await room.participantRemoved(callSid, true)
+    expect((await view()).participants.find((p) => p.callSid === callSid)).toMatchObject({
+      status: 'failed',
+      removed: true,
+    })
+  })
+
   it('shows a phone removed while it still rang as called off, not as having left', async () => {
     const conferenceId = await startConference(await registerAgent())
     const { callSid } = await dialQuietly(conferenceId, '+14155552679')

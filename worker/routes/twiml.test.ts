@@ -14,6 +14,7 @@ import {
   openStream,
   registerAgent,
   startConference,
+  streamTokenIn,
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
@@ -540,8 +541,41 @@ describe('the media stream upgrade', () => {
       }),
     )
     expect(await oddClosed).toBe(1008)
+    // One that says nothing (a replayed upgrade) gives way to the next upgrade, which may be
+    // Twilio's own: its start comes at once.
+    const silent = (await twilioUpgrade(path)).webSocket
+    if (!silent) throw new Error('no socket')
+    silent.accept()
+    const silentClosed = new Promise<number>((resolve) =>
+      silent.addEventListener('close', (e) => resolve(e.code)),
+    )
     await hostJoins(conferenceId)
     const stream = await openStream(conferenceId, leg.streamToken ?? '', leg.callSid)
+    expect(await silentClosed).toBe(1008)
+    await eventually('the agent conversation to start', async () =>
+      (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
+    )
+    expect(stream.closes).toEqual([])
+  })
+
+  it("goes on with a new stream when Twilio's own closes before its start", async () => {
+    const agentId = await registerAgent()
+    const conferenceId = await startConference(agentId)
+    const leg = await answerAgentLeg(conferenceId)
+    await hostJoins(conferenceId)
+    const dropped = (await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)).webSocket
+    if (!dropped) throw new Error('no socket')
+    dropped.accept()
+    dropped.close(1011, 'connection reset')
+    // Twilio asks its <Connect action> what next: not a hang-up, as no stream ever began.
+    const res = await twilioPost(
+      `/api/twilio/conference-elevenlabs/stream-ended?conferenceId=${conferenceId}`,
+      { AccountSid: env.TWILIO_ACCOUNT_SID ?? '', CallSid: leg.callSid, CallStatus: 'in-progress' },
+    )
+    const token = streamTokenIn(await res.text())
+    expect(token).toMatch(/^[\w-]{43}$/)
+    expect(token).not.toBe(leg.streamToken)
+    const stream = await openStream(conferenceId, token ?? '', leg.callSid)
     await eventually('the agent conversation to start', async () =>
       (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
     )
