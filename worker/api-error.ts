@@ -33,7 +33,12 @@ export type ApiErrorCode =
  */
 export function quoted(value: string): string {
   const cut = value.length > 64 ? `${value.slice(0, 64)}…` : value
-  return JSON.stringify(cut)
+  // JSON escapes only U+0000–U+001F: the C1 controls, format characters (a right-to-left
+  // override) and the line and paragraph separators are escaped here.
+  return JSON.stringify(cut).replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 export interface ApiErrorBody {

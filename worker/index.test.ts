@@ -9,8 +9,12 @@ describe('the API around its routes', () => {
     const res = await request('GET', '/api/nothing-here')
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({
-      error: { code: 'not_found', message: 'No route for GET /api/nothing-here.' },
+      error: { code: 'not_found', message: 'No route for GET "/api/nothing-here".' },
     })
+    // What the path holds is escaped and cut short: a line break, a right-to-left override.
+    const odd = await request('GET', `/api/x${encodeURIComponent('\n\u202e')}${'y'.repeat(100)}`)
+    const { error } = (await odd.json()) as { error: { message: string } }
+    expect(error.message).toBe(`No route for GET "/api/x\\n\\u202e${'y'.repeat(56)}…".`)
   })
 
   it('answers a known path asked with the wrong method with 405 and what it allows', async () => {

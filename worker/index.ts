@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
-import { ApiError, errorResponse } from './api-error.ts'
+import { ApiError, errorResponse, quoted } from './api-error.ts'
 import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
 import { conferences } from './routes/conferences.ts'
@@ -57,7 +57,9 @@ app.route('/api/twilio/conferences', participants)
 app.route('/api/local', localCalls)
 
 app.notFound((c) =>
-  errorResponse(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  errorResponse(
+    new ApiError(404, 'not_found', `No route for ${c.req.method} ${quoted(c.req.path)}.`),
+  ),
 )
 
 app.onError((error) => {

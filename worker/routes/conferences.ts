@@ -36,9 +36,10 @@ export const conferences = new Hono<{ Bindings: Env }>()
   .post('/start-conference', validate('json', startBody), async (c) => {
     const twilio = twilioSettings(c.env)
     const body = c.req.valid('json')
-    const agentId = await agentFor(c.env, body.agentId)
+    // The number first: its check is local, the agent's a round trip to ElevenLabs.
     const dial =
       body.phoneNumber === undefined ? undefined : await checkedNumber(c.env, body.phoneNumber)
+    const agentId = await agentFor(c.env, body.agentId)
     const conferenceId = newConferenceId()
     const room = roomFor(c.env, conferenceId)
     const created = await room.create({ conferenceId, agentId })
