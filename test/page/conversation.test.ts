@@ -113,29 +113,46 @@ describe('a conversation', () => {
     expect(await row.getAttribute('class')).toMatch(/status-failed/)
   })
 
-  it("calls the people's lines yours while nobody else has joined, and the callers' once someone has", async () => {
+  it("calls the people's lines yours until someone else joins, and anyone's from then on", async () => {
     const { page, events } = await harness.open()
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
     const ringing = aPhone({ status: 'ringing' })
+    const early = aLine({
+      seq: 0,
+      role: 'user',
+      text: 'Is anyone there?',
+      at: '2026-12-07T10:00:00.000Z',
+    })
     const alone = aRoom({
       status: 'in-progress',
       participants: [aBrowser(IDENTITY), anAgent(), ringing],
-      transcript: [aLine({ seq: 0, role: 'user', text: 'Is anyone there?' })],
+      transcript: [early],
     })
     events.send({ type: 'snapshot', room: alone })
     const lines = page.getByRole('log').getByRole('listitem')
     await expect
       .poll(() => lines.allInnerTexts())
       .toEqual([expect.stringMatching(/^You\s+Is anyone there\?/)])
-    const joined = { ...ringing, status: 'joined' as const, joinedAt: '2026-12-07T10:00:00Z' }
+    const joined = { ...ringing, status: 'joined' as const, joinedAt: '2026-12-07T10:00:05.000Z' }
     events.send({
       type: 'update',
       room: anUpdate({ ...alone, participants: [aBrowser(IDENTITY), anAgent(), joined] }),
     })
+    const later = aLine({
+      seq: 1,
+      role: 'user',
+      text: 'Hello both',
+      at: '2026-12-07T10:00:09.000Z',
+    })
+    events.send({ type: 'transcript', entry: later })
+    // What was said before they joined stays the person's own.
     await expect
       .poll(() => lines.allInnerTexts())
-      .toEqual([expect.stringMatching(/^Caller\s+Is anyone there\?/)])
+      .toEqual([
+        expect.stringMatching(/^You\s+Is anyone there\?/),
+        expect.stringMatching(/^Caller\s+Hello both/),
+      ])
   })
 
   it("says the agent's state is the agent's, not the person's call's", async () => {

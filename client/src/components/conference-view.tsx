@@ -106,23 +106,26 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
             </p>
           )}
         </div>
-        <TranscriptLog
-          entries={room.transcript}
-          people={onlyYou(room, session.you) ? 'You' : 'Caller'}
-        />
+        <TranscriptLog entries={room.transcript} othersSince={othersSince(room, session.you)} />
       </div>
     </>
   )
 }
 
 /**
- * Whether the person is the only one the agent has heard: nobody else has joined. The agent
- * hears everyone on the call as one voice, so its lines are "You" only while that holds.
+ * When someone other than the person (and the agent) first joined, if anyone has. The agent
+ * hears everyone on the call as one voice: its lines are the person's own only before then.
+ * One shown in the call without a time of joining counts from the start.
  */
-const onlyYou = (room: RoomView, you: string): boolean =>
-  room.participants.every(
-    (p) =>
-      p.kind === 'agent' ||
-      p.label === you ||
-      (p.joinedAt === undefined && p.status !== 'joined' && p.status !== 'left'),
+function othersSince(room: RoomView, you: string): string | undefined {
+  const others = room.participants.filter((p) => p.kind !== 'agent' && p.label !== you)
+  const times = others.flatMap((p) =>
+    p.joinedAt !== undefined
+      ? [p.joinedAt]
+      : p.status === 'joined' || p.status === 'left'
+        ? ['']
+        : [],
   )
+  // ISO times, which sort as they happened; '' (from the start) first.
+  return times.toSorted()[0]
+}

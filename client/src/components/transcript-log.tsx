@@ -8,12 +8,21 @@ import type { TranscriptEntry } from '../api/wire.ts'
 
 export function TranscriptLog({
   entries,
-  people = 'Caller',
+  othersSince,
 }: {
   entries: readonly TranscriptEntry[]
-  /** Who the people's lines are from: "You" while the person is the only one on the call. */
-  people?: string
+  /**
+   * When someone other than the person first joined (ISO time), if anyone has: the people's
+   * lines before it are the person's own ("You"), from it on anyone's ("Caller").
+   */
+  othersSince: string | undefined
 }) {
+  const speaker = (entry: TranscriptEntry) =>
+    entry.role === 'agent'
+      ? 'Agent'
+      : othersSince === undefined || entry.at < othersSince
+        ? 'You'
+        : 'Caller'
   const list = useRef<HTMLDivElement>(null)
   const atEnd = useRef(true)
   const last = entries.at(-1)
@@ -47,7 +56,7 @@ export function TranscriptLog({
         <ol>
           {entries.map((entry) => (
             <li key={entry.seq} class={`line line-${entry.role}`}>
-              <span class="speaker">{entry.role === 'agent' ? 'Agent' : people}</span>
+              <span class="speaker">{speaker(entry)}</span>
               <span class="text">{entry.text}</span>
               {entry.corrected && <span class="mark"> (corrected)</span>}
               {entry.interrupted && <span class="mark"> (interrupted)</span>}
