@@ -31,9 +31,11 @@ describe('calling off the phones still ringing at the end', () => {
       dialedAt: DIALED,
     })
     expect(callOffPendingDials(roster.participants)).toEqual([leg(1)])
+    // Called off by the end, someone's doing: the page shows it so, not as a failure.
     expect(ringing).toMatchObject({
       status: 'failed',
       error: 'the conference ended before they answered',
+      removed: true,
     })
     // Its call not known yet: shown called off all the same, its call hung up once known.
     expect(unknown).toMatchObject({

@@ -33,8 +33,11 @@ export function callOffPendingDials(participants: readonly Participant[]): Leg[]
 
 const CALLED_OFF = 'the conference ended before they answered'
 
-/** A phone the end called off: shown failed, and why. */
-export const callOff = (participant: Participant): void => fail(participant, CALLED_OFF)
+/** A phone the end called off: failed, and why, by someone's doing (shown "Called off"). */
+export function callOff(participant: Participant): void {
+  fail(participant, CALLED_OFF)
+  participant.removed = true
+}
 
 /**
  * The call to hang up of a dial the end called off before its call was known, once it is:
