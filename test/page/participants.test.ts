@@ -119,6 +119,26 @@ describe('participant controls', () => {
     expect(await participant(page, '+972526722216').locator('.badge').count()).toBe(0)
   })
 
+  it('calls a phone that was busy again with one press, and offers it no more while it rings', async () => {
+    const { page, api, events } = await harness.open()
+    const busy = aPhone({ status: 'failed', error: 'busy' })
+    const again = aPhone({ label: 'phone-2', callSid: `CA${'8'.repeat(32)}`, status: 'dialing' })
+    api.on('POST', `${CONFERENCE_PATH}/participants`, ok({ participant: again }, 201))
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ status: 'in-progress', participants: [AGENT, busy] }),
+    })
+    await page.getByRole('button', { name: `Call again ${busy.phoneNumber}` }).click()
+    await expect
+      .poll(() => api.to('POST', `${CONFERENCE_PATH}/participants`).map((r) => r.body))
+      .toEqual([{ phoneNumber: busy.phoneNumber }])
+    await page.getByText('Calling…').waitFor()
+    // The number is being called: the failed call's row offers it no more.
+    expect(await page.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
+  })
+
   it('removes a phone participant', async () => {
     const { page, api, events } = await harness.open()
     api.on('DELETE', phonePath, ok({ participant: { ...PHONE, status: 'left' } }))

@@ -41,15 +41,16 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
     if (!live && isOnCall(call)) hangUp()
   }, [live, call, hangUp])
 
+  const onDial = async (phoneNumber: string) => {
+    apply({ type: 'participant', participant: (await api.dial(id, phoneNumber)).participant })
+  }
   const onRequest = async (callSid: string, request: ParticipantRequest) => {
+    if (request.type === 'redial') return onDial(request.phoneNumber)
     const { participant } =
       request.type === 'remove'
         ? await api.remove(id, callSid)
         : await api.change(id, callSid, request.change)
     apply({ type: 'participant', participant })
-  }
-  const onDial = async (phoneNumber: string) => {
-    apply({ type: 'participant', participant: (await api.dial(id, phoneNumber)).participant })
   }
   const onEndForEveryone = async () => {
     try {

@@ -8,13 +8,19 @@ import type { AgentStatus, ParticipantChange, ParticipantView } from '../api/wir
 import { ParticipantIcon } from './participant-icon.tsx'
 import { useAction } from './use-action.ts'
 
-export type ParticipantRequest = { type: 'change'; change: ParticipantChange } | { type: 'remove' }
+export type ParticipantRequest =
+  | { type: 'change'; change: ParticipantChange }
+  | { type: 'remove' }
+  /** Dial a phone whose call failed (or was called off) again: a new participant. */
+  | { type: 'redial'; phoneNumber: string }
 
 export interface ParticipantItemProps {
   participant: ParticipantView
   isYou: boolean
   /** The agent's own state (its conversation, not its Twilio leg), for the agent's row. */
   agentStatus?: AgentStatus
+  /** A failed phone's number is not on the call again already: it may be called again. */
+  redialable?: boolean
   /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
   onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
 }
@@ -57,6 +63,7 @@ export function ParticipantItem({
   participant: p,
   isYou,
   agentStatus,
+  redialable = false,
   onRequest,
 }: ParticipantItemProps) {
   // The row's own control was used last: if the controls go, the keyboard's place stays here.
@@ -74,10 +81,13 @@ export function ParticipantItem({
     p.kind === 'phone' &&
     p.callSid !== undefined &&
     (p.status === 'dialing' || p.status === 'ringing')
+  // Busy, no answer, or called off by mistake: one press calls the number again.
+  const phoneNumber = p.kind === 'phone' && p.status === 'failed' ? p.phoneNumber : undefined
+  const callAgain = onRequest !== undefined && redialable && phoneNumber !== undefined
   // A row whose controls went (removed, called off) after one of them was used keeps the
   // keyboard's place; other rows losing theirs (the call ending) leave focus alone.
   const row = useRef<HTMLLIElement>(null)
-  const hasControls = controllable || cancellable
+  const hasControls = controllable || cancellable || callAgain
   const hadControls = useRef(hasControls)
   useEffect(() => {
     const lost = hadControls.current && !hasControls
@@ -128,6 +138,17 @@ export function ParticipantItem({
             onClick={() => void request.run({ type: 'remove' })}
           >
             Remove<span class="visually-hidden"> {name}</span>
+          </button>
+        </div>
+      )}
+      {callAgain && (
+        <div class="actions">
+          <button
+            type="button"
+            aria-disabled={request.pending || undefined}
+            onClick={() => void request.run({ type: 'redial', phoneNumber })}
+          >
+            Call again<span class="visually-hidden"> {name}</span>
           </button>
         </div>
       )}

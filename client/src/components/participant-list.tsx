@@ -3,6 +3,7 @@
  * starts ringing, joins, leaves or fails, and who is muted or held, as it happens.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { isActive } from '../../../worker/conference/roster.ts'
 import type { AgentStatus, ParticipantView } from '../api/wire.ts'
 import { displayName, ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
 
@@ -23,6 +24,8 @@ export function ParticipantList({
   onRequest,
 }: ParticipantListProps) {
   const announcement = useChangesSpoken(participants, you)
+  // A number on the call (or being called) again is not offered again.
+  const numbersOn = new Set(participants.filter(isActive).map((p) => p.phoneNumber))
   return (
     <section class="card participants" aria-labelledby="participants-title">
       <h2 id="participants-title">Participants</h2>
@@ -37,6 +40,7 @@ export function ParticipantList({
             participant={participant}
             isYou={participant.label === you}
             agentStatus={agentStatus}
+            redialable={!numbersOn.has(participant.phoneNumber)}
             onRequest={onRequest}
           />
         ))}
