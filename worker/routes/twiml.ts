@@ -44,7 +44,8 @@ export const twiml = new Hono<TwilioWebhookEnv>()
   })
   .post('/stream-ended', verifyTwilioSignature, async (c) => {
     // The agent leg's `<Connect action>`: its stream ended. A lost one (the room restarted, the
-    // connection broke) goes on with a new stream; any other end ends the leg.
+    // connection broke), or one that ended before its start, goes on with a new stream; any
+    // other end ends the leg.
     const conferenceId = c.req.query('conferenceId')
     if (!isConferenceId(conferenceId)) return xml(hangUpTwiml())
     // A call already over (hung up, removed) has no leg to go on with.
@@ -52,10 +53,9 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     if (params.get('CallStatus') !== 'in-progress') return xml(hangUpTwiml())
     try {
       // Asked again if the room was reset (a deploy: the very thing that broke the stream)
-      // before it took the question. Not quite safe to apply twice, as callRoom's calls
-      // should be: if a resume went through and only its answer was lost, the second ask
-      // is refused (the stream is no longer lost) and the leg hangs up, as it did before
-      // the question was ever asked again.
+      // before it took the question. If a resume went through and only its answer was
+      // lost, the second ask finds the new stream not started and hands out a fresh token
+      // (the first one spent), counted as one more resume.
       const leg = {
         callSid: params.get('CallSid') ?? '',
         ...(params.get('ParentCallSid') && { parentCallSid: params.get('ParentCallSid') ?? '' }),
