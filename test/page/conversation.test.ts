@@ -337,6 +337,41 @@ describe('a conversation', () => {
     ])
   })
 
+  it('comes back from a reload mid-call to its conversation, its call gone, and rejoins it', async () => {
+    const { page, api } = await harness.open()
+    const room = aRoom({
+      status: 'in-progress',
+      participants: [aBrowser(IDENTITY, { status: 'left' }), anAgent()],
+      transcript: [aLine({ seq: 0, role: 'user', text: 'Before the reload' })],
+    })
+    api.on('GET', CONFERENCE_PATH, ok(room))
+    await startConversation(page)
+    await page.reload()
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'You left the call when the page was reloaded' })
+      .waitFor()
+    await page.getByRole('log').getByText('Before the reload').waitFor()
+    await page.getByRole('button', { name: 'Rejoin' }).click()
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    // The same person, back in the same conference.
+    expect((await voiceRecord(page))?.connects).toEqual([{ conferenceId: CONFERENCE_ID }])
+    expect(api.to('GET', '/api/twilio/token').at(-1)?.search).toContain(`identity=${IDENTITY}`)
+    expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
+  })
+
+  it('comes back from a reload to the form when the conversation is gone', async () => {
+    const { page, api } = await harness.open()
+    api.on('GET', CONFERENCE_PATH, apiError(404, 'not_found', 'No such conference.'))
+    await startConversation(page)
+    await page.reload()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    await page.reload()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    // Asked once: a conversation found gone is forgotten.
+    expect(api.to('GET', CONFERENCE_PATH)).toHaveLength(1)
+  })
+
   it("says the host's Hang up ends the call for everyone, and ends it so when the server does", async () => {
     const { page, api } = await harness.open()
     // END_CONFERENCE_ON_HOST_EXIT (the default): this page, the first in, is the host.

@@ -866,8 +866,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (socket === this.#twilio) {
       this.#lostIfLive()
       this.#feed({ type: 'twilio_closed', code, reason })
-      // The page closes with 1000 as the person hangs up; anything else cut the call.
-      this.#localStreamGone(code === 1000 ? 'you hung up' : 'the call was cut off')
+      // The page closes with 1000 as the person hangs up, and the browser with 1001 as the
+      // page goes (closed or reloaded); anything else cut the call.
+      this.#localStreamGone(
+        code === 1000
+          ? 'you hung up'
+          : code === 1001
+            ? 'the page was closed or reloaded'
+            : 'the call was cut off',
+      )
     } else if (!this.#bridge) {
       this.#bridgeLost()
     }

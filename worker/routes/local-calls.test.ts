@@ -187,6 +187,14 @@ describe('local calls', () => {
       return room.status === 'ended' && room
     })
     expect(ended.endedReason).toBe('the call was cut off')
+    // The browser closes a page's sockets with 1001 as the page goes.
+    const reloaded = await startLocalCall(await registerAgent())
+    ;(await pageStream(reloaded)).socket.close(1001, '')
+    const gone = await eventually('the room to end', async () => {
+      const room = await roomView(reloaded.conferenceId)
+      return room.status === 'ended' && room
+    })
+    expect(gone.endedReason).toBe('the page was closed or reloaded')
   })
 
   it('end when the agent ends the conversation', async () => {

@@ -16,6 +16,8 @@ export interface CallState {
   hungUp?: boolean
   /** Ended while reconnecting: the connection dropped (not the server ending the call). */
   dropped?: boolean
+  /** Ended with the page: it was reloaded (or reopened) mid-call, and took the call with it. */
+  reloaded?: boolean
   /** The Voice SDK's quality warnings raised and not cleared yet, by name. */
   warnings?: readonly string[]
   error?: string
@@ -34,6 +36,8 @@ export type CallAction =
   | { type: 'device_error'; message: string }
   /** The person hung up (or the page did, the conference being over): never a failure. */
   | { type: 'hung_up' }
+  /** The page came back (reloaded) to a conversation whose call went with the page before. */
+  | { type: 'reloaded' }
   | { type: 'reset' }
 
 export const IDLE_CALL: CallState = { phase: 'idle', muted: false }
@@ -88,6 +92,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return { ...state, error: action.message }
     case 'failed':
       return { ...state, phase: 'failed', error: action.message }
+    case 'reloaded':
+      return { phase: 'ended', muted: false, reloaded: true }
     case 'reset':
       return IDLE_CALL
   }

@@ -22,6 +22,8 @@ export interface CallControls {
   join(request: JoinRequest): Promise<void>
   setMuted(muted: boolean): void
   hangUp(): void
+  /** The page was reloaded mid-call: the call it had is over, and none is made. */
+  reloaded(): void
   reset(): void
 }
 
@@ -120,8 +122,9 @@ export function useCall(): CallControls {
     release()
     dispatch({ type: 'reset' })
   }, [release])
+  const reloaded = useCallback(() => dispatch({ type: 'reloaded' }), [])
 
-  return { state, join, setMuted, hangUp, reset }
+  return { state, join, setMuted, hangUp, reloaded, reset }
 }
 
 /** A token renewal is tried this often, RENEW_RETRY_MS apart: within the SDK's minute of notice. */

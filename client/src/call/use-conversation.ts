@@ -8,11 +8,12 @@
  * server allows it, a local call: the page streams its microphone to the room
  * itself (local-device.ts), the person and the agent alone.
  */
-import { useCallback, useState } from 'preact/hooks'
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { pageLabel } from '../../../worker/conference/roster.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
 import { checkMicrophone } from './microphone.ts'
+import { forgetSession, savedSession, saveSession } from './saved-session.ts'
 import { type CallControls, useCall } from './use-call.ts'
 import { checkVoiceSupport, createVoiceDevice } from './voice-device.ts'
 
@@ -39,8 +40,34 @@ export interface Conversation {
 
 export function useConversation(api: ConferenceApi, mode: CallMode): Conversation {
   const call = useCall()
-  const { join, reset } = call
-  const [session, setSession] = useState<Session>()
+  const { join, reset, reloaded } = call
+  const [session, setShownSession] = useState<Session>()
+  // Kept for a reload; a conversation started meanwhile wins over the one being found.
+  const started = useRef(false)
+  const setSession = useCallback((next: Session | undefined) => {
+    started.current = true
+    if (next) saveSession(next)
+    else forgetSession()
+    setShownSession(next)
+  }, [])
+
+  // Back from a reload mid-conversation: the conversation as the room has it now, the
+  // call gone with the page (a rejoin brings it back where one can work).
+  useEffect(() => {
+    const saved = savedSession()
+    if (!saved) return
+    api.room(saved.conferenceId).then(
+      (room) => {
+        if (started.current) return
+        setShownSession({ ...saved, room, warnings: [] })
+        reloaded()
+      },
+      // Gone (its record freed) or out of reach: the form, as for a new visit.
+      () => {
+        if (!started.current) forgetSession()
+      },
+    )
+  }, [api, reloaded])
 
   const joinWith = useCallback(
     (voice: VoiceToken, conferenceId: string) =>
@@ -69,7 +96,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
       })
       void joinWith(voice, started.conferenceId)
     },
-    [api, joinWith],
+    [api, joinWith, setSession],
   )
 
   const startLocal = useCallback(
@@ -89,7 +116,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
         params: {},
       })
     },
-    [api, join],
+    [api, join, setSession],
   )
 
   const identity = session?.identity
@@ -102,7 +129,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
   const startOver = useCallback(() => {
     reset()
     setSession(undefined)
-  }, [reset])
+  }, [reset, setSession])
 
   return {
     session,

@@ -197,6 +197,35 @@ describe('callBarState after the call', () => {
   })
 })
 
+describe('callBarState back from a reload mid-call', () => {
+  const RELOADED: CallState = { phase: 'ended', muted: false, reloaded: true }
+
+  it('offers Rejoin at once: the page, not the server, ended the call', () => {
+    const bar = barFor({ call: RELOADED })
+    expect(bar.serverEnded).toBe(false)
+    expect(bar.status).toBe('You left the call when the page was reloaded. Rejoin to come back.')
+    expect(offered({ call: RELOADED })).toEqual(['rejoin', 'endForEveryone'])
+  })
+
+  it('offers a local call only a fresh start: it cannot be rejoined', () => {
+    const facts = { call: RELOADED, room: aLocalRoom(), canRejoin: false }
+    expect(barFor(facts).status).toBe('Your call ended when the page was reloaded.')
+    expect(offered(facts)).toEqual(['startOver'])
+  })
+
+  it('says why a conversation the reload ended ended, as for any end', () => {
+    const room = aLiveRoom({
+      status: 'ended',
+      endedReason: 'the conference ended with its host',
+      participants: [anAgent({ status: 'left' }), aBrowser('me', { status: 'left' })],
+    })
+    expect(barFor({ call: RELOADED, room }).status).toBe(
+      'Conversation ended (the conference ended with its host).',
+    )
+    expect(offered({ call: RELOADED, room })).toEqual(['newConversation'])
+  })
+})
+
 describe('callBarState once the conversation ended', () => {
   const ended = aLiveRoom({
     status: 'ended',

@@ -63,18 +63,24 @@ export function callBarState(facts: CallBarFacts): CallBarState {
   // for any end of the host's call: Twilio ends the conference with it, unless it still
   // holds the dropped leg, which a rejoin takes over. Not a local call, which has no Rejoin.
   const serverEnded =
-    call.phase === 'ended' && !call.hungUp && (!call.dropped || hostEndsIt) && !ended && !room.local
+    call.phase === 'ended' &&
+    !call.hungUp &&
+    !call.reloaded &&
+    (!call.dropped || hostEndsIt) &&
+    !ended &&
+    !room.local
   const rejoinOffered = !serverEnded || facts.graceOver
   // A local call whose page could not connect: it has no Rejoin, and nobody else is in it.
   const localFailed = room.local === true && call.phase === 'failed' && !ended
   // A local call whose stream went while the server is out of reach (the live updates cut
-  // too): no word from the room will end it, so it ends here, and is started afresh.
+  // too), or with the page before a reload: it cannot be rejoined, so it ends here, and is
+  // started afresh.
   const localCut =
     room.local === true &&
     call.phase === 'ended' &&
     !call.hungUp &&
     !ended &&
-    (link === 'reconnecting' || link === 'closed')
+    (link === 'reconnecting' || link === 'closed' || call.reloaded === true)
   // The host hung up: the conversation is ending with its call.
   const hostGone = hostEndsIt && call.phase === 'ended' && call.hungUp === true
   // Someone took this page out of the call: it is not offered straight back in.
@@ -86,7 +92,7 @@ export function callBarState(facts: CallBarFacts): CallBarState {
     serverEnded,
     status: removed
       ? 'Someone on the call removed you from it.'
-      : localCut
+      : localCut && !call.reloaded
         ? 'The call was cut off: the connection to the server was lost.'
         : callStatus(call, room, hostEndsIt, rejoinOffered),
     quality: onCall ? quality(call) : undefined,
@@ -169,6 +175,11 @@ function callStatus(
     case 'failed':
       return 'Could not connect your call.'
     case 'ended':
+      if (call.reloaded) {
+        return room.local
+          ? 'Your call ended when the page was reloaded.'
+          : 'You left the call when the page was reloaded. Rejoin to come back.'
+      }
       if (room.local) return 'Hanging up…'
       if (call.hungUp) {
         return hostEndsIt
