@@ -37,7 +37,12 @@ export function quoted(value: string): string {
   // override) and the line and paragraph separators are escaped here.
   return JSON.stringify(cut).replace(
     /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    // Each UTF-16 unit: a format character past U+FFFF (a tag character) is a pair.
+    (char) =>
+      Array.from(
+        { length: char.length },
+        (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`,
+      ).join(''),
   )
 }
 

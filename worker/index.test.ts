@@ -1,5 +1,6 @@
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { quoted } from './api-error.ts'
 
 const request = (method: string, path: string) =>
   exports.default.fetch(`http://localhost${path}`, { method })
@@ -15,6 +16,8 @@ describe('the API around its routes', () => {
     const odd = await request('GET', `/api/x${encodeURIComponent('\n\u202e')}${'y'.repeat(100)}`)
     const { error } = (await odd.json()) as { error: { message: string } }
     expect(error.message).toBe(`No route for GET "/api/x\\n\\u202e${'y'.repeat(56)}…".`)
+    // A format character past U+FFFF (a tag character) is escaped whole, both its halves.
+    expect(quoted('a\u{E0041}b\u0085')).toBe('"a\\udb40\\udc41b\\u0085"')
   })
 
   it('answers a known path asked with the wrong method with 405 and what it allows', async () => {

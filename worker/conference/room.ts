@@ -422,6 +422,8 @@ export class ConferenceRoom extends DurableObject<Env> {
       // into the record before the resume is counted, which the new bridge adds.
       this.#dropBridge()
     }
+    // Nothing began with a stream that never started: no reconnection for the agent.
+    if (unstarted) record.reconnectsBefore ??= record.agent.reconnects
     const streamToken = beginResume(record)
     if (!unstarted) awaitNewStream(record)
     this.#log(

@@ -98,6 +98,14 @@ describe('Roster call progress', () => {
     expect(roster.find('web-ada')).toMatchObject({ status: 'joined', callSid: 'CA2' })
   })
 
+  it('keeps when someone first joined through a rejoin', () => {
+    const roster = new Roster()
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    roster.applyConferenceEvent(event('leave', 'CA1', 2), NOW)
+    roster.applyConferenceEvent(event('join', 'CA2', 3), '2026-12-06T10:05:00.000Z')
+    expect(roster.find('web-ada')).toMatchObject({ status: 'joined', joinedAt: NOW })
+  })
+
   it('forgets that someone was removed once they join again', () => {
     const roster = new Roster()
     roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)

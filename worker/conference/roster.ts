@@ -29,6 +29,7 @@ export interface Participant {
   speaking: boolean
   /** When we asked Twilio to dial this participant (phones only). */
   dialedAt?: string
+  /** When they first joined: a rejoin keeps it (the transcript's "You" is timed by it). */
   joinedAt?: string
   leftAt?: string
   error?: string
@@ -210,7 +211,7 @@ export class Roster {
       // against the participant limit for good.
       if (!membership) {
         participant.status = 'joined'
-        participant.joinedAt = now
+        participant.joinedAt ??= now
         notices.push({ kind: 'joined', participant })
       }
     }
@@ -241,7 +242,7 @@ export class Roster {
     if (event === 'participant-join') {
       if (p.status === 'joined') return []
       p.status = 'joined'
-      p.joinedAt = now
+      p.joinedAt ??= now
       delete p.removed
       return [{ kind: 'joined', participant: p }]
     }
@@ -304,7 +305,7 @@ export class Roster {
   ): RosterNotice[] {
     if (call.status === 'in-progress' && isDialPending(participant)) {
       participant.status = 'joined'
-      participant.joinedAt = now
+      participant.joinedAt ??= now
       return [{ kind: 'joined', participant }]
     }
     // Someone found gone left when their call ended, not when we noticed.

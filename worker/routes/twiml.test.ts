@@ -580,6 +580,12 @@ describe('the media stream upgrade', () => {
       (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
     )
     expect(stream.closes).toEqual([])
+    // The agent never connected before: nothing to count as a reconnection.
+    const room = await eventually('the agent ready', async () => {
+      const view = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+      return view.agent.status === 'ready' && view
+    })
+    expect(room.agent.reconnects).toBe(0)
   })
 
   it('takes one stream a conference: a second upgrade is refused with 409', async () => {
