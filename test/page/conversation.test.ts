@@ -360,6 +360,27 @@ describe('a conversation', () => {
     expect(api.to('POST', '/api/twilio/start-conference')).toHaveLength(1)
   })
 
+  it('shows a duplicated tab the form, not the conversation its original is still on', async () => {
+    const { page, api } = await harness.open()
+    api.on('GET', CONFERENCE_PATH, ok(aRoom({ status: 'in-progress' })))
+    // A duplicated tab starts with a copy of its original's sessionStorage, kept by a page
+    // that has not gone (so not marked left), before any of its own scripts run.
+    await page.addInitScript(
+      ({ conferenceId, identity }) =>
+        sessionStorage.setItem(
+          'conference-bridge.conversation',
+          JSON.stringify({ conferenceId, you: `web-${identity}`, identity }),
+        ),
+      { conferenceId: CONFERENCE_ID, identity: IDENTITY },
+    )
+    await page.reload()
+    await page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    expect(api.to('GET', CONFERENCE_PATH)).toEqual([])
+    expect(
+      await page.evaluate(() => sessionStorage.getItem('conference-bridge.conversation')),
+    ).toBeNull()
+  })
+
   it('comes back from a reload to the form when the conversation is gone', async () => {
     const { page, api } = await harness.open()
     api.on('GET', CONFERENCE_PATH, apiError(404, 'not_found', 'No such conference.'))

@@ -10,10 +10,11 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { pageLabel } from '../../../worker/conference/roster.ts'
+import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView, StartRequest, VoiceToken } from '../api/wire.ts'
 import { checkMicrophone } from './microphone.ts'
-import { forgetSession, savedSession, saveSession } from './saved-session.ts'
+import { forgetSession, markSessionLeft, savedSession, saveSession } from './saved-session.ts'
 import { type CallControls, useCall } from './use-call.ts'
 import { checkVoiceSupport, createVoiceDevice } from './voice-device.ts'
 
@@ -43,9 +44,9 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
   const { join, reset, reloaded } = call
   const [session, setShownSession] = useState<Session>()
   // Kept for a reload; a conversation started meanwhile wins over the one being found.
-  const started = useRef(false)
+  const chosen = useRef(false)
   const setSession = useCallback((next: Session | undefined) => {
-    started.current = true
+    chosen.current = true
     if (next) saveSession(next)
     else forgetSession()
     setShownSession(next)
@@ -54,19 +55,29 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
   // Back from a reload mid-conversation: the conversation as the room has it now, the
   // call gone with the page (a rejoin brings it back where one can work).
   useEffect(() => {
+    addEventListener('pagehide', markSessionLeft)
     const saved = savedSession()
-    if (!saved) return
-    api.room(saved.conferenceId).then(
-      (room) => {
-        if (started.current) return
-        setShownSession({ ...saved, room, warnings: [] })
-        reloaded()
-      },
-      // Gone (its record freed) or out of reach: the form, as for a new visit.
-      () => {
-        if (!started.current) forgetSession()
-      },
-    )
+    // Not left with a page: a duplicated tab's copy, whose original is still on the call.
+    if (saved && !saved.left) forgetSession()
+    if (saved?.left) {
+      const { left: _, ...session } = saved
+      saveSession(session)
+      api.room(saved.conferenceId).then(
+        (room) => {
+          if (chosen.current) return
+          setShownSession({ ...session, room, warnings: [] })
+          reloaded()
+        },
+        // Gone (its record freed): the form, as for a new visit. Out of reach or refused,
+        // it is kept for the next load.
+        (error: unknown) => {
+          if (!chosen.current && error instanceof ApiFailure && error.status === 404) {
+            forgetSession()
+          }
+        },
+      )
+    }
+    return () => removeEventListener('pagehide', markSessionLeft)
   }, [api, reloaded])
 
   const joinWith = useCallback(
@@ -81,6 +92,8 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
 
   const startTwilio = useCallback(
     async (request: StartRequest) => {
+      // A conversation being found after a reload gives way to one the person starts.
+      chosen.current = true
       // The microphone and the token first: if the browser cannot call, no conference is
       // left waiting for it.
       await checkVoiceSupport()
@@ -101,6 +114,7 @@ export function useConversation(api: ConferenceApi, mode: CallMode): Conversatio
 
   const startLocal = useCallback(
     async ({ agentId }: StartRequest) => {
+      chosen.current = true
       await checkMicrophone()
       const started = await api.startLocal(agentId === undefined ? {} : { agentId })
       const { conferenceId, room } = started

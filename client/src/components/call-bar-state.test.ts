@@ -207,6 +207,17 @@ describe('callBarState back from a reload mid-call', () => {
     expect(offered({ call: RELOADED })).toEqual(['rejoin', 'endForEveryone'])
   })
 
+  it("offers the host Rejoin only once the room has had time to say the host's leaving ended it", () => {
+    const room = aHostedRoom()
+    const bar = barFor({ call: RELOADED, room })
+    expect(bar.serverEnded).toBe(true)
+    expect(bar.status).toBe(
+      'You left the call when the page was reloaded, which ends the conversation for everyone.',
+    )
+    expect(offered({ call: RELOADED, room })).not.toContain('rejoin')
+    expect(offered({ call: RELOADED, room, graceOver: true })).toContain('rejoin')
+  })
+
   it('offers a local call only a fresh start: it cannot be rejoined', () => {
     const facts = { call: RELOADED, room: aLocalRoom(), canRejoin: false }
     expect(barFor(facts).status).toBe('Your call ended when the page was reloaded.')

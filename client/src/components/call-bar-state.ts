@@ -62,10 +62,12 @@ export function callBarState(facts: CallBarFacts): CallBarState {
   // ended, someone removed them). Rejoining is offered once it has had time to come. So
   // for any end of the host's call: Twilio ends the conference with it, unless it still
   // holds the dropped leg, which a rejoin takes over. Not a local call, which has no Rejoin.
+  // A reload is the page's doing, not the server's: Rejoin at once, but for the host, whose
+  // leaving (the reload) ends the conference as the room will say shortly.
   const serverEnded =
     call.phase === 'ended' &&
     !call.hungUp &&
-    !call.reloaded &&
+    (!call.reloaded || hostEndsIt) &&
     (!call.dropped || hostEndsIt) &&
     !ended &&
     !room.local
@@ -176,9 +178,10 @@ function callStatus(
       return 'Could not connect your call.'
     case 'ended':
       if (call.reloaded) {
-        return room.local
-          ? 'Your call ended when the page was reloaded.'
-          : 'You left the call when the page was reloaded. Rejoin to come back.'
+        if (room.local) return 'Your call ended when the page was reloaded.'
+        return rejoinOffered
+          ? 'You left the call when the page was reloaded. Rejoin to come back.'
+          : 'You left the call when the page was reloaded, which ends the conversation for everyone.'
       }
       if (room.local) return 'Hanging up…'
       if (call.hungUp) {
