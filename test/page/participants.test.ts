@@ -139,6 +139,22 @@ describe('participant controls', () => {
     expect(await page.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
   })
 
+  it('calls again a number whose dial Twilio refused, which has no call of its own', async () => {
+    const { page, api, events } = await harness.open()
+    const { callSid: _none, ...refused } = aPhone({ status: 'failed', error: 'the dial failed' })
+    api.on('POST', `${CONFERENCE_PATH}/participants`, ok({ participant: aPhone() }, 201))
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({
+      type: 'snapshot',
+      room: aRoom({ status: 'in-progress', participants: [AGENT, refused] }),
+    })
+    await page.getByRole('button', { name: `Call again ${refused.phoneNumber}` }).click()
+    await expect
+      .poll(() => api.to('POST', `${CONFERENCE_PATH}/participants`).map((r) => r.body))
+      .toEqual([{ phoneNumber: refused.phoneNumber }])
+  })
+
   it('removes a phone participant', async () => {
     const { page, api, events } = await harness.open()
     api.on('DELETE', phonePath, ok({ participant: { ...PHONE, status: 'left' } }))

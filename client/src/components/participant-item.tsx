@@ -70,6 +70,8 @@ export function ParticipantItem({
   const used = useRef(false)
   const request = useAction(async (r: ParticipantRequest) => {
     used.current = true
+    // A dial Twilio refused has no call, and needs none to be made again.
+    if (r.type === 'redial') return onRequest?.(p.callSid ?? p.label, r)
     return p.callSid && onRequest?.(p.callSid, r)
   })
   const name = displayName(p, isYou)
