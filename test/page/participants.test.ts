@@ -119,40 +119,37 @@ describe('participant controls', () => {
     expect(await participant(page, '+972526722216').locator('.badge').count()).toBe(0)
   })
 
-  it('calls a phone that was busy again with one press, and offers it no more while it rings', async () => {
+  /**
+   * A conversation whose room has the agent and a phone whose call failed; a dial answers
+   * with `dialled`. Presses the failed row's "Call again" and returns what was dialled.
+   */
+  async function callAgain(failed: ParticipantView, dialled: ParticipantView) {
     const { page, api, events } = await harness.open()
-    const busy = aPhone({ status: 'failed', error: 'busy' })
-    const again = aPhone({ label: 'phone-2', callSid: `CA${'8'.repeat(32)}`, status: 'dialing' })
-    api.on('POST', `${CONFERENCE_PATH}/participants`, ok({ participant: again }, 201))
+    api.on('POST', `${CONFERENCE_PATH}/participants`, ok({ participant: dialled }, 201))
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
     events.send({
       type: 'snapshot',
-      room: aRoom({ status: 'in-progress', participants: [AGENT, busy] }),
+      room: aRoom({ status: 'in-progress', participants: [AGENT, failed] }),
     })
-    await page.getByRole('button', { name: `Call again ${busy.phoneNumber}` }).click()
+    await page.getByRole('button', { name: `Call again ${failed.phoneNumber}` }).click()
     await expect
       .poll(() => api.to('POST', `${CONFERENCE_PATH}/participants`).map((r) => r.body))
-      .toEqual([{ phoneNumber: busy.phoneNumber }])
+      .toEqual([{ phoneNumber: failed.phoneNumber }])
+    return page
+  }
+
+  it('calls a phone that was busy again with one press, and offers it no more while it rings', async () => {
+    const again = aPhone({ label: 'phone-2', callSid: `CA${'8'.repeat(32)}`, status: 'dialing' })
+    const page = await callAgain(aPhone({ status: 'failed', error: 'busy' }), again)
     await page.getByText('Calling…').waitFor()
     // The number is being called: the failed call's row offers it no more.
     expect(await page.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
   })
 
   it('calls again a number whose dial Twilio refused, which has no call of its own', async () => {
-    const { page, api, events } = await harness.open()
     const { callSid: _none, ...refused } = aPhone({ status: 'failed', error: 'the dial failed' })
-    api.on('POST', `${CONFERENCE_PATH}/participants`, ok({ participant: aPhone() }, 201))
-    await startConversation(page)
-    await expect.poll(() => events.sockets.length).toBe(1)
-    events.send({
-      type: 'snapshot',
-      room: aRoom({ status: 'in-progress', participants: [AGENT, refused] }),
-    })
-    await page.getByRole('button', { name: `Call again ${refused.phoneNumber}` }).click()
-    await expect
-      .poll(() => api.to('POST', `${CONFERENCE_PATH}/participants`).map((r) => r.body))
-      .toEqual([{ phoneNumber: refused.phoneNumber }])
+    await callAgain(refused, aPhone())
   })
 
   it('removes a phone participant', async () => {
