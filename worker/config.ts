@@ -12,7 +12,8 @@ import { ApiError } from './api-error.ts'
 import type { ConferenceRoom } from './conference/room.ts'
 import type { AgentInitiation } from './elevenlabs/client-messages.ts'
 import {
-  type ROOM_LOCATION_HINTS,
+  isRoomLocationHint,
+  type RoomLocationHint,
   type SettingName,
   type Settings,
   settingProblem,
@@ -87,8 +88,10 @@ export const accessTokenTtlSeconds = (env: Env): number =>
 export const maxParticipants = (env: Env): number => Number(read(env, 'MAX_PARTICIPANTS') ?? 6)
 
 /** Where conferences' rooms are asked to live (see ROOM_LOCATION_HINTS). */
-export const roomLocationHint = (env: Env): (typeof ROOM_LOCATION_HINTS)[number] =>
-  (read(env, 'ROOM_LOCATION_HINT') as (typeof ROOM_LOCATION_HINTS)[number] | undefined) ?? 'enam'
+export function roomLocationHint(env: Env): RoomLocationHint {
+  const hint = read(env, 'ROOM_LOCATION_HINT')
+  return isRoomLocationHint(hint) ? hint : 'enam'
+}
 
 export const endConferenceOnHostExit = (env: Env): boolean =>
   read(env, 'END_CONFERENCE_ON_HOST_EXIT') !== 'false'

@@ -241,9 +241,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
     disables:
       "nothing (defaults to enam, eastern North America: near Twilio's US1 region in Virginia, which carries the calls)",
     check: (value) =>
-      (ROOM_LOCATION_HINTS as readonly string[]).includes(value)
-        ? undefined
-        : `must be one of ${ROOM_LOCATION_HINTS.join(', ')}`,
+      isRoomLocationHint(value) ? undefined : `must be one of ${ROOM_LOCATION_HINTS.join(', ')}`,
   },
 }
 
@@ -267,6 +265,11 @@ export const ROOM_LOCATION_HINTS = [
   'afr',
   'me',
 ] as const
+
+export type RoomLocationHint = (typeof ROOM_LOCATION_HINTS)[number]
+
+export const isRoomLocationHint = (value: string | undefined): value is RoomLocationHint =>
+  (ROOM_LOCATION_HINTS as readonly (string | undefined)[]).includes(value)
 
 /**
  * The most a Cloudflare variable or secret holds: `wrangler secret put` refuses more, so
