@@ -47,7 +47,7 @@ const AGENT_IN_CALL: Record<AgentStatus, { text: string; tone: ParticipantView['
 }
 
 /** Where the participant stands, in words, and the tone (a status's colour) to show it in. */
-export function stateOf(
+function stateOf(
   p: ParticipantView,
   agentStatus?: AgentStatus,
 ): { text: string; tone: ParticipantView['status'] } {
