@@ -1,10 +1,17 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { Health } from '../../client/src/api/wire.ts'
-import { aBrowser, aLine, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
-import { FakeApi, ok } from './fake-api.ts'
+import {
+  aBrowser,
+  aLine,
+  anAgent,
+  aPhone,
+  aRoom,
+  CONFERENCE_ID,
+} from '../../client/src/room/room-fixtures.ts'
+import { FakeApi, IDENTITY, ok } from './fake-api.ts'
 import { setMicrophone } from './fake-voice.ts'
-import { pageHarness } from './harness.ts'
+import { pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -54,6 +61,21 @@ async function inLongCall(size: { width: number; height: number }) {
   return { page, banner, newest }
 }
 
+/** The page at `size`, in a Twilio call with the agent and a phone, the transcript long. */
+async function inLongConference(size: { width: number; height: number }) {
+  const { page, events } = await harness.open()
+  await page.setViewportSize(size)
+  await startConversation(page)
+  await expect.poll(() => events.sockets.length).toBe(1)
+  const participants = [aBrowser(IDENTITY), anAgent(), aPhone()]
+  events.send({
+    type: 'snapshot',
+    room: aRoom({ status: 'in-progress', participants, transcript }),
+  })
+  await page.getByText('Line 23', { exact: true }).waitFor()
+  return page
+}
+
 /** Where an element is on the screen, as it is now. */
 async function box(locator: ReturnType<Page['locator']>) {
   const found = await locator.boundingBox()
@@ -101,5 +123,34 @@ describe('the page during a call', () => {
     expect((await box(newest)).bottom).toBeLessThanOrEqual(LAPTOP.height)
     const log = await box(page.getByRole('log', { name: 'Transcript' }))
     expect(log.bottom).toBeLessThanOrEqual(LAPTOP.height)
+  })
+
+  it('fits a 320 px wide screen (400% zoom) without scrolling sideways', async () => {
+    const page = await inLongConference({ width: 320, height: 640 })
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320)
+    const call = await page.getByRole('button', { name: 'Call', exact: true }).boundingBox()
+    expect((call?.x ?? 0) + (call?.width ?? 0)).toBeLessThanOrEqual(320)
+  })
+
+  it('keeps the call bar in the page when the screen is too short for it to stay in view', async () => {
+    const bar = (page: Page) =>
+      page
+        .getByRole('region', { name: 'Your call' })
+        .evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).position)
+    // 1280x1024 at 400% zoom: a sticky bar would cover most of the page and what has focus.
+    expect(await bar(await inLongConference({ width: 320, height: 256 }))).toBe('static')
+    expect(await bar(await inLongConference(PHONE))).toBe('sticky')
+  })
+
+  it('scrolls what the keyboard moves to clear of the sticky call bar', async () => {
+    const page = await inLongConference(PHONE)
+    await scrollToBottom(page)
+    await expect.poll(() => page.evaluate('window.scrollY')).toBeGreaterThan(0)
+    const bar = await box(page.getByRole('region', { name: 'Your call' }))
+    // Above the screen now: focus brings it back, below the bar rather than under it.
+    const mute = page.getByRole('button', { name: `Mute ${aPhone().phoneNumber}` })
+    expect((await box(mute)).bottom).toBeLessThan(bar.bottom)
+    await mute.focus()
+    expect((await box(mute)).top).toBeGreaterThanOrEqual(bar.bottom)
   })
 })

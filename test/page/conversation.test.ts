@@ -155,6 +155,49 @@ describe('a conversation', () => {
       ])
   })
 
+  it('reads new transcript lines aloud only when asked, a catch-up counted, a correction not news', async () => {
+    const { page, events } = await harness.open()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    const said = page.getByRole('region', { name: 'Transcript' }).getByRole('status')
+    // Not a live region itself: the call's audio already says every line.
+    expect(await page.getByRole('log').getAttribute('aria-live')).toBe('off')
+    const greeting = aLine({ seq: 0, role: 'agent', text: 'Hello there.' })
+    events.send({ type: 'snapshot', room: aRoom({ transcript: [greeting] }) })
+    const lines = page.getByRole('log').getByRole('listitem')
+    await expect.poll(() => lines.count()).toBe(1)
+    events.send({ type: 'transcript', entry: aLine({ seq: 1, role: 'user', text: 'Hi.' }) })
+    await expect.poll(() => lines.count()).toBe(2)
+    expect(await said.textContent()).toBe('')
+
+    const readAloud = page.getByRole('checkbox', { name: 'Read new lines aloud' })
+    await readAloud.check()
+    const reply = aLine({ seq: 2, role: 'agent', text: 'How can I help?' })
+    events.send({ type: 'transcript', entry: reply })
+    await expect.poll(() => said.textContent()).toBe('Agent: How can I help?')
+    events.send({ type: 'transcript', entry: { ...reply, interrupted: true } })
+    events.send({ type: 'transcript', entry: aLine({ seq: 3, role: 'user', text: 'Thanks.' }) })
+    await expect.poll(() => said.textContent()).toBe('You: Thanks.')
+    // Many lines at once (the events socket catching up) are counted, not read one by one.
+    const catchUp = Array.from({ length: 6 }, (_, n) =>
+      aLine({ seq: 4 + n, role: n % 2 ? 'user' : 'agent', text: `Line ${n}` }),
+    )
+    events.send({ type: 'snapshot', room: aRoom({ transcript: [greeting, ...catchUp] }) })
+    await expect.poll(() => said.textContent()).toBe('6 new lines in the transcript.')
+
+    // The choice is the browser's: another page of it keeps it, until it is turned off.
+    const other = await harness.open()
+    await startConversation(other.page)
+    const there = other.page.getByRole('checkbox', { name: 'Read new lines aloud' })
+    expect(await there.isChecked()).toBe(true)
+    await there.uncheck()
+    const third = await harness.open()
+    await startConversation(third.page)
+    expect(
+      await third.page.getByRole('checkbox', { name: 'Read new lines aloud' }).isChecked(),
+    ).toBe(false)
+  })
+
   it("says the agent's state is the agent's, not the person's call's", async () => {
     const { page, events } = await harness.open()
     await startConversation(page)
@@ -230,12 +273,19 @@ describe('a conversation', () => {
     await end.click()
     const asked = page.getByRole('group', { name: 'End the conference for everyone?' })
     await asked.getByText('End it for the other person on the call too?').waitFor()
-    // The choice has the keyboard, and nothing has ended yet.
-    await expect.poll(() => focused(page)).toBe('Yes, end it for everyone')
+    // The choice has the keyboard, on its safe answer, and nothing has ended yet.
+    await expect.poll(() => focused(page)).toBe('Keep it going')
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
     await page.getByRole('button', { name: 'Keep it going' }).click()
     // Back where the question came from.
     await expect.poll(() => focused(page)).toBe('End conference for everyone')
+    // A key pressed twice asks and then keeps it going: it never ends the call for others.
+    await page.keyboard.press('Enter')
+    await asked.waitFor()
+    await page.keyboard.press('Enter')
+    await asked.waitFor({ state: 'detached' })
+    await expect.poll(() => focused(page)).toBe('End conference for everyone')
+    expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(0)
     await end.click()
     await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
     await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
@@ -248,7 +298,7 @@ describe('a conversation', () => {
     await startConversation(page)
     await page.getByRole('button', { name: 'End conference for everyone' }).click()
     const asked = page.getByRole('group', { name: 'End the conference for everyone?' })
-    await expect.poll(() => focused(page)).toBe('Yes, end it for everyone')
+    await expect.poll(() => focused(page)).toBe('Keep it going')
     await page.keyboard.press('Escape')
     await asked.waitFor({ state: 'detached' })
     await expect.poll(() => focused(page)).toBe('End conference for everyone')
@@ -503,6 +553,10 @@ describe('a conversation', () => {
   it('says when the SDK finds the microphone silent, until it is heard again', async () => {
     const { page } = await harness.open()
     await startConversation(page)
+    // The notices' live regions are in the accessibility tree while empty: one that
+    // appeared with its text already in it would go unread by many screen readers.
+    const regions = page.getByRole('region', { name: 'Your call' }).getByRole('status')
+    expect(await regions.count()).toBe(3)
     await playCallEvent(page, { type: 'warning', name: 'constant-audio-input-level' })
     const notice = page.getByRole('status').filter({ hasText: 'Your microphone seems silent' })
     await notice.waitFor()

@@ -66,6 +66,12 @@ describe('local calls (no Twilio)', () => {
     expect(await missing.first().isVisible()).toBe(true)
     expect(await missing.allTextContents()).toEqual([expect.stringMatching(/^TWILIO_AUTH_TOKEN/)])
     expect(await page.getByLabel('Phone number to call right away').count()).toBe(0)
+    // Each fold's toggle is a target of at least 24 px (WCAG 2.5.8).
+    const toggles = await page
+      .locator('summary')
+      .evaluateAll((all) => all.map((toggle) => toggle.getBoundingClientRect().height))
+    expect(toggles.length).toBeGreaterThanOrEqual(3)
+    for (const height of toggles) expect(height).toBeGreaterThanOrEqual(24)
   })
 
   it('keep in view a missing setting that local calls need too', async () => {

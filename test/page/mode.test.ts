@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Health } from '../../client/src/api/wire.ts'
-import { FakeApi, ok, READY } from './fake-api.ts'
-import { pageHarness } from './harness.ts'
+import { FakeApi, ok, READY, type Reply } from './fake-api.ts'
+import { focused, pageHarness } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -103,20 +103,26 @@ describe('the mode banner', () => {
 
   it('offers to read the configuration again when the server could not be reached', async () => {
     const api = new FakeApi()
-    api.on(
-      'GET',
-      '/api/health',
-      { status: 502, body: 'Bad Gateway' },
-      ok({ status: 'ok', missing: [], warnings: [] }),
-    )
+    let answer = (_reply: Reply) => {}
+    const second = new Promise<Reply>((resolve) => {
+      answer = resolve
+    })
+    api.on('GET', '/api/health', { status: 502, body: 'Bad Gateway' }, () => second)
     const { page } = await harness.open(api)
-    await page
+    const failure = page
       .getByRole('alert')
       .filter({ hasText: "Could not read the server's configuration" })
-      .waitFor()
-    await page.getByRole('button', { name: 'Try again' }).click()
+    await failure.waitFor()
+    await page.getByRole('button', { name: 'Try again' }).focus()
+    await page.keyboard.press('Enter')
+    // While it is asked again, the failure and its button stay, the keyboard on it.
+    await expect.poll(() => api.to('GET', '/api/health').length).toBe(2)
+    await expect.poll(() => focused(page)).toBe('Trying again…')
+    expect(await failure.count()).toBe(1)
+    answer(ok({ status: 'ok', missing: [], warnings: [] }))
     await page.getByRole('region', { name: 'Ready' }).waitFor()
-    expect(api.to('GET', '/api/health')).toHaveLength(2)
+    // Then the keyboard goes to what came of it.
+    await expect.poll(() => focused(page)).toBe('Ready')
   })
 
   it('says it is ready when nothing is missing', async () => {

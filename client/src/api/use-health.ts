@@ -10,18 +10,21 @@ import type { Health } from './wire.ts'
 export type HealthState =
   | { kind: 'loading' }
   | { kind: 'loaded'; health: Health }
-  | { kind: 'failed'; message: string; retry(): void }
+  /** `retrying` while it is being read again: the failure stays shown until the answer. */
+  | { kind: 'failed'; message: string; retrying: boolean; retry(): void }
 
 export function useHealth(api: ConferenceApi): HealthState {
   const [state, setState] = useState<HealthState>({ kind: 'loading' })
   const [attempt, setAttempt] = useState(0)
   useEffect(() => {
-    setState({ kind: 'loading' })
+    setState((last) => (last.kind === 'failed' ? { ...last, retrying: true } : { kind: 'loading' }))
     const retry = () => setAttempt((n) => n + 1)
     api
       .health()
       .then((health) => setState({ kind: 'loaded', health }))
-      .catch((error: Error) => setState({ kind: 'failed', message: error.message, retry }))
+      .catch((error: Error) =>
+        setState({ kind: 'failed', message: error.message, retrying: false, retry }),
+      )
   }, [api, attempt])
   return state
 }

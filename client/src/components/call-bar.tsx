@@ -68,6 +68,7 @@ export function CallBar(props: CallBarProps) {
   useEffect(() => {
     if (document.activeElement === document.body) bar.current?.focus()
   }, [onCall, ended, removed])
+  useStickyClearance(bar)
   return (
     <section class="card call-bar" aria-labelledby="call-title" tabIndex={-1} ref={bar}>
       {/* Seen from the status line below; a screen reader's list of headings finds it too. */}
@@ -85,7 +86,8 @@ export function CallBar(props: CallBarProps) {
         {onCall && call.connectedAt !== undefined && <CallTimer since={call.connectedAt} />}
       </div>
       {/* Live regions stay in the page, their text changing: many screen readers do not
-          read out a region that arrives with its text already in it. Empty, they are hidden. */}
+          read out a region that arrives with its text already in it. Empty, they take no
+          room but stay in the accessibility tree (styles.css). */}
       <p class="notice" role="status">
         {onCall ? quality : undefined}
       </p>
@@ -195,4 +197,25 @@ function useLingering(notice: string | undefined, lingering: string, ms: number)
     return () => clearTimeout(timer)
   }, [notice])
   return shown.current
+}
+
+/**
+ * While the bar sticks to the top of the screen (styles.css), whatever the keyboard moves to
+ * is scrolled clear of it rather than under it: the page's scroll padding follows the bar's
+ * height, which its notices and the end-for-everyone question change.
+ */
+function useStickyClearance(bar: { current: HTMLElement | null }) {
+  useEffect(() => {
+    const element = bar.current
+    if (!element) return
+    const root = document.documentElement
+    const observer = new ResizeObserver(() =>
+      root.style.setProperty('--call-bar-height', `${element.offsetHeight}px`),
+    )
+    observer.observe(element)
+    return () => {
+      observer.disconnect()
+      root.style.removeProperty('--call-bar-height')
+    }
+  }, [bar])
 }

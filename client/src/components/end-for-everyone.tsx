@@ -17,12 +17,13 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
   const [confirming, setConfirming] = useState(false)
   // Asked only while it means something: the others may leave, or the call end, meanwhile.
   const asking = confirming && othersToAsk > 0
-  const confirm = useRef<HTMLButtonElement>(null)
+  const keep = useRef<HTMLButtonElement>(null)
   const endButton = useRef<HTMLButtonElement>(null)
   const asked = useRef(false)
   useEffect(() => {
-    // The keyboard goes to the question, and back to the button that asked it.
-    if (asking) confirm.current?.focus()
+    // The keyboard goes to the question's safe answer (a key pressed twice, or held, must
+    // not end the call for others), and back to the button that asked it.
+    if (asking) keep.current?.focus()
     else if (asked.current) endButton.current?.focus()
     // A question overtaken is dropped, not asked again should someone else join later.
     if (!asking) setConfirming(false)
@@ -47,7 +48,6 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
         <button
           type="button"
           class="danger"
-          ref={confirm}
           aria-disabled={end.pending || undefined}
           onClick={() => {
             if (end.pending) return
@@ -57,7 +57,7 @@ export function EndForEveryone({ offered, othersToAsk, end }: EndForEveryoneProp
         >
           Yes, end it for everyone
         </button>
-        <button type="button" onClick={() => setConfirming(false)}>
+        <button type="button" ref={keep} onClick={() => setConfirming(false)}>
           Keep it going
         </button>
       </div>

@@ -5,10 +5,19 @@
  * disables and how to set it (from `/api/health`), plus warnings. During a
  * call it folds to one line, so that the call gets the screen.
  */
+import { useEffect, useRef } from 'preact/hooks'
 import { callModeOf, type HealthState, isTwilioSetting } from '../api/use-health.ts'
 import type { Health } from '../api/wire.ts'
 
 export function ModeBanner({ state, inCall }: { state: HealthState; inCall: boolean }) {
+  // "Try again" goes with the failure it answered: the keyboard then goes to what came of it.
+  const retried = useRef(false)
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => {
+    if (state.kind !== 'loaded' || !retried.current) return
+    retried.current = false
+    heading.current?.focus()
+  }, [state.kind])
   if (state.kind === 'loading') {
     return (
       <section class="banner" aria-live="polite">
@@ -17,12 +26,23 @@ export function ModeBanner({ state, inCall }: { state: HealthState; inCall: bool
     )
   }
   if (state.kind === 'failed') {
+    // Asked again, the failure stays with its button (disabled, keeping the keyboard's
+    // place) until the answer comes.
+    const { retrying } = state
     return (
       <section class="banner banner-problem">
         <p role="alert">Could not read the server's configuration: {state.message}</p>
         {/* Until it is read the page assumes Twilio calls, which a local-calls server refuses. */}
-        <button type="button" onClick={state.retry}>
-          Try again
+        <button
+          type="button"
+          aria-disabled={retrying || undefined}
+          onClick={() => {
+            if (retrying) return
+            retried.current = true
+            state.retry()
+          }}
+        >
+          {retrying ? 'Trying again…' : 'Try again'}
         </button>
       </section>
     )
@@ -47,7 +67,9 @@ export function ModeBanner({ state, inCall }: { state: HealthState; inCall: bool
   }
   return (
     <section class={`banner ${tone}`} aria-labelledby="mode-title">
-      <h2 id="mode-title">{title}</h2>
+      <h2 id="mode-title" tabIndex={-1} ref={heading}>
+        {title}
+      </h2>
       {body}
     </section>
   )

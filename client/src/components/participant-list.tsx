@@ -58,8 +58,8 @@ const SPOKEN: Record<ParticipantView['status'], string> = {
 }
 
 /**
- * What changed since the last render, in words: others' arrivals, departures and failures,
- * and their mutes and holds, whoever made them.
+ * What changed since the last render, in words: others' arrivals, departures and failures
+ * (the agent's are its panel's to say), and their mutes and holds, whoever made them.
  */
 function useChangesSpoken(participants: ParticipantView[], you: string): string {
   const seen = useRef<Map<string, ParticipantView> | undefined>(undefined)
@@ -80,6 +80,9 @@ function useChangesSpoken(participants: ParticipantView[], you: string): string 
 function changesOf(before: ParticipantView | undefined, p: ParticipantView): string[] {
   const name = displayName(p, false)
   if (before?.status !== p.status) {
+    // The agent's panel says how the agent is (connecting, in the call, gone, removed): its
+    // Twilio leg joining ahead of its conversation would be said as a join too early.
+    if (p.kind === 'agent') return []
     if (p.status === 'failed' && p.removed) return [`The call to ${name} was called off.`]
     const why = p.status === 'failed' && p.error ? ` (${p.error})` : ''
     return [`${name} ${SPOKEN[p.status]}${why}.`]

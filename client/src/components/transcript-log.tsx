@@ -1,10 +1,16 @@
 /**
  * The live transcript: what the callers said (as the agent heard it) and what
  * the agent said, newest last, with the agent's corrections and interruptions
- * marked. Screen readers hear new lines as they arrive.
+ * marked. A screen reader hears new lines as they arrive only if the person asks
+ * for it: the call's own audio is already speaking them.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { TranscriptEntry } from '../api/wire.ts'
+
+/** More new lines at once than this (a reconnection's catch-up) are counted, not read. */
+const MAX_LINES_READ = 3
+
+const READ_ALOUD_KEY = 'conference-bridge.read-transcript'
 
 export function TranscriptLog({
   entries,
@@ -23,6 +29,8 @@ export function TranscriptLog({
       : othersSince === undefined || entry.at < othersSince
         ? 'You'
         : 'Caller'
+  const [readAloud, setReadAloud] = useReadAloud()
+  const said = useNewLinesSaid(entries, readAloud, speaker)
   const list = useRef<HTMLDivElement>(null)
   const atEnd = useRef(true)
   const last = entries.at(-1)
@@ -41,13 +49,26 @@ export function TranscriptLog({
   return (
     <section class="card transcript" aria-labelledby="transcript-title">
       <h2 id="transcript-title">Transcript</h2>
+      <label class="read-aloud">
+        <input
+          type="checkbox"
+          checked={readAloud}
+          onChange={(event) => setReadAloud(event.currentTarget.checked)}
+        />
+        Read new lines aloud (screen readers)
+      </label>
+      {/* New lines are said from here, not by the log: a correction or an interruption
+          marked on an older line is not news, and a catch-up of many lines is said as one. */}
+      <p class="visually-hidden" role="status">
+        {said}
+      </p>
       {entries.length === 0 && <p class="hint">Nothing said yet.</p>}
       {/* Focusable, so that a keyboard can scroll it. */}
       <div
         ref={list}
         class="log"
         role="log"
-        aria-live="polite"
+        aria-live="off"
         aria-labelledby="transcript-title"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
         tabIndex={0}
@@ -66,4 +87,53 @@ export function TranscriptLog({
       </div>
     </section>
   )
+}
+
+/** Whether new lines are read aloud: off unless the person turned it on (kept for the browser). */
+function useReadAloud(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(() => {
+    try {
+      return localStorage.getItem(READ_ALOUD_KEY) === 'on'
+    } catch {
+      return false
+    }
+  })
+  const set = (value: boolean) => {
+    setOn(value)
+    try {
+      localStorage.setItem(READ_ALOUD_KEY, value ? 'on' : 'off')
+    } catch {
+      // Storage refused: the choice lasts as long as the page.
+    }
+  }
+  return [on, set]
+}
+
+/**
+ * The lines that arrived since the last render, in words, while `on`: each line with who
+ * said it, or how many there were. Lines already there when the log first showed, or that
+ * came while reading aloud was off, are not news.
+ */
+function useNewLinesSaid(
+  entries: readonly TranscriptEntry[],
+  on: boolean,
+  speaker: (entry: TranscriptEntry) => string,
+): string {
+  const seen = useRef<number | undefined>(undefined)
+  const [said, setSaid] = useState('')
+  const newest = entries.at(-1)?.seq ?? -1
+  useEffect(() => {
+    const before = seen.current
+    seen.current = Math.max(before ?? -1, newest)
+    if (before === undefined || !on) return
+    const fresh = entries.filter((entry) => entry.seq > before)
+    if (fresh.length === 0) return
+    setSaid(
+      fresh.length > MAX_LINES_READ
+        ? `${fresh.length} new lines in the transcript.`
+        : fresh.map((entry) => `${speaker(entry)}: ${entry.text}`).join(' '),
+    )
+    // Only a new line is news: `entries` changes with every correction too.
+  }, [newest])
+  return said
 }
