@@ -7,6 +7,7 @@ import {
   isAgentLeg,
   MAX_STREAM_RESUMES,
   markLost,
+  RESUME_WINDOW_MS,
   recordRestart,
   resumeRefusal,
   spendLegToken,
@@ -36,15 +37,23 @@ describe("the agent leg's one-time tokens", () => {
   it('lets the TwiML in once, then the stream once, and only for this conference', () => {
     const { record, roster } = room()
     record.agentLegToken = 'leg-token'
-    expect(spendLegToken(record, 'wrong')).toMatchObject({ ok: false, code: 'forbidden' })
-    const spent = spendLegToken(record, 'leg-token')
+    expect(spendLegToken(record, 'wrong', 'CA1')).toMatchObject({ ok: false, code: 'forbidden' })
+    const spent = spendLegToken(record, 'leg-token', 'CA1')
     expect(spent.ok).toBe(true)
-    expect(spendLegToken(record, 'leg-token')).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(spendLegToken(record, 'leg-token', 'CA2')).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    })
+    // The same leg asking again (its answer lost to a reset) gets the same answer.
+    expect(spendLegToken(record, 'leg-token', 'CA1')).toEqual(spent)
+    expect(spendLegToken(record, 'wrong', 'CA1')).toMatchObject({ ok: false })
     const streamToken = spent.ok ? spent.streamToken : ''
     expect(acceptStart(record, roster, start(streamToken, 'conf-2'))).toBe(false)
     expect(acceptStart(record, roster, start(undefined))).toBe(false)
     expect(acceptStart(record, roster, start(streamToken))).toBe(true)
     expect(acceptStart(record, roster, start(streamToken))).toBe(false)
+    // Once its stream has started, asking again lets nothing in.
+    expect(spendLegToken(record, 'leg-token', 'CA1')).toMatchObject({ ok: false })
   })
 
   it("keeps the participant's CallSid and the stream's apart", () => {
@@ -67,17 +76,39 @@ describe("the agent leg's one-time tokens", () => {
 })
 
 describe("a lost stream's resume", () => {
-  it(`goes on only after a loss, at most ${MAX_STREAM_RESUMES} times`, () => {
+  it(`goes on only after a loss, at most ${MAX_STREAM_RESUMES} times in a while`, () => {
     const { record } = room()
-    expect(resumeRefusal(record)).toMatchObject({ code: 'conflict' })
+    const start = Date.parse('2026-12-07T10:00:00Z')
+    expect(resumeRefusal(record, false, start)).toMatchObject({ code: 'conflict' })
     for (let n = 1; n <= MAX_STREAM_RESUMES; n++) {
       markLost(record, `MZ${n}`)
-      expect(resumeRefusal(record)).toBeUndefined()
-      expect(beginResume(record)).toEqual(record.streamToken)
+      const at = start + n * 60_000
+      expect(resumeRefusal(record, false, at)).toBeUndefined()
+      expect(beginResume(record, at)).toEqual(record.streamToken)
     }
     markLost(record, 'MZ-last')
-    expect(resumeRefusal(record)?.message).toBe(`lost its stream ${MAX_STREAM_RESUMES + 1} times`)
+    const fourth = start + (MAX_STREAM_RESUMES + 1) * 60_000
+    expect(resumeRefusal(record, false, fourth)?.message).toBe(
+      `lost its stream ${MAX_STREAM_RESUMES + 1} times in 10 minutes`,
+    )
     expect(record.lostStreams).toHaveLength(MAX_STREAM_RESUMES + 1)
+    // A long call outlives deploys spread over it: once the first resume is a window old,
+    // its place is free again.
+    const later = start + 60_000 + RESUME_WINDOW_MS
+    expect(resumeRefusal(record, false, later - 1)).toBeDefined()
+    expect(resumeRefusal(record, false, later)).toBeUndefined()
+    beginResume(record, later)
+    expect(record.streamResumes).toBe(MAX_STREAM_RESUMES + 1)
+    expect(record.streamResumedAt).toHaveLength(MAX_STREAM_RESUMES)
+  })
+
+  it('counts the resumes of a record saved before their times were kept as recent', () => {
+    const { record } = room()
+    record.streamResumes = MAX_STREAM_RESUMES
+    markLost(record, 'MZ1')
+    expect(resumeRefusal(record)).toMatchObject({ code: 'conflict' })
+    record.streamResumes = MAX_STREAM_RESUMES - 1
+    expect(resumeRefusal(record)).toBeUndefined()
   })
 
   it('counts a resume once, whether the record came before reconnectsBefore existed or after', () => {

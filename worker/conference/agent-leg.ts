@@ -12,20 +12,34 @@ import { isActive, type Participant, type Roster } from './roster.ts'
 import { randomToken, tokensEqual } from './tokens.ts'
 
 /**
- * How many times a conference's agent leg may go on with a new stream after losing one: a
- * deploy or two in a call, not a loop when something keeps breaking it.
+ * How many times a conference's agent leg may go on with a new stream after losing one
+ * within RESUME_WINDOW_MS: a deploy or two in a while, not a loop when something keeps
+ * breaking it. A long call outlives any number of deploys spread over it.
  */
 export const MAX_STREAM_RESUMES = 3
+export const RESUME_WINDOW_MS = 10 * 60_000
 
-/** The agent leg's TwiML request: spends its leg token, issues the stream's one-time token. */
+/**
+ * The agent leg's TwiML request: spends its leg token, issues the stream's one-time token.
+ * The same leg asking again before its stream started (the room reset before Twilio had
+ * the answer, and the worker asked again) gets the same answer: the token is spent by the
+ * leg, not by the question.
+ */
 export function spendLegToken(
   record: RoomRecord,
   legToken: string,
+  callSid: string,
 ): RoomResult<{ streamToken: string }> {
   if (!record.agentLegToken || !tokensEqual(record.agentLegToken, legToken)) {
     return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
   }
-  record.agentLegToken = undefined
+  if (record.agentLegCallSid !== undefined) {
+    if (record.agentLegCallSid === callSid && record.streamToken && !record.streamResumes) {
+      return { ok: true, streamToken: record.streamToken }
+    }
+    return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
+  }
+  record.agentLegCallSid = callSid
   record.streamToken = randomToken()
   return { ok: true, streamToken: record.streamToken }
 }
@@ -53,23 +67,41 @@ export function isAgentLeg(
  * does, or one whose stream ended before it started (`unstarted`), a few times at most;
  * one ended on purpose does not.
  */
-export function resumeRefusal(record: RoomRecord, unstarted = false): RoomRefusal | undefined {
+export function resumeRefusal(
+  record: RoomRecord,
+  unstarted = false,
+  now = Date.now(),
+): RoomRefusal | undefined {
   if (!record.streamLost && !unstarted) {
     return { ok: false, code: 'conflict', message: "the agent's stream was ended, not lost" }
   }
-  const resumes = (record.streamResumes ?? 0) + 1
+  const resumes = recentResumes(record, now).length + 1
   if (resumes > MAX_STREAM_RESUMES) {
-    return { ok: false, code: 'conflict', message: `lost its stream ${resumes} times` }
+    return {
+      ok: false,
+      code: 'conflict',
+      message: `lost its stream ${resumes} times in ${RESUME_WINDOW_MS / 60_000} minutes`,
+    }
   }
   return undefined
 }
 
 /** The resume counted, and the new stream's one-time token issued. */
-export function beginResume(record: RoomRecord): string {
+export function beginResume(record: RoomRecord, now = Date.now()): string {
   record.streamLost = undefined
+  record.streamResumedAt = [...recentResumes(record, now), now]
   record.streamResumes = (record.streamResumes ?? 0) + 1
   record.streamToken = randomToken()
   return record.streamToken
+}
+
+/**
+ * When the resumes inside the window before `now` were made. A record saved before the
+ * times were kept counts its resumes as recent: the budget it had, no more.
+ */
+function recentResumes(record: RoomRecord, now: number): number[] {
+  const times = record.streamResumedAt ?? Array(record.streamResumes ?? 0).fill(now)
+  return times.filter((at) => now - at < RESUME_WINDOW_MS)
 }
 
 /**

@@ -18,16 +18,20 @@ export interface RoomRecord {
   local?: true
   /** One-time secret the agent leg's TwiML request must carry (a custom parameter of our REST call). */
   agentLegToken?: string
+  /** The leg that spent `agentLegToken`: only its own request, asked again, is answered. */
+  agentLegCallSid?: string
   /** One-time secret the agent's media stream must carry in its `start` message. */
   streamToken?: string
   /**
    * The agent's stream was lost rather than ended (the room restarted, the connection
    * broke): when Twilio asks what next (`<Connect action>`), the agent leg goes on with a
-   * new stream, at most MAX_STREAM_RESUMES times a conference.
+   * new stream, at most MAX_STREAM_RESUMES times in RESUME_WINDOW_MS.
    */
   streamLost?: true
   /** How many times the agent leg has gone on with a new stream. */
   streamResumes?: number
+  /** When (epoch ms) the resumes inside RESUME_WINDOW_MS were made, oldest first. */
+  streamResumedAt?: number[]
   /**
    * The CallSid the agent's stream came with (its `start`). Kept beside the participant's
    * own (the roster's, from the REST create and the conference's callbacks): Twilio may

@@ -30,6 +30,7 @@ import {
   isAgentLeg,
   MAX_STREAM_RESUMES,
   markLost,
+  RESUME_WINDOW_MS,
   recordRestart,
   resumeRefusal,
   spendLegToken,
@@ -386,10 +387,10 @@ export class ConferenceRoom extends DurableObject<Env> {
   // --- RPC: legs and participants -------------------------------------------
 
   /** The agent leg's TwiML request: spends its leg token, issues the stream's one-time token. */
-  agentLeg(legToken: string): RoomResult<{ streamToken: string }> {
+  agentLeg(legToken: string, callSid: string): RoomResult<{ streamToken: string }> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
-    const result = spendLegToken(record, legToken)
+    const result = spendLegToken(record, legToken, callSid)
     if (result.ok) this.#save()
     return result
   }
@@ -428,7 +429,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (!unstarted) awaitNewStream(record)
     this.#log(
       'info',
-      `the agent leg goes on with a new stream (${record.streamResumes} of ${MAX_STREAM_RESUMES}${unstarted ? '; the last ended before it started' : ''})`,
+      `the agent leg goes on with a new stream (${record.streamResumedAt?.length} of ${MAX_STREAM_RESUMES} in ${RESUME_WINDOW_MS / 60_000} minutes, ${record.streamResumes} in all${unstarted ? '; the last ended before it started' : ''})`,
     )
     this.#changed()
     return { ok: true, streamToken }

@@ -18,6 +18,7 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
+import { resettingRooms } from '../testing/resetting-rooms.ts'
 import {
   conferenceCallback,
   hostJoins,
@@ -31,6 +32,14 @@ import { twiml } from './twiml.ts'
 const VOICE_URL = '/api/twilio/conference-elevenlabs'
 const CONFERENCE = 'conf-aaaaaaaaaaaaaaaaaaaa'
 const fail = () => Promise.reject(new Error('Durable Object reset because its code was updated.'))
+
+/** The agent's participant as the Twilio stand-in made it: its call, and its parameters. */
+async function agentParticipant(conferenceId: string) {
+  const conference = await twilio().conference(conferenceId)
+  const agent = conference?.participants.find((p) => p.label === 'agent')
+  if (!agent) throw new Error('the agent participant was not created on Twilio')
+  return agent
+}
 
 /** A page's call reaching the TwiML App, as Twilio asks about it. */
 const pageCalls = (conferenceId: string, identity: string, callSid: string) =>
@@ -65,12 +74,40 @@ describe('the TwiML App Voice URL', () => {
     expect(twiml).toMatch(/<Parameter name="streamToken" value="[\w-]{43}"\/>/)
   })
 
-  it('hangs up on a second request with the same agent leg token', async () => {
+  it("hangs up on another call carrying the agent leg's spent token", async () => {
     const conferenceId = await startConference(await registerAgent())
-    await answerAgentLeg(conferenceId)
-    const replay = await answerAgentLeg(conferenceId)
-    expect(replay.twiml).toContain('<Hangup/>')
-    expect(replay.streamToken).toBeUndefined()
+    const first = await answerAgentLeg(conferenceId)
+    // The same leg asking again (its answer lost) gets the same stream.
+    expect((await answerAgentLeg(conferenceId)).streamToken).toBe(first.streamToken)
+    const agent = await agentParticipant(conferenceId)
+    const replay = await twilioPost(VOICE_URL, {
+      CallSid: `CA${'7'.repeat(32)}`,
+      From: agent.from,
+      To: agent.to,
+      ...agent.customParameters,
+    })
+    const twiml = await replay.text()
+    expect(twiml).toContain('<Hangup/>')
+    expect(streamTokenIn(twiml)).toBeUndefined()
+  })
+
+  it('asks the room again when a deploy resets it as a leg reaches the app', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const agent = await agentParticipant(conferenceId)
+    const agentAsks = await twilioPost(
+      VOICE_URL,
+      { CallSid: agent.callSid, From: agent.from, To: agent.to, ...agent.customParameters },
+      true,
+      resettingRooms('agentLeg', 1),
+    )
+    expect(streamTokenIn(await agentAsks.text())).toMatch(/^[\w-]{43}$/)
+    const pageAsks = await twilioPost(
+      VOICE_URL,
+      { CallSid: `CA${'1'.repeat(32)}`, From: 'client:web_host', To: '', conferenceId },
+      true,
+      resettingRooms('humanLeg', 1),
+    )
+    expect(await pageAsks.text()).toContain(`>${conferenceId}</Conference></Dial>`)
   })
 
   it('puts a browser caller into the conference as the host', async () => {
@@ -397,11 +434,13 @@ describe('the TwiML App Voice URL', () => {
     const failing = { get: () => ({ agentLeg: fail, humanLeg: fail }), idFromName: () => ({}) }
     const app = new Hono().route(VOICE_URL, twiml)
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const legs: Record<string, string>[] = [
-      { From: 'client:web_x' },
-      { role: 'agent', legToken: 'x' },
+    // A person is told; the agent's leg, in the conference, hangs up without a word that
+    // everyone on the call would hear.
+    const legs: [Record<string, string>, RegExp][] = [
+      [{ From: 'client:web_x' }, /<Say>Sorry, something went wrong.+<\/Say><Hangup\/>/],
+      [{ role: 'agent', legToken: 'x' }, /^<\?xml[^>]+>\s*<Response><Hangup\/><\/Response>$/],
     ]
-    for (const fields of legs) {
+    for (const [fields, answer] of legs) {
       const form = new URLSearchParams({ CallSid: 'CA9', conferenceId: CONFERENCE, ...fields })
       const signature = await twilioSignature(
         env.TWILIO_AUTH_TOKEN ?? '',
@@ -422,7 +461,7 @@ describe('the TwiML App Voice URL', () => {
       )
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/text\/xml/)
-      expect(await res.text()).toMatch(/<Say>Sorry, something went wrong.+<\/Say><Hangup\/>/)
+      expect(await res.text()).toMatch(answer)
     }
     expect(errors).toHaveBeenCalledTimes(2)
     errors.mockRestore()

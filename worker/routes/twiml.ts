@@ -12,7 +12,7 @@
  * when the stream ends, and a stream lost to a restart or a broken connection goes on.
  */
 import { Hono } from 'hono'
-import { callRoom, isConferenceId, roomFor } from '../conference/conference-id.ts'
+import { callRoom, isConferenceId } from '../conference/conference-id.ts'
 import { pageLabel } from '../conference/roster.ts'
 import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
@@ -37,9 +37,10 @@ export const twiml = new Hono<TwilioWebhookEnv>()
     } catch (error) {
       // The room failed us (a Durable Object reset mid-deploy, an overload): Twilio would
       // log anything but TwiML as error 11200 and play its own "application error" to the
-      // caller. Say what happened, in words, and hang up.
+      // caller. Say what happened, in words, and hang up; but not on the agent's leg,
+      // which is already in the conference: everyone there would hear it.
       console.error(`[twiml ${conferenceId}] could not answer the leg:`, error)
-      return xml(sayAndHangUpTwiml(TROUBLE))
+      return xml(isAgentRole(params) ? hangUpTwiml() : sayAndHangUpTwiml(TROUBLE))
     }
   })
   .post('/stream-ended', verifyTwilioSignature, async (c) => {
@@ -92,21 +93,35 @@ function agentStreamTwiml(env: Env, conferenceId: string, streamToken: string): 
 const xml = (body: string) =>
   new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } })
 
-/** The TwiML for one leg reaching the app: the agent's stream, or a person's conference. */
+/**
+ * The TwiML for one leg reaching the app: the agent's stream, or a person's conference.
+ * The room is asked again if it was reset (a deploy) before it answered: Twilio does not
+ * ask again, and its leg would be hung up. Both questions are safe to ask twice: the agent
+ * leg's by its CallSid (`spendLegToken`), a person's as a rejoin under the same label.
+ */
 async function answerLeg(env: Env, conferenceId: string, params: URLSearchParams): Promise<string> {
-  const room = roomFor(env, conferenceId)
   const base = webhookBaseUrl(env)
-  if (params.get('role') === 'agent') {
-    const leg = await room.agentLeg(params.get('legToken') ?? '')
+  const callSid = params.get('CallSid') ?? ''
+  if (isAgentRole(params)) {
+    const legToken = params.get('legToken') ?? ''
+    const leg = await callRoom(
+      env,
+      conferenceId,
+      async (room) => await room.agentLeg(legToken, callSid),
+    )
     if (!leg.ok) {
       console.warn(`[twiml ${conferenceId}] agent leg refused: ${leg.message}`)
-      return sayAndHangUpTwiml(ENDED)
+      // Not said: the agent's leg is a participant, and the people on the call would hear.
+      return hangUpTwiml()
     }
     return agentStreamTwiml(env, conferenceId, leg.streamToken)
   }
-  const callSid = params.get('CallSid') ?? ''
   const label = humanLabel(params)
-  const joined = await room.humanLeg({ label, callSid }, maxParticipants(env))
+  const joined = await callRoom(
+    env,
+    conferenceId,
+    async (room) => await room.humanLeg({ label, callSid }, maxParticipants(env)),
+  )
   if (!joined.ok) {
     return sayAndHangUpTwiml(joined.code === 'participant_limit' ? FULL : ENDED)
   }
@@ -121,6 +136,9 @@ async function answerLeg(env: Env, conferenceId: string, params: URLSearchParams
     waitUrl: '',
   })
 }
+
+/** The agent's leg (our REST call to `app:AP…`), as opposed to a person's. */
+const isAgentRole = (params: URLSearchParams) => params.get('role') === 'agent'
 
 /** A page is labelled by its identity (rejoins keep it); anyone else by the call. */
 function humanLabel(params: URLSearchParams): string {
