@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../audio/base64.ts'
@@ -203,17 +203,31 @@ describe('the media bridge in a conference room', () => {
       message: { type: 'user_transcript', user_transcription_event: { user_transcript: 'Hi' } },
     })
     await elevenLabs().speak(id, 'Hello everyone')
-    await eventually('the transcript lines to be saved', () => writes.length > 0)
-    // One write for the turn, after it; gated, it would hold every frame to Twilio and the
-    // agent until it is confirmed.
-    expect(writes).toEqual([{ key: 'room', options: { allowUnconfirmed: true } }])
-    const saved = await runInDurableObject(roomFor(env, call.conferenceId), (_room, state) =>
-      state.storage.get<{ transcript: { role: string; text: string }[] }>('room'),
+    await eventually('the transcript lines to be saved', () =>
+      writes.some((write) => write.key === 'room'),
+    )
+    // Each line on its own as it comes, then one write of the record for the turn, after
+    // it; gated, any of them would hold every frame to Twilio and the agent until confirmed.
+    const unconfirmed = { allowUnconfirmed: true }
+    expect(writes).toEqual([
+      { key: 'line:0', options: unconfirmed },
+      { key: 'line:1', options: unconfirmed },
+      { key: 'room', options: unconfirmed },
+    ])
+    const [saved, journal] = await runInDurableObject(
+      roomFor(env, call.conferenceId),
+      async (_room, state) =>
+        await Promise.all([
+          state.storage.get<{ transcript: { role: string; text: string }[] }>('room'),
+          state.storage.list({ prefix: 'line:' }),
+        ]),
     )
     expect(saved?.transcript.map(({ role, text }) => [role, text])).toEqual([
       ['user', 'Hi'],
       ['agent', 'Hello everyone'],
     ])
+    // The record holds them now: the lines written ahead of it are gone.
+    expect(journal.size).toBe(0)
 
     // What the API tells a caller is still written before it is answered.
     await participantJoins(call.conferenceId, 3, 'phone-1', `CA${'3'.repeat(32)}`)
@@ -432,6 +446,50 @@ describe('the media bridge in a conference room', () => {
       () => call.stream.closes.length > 0 && call.stream.closes,
     )
     expect(close).toMatchObject({ code: 1011, reason: 'bridge state lost' })
+  })
+
+  it('keeps the last turn through a reset before the record is written, and tells the resumed agent', async () => {
+    const call = await liveCall()
+    const room = roomFor(env, call.conferenceId)
+    // The record's write for the turn never lands: the reset comes first.
+    await runInDurableObject(room, (_room, state) => {
+      const put = state.storage.put.bind(state.storage) as (...args: unknown[]) => Promise<void>
+      state.storage.put = ((key: string, value: unknown, options?: DurableObjectPutOptions) =>
+        key === 'room' ? Promise.resolve() : put(key, value, options)) as typeof state.storage.put
+    })
+    const id = call.conversation.conversationId
+    await elevenLabs().push(id, {
+      message: {
+        type: 'user_transcript',
+        user_transcription_event: { user_transcript: 'A table for two' },
+      },
+    })
+    await elevenLabs().speak(id, 'At what time?')
+    await eventually('both lines written', async () =>
+      runInDurableObject(
+        room,
+        async (_room, state) => (await state.storage.list({ prefix: 'line:' })).size === 2,
+      ),
+    )
+    await abortAllDurableObjects()
+
+    const twiml = await streamEnded(call.conferenceId, call.agentCallSid)
+    await openStream(call.conferenceId, newStreamToken(twiml), call.agentCallSid)
+    const next = await eventually('a second agent conversation', async () =>
+      (await elevenLabs().conversations({ agentId: call.agentId })).find(
+        (c) => c.status === 'active' && c.conversationId !== id,
+      ),
+    )
+    const told = await eventually('the last turn, told', async () =>
+      (await conversationOf(next.conversationId))?.contextualUpdates.find((u) =>
+        u.text.includes('At what time?'),
+      ),
+    )
+    expect(told.text).toContain('A table for two')
+    expect((await view(call))?.transcript.map(({ role, text }) => [role, text])).toEqual([
+      ['user', 'A table for two'],
+      ['agent', 'At what time?'],
+    ])
   })
 
   it("goes on with a new stream when Twilio's end of it breaks, the agent told what was said", async () => {

@@ -89,7 +89,7 @@ import {
   type RosterNotice,
 } from './roster.ts'
 import { randomToken } from './tokens.ts'
-import { numbered, Transcript } from './transcript.ts'
+import { numbered, Transcript, type TranscriptEntry, withJournal } from './transcript.ts'
 
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
@@ -99,6 +99,8 @@ import { numbered, Transcript } from './transcript.ts'
  * API and the page are served from memory.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
+/** The storage keys of transcript lines written ahead of the record (`#journal`). */
+const JOURNAL_PREFIX = 'line:'
 /** The host's legs a rejoin told not to end the conference, kept: the last few are enough. */
 const MAX_QUIET_LEGS = 10
 /** Why the agent is gone when someone on the call removed it before its stream began. */
@@ -126,6 +128,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
+  /** The journal's keys: lines written since the record was (see `#journal`). */
+  #journaled = new Set<string>()
   readonly #hangUps = new HangUpRounds()
   /** `#log` for the parts the room hands work to. */
   readonly #logTo: RoomLog = (level, message) => this.#log(level, message)
@@ -134,7 +138,11 @@ export class ConferenceRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     void ctx.blockConcurrencyWhile(async () => {
-      this.#load(await ctx.storage.get<RoomRecord>('room'))
+      const [record, journal] = await Promise.all([
+        ctx.storage.get<RoomRecord>('room'),
+        ctx.storage.list<TranscriptEntry>({ prefix: JOURNAL_PREFIX }),
+      ])
+      this.#load(record, journal)
       if (this.#streamSockets().length === 0) this.#bridgeLost()
     })
   }
@@ -1013,6 +1021,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         else this.#changed(UNCONFIRMED)
         return
       case 'transcript':
+        this.#journal(action.entry)
         this.#transcriptSave ??= setTimeout(() => this.#save(UNCONFIRMED), TRANSCRIPT_SAVE_DELAY_MS)
         broadcast(this.ctx, { type: 'transcript', entry: action.entry })
         return
@@ -1021,9 +1030,11 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   // --- State -------------------------------------------------------------------
 
-  #load(record: RoomRecord | undefined): void {
-    // A record written before transcript entries were numbered (a deploy during a call).
-    if (record) record.transcript = numbered(record.transcript)
+  #load(record: RoomRecord | undefined, journal = new Map<string, TranscriptEntry>()): void {
+    // A record written before transcript entries were numbered (a deploy during a call),
+    // and the lines written since the record was.
+    if (record) record.transcript = withJournal(numbered(record.transcript), [...journal.values()])
+    this.#journaled = new Set(journal.keys())
     this.#record = record
     this.#roster = record
       ? new Roster({ participants: record.participants, conference: record.conference })
@@ -1035,10 +1046,26 @@ export class ConferenceRoom extends DurableObject<Env> {
     return this.#bridge ? foldBridge(record, this.#bridge) : record
   }
 
-  /** Writes the whole record, the transcript so far included. */
+  /** Writes the whole record, the transcript so far included: the journal's lines with it. */
   #save(options?: DurableObjectPutOptions): void {
     this.#cancelTranscriptSave()
-    if (this.#record) void this.ctx.storage.put('room', this.#snapshotRecord(this.#record), options)
+    if (!this.#record) return
+    void this.ctx.storage.put('room', this.#snapshotRecord(this.#record), options)
+    // In the same implicit transaction as the record that now holds them.
+    if (this.#journaled.size > 0) void this.ctx.storage.delete([...this.#journaled], options)
+    this.#journaled.clear()
+  }
+
+  /**
+   * Writes a transcript line (new or corrected) at once, on its own: the whole record is
+   * written a moment later (TRANSCRIPT_SAVE_DELAY_MS), once for a turn's lines, and a reset
+   * (a deploy) in between would lose the very turn a resumed agent is told of. A line is
+   * small, so writing it costs the call's audio nothing the record's write would.
+   */
+  #journal(entry: TranscriptEntry): void {
+    const key = `${JOURNAL_PREFIX}${entry.seq}`
+    this.#journaled.add(key)
+    void this.ctx.storage.put(key, entry, UNCONFIRMED)
   }
 
   #cancelTranscriptSave(): void {

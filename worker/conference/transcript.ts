@@ -43,6 +43,19 @@ export function numbered(
   )
 }
 
+/**
+ * The stored transcript with the lines written since it (the room's journal: each line as
+ * it came, a correction over its line), in order and bounded as the transcript is.
+ */
+export function withJournal(
+  entries: readonly TranscriptEntry[],
+  journal: readonly TranscriptEntry[],
+): TranscriptEntry[] {
+  const bySeq = new Map(entries.map((entry) => [entry.seq, entry]))
+  for (const entry of journal) bySeq.set(entry.seq, entry)
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-MAX_TRANSCRIPT_ENTRIES)
+}
+
 const nextSeq = (entries: readonly { seq?: number }[]): number =>
   entries.reduce((max, { seq }) => (seq === undefined ? max : Math.max(max, seq + 1)), 0)
 
