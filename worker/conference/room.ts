@@ -96,7 +96,8 @@ import { numbered, Transcript, type TranscriptEntry, withJournal } from './trans
  * brings two at once (the caller's, then the agent's, just before its audio), and a
  * write made there cost the agent's first audio of every reply about 2.5 ms (the bridge
  * benchmark with --transcripts, docs/bridge-bench.md). Readers never wait for it: the
- * API and the page are served from memory.
+ * API and the page are served from memory. Each line is also written at once on its own
+ * (`#journal`), so that a reset in between loses none.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
 /** The storage keys of transcript lines written ahead of the record (`#journal`). */
@@ -1099,10 +1100,10 @@ export class ConferenceRoom extends DurableObject<Env> {
  * `WebSocket::send` waits on `waitForOutputLocksIfNecessary()`), and in production a
  * write is confirmed only once it is replicated. Gated, each transcript line (one per
  * turn, from both sides) would hold the call's audio both ways for that long. A reset
- * (a deploy) can lose what changed since the last write, at most the last second's
- * transcript lines (TRANSCRIPT_SAVE_DELAY_MS) and stats: a call that goes on after it
- * (resumeAgentLeg) goes on without them. Tokens, creation, participants and ending stay
- * gated. Output gates:
+ * (a deploy) can lose what changed since the last write of the record, at most the last
+ * second's stats and agent state (TRANSCRIPT_SAVE_DELAY_MS): a call that goes on after it
+ * (resumeAgentLeg) goes on without them. Transcript lines are written as they come
+ * (`#journal`). Tokens, creation, participants and ending stay gated. Output gates:
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
