@@ -7,6 +7,8 @@ import { useRef } from 'preact/hooks'
 import type { AccessKeyStore } from './api/access-key.ts'
 import type { ConferenceApi } from './api/conference-api.ts'
 import { callModeOf, type HealthState, useHealth, whyNoStart } from './api/use-health.ts'
+import { isOnCall } from './call/call-state.ts'
+import { useOtherTabOnCall } from './call/other-tabs.ts'
 import { useConversation } from './call/use-conversation.ts'
 import { AccessKeyForm } from './components/access-key-form.tsx'
 import { ConferenceView } from './components/conference-view.tsx'
@@ -18,6 +20,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
   const mode = callModeOf(health)
   const conversation = useConversation(api, mode)
   const { session } = conversation
+  const otherTabOnCall = useOtherTabOnCall(isOnCall(conversation.call.state))
   // Once a conversation has been shown, the form that follows it takes the focus.
   const hadSession = useRef(false)
   if (session) hadSession.current = true
@@ -43,6 +46,7 @@ export function App({ api, keys }: { api: ConferenceApi; keys: AccessKeyStore })
           unavailable={whyNoStart(health)}
           needsAgentId={noDefaultAgent(health)}
           focusOnShow={hadSession.current}
+          otherTabOnCall={otherTabOnCall}
           onStart={conversation.start}
         />
       )}

@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { FakeApi, ok, READY } from './fake-api.ts'
 import { pageHarness, startConversation } from './harness.ts'
@@ -37,5 +38,23 @@ describe('the start form', () => {
     const { page } = await harness.open(api)
     const agentId = page.getByLabel('ElevenLabs agent id (this server has no default agent)')
     await expect.poll(() => agentId.isVisible()).toBe(true)
+  })
+
+  it('says when another tab of the page is on a call, until that call ends', async () => {
+    const inOtherTab = (page: Page) =>
+      page.getByRole('status').filter({ hasText: 'This page is on a call in another tab' })
+    const first = await harness.open()
+    const second = await harness.open()
+    await second.page.getByRole('button', { name: 'Start conversation' }).waitFor()
+    expect(await inOtherTab(second.page).count()).toBe(0)
+    await startConversation(first.page)
+    await inOtherTab(second.page).waitFor()
+    // A tab opened during the call asks, and is told.
+    const third = await harness.open()
+    await inOtherTab(third.page).waitFor()
+    await first.page.getByRole('button', { name: 'Hang up' }).click()
+    await first.page.getByRole('status').filter({ hasText: 'You left' }).waitFor()
+    await inOtherTab(second.page).waitFor({ state: 'detached' })
+    await inOtherTab(third.page).waitFor({ state: 'detached' })
   })
 })

@@ -19,6 +19,8 @@ export interface StartFormProps {
   needsAgentId?: boolean
   /** Back from a conversation: keyboard focus comes here, not to the top of the page. */
   focusOnShow?: boolean
+  /** Another tab of this page is on a call: starting here makes a second one. */
+  otherTabOnCall?: boolean
   onStart(request: StartRequest): Promise<void>
 }
 
@@ -73,6 +75,11 @@ export function StartForm(props: StartFormProps) {
           />
         </>
       )}
+      {/* In the page from the start, so that a screen reader reads it when it fills. */}
+      <p class="notice" role="status">
+        {props.otherTabOnCall &&
+          'This page is on a call in another tab. A conversation started here is a second one, with your microphone and an agent of its own.'}
+      </p>
       {/* Not asking for the microphone first, only to say then what the banner says now. */}
       <button
         type="submit"
