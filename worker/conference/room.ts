@@ -489,27 +489,24 @@ export class ConferenceRoom extends DurableObject<Env> {
       const conferenceSid = this.#roster.conference.conferenceSid
       // Written as quiet before Twilio is told, not after: a restart while Twilio is asked
       // must not leave a leg that no longer ends the conference counted as ending it. One
-      // an earlier rejoin quieted (and removed, its leave not heard yet) is not asked again:
-      // Twilio no longer having it says nothing of the conference.
+      // already written so (an earlier rejoin's, or this one's first try, cut off by a
+      // reset before Twilio had applied it) is told again, as removing a leg Twilio still
+      // has end the conference would end it for everyone; Twilio no longer having it then
+      // says nothing of the conference, an earlier rejoin having removed it.
       const alreadyQuiet =
         holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid) === true
-      const quiet =
-        host && record.endsWithHost === true && !alreadyQuiet ? holder.callSid : undefined
-      if (conferenceSid !== undefined && quiet !== undefined) {
+      const quiet = host && record.endsWithHost === true ? holder.callSid : undefined
+      if (conferenceSid !== undefined && quiet !== undefined && !alreadyQuiet) {
         record.quietLegs = [...(record.quietLegs ?? []), quiet].slice(-MAX_QUIET_LEGS)
         this.#changed()
       }
       const earlier =
         conferenceSid === undefined
           ? undefined
-          : await removeEarlierLeg(
-              this.env,
-              conferenceSid,
-              holder,
-              host && !alreadyQuiet,
-              this.#logTo,
-            )
-      if (earlier && !earlier.quieted && quiet !== undefined) {
+          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo)
+      // Still there and not quiet (Twilio refused, or the answer was unknown and the update
+      // was undone): its leaving ends the conference again.
+      if (earlier && !earlier.quieted && !earlier.gone && quiet !== undefined) {
         record.quietLegs = record.quietLegs?.filter((callSid) => callSid !== quiet)
         this.#changed()
       }

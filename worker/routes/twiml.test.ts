@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { Hono } from 'hono'
 import { describe, expect, it, vi } from 'vitest'
@@ -253,17 +253,38 @@ describe('the TwiML App Voice URL', () => {
       expect(view.status).not.toBe('ended')
     })
 
+    it('tells a leg written down as quiet to go quiet again before removing it', async () => {
+      // A rejoin's first try wrote the leg down as quiet and was cut off by a reset (a
+      // deploy) before Twilio had it; the worker asks the room again. Removing the leg
+      // without telling Twilio would end the conference for everyone.
+      const { conferenceId, conferenceSid, oldCallSid, legRequests } = await hostOnCall()
+      await runInDurableObject(roomFor(env, conferenceId), async (_room, state) => {
+        const record = await state.storage.get<RoomRecord>('room')
+        if (!record) throw new Error('no record')
+        await state.storage.put('room', { ...record, quietLegs: [oldCallSid] })
+      })
+      await abortAllDurableObjects()
+      const twiml = await (await rejoin(conferenceId, `CA${'2'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 204],
+      ])
+      expect(await twilio().conference(conferenceSid)).toMatchObject({ status: 'in-progress' })
+    })
+
     it('lets the host back in when it rejoins again before the removed leg is heard leaving', async () => {
       const { conferenceId, legRequests } = await hostOnCall()
       await rejoin(conferenceId, `CA${'2'.repeat(32)}`)
       // The first rejoin never joined, and the removed leg's leave has not come yet.
       const twiml = await (await rejoin(conferenceId, `CA${'3'.repeat(32)}`)).text()
       expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
-      // Quieted already: removed again, not asked to go quiet again.
+      // Told again to go quiet, which finds it gone: an earlier rejoin removed it, and its
+      // leaving, quiet, did not end the conference.
       expect(await legRequests()).toEqual([
         ['POST', 'false', 200],
         ['DELETE', undefined, 204],
-        ['DELETE', undefined, 404],
+        ['POST', 'false', 404],
       ])
       const view = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
       expect(view.status).not.toBe('ended')
