@@ -152,5 +152,10 @@ describe('the page during a call', () => {
     expect((await box(mute)).bottom).toBeLessThan(bar.bottom)
     await mute.focus()
     expect((await box(mute)).top).toBeGreaterThanOrEqual(bar.bottom)
+    // The bar's own buttons are in view wherever the page is: focus leaves the page there.
+    await scrollToBottom(page)
+    const scrolled = await page.evaluate('window.scrollY')
+    await page.getByRole('button', { name: 'Hang up' }).focus()
+    expect(await page.evaluate('window.scrollY')).toBe(scrolled)
   })
 })
