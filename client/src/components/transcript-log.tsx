@@ -9,6 +9,14 @@ import type { TranscriptEntry } from '../api/wire.ts'
 
 /** More new lines at once than this (a reconnection's catch-up) are counted, not read. */
 const MAX_LINES_READ = 3
+/** Sayings kept in the page after they were read: only the newest is news. */
+const KEPT_SAYINGS = 3
+
+/** Said once: keyed by the newest line it says, which no later saying shares. */
+interface Saying {
+  key: number
+  text: string
+}
 
 const READ_ALOUD_KEY = 'conference-bridge.read-transcript'
 
@@ -58,10 +66,14 @@ export function TranscriptLog({
         Read new lines aloud (screen readers)
       </label>
       {/* New lines are said from here, not by the log: a correction or an interruption
-          marked on an older line is not news, and a catch-up of many lines is said as one. */}
-      <p class="visually-hidden" role="status">
-        {said}
-      </p>
+          marked on an older line is not news, and a catch-up of many lines is said as one.
+          Each saying is an element of its own, added: one that repeats the last ("Hello?")
+          is still news, and one that comes a moment after another does not replace it. */}
+      <div class="visually-hidden" aria-live="polite" aria-relevant="additions" id="lines-said">
+        {said.map(({ key, text }) => (
+          <p key={key}>{text}</p>
+        ))}
+      </div>
       {entries.length === 0 && <p class="hint">Nothing said yet.</p>}
       {/* Focusable, so that a keyboard can scroll it. */}
       <div
@@ -118,9 +130,9 @@ function useNewLinesSaid(
   entries: readonly TranscriptEntry[],
   on: boolean,
   speaker: (entry: TranscriptEntry) => string,
-): string {
+): readonly Saying[] {
   const seen = useRef<number | undefined>(undefined)
-  const [said, setSaid] = useState('')
+  const [said, setSaid] = useState<readonly Saying[]>([])
   const newest = entries.at(-1)?.seq ?? -1
   useEffect(() => {
     const before = seen.current
@@ -128,11 +140,11 @@ function useNewLinesSaid(
     if (before === undefined || !on) return
     const fresh = entries.filter((entry) => entry.seq > before)
     if (fresh.length === 0) return
-    setSaid(
+    const text =
       fresh.length > MAX_LINES_READ
         ? `${fresh.length} new lines in the transcript.`
-        : fresh.map((entry) => `${speaker(entry)}: ${entry.text}`).join(' '),
-    )
+        : fresh.map((entry) => `${speaker(entry)}: ${entry.text}`).join(' ')
+    setSaid((kept) => [...kept.slice(1 - KEPT_SAYINGS), { key: newest, text }])
     // Only a new line is news: `entries` changes with every correction too.
   }, [newest])
   return said
