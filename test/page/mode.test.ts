@@ -125,6 +125,24 @@ describe('the mode banner', () => {
     await expect.poll(() => focused(page)).toBe('Ready')
   })
 
+  it('says a failure again when the configuration still cannot be read', async () => {
+    const api = new FakeApi()
+    api.on('GET', '/api/health', { status: 502, body: 'Bad Gateway' })
+    const { page } = await harness.open(api)
+    const failure = page
+      .getByRole('alert')
+      .filter({ hasText: "Could not read the server's configuration" })
+    await failure.waitFor()
+    // Marked, to tell the alert shown now from one put in its place.
+    await failure.evaluate((alert) => alert.setAttribute('data-seen', ''))
+    await page.getByRole('button', { name: 'Try again' }).click()
+    await expect.poll(() => api.to('GET', '/api/health').length).toBe(2)
+    await page.getByRole('button', { name: 'Try again', exact: true }).waitFor()
+    // A new alert, which a screen reader reads out, not the old one left as it was.
+    expect(await failure.count()).toBe(1)
+    expect(await failure.getAttribute('data-seen')).toBeNull()
+  })
+
   it('says it is ready when nothing is missing', async () => {
     const { page } = await harness.open()
     await page.getByRole('region', { name: 'Ready' }).waitFor()

@@ -10,8 +10,11 @@ import type { Health } from './wire.ts'
 export type HealthState =
   | { kind: 'loading' }
   | { kind: 'loaded'; health: Health }
-  /** `retrying` while it is being read again: the failure stays shown until the answer. */
-  | { kind: 'failed'; message: string; retrying: boolean; retry(): void }
+  /**
+   * `retrying` while it is being read again: the failure stays shown until the answer.
+   * `attempt` counts the reads, so that a failure again is a new one.
+   */
+  | { kind: 'failed'; message: string; retrying: boolean; attempt: number; retry(): void }
 
 export function useHealth(api: ConferenceApi): HealthState {
   const [state, setState] = useState<HealthState>({ kind: 'loading' })
@@ -23,7 +26,7 @@ export function useHealth(api: ConferenceApi): HealthState {
       .health()
       .then((health) => setState({ kind: 'loaded', health }))
       .catch((error: Error) =>
-        setState({ kind: 'failed', message: error.message, retrying: false, retry }),
+        setState({ kind: 'failed', message: error.message, retrying: false, attempt, retry }),
       )
   }, [api, attempt])
   return state

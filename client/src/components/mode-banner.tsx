@@ -31,7 +31,10 @@ export function ModeBanner({ state, inCall }: { state: HealthState; inCall: bool
     const { retrying } = state
     return (
       <section class="banner banner-problem">
-        <p role="alert">Could not read the server's configuration: {state.message}</p>
+        {/* Made anew for each failure: one that fails again is said again. */}
+        <p role="alert" key={state.attempt}>
+          Could not read the server's configuration: {state.message}
+        </p>
         {/* Until it is read the page assumes Twilio calls, which a local-calls server refuses. */}
         <button
           type="button"
