@@ -57,4 +57,18 @@ describe('the start form', () => {
     await inOtherTab(second.page).waitFor({ state: 'detached' })
     await inOtherTab(third.page).waitFor({ state: 'detached' })
   })
+
+  it('stops saying so when the tab on the call crashes, which says nothing', async () => {
+    const inOtherTab = (page: Page) =>
+      page.getByRole('status').filter({ hasText: 'This page is on a call in another tab' })
+    const first = await harness.open()
+    const second = await harness.open()
+    await startConversation(first.page)
+    await inOtherTab(second.page).waitFor()
+    const devtools = await first.page.context().newCDPSession(first.page)
+    // The renderer dies at once: no pagehide, no message. (The command gets no answer.)
+    void devtools.send('Page.crash').catch(() => undefined)
+    // Its lock goes with it; the others look again every few seconds.
+    await inOtherTab(second.page).waitFor({ state: 'detached', timeout: 10_000 })
+  })
 })

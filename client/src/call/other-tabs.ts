@@ -1,53 +1,65 @@
 /**
  * Whether another tab of this page is on a call, so that the form can say so before the
  * person starts a second conversation: a second microphone, and an agent of its own.
- * Tabs tell each other over a BroadcastChannel (same origin and browser profile): a tab
- * says when its call starts and ends, and a tab that opens asks who is on one.
+ *
+ * A tab on a call holds a Web Lock named for it, which the browser lets go with the tab
+ * however the tab goes (closed, reloaded, crashed); the others read the origin's held
+ * locks. Tabs tell each other over a BroadcastChannel when a call starts or ends, so that
+ * the others look at once, and look again every few seconds for a tab that went without
+ * a word.
  */
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 
+const LOCK_PREFIX = 'conference-bridge.on-call:'
 const CHANNEL = 'conference-bridge.tabs'
-
-type TabMessage = { type: 'asking' } | { type: 'on-call' | 'off-call'; tab: string }
+/** How often a tab looks for a call in another that went without a word (a crash). */
+const LOOK_AGAIN_MS = 5000
 
 export function useOtherTabOnCall(onCall: boolean): boolean {
-  const [others, setOthers] = useState<ReadonlySet<string>>(new Set())
-  const channel = useRef<BroadcastChannel | undefined>(undefined)
-  const [tab] = useState(() => crypto.randomUUID())
-  const onCallNow = useRef(onCall)
-  onCallNow.current = onCall
+  const [other, setOther] = useState(false)
+  const [lock] = useState(() => `${LOCK_PREFIX}${crypto.randomUUID()}`)
+  // Web Locks and BroadcastChannel need a secure context (https, or localhost) and a
+  // browser from the last few years: without them the form says nothing.
+  const supported = typeof BroadcastChannel !== 'undefined' && navigator.locks !== undefined
+
   useEffect(() => {
-    // Not every browser has one (an old Safari): the form then says nothing.
-    if (typeof BroadcastChannel === 'undefined') return
-    const opened = new BroadcastChannel(CHANNEL)
-    channel.current = opened
-    const say = (message: TabMessage) => opened.postMessage(message)
-    opened.onmessage = ({ data }: MessageEvent<TabMessage>) => {
-      if (data?.type === 'asking') {
-        if (onCallNow.current) say({ type: 'on-call', tab })
-      } else if (data?.type === 'on-call' || data?.type === 'off-call') {
-        const on = data.type === 'on-call'
-        setOthers((known) => {
-          if (known.has(data.tab) === on) return known
-          const next = new Set(known)
-          if (on) next.add(data.tab)
-          else next.delete(data.tab)
-          return next
-        })
-      }
+    if (!supported || !onCall) return
+    const channel = new BroadcastChannel(CHANNEL)
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    void navigator.locks
+      .request(lock, () => {
+        channel.postMessage('changed')
+        return held
+      })
+      // Let go (the call ended): said once the lock is free, so that a look finds it so.
+      .then(() => {
+        channel.postMessage('changed')
+        channel.close()
+      })
+    return release
+  }, [supported, onCall, lock])
+
+  useEffect(() => {
+    if (!supported) return
+    let current = true
+    const look = async () => {
+      const { held = [] } = await navigator.locks.query()
+      const found = held.some(({ name }) => name?.startsWith(LOCK_PREFIX) && name !== lock)
+      if (current) setOther(found)
     }
-    say({ type: 'asking' })
-    // A tab closed or reloaded mid-call takes its call with it.
-    const gone = () => say({ type: 'off-call', tab })
-    addEventListener('pagehide', gone)
+    const channel = new BroadcastChannel(CHANNEL)
+    channel.onmessage = () => void look()
+    const timer = setInterval(() => void look(), LOOK_AGAIN_MS)
+    void look()
     return () => {
-      removeEventListener('pagehide', gone)
-      opened.close()
-      channel.current = undefined
+      current = false
+      clearInterval(timer)
+      channel.close()
     }
-  }, [tab])
-  useEffect(() => {
-    channel.current?.postMessage({ type: onCall ? 'on-call' : 'off-call', tab })
-  }, [onCall, tab])
-  return others.size > 0
+  }, [supported, lock])
+
+  return other
 }
