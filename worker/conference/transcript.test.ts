@@ -69,3 +69,15 @@ describe("the room's transcript journal", () => {
     expect(merged.at(-1)?.text).toBe('new')
   })
 })
+
+describe('the transcript told to a reconnected agent', () => {
+  it('says who said each line, and which replies the callers cut off', () => {
+    const transcript = new Transcript()
+    transcript.add({ role: 'agent', text: 'Welcome, how can I', eventId: 1, at: AT })
+    transcript.markInterrupted(1)
+    transcript.add({ role: 'user', text: 'Sorry, one moment', at: AT })
+    expect(transcript.toContext()).toBe(
+      'Agent: Welcome, how can I (cut off by the callers)\nCaller: Sorry, one moment',
+    )
+  })
+})

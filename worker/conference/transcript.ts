@@ -109,7 +109,11 @@ export class Transcript {
 
   /** The transcript as plain text, newest last, for a reconnecting agent. */
   toContext(maxChars = 4000): string {
-    const lines = this.#entries.map((e) => `${e.role === 'agent' ? 'Agent' : 'Caller'}: ${e.text}`)
+    // A reply the callers cut off is said so: the agent should not take it as heard whole.
+    const lines = this.#entries.map(
+      (e) =>
+        `${e.role === 'agent' ? 'Agent' : 'Caller'}: ${e.text}${e.interrupted ? ' (cut off by the callers)' : ''}`,
+    )
     let text = lines.join('\n')
     if (text.length > maxChars) text = `…${text.slice(text.length - maxChars)}`
     return text
