@@ -93,6 +93,15 @@ describe('reconnecting after a failure', () => {
     })
   })
 
+  it('does not take a later attempt that failed before it was ready for the connection that carried the call', () => {
+    const agent = reconnection()
+    connected(agent, 0, 29_000)
+    expect(agent.failed(29_000, true, undefined)).toEqual({ delayMs: 500 })
+    agent.connecting(29_500)
+    agent.heard(31_000) // its error, say, before it closed
+    expect(agent.failed(31_000, true, undefined)).toEqual({ delayMs: 1500 })
+  })
+
   it('gives up at once on a failure that is not retryable, and says why from its error type', () => {
     expect(reconnection().failed(0, false, undefined)).toEqual({
       giveUp: expect.stringContaining('(check ELEVENLABS_CONVERSATION_OVERRIDE'),

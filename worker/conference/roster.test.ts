@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_KEPT, Roster } from './roster.ts'
+import { ENDED_WITH_HOST, MAX_KEPT, Roster } from './roster.ts'
 
 const NOW = '2026-12-06T10:00:00.000Z'
 
@@ -66,6 +66,23 @@ describe('Roster call progress', () => {
     const join = { StatusCallbackEvent: 'participant-join', CallSid: 'CA1', SequenceNumber: '4' }
     expect(roster.applyConferenceEvent(join, '2026-12-06T10:00:01.000Z')).toEqual([])
     expect(phone.joinedAt).toBe(NOW)
+  })
+
+  it('tells nothing new when Twilio, asked, says the call of someone shown joined goes on', () => {
+    const roster = new Roster()
+    roster.applyConferenceEvent(event('join', 'CA1', 1), NOW)
+    const ada = roster.find('web-ada')
+    if (!ada) throw new Error('web-ada never joined')
+    expect(roster.applyLookedUpCall(ada, { status: 'in-progress' }, NOW)).toEqual([])
+  })
+
+  it('does not show someone speaking whose call had ended before their speech-start came', () => {
+    const { roster, phone } = dialling()
+    Object.assign(phone, { callSid: 'CA1', status: 'joined' })
+    roster.applyCallEvent({ CallSid: 'CA1', CallStatus: 'completed', SequenceNumber: '3' }, NOW)
+    const speech = { StatusCallbackEvent: 'participant-speech-start', CallSid: 'CA1' }
+    roster.applyConferenceEvent({ ...speech, SequenceNumber: '2' }, NOW)
+    expect(phone).toMatchObject({ status: 'left', speaking: false })
   })
 
   it('does not fail a participant twice when a late callback comes after it was failed', async () => {
@@ -279,6 +296,23 @@ describe('Roster size', () => {
   })
 })
 
+describe('Roster people', () => {
+  it('counts the agent neither as a person present nor in whom the agent is told is on the call', () => {
+    const roster = new Roster()
+    roster.upsert({ label: 'agent', kind: 'agent', status: 'joined' })
+    expect(roster.humansPresent).toBe(false)
+    expect(roster.summary()).toBe('Nobody else is on the call right now.')
+    roster.upsert({
+      label: 'phone-1',
+      kind: 'phone',
+      phoneNumber: '+14155552671',
+      status: 'joined',
+    })
+    expect(roster.humansPresent).toBe(true)
+    expect(roster.summary()).toBe('On the call now: +14155552671 (by phone).')
+  })
+})
+
 describe('Roster conference events', () => {
   it('ends the conference on a leave that says so, though a look-up showed them left first', () => {
     const roster = new Roster()
@@ -288,6 +322,14 @@ describe('Roster conference events', () => {
     host.status = 'left'
     roster.applyConferenceEvent({ ...event('leave', 'CA1', 2), EndConferenceOnExit: 'true' }, NOW)
     expect(roster.conference.status).toBe('ended')
+  })
+
+  it("keeps the reason the room gave for the end over Twilio's later word", () => {
+    const roster = new Roster()
+    roster.conference.endedReason = ENDED_WITH_HOST
+    const end = { StatusCallbackEvent: 'conference-end', ConferenceSid: 'CF1', SequenceNumber: '5' }
+    roster.applyConferenceEvent({ ...end, ReasonConferenceEnded: 'last-participant-left' }, NOW)
+    expect(roster.conference).toMatchObject({ status: 'ended', endedReason: ENDED_WITH_HOST })
   })
 
   it('ignores the callbacks of another conference of the same name', () => {

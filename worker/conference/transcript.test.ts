@@ -32,6 +32,30 @@ describe('Transcript', () => {
     )
   })
 
+  it('corrects the response its event id names, and says it was corrected', () => {
+    const transcript = new Transcript()
+    const entry = transcript.add({ role: 'agent', text: 'It costs ten', eventId: 3, at: AT })
+    expect(transcript.correct('It costs ten dollars and', 'It costs ten dollars', 3)).toBe(entry)
+    expect(entry).toMatchObject({ text: 'It costs ten dollars', corrected: true })
+  })
+
+  it('marks the response an interruption with a newer event id cut off', () => {
+    const transcript = new Transcript()
+    const entry = transcript.add({ role: 'agent', text: 'Let me explain', eventId: 2, at: AT })
+    expect(transcript.markInterrupted(3)).toBe(entry)
+    expect(entry.interrupted).toBe(true)
+  })
+
+  it('gives a reconnecting agent the newest of a long transcript', () => {
+    const transcript = new Transcript()
+    transcript.add({ role: 'user', text: 'first words', at: AT })
+    transcript.add({ role: 'agent', text: 'x'.repeat(50), at: AT })
+    transcript.add({ role: 'user', text: 'last words', at: AT })
+    const context = transcript.toContext(40)
+    expect(context).toMatch(/^….*\nCaller: last words$/s)
+    expect(context).toHaveLength(41)
+  })
+
   it("leaves a stored conversation's entries alone: a resumed call's agent counts afresh", () => {
     const transcript = new Transcript([
       { seq: 0, role: 'agent', text: 'It costs ten dollars and', eventId: 3, at: AT },

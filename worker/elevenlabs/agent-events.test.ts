@@ -213,6 +213,17 @@ describe('parseAgentEvent: the events a bridge acts on', () => {
     ).toEqual({ type: 'error', code: 1011, errorType: 'unknown', message: 'Try again later' })
   })
 
+  it("prefers an error's message to its generic reason", () => {
+    expect(
+      parseAgentEvent(
+        JSON.stringify({
+          type: 'error',
+          error_event: { message: 'Quota exceeded', reason: 'Error' },
+        }),
+      ),
+    ).toEqual({ type: 'error', message: 'Quota exceeded' })
+  })
+
   it('names the contract’s other server events so the bridge can ignore them', () => {
     for (const name of [
       'agent_chat_response_part',

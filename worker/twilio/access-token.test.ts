@@ -74,6 +74,11 @@ describe('createAccessToken', () => {
     expect(expiresAt).toBe('2026-01-02T04:04:05.000Z')
   })
 
+  it('dates a token from the second it was issued in, not the next', async () => {
+    const { token } = await createAccessToken(tokenOptions({ now: ISSUED_AT_MS + 999 }))
+    expect(decodePart(token.split('.')[1]).iat).toBe(ISSUED_AT_MS / 1000)
+  })
+
   it('leaves out the incoming grant when incoming calls are not allowed', async () => {
     const { token } = await createAccessToken(tokenOptions({ incomingAllow: false }))
     expect(decodePart(token.split('.')[1]).grants.voice).toEqual({

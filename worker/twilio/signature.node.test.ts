@@ -134,6 +134,16 @@ describe('twilioSignature against twilio-node', () => {
         await isValidTwilioSignature(AUTH_TOKEN, `${signature}x`, url, params),
         `${index}`,
       ).toBe(false)
+      for (const cut of [
+        signature.slice(0, 1),
+        signature.slice(0, -1),
+        `${signature.slice(0, -1)}x`,
+      ]) {
+        expect(twilio.validateRequest(AUTH_TOKEN, cut, url, params)).toBe(false)
+        expect(await isValidTwilioSignature(AUTH_TOKEN, cut, url, params), `${index}: ${cut}`).toBe(
+          false,
+        )
+      }
     }
   })
 })
