@@ -96,10 +96,18 @@ import { numbered, Transcript, type TranscriptEntry, withJournal } from './trans
  * brings two at once (the caller's, then the agent's, just before its audio), and a
  * write made there cost the agent's first audio of every reply about 2.5 ms (the bridge
  * benchmark with --transcripts, docs/bridge-bench.md). Readers never wait for it: the
- * API and the page are served from memory. Each line is also written at once on its own
- * (`#journal`), so that a reset in between loses none.
+ * API and the page are served from memory. The lines alone are written sooner
+ * (`#journal`), so that a reset in between loses less.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
+/**
+ * How long new transcript lines wait to be written on their own (`#journal`): past the
+ * first audio of the reply a line opens, which a write there holds up as above. Side by
+ * side at N = 20 (`--together --transcripts`, 2026-12-07), the first audio's median was
+ * 5.6–6.7 ms against the floor's 2.2–2.7 with each line written at once; 4.3–4.4 against
+ * 2.3–2.6 with this delay; 3.5–4.7 against 2.6–3.1 with no journal at all.
+ */
+const JOURNAL_DELAY_MS = 200
 /** The storage keys of transcript lines written ahead of the record (`#journal`). */
 const JOURNAL_PREFIX = 'line:'
 /** The host's legs a rejoin told not to end the conference, kept: the last few are enough. */
@@ -131,6 +139,9 @@ export class ConferenceRoom extends DurableObject<Env> {
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
   /** The journal's keys: lines written since the record was (see `#journal`). */
   #journaled = new Set<string>()
+  /** Lines waiting to be journaled, by seq: a correction replaces its line. */
+  #unjournaled = new Map<number, TranscriptEntry>()
+  #journalWrite: ReturnType<typeof setTimeout> | undefined
   readonly #hangUps = new HangUpRounds()
   /** `#log` for the parts the room hands work to. */
   readonly #logTo: RoomLog = (level, message) => this.#log(level, message)
@@ -1055,20 +1066,30 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /**
-   * Writes a transcript line (new or corrected) at once, on its own: the whole record is
-   * written a moment later (TRANSCRIPT_SAVE_DELAY_MS), once for a turn's lines, and a reset
-   * (a deploy) in between would lose the very turn a resumed agent is told of. A line is
-   * small, so writing it costs the call's audio nothing the record's write would.
+   * Writes a transcript line (new or corrected) on its own, soon (JOURNAL_DELAY_MS, with any
+   * others by then): the whole record is written later (TRANSCRIPT_SAVE_DELAY_MS), once
+   * for a turn's lines, and a reset (a deploy) in between would lose the very turn a
+   * resumed agent is told of. A restarted room merges what is left into the record.
    */
   #journal(entry: TranscriptEntry): void {
-    const key = `${JOURNAL_PREFIX}${entry.seq}`
-    this.#journaled.add(key)
-    void this.ctx.storage.put(key, entry, UNCONFIRMED)
+    this.#unjournaled.set(entry.seq, entry)
+    this.#journalWrite ??= setTimeout(() => {
+      this.#journalWrite = undefined
+      const lines: Record<string, TranscriptEntry> = {}
+      for (const [seq, line] of this.#unjournaled) lines[`${JOURNAL_PREFIX}${seq}`] = line
+      this.#unjournaled.clear()
+      for (const key of Object.keys(lines)) this.#journaled.add(key)
+      void this.ctx.storage.put(lines, UNCONFIRMED)
+    }, JOURNAL_DELAY_MS)
   }
 
+  /** The transcript's pending writes called off: the record written, or freed. */
   #cancelTranscriptSave(): void {
     if (this.#transcriptSave !== undefined) clearTimeout(this.#transcriptSave)
     this.#transcriptSave = undefined
+    if (this.#journalWrite !== undefined) clearTimeout(this.#journalWrite)
+    this.#journalWrite = undefined
+    this.#unjournaled.clear()
   }
 
   #changed(options?: DurableObjectPutOptions): void {
@@ -1099,7 +1120,7 @@ export class ConferenceRoom extends DurableObject<Env> {
  * turn, from both sides) would hold the call's audio both ways for that long. A reset
  * (a deploy) can lose what changed since the last write of the record, at most the last
  * second's stats and agent state (TRANSCRIPT_SAVE_DELAY_MS): a call that goes on after it
- * (resumeAgentLeg) goes on without them. Transcript lines are written as they come
+ * (resumeAgentLeg) goes on without them. Transcript lines are written sooner
  * (`#journal`). Tokens, creation, participants and ending stay gated. Output gates:
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
