@@ -200,9 +200,10 @@ function useLingering(notice: string | undefined, lingering: string, ms: number)
 }
 
 /**
- * While the bar sticks to the top of the screen (styles.css), whatever the keyboard moves to
- * is scrolled clear of it rather than under it: the page's scroll padding follows the bar's
- * height, which its notices and the end-for-everyone question change.
+ * While the bar sticks to the top of the screen (styles.css), whatever below it the keyboard
+ * moves to is scrolled clear of it rather than under it: the scroll margin of what is below
+ * follows the bar's height (`--call-bar-height`), which its notices and the end-for-everyone
+ * question change.
  */
 function useStickyClearance(bar: { current: HTMLElement | null }) {
   useEffect(() => {
