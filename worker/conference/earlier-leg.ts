@@ -44,6 +44,12 @@ export async function removeEarlierLeg(
   holder: Participant,
   host: boolean,
   log: RoomLog,
+  /**
+   * The leg was written down as quiet before this rejoin (an earlier one told Twilio, or
+   * tried to): the update is sent again, but one that fails is not undone, as it may be
+   * undoing the earlier one's.
+   */
+  alreadyQuiet = false,
 ): Promise<EarlierLeg> {
   const leg = holder.callSid ?? holder.label
   let rest: TwilioRestClient | undefined
@@ -71,7 +77,7 @@ export async function removeEarlierLeg(
     // if the update's outcome is unknown (no answer, a 5xx): it may have been applied.
     const mayBeQuiet =
       quieted || (quietSent && !(error instanceof TwilioApiError && error.outcome === 'rejected'))
-    if (mayBeQuiet && rest) {
+    if (mayBeQuiet && rest && !alreadyQuiet) {
       void rest
         .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
         .catch((error) =>

@@ -514,10 +514,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       const earlier =
         conferenceSid === undefined
           ? undefined
-          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo)
+          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo, alreadyQuiet)
       // Still there and not quiet (Twilio refused, or the answer was unknown and the update
-      // was undone): its leaving ends the conference again.
-      if (earlier && !earlier.quieted && !earlier.gone && quiet !== undefined) {
+      // was undone): its leaving ends the conference again. Not one quiet before this
+      // rejoin, whose failed update undid nothing.
+      if (earlier && !earlier.quieted && !earlier.gone && !alreadyQuiet && quiet !== undefined) {
         record.quietLegs = record.quietLegs?.filter((callSid) => callSid !== quiet)
         this.#changed()
       }

@@ -290,6 +290,25 @@ describe('the TwiML App Voice URL', () => {
       expect(view.status).not.toBe('ended')
     })
 
+    it('keeps a leg quiet when telling it so again fails, so that its leaving later ends nothing', async () => {
+      const { conferenceId, oldCallSid, legPath, legRequests } = await hostOnCall()
+      await rejoin(conferenceId, `CA${'2'.repeat(32)}`)
+      // The second rejoin's update fails (tried twice): quiet already, it is not undone.
+      await twilio().injectFault({ pathContains: legPath, method: 'POST', status: 503, times: 2 })
+      await rejoin(conferenceId, `CA${'3'.repeat(32)}`)
+      expect((await legRequests()).filter(([, value]) => value === 'true')).toEqual([])
+      // The removed leg's leave comes at last: quiet, it ended nothing, and the host is let in.
+      await conferenceCallback(conferenceId, 2, {
+        StatusCallbackEvent: 'participant-leave',
+        CallSid: oldCallSid,
+        ParticipantLabel: OLD_LEG,
+      })
+      const twiml = await (await rejoin(conferenceId, `CA${'4'.repeat(32)}`)).text()
+      expect(twiml).toContain(`participantLabel="${OLD_LEG}"`)
+      const view = (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+      expect(view.status).not.toBe('ended')
+    })
+
     it('lets the join go ahead when the leg it was removing left on its own, told not to end the conference', async () => {
       const { conferenceId, legPath, legRequests } = await hostOnCall()
       // Between the update and the removal the leg left (or a removal whose answer was lost
