@@ -35,20 +35,26 @@ export function useOtherTabOnCall(onCall: boolean): boolean {
         return held
       })
       // Let go (the call ended): said once the lock is free, so that a look finds it so.
-      .then(() => {
-        channel.postMessage('changed')
-        channel.close()
-      })
+      .then(() => channel.postMessage('changed'))
+      // Refused (a sandboxed frame, say): the others simply do not hear of this call.
+      .catch(() => undefined)
+      .finally(() => channel.close())
     return release
   }, [supported, onCall, lock])
 
   useEffect(() => {
     if (!supported) return
     let current = true
+    // Only the latest look's answer counts: two in flight may come back out of order.
+    let looks = 0
     const look = async () => {
-      const { held = [] } = await navigator.locks.query()
+      const mine = ++looks
+      const held = await navigator.locks.query().then(
+        (state) => state.held ?? [],
+        () => [],
+      )
       const found = held.some(({ name }) => name?.startsWith(LOCK_PREFIX) && name !== lock)
-      if (current) setOther(found)
+      if (current && mine === looks) setOther(found)
     }
     const channel = new BroadcastChannel(CHANNEL)
     channel.onmessage = () => void look()
