@@ -30,18 +30,17 @@ export function spendLegToken(
   legToken: string,
   callSid: string,
 ): RoomResult<{ streamToken: string }> {
-  if (!record.agentLegToken || !tokensEqual(record.agentLegToken, legToken)) {
-    return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
+  const known = record.agentLegToken && tokensEqual(record.agentLegToken, legToken)
+  if (known && record.agentLegCallSid === undefined) {
+    record.agentLegCallSid = callSid
+    record.streamToken = randomToken()
+    return { ok: true, streamToken: record.streamToken }
   }
-  if (record.agentLegCallSid !== undefined) {
-    if (record.agentLegCallSid === callSid && record.streamToken && !record.streamResumes) {
-      return { ok: true, streamToken: record.streamToken }
-    }
-    return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
+  // The same leg asking again, before its stream started (and before any resume).
+  if (known && record.agentLegCallSid === callSid && record.streamToken && !record.streamResumes) {
+    return { ok: true, streamToken: record.streamToken }
   }
-  record.agentLegCallSid = callSid
-  record.streamToken = randomToken()
-  return { ok: true, streamToken: record.streamToken }
+  return { ok: false, code: 'forbidden', message: 'unknown or already used agent leg token' }
 }
 
 /**

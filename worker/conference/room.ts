@@ -438,13 +438,14 @@ export class ConferenceRoom extends DurableObject<Env> {
       (this.#bridge?.stream.status ?? record.stream.status) === 'awaiting'
     const refused = resumeRefusal(record, unstarted)
     if (refused) return refused
-    if (!unstarted) {
+    if (unstarted) {
+      // Nothing began with a stream that never started: no reconnection for the agent.
+      record.reconnectsBefore ??= record.agent.reconnects
+    } else {
       // The lost stream's bridge is over: the new stream gets a bridge of its own. Folded
       // into the record before the resume is counted, which the new bridge adds.
       this.#dropBridge()
     }
-    // Nothing began with a stream that never started: no reconnection for the agent.
-    if (unstarted) record.reconnectsBefore ??= record.agent.reconnects
     const streamToken = beginResume(record)
     if (!unstarted) awaitNewStream(record)
     this.#log(
@@ -506,8 +507,10 @@ export class ConferenceRoom extends DurableObject<Env> {
       // says nothing of the conference, an earlier rejoin having removed it.
       const alreadyQuiet =
         holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid) === true
-      const quiet = host && record.endsWithHost === true ? holder.callSid : undefined
-      if (conferenceSid !== undefined && quiet !== undefined && !alreadyQuiet) {
+      // The leg this rejoin writes down as quiet, if it does.
+      const quiet =
+        host && record.endsWithHost === true && !alreadyQuiet ? holder.callSid : undefined
+      if (conferenceSid !== undefined && quiet !== undefined) {
         record.quietLegs = [...(record.quietLegs ?? []), quiet].slice(-MAX_QUIET_LEGS)
         this.#changed()
       }
@@ -518,7 +521,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       // Still there and not quiet (Twilio refused, or the answer was unknown and the update
       // was undone): its leaving ends the conference again. Not one quiet before this
       // rejoin, whose failed update undid nothing.
-      if (earlier && !earlier.quieted && !earlier.gone && !alreadyQuiet && quiet !== undefined) {
+      if (earlier && !earlier.quieted && quiet !== undefined) {
         record.quietLegs = record.quietLegs?.filter((callSid) => callSid !== quiet)
         this.#changed()
       }

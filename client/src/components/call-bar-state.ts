@@ -67,8 +67,7 @@ export function callBarState(facts: CallBarFacts): CallBarState {
   const serverEnded =
     call.phase === 'ended' &&
     !call.hungUp &&
-    (!call.reloaded || hostEndsIt) &&
-    (!call.dropped || hostEndsIt) &&
+    (!(call.reloaded || call.dropped) || hostEndsIt) &&
     !ended &&
     !room.local
   const rejoinOffered = !serverEnded || facts.graceOver
