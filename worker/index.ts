@@ -62,8 +62,11 @@ app.notFound((c) =>
   ),
 )
 
-app.onError((error) => {
-  if (error instanceof ApiError) return errorResponse(error)
+app.onError((error, c) => {
+  if (error instanceof ApiError) {
+    logForOperator(c.req.method, c.req.path, error)
+    return errorResponse(error)
+  }
   // Hono's own 4xx, e.g. the validator's "Malformed JSON in request body".
   if (error instanceof HTTPException && error.status < 500) {
     return errorResponse(new ApiError(error.status, 'bad_request', error.message))
@@ -71,5 +74,21 @@ app.onError((error) => {
   console.error('unhandled error', error)
   return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side.'))
 })
+
+/**
+ * An answer the operator must act on, in the log as one line: ours or a vendor's failure
+ * (5xx), and any refusal Twilio gave a code for (a caller ID it will not use, a country
+ * not allowed). The page shows the person the same message, which never holds a secret;
+ * without this line `wrangler tail` shows only the status. A requester's own mistakes (a
+ * malformed number, a missing field) are theirs, not the operator's, and stay out.
+ */
+function logForOperator(method: string, path: string, error: ApiError): void {
+  const twilioCode = (error.details as { twilioCode?: unknown } | undefined)?.twilioCode
+  const fromTwilio = typeof twilioCode === 'number'
+  if (error.status < 500 && !fromTwilio) return
+  const line = `[api] ${method} ${quoted(path)} ${error.status} ${error.code}${fromTwilio ? ` (Twilio ${twilioCode})` : ''}: ${error.message}`
+  if (error.status >= 500) console.error(line)
+  else console.warn(line)
+}
 
 export default app

@@ -5,7 +5,7 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Fault } from '../../devtools/twilio-standin/control.ts'
 import {
   DIAL_CHECK_MS,
@@ -618,6 +618,63 @@ describe('adding and managing participants', () => {
     await waitOnExecutionContext(ctx)
     const shown = phone((await roomFor(env, conferenceId).view()) as RoomView, number)
     expect(shown).toMatchObject({ status: 'failed', error: expect.stringContaining(message) })
+  })
+
+  it("names the setting Twilio's refusal points at, and logs it for the operator", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const refusedBy = (code: number, message: string) =>
+      twilio().injectFault({
+        pathContains: `/Conferences/${conferenceId}/Participants.json`,
+        method: 'POST',
+        status: 400,
+        body: {
+          code,
+          message,
+          more_info: `https://www.twilio.com/docs/errors/${code}`,
+          status: 400,
+        },
+      })
+    const logged = vi.spyOn(console, 'error')
+    const warned = vi.spyOn(console, 'warn')
+    try {
+      const callerId = 'The source phone number provided, +15005550006, is not yet verified.'
+      await refusedBy(21210, callerId)
+      const res = await dial(conferenceId, '+14155552678')
+      expect(res.status).toBe(502)
+      const { error } = (await json(res)) as { error: { message: string } }
+      expect(error.message).toContain('TWILIO_PHONE_NUMBER')
+      expect(error.message).toContain(callerId)
+      // Twilio's words for the person, not the request they answer: that is the log's.
+      expect(error.message).not.toContain('Participants.json')
+      const path = `/api/twilio/conferences/${conferenceId}/participants`
+      expect(logged).toHaveBeenCalledWith(
+        `[api] POST "${path}" 502 upstream_error (Twilio 21210): ${error.message}`,
+      )
+      await refusedBy(21218, 'Invalid ApplicationSid')
+      const app = await dial(conferenceId, '+14155552679')
+      expect(await json(app)).toMatchObject({
+        error: { message: expect.stringContaining('TWILIO_TWIML_APP_SID') },
+      })
+      // A suspended account may be answered 401: not a wrong key.
+      await twilio().injectFault({
+        pathContains: `/Conferences/${conferenceId}/Participants.json`,
+        method: 'POST',
+        status: 401,
+        body: { code: 20005, message: 'Account not active', status: 401 },
+      })
+      const suspended = await dial(conferenceId, '+14155552680')
+      const { error: inactive } = (await json(suspended)) as { error: { message: string } }
+      expect(inactive.message).toContain('not active')
+      expect(inactive.message).not.toContain('TWILIO_API_KEY')
+      // A requester's own mistake is not the operator's to read about.
+      logged.mockClear()
+      expect((await dial(conferenceId, 'not a number')).status).toBe(400)
+      expect(logged).not.toHaveBeenCalled()
+      expect(warned).not.toHaveBeenCalled()
+    } finally {
+      logged.mockRestore()
+      warned.mockRestore()
+    }
   })
 
   it('keeps a dial Twilio did not confirm on its way, not failed, until the dial check settles it', async () => {

@@ -235,13 +235,8 @@ type Attempt =
 function parse<T>(schema: z.ZodMiniType<T>, json: unknown, path: string): T {
   const result = schema.safeParse(json)
   if (result.success) return result.data
-  throw new TwilioApiError(
-    `Twilio ${path}: unexpected answer (${result.error.issues[0]?.message})`,
-    {
-      status: 200,
-      outcome: 'unknown',
-    },
-  )
+  const reason = `unexpected answer (${result.error.issues[0]?.message})`
+  throw new TwilioApiError(`Twilio ${path}: ${reason}`, { status: 200, outcome: 'unknown', reason })
 }
 
 const participantPath = (conferenceSid: string, callSidOrLabel: string) =>

@@ -17,10 +17,21 @@ export class TwilioApiError extends Error {
   readonly code: number | undefined
   readonly moreInfo: string | undefined
   readonly outcome: 'rejected' | 'unknown'
+  /**
+   * Twilio's own words (or what became of the request), without the request they answer:
+   * for a person, where `message` is for the log.
+   */
+  readonly reason: string
 
   constructor(
     message: string,
-    details: { status: number; code?: number; moreInfo?: string; outcome: 'rejected' | 'unknown' },
+    details: {
+      status: number
+      code?: number | undefined
+      moreInfo?: string | undefined
+      outcome: 'rejected' | 'unknown'
+      reason?: string
+    },
   ) {
     super(message)
     this.name = 'TwilioApiError'
@@ -28,6 +39,7 @@ export class TwilioApiError extends Error {
     this.code = details.code
     this.moreInfo = details.moreInfo
     this.outcome = details.outcome
+    this.reason = details.reason ?? message
   }
 }
 
