@@ -86,6 +86,48 @@ describe('configuration', () => {
     expect(webhookBaseProblem('https://bridge.example.test/prefix')).toBeUndefined()
   })
 
+  it('refuses a WEBHOOK_BASE_URL that names a route, as a pasted Voice URL does', () => {
+    for (const value of [
+      'https://bridge.example.test/api/twilio/conference-elevenlabs',
+      'https://bridge.example.test/api/',
+      'https://bridge.example.test/prefix/API',
+    ]) {
+      expect(webhookBaseProblem(value)).toBe(
+        'WEBHOOK_BASE_URL must not name a route (…/api/…): it is the base the routes are appended to, e.g. https://name.workers.dev',
+      )
+    }
+    expect(webhookBaseProblem('https://bridge.example.test/apiary')).toBeUndefined()
+  })
+
+  it('says add for a missing setting, fix for a wrong one, and it or them by how many', () => {
+    const message = (overrides: Partial<Env>, names: Parameters<typeof requireSettings>[1]) => {
+      try {
+        requireSettings({ ...env, ...overrides }, names)
+      } catch (error) {
+        return (error as ApiError).message
+      }
+      return undefined
+    }
+    const { TWILIO_PHONE_NUMBER: _p, ...noNumber } = env
+    expect(
+      message({ ...noNumber, TWILIO_PHONE_NUMBER: '' }, [
+        'TWILIO_ACCOUNT_SID',
+        'TWILIO_PHONE_NUMBER',
+      ]),
+    ).toBe(
+      'TWILIO_PHONE_NUMBER is not set: add it in .dev.vars (see .dev.vars.example) or set it with `wrangler secret put`.',
+    )
+    expect(
+      message({ WEBHOOK_BASE_URL: 'http://bridge.example.test' }, ['WEBHOOK_BASE_URL']),
+    ).toMatch(/^WEBHOOK_BASE_URL must be the public https.*: fix it in \.dev\.vars/)
+    expect(
+      message({ WEBHOOK_BASE_URL: 'http://x.test', TWILIO_PHONE_NUMBER: '' }, [
+        'WEBHOOK_BASE_URL',
+        'TWILIO_PHONE_NUMBER',
+      ]),
+    ).toMatch(/: add or fix them in \.dev\.vars .* set them with/)
+  })
+
   it('refuses a WEBHOOK_BASE_URL on a port other than 443, where Twilio opens no media stream', () => {
     expect(webhookBaseProblem('https://bridge.example.test:8443')).toBe(
       "WEBHOOK_BASE_URL must use https's own port, 443: Twilio opens media streams on no other",

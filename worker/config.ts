@@ -43,18 +43,25 @@ export function requireSettings<const N extends SettingName>(
 ): Record<N, string> {
   const values = {} as Record<N, string>
   const problems: string[] = []
+  let unset = 0
   for (const name of names) {
     const value = env[name]?.trim()
     const problem = value ? settingProblem(name, value) : undefined
-    if (!value) problems.push(`${name} is not set`)
-    else if (problem) problems.push(`${name} ${problem}`)
+    if (!value) {
+      problems.push(`${name} is not set`)
+      unset += 1
+    } else if (problem) problems.push(`${name} ${problem}`)
     else values[name] = value
   }
   if (problems.length > 0) {
+    // Said of the settings at fault, not of all those asked for: "add" what is missing,
+    // "fix" what is there but wrong.
+    const them = problems.length > 1 ? 'them' : 'it'
+    const what = unset === problems.length ? 'add' : unset === 0 ? 'fix' : 'add or fix'
     throw new ApiError(
       503,
       'not_configured',
-      `${problems.join('; ')}: add ${names.length > 1 ? 'them' : 'it'} to .dev.vars (see .dev.vars.example) or set ${names.length > 1 ? 'them' : 'it'} with \`wrangler secret put\`.`,
+      `${problems.join('; ')}: ${what} ${them} in .dev.vars (see .dev.vars.example) or set ${them} with \`wrangler secret put\`.`,
       { missing: problems.map((problem) => problem.split(' ')[0]) },
     )
   }

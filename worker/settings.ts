@@ -144,7 +144,9 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
     // port 443 alone (https://www.twilio.com/docs/api/errors/31910). No user:password in
     // it: the worker checks Twilio's signature instead, and the URL is written in TwiML
     // and in what a refused request is told. Nor a query or fragment: every route's path
-    // is appended to it.
+    // is appended to it. A path is taken (a proxy in front that strips it), but not one of
+    // the routes' own: a Voice URL pasted here made every callback
+    // /api/twilio/conference-elevenlabs/api/…, each refused or not found.
     check: (value) =>
       url(['https:'], 'must be the public https:// URL Twilio reaches this worker at')(value) ??
       (/^https:\/\/[^/]*@/i.test(value)
@@ -153,7 +155,9 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
           ? 'must not carry a query string or fragment: the routes are appended to it'
           : new URL(value).port !== ''
             ? "must use https's own port, 443: Twilio opens media streams on no other"
-            : undefined),
+            : /\/api(\/|$)/i.test(new URL(value).pathname)
+              ? 'must not name a route (…/api/…): it is the base the routes are appended to, e.g. https://name.workers.dev'
+              : undefined),
   },
   ELEVENLABS_API_KEY: {
     required: true,
