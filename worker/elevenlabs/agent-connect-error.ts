@@ -13,12 +13,20 @@ export type AgentConnectErrorCode =
   | 'quota_exceeded'
   | 'agent_not_found'
   | 'rate_limited'
+  | 'concurrency_limit'
   | 'upstream'
   | 'timeout'
   | 'network'
   | 'bad_response'
 
-const RETRYABLE = new Set<AgentConnectErrorCode>(['rate_limited', 'upstream', 'timeout', 'network'])
+// A conversation at the plan's limit is worth a bounded retry too: another may end.
+const RETRYABLE = new Set<AgentConnectErrorCode>([
+  'rate_limited',
+  'concurrency_limit',
+  'upstream',
+  'timeout',
+  'network',
+])
 
 export class AgentConnectError extends Error {
   readonly code: AgentConnectErrorCode
@@ -89,6 +97,13 @@ export function upgradeRefusal(status: number, detail: string): AgentConnectErro
 }
 
 function commonRefusal(status: number, said: string, action: string): AgentConnectError {
+  // Two kinds of 429 (help.elevenlabs.io, "API - Error Code 429"): the plan's limit on
+  // conversations at once, which waiting seconds rarely clears, and `system_busy`, which
+  // it does.
+  if (status === 429 && /too_many_concurrent_requests/.test(said)) {
+    const message = `ElevenLabs says this account already has as many conversations at once as its plan allows ${said}: end one, or raise the plan's concurrency limit.`
+    return new AgentConnectError('concurrency_limit', message, status)
+  }
   if (status === 429) {
     const message = `ElevenLabs is rate limiting this account ${said}: retry shortly, or raise the plan's concurrency limit.`
     return new AgentConnectError('rate_limited', message, status)

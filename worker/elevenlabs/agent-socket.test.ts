@@ -74,14 +74,24 @@ describe('getSignedUrl against the stand-in', () => {
     expect(error.message).toContain('ELEVENLABS_AGENT_ID')
   })
 
-  it('reports 429 as rate_limited and 5xx as upstream, both retryable', async () => {
-    const busy = uniqueAgentId('busy')
+  it("reports 429 as the plan's limit or rate_limited, and 5xx as upstream, all retryable", async () => {
+    const full = uniqueAgentId('full')
     await control.registerAgent({
-      agentId: busy,
+      agentId: full,
       signedUrlResponse: {
         status: 429,
         body: '{"detail":{"status":"too_many_concurrent_requests"}}',
       },
+    })
+    expect(await connectError(getSignedUrl({ apiBase, apiKey, agentId: full }))).toMatchObject({
+      code: 'concurrency_limit',
+      retryable: true,
+      message: expect.stringContaining('end one, or raise'),
+    })
+    const busy = uniqueAgentId('busy')
+    await control.registerAgent({
+      agentId: busy,
+      signedUrlResponse: { status: 429, body: '{"detail":{"status":"system_busy"}}' },
     })
     expect(await connectError(getSignedUrl({ apiBase, apiKey, agentId: busy }))).toMatchObject({
       code: 'rate_limited',

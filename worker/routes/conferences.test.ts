@@ -120,6 +120,22 @@ describe('POST /api/twilio/start-conference', () => {
       },
     )
     expect(unreachable.status).toBe(201)
+    // At the plan's limit of conversations at once: no call placed for an agent that
+    // cannot come.
+    const full = await registerAgent({
+      signedUrlResponse: {
+        status: 429,
+        body: '{"detail":{"status":"too_many_concurrent_requests","message":"Too many concurrent requests"}}',
+      },
+    })
+    const atLimit = await start(noTwilio, { agentId: full })
+    expect(atLimit.status).toBe(503)
+    expect(await json(atLimit)).toMatchObject({
+      error: {
+        code: 'upstream_busy',
+        message: expect.stringContaining("plan's concurrency limit"),
+      },
+    })
   })
 
   it("warns that an invalid conversation setting is left out of the agent's conversation", async () => {

@@ -59,6 +59,10 @@ export async function agentFor(env: Env, requested: string | undefined): Promise
       timeoutMs: AGENT_CHECK_MS,
     })
   } catch (error) {
+    // At the plan's limit, a start would place a Twilio call for an agent that cannot come.
+    if (error instanceof AgentConnectError && error.code === 'concurrency_limit') {
+      throw new ApiError(503, 'upstream_busy', error.message)
+    }
     if (!(error instanceof AgentConnectError) || error.retryable || error.code === 'bad_response') {
       console.warn(`[start] could not confirm agent ${agentId}; starting anyway:`, String(error))
       return agentId
