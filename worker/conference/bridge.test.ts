@@ -825,6 +825,10 @@ describe('lifecycle', () => {
     const h = harness()
     h.start()
     h.ready()
+    h.agent({
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Goodbye.', event_id: 1 },
+    })
     const actions = h.feed({
       type: 'agent_closed',
       attempt: h.attempt,
@@ -832,6 +836,31 @@ describe('lifecycle', () => {
       reason: 'end_call',
     })
     expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+  })
+
+  it('takes a normal close just after the conversation began, not a word said, for a refusal', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.advance(300)
+    const actions = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    // Not hung up (the leg stays, the people with it), and not tried again: it would meet
+    // the same refusal.
+    expect(ofType(actions, 'twilio_close')).toEqual([])
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/0\.3 s after it began, without a word \(1000\)/)
+    expect(h.bridge.agent.error).toContain('ELEVENLABS_CONVERSATION_OVERRIDE')
+    expect(ofType(h.advance(15_000), 'agent_connect')).toEqual([])
+  })
+
+  it('takes a normal close after seconds of silence for the agent hanging up', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    h.advance(3000)
+    const actions = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
+    expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
+    expect(h.bridge.agent.status).toBe('ended')
   })
 
   it('does not try again after a close before the conversation began that said it would meet the next too', () => {

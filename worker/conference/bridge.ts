@@ -81,6 +81,14 @@ const MARK_FALLBACK_MS = 750
 const DRAIN_MARGIN_MS = 1000
 const MAX_DRAIN_MS = 30_000
 
+/**
+ * A normal close this soon after the conversation began, before it said or heard a word, is
+ * a refusal, not the agent hanging up: ElevenLabs closes so, with no `error` first, when it
+ * takes an override or a language amiss (elevenlabs/packages#241: the metadata, then a
+ * close; #23, #337). An agent's end_call needs a turn first.
+ */
+const SILENT_REFUSAL_MS = 3000
+
 /** What `handle` returns for an event that asks for nothing; `#emit` never pushes to it. */
 const NO_ACTIONS: BridgeAction[] = []
 
@@ -125,6 +133,9 @@ export class MediaBridge {
   #startDueBy: number | undefined
   /** The `error_type` of the live conversation's last `error` message: why it may close. */
   #errorType: string | undefined
+  /** When the live conversation began (its metadata came), and whether a word passed since. */
+  #conversationBeganAt: number | undefined
+  #conversationSpoke = false
   #reconnectAt: number | undefined
   #connectDeadline: number | undefined
   /** When the queued agent audio gets its mark, unless more of the same response comes first. */
@@ -355,6 +366,7 @@ export class MediaBridge {
   #connect(): void {
     this.#humanWaitUntil = undefined
     this.#errorType = undefined
+    this.#conversationBeganAt = undefined
     this.#attempt++
     this.#liveAttempt = this.#attempt
     this.#connectDeadline = this.#reconnection.connecting(this.#now)
@@ -366,6 +378,7 @@ export class MediaBridge {
     this.#reconnection.heard(this.#now)
     switch (event.type) {
       case 'audio':
+        this.#conversationSpoke = true
         this.#onAgentAudio(event.audioBase64, event.eventId)
         return
       case 'ping':
@@ -384,6 +397,7 @@ export class MediaBridge {
         )
         return
       case 'agent_response':
+        this.#conversationSpoke = true
         if (this.#speech.response(event.eventId)) {
           // ElevenLabs does not say whether a reply's text comes before its audio: text that
           // comes after its reply was cut off is the interrupted reply's.
@@ -392,6 +406,7 @@ export class MediaBridge {
         }
         return
       case 'user_transcript':
+        this.#conversationSpoke = true
         this.#speech.userSpoke()
         this.#addTranscript('user', event.text, event.eventId)
         return
@@ -456,6 +471,8 @@ export class MediaBridge {
     const reconnected =
       this.#options.resumed || this.#reconnection.failures > 0 || this.#agent.reconnects > 0
     this.#reconnection.ready(this.#now)
+    this.#conversationBeganAt = this.#now
+    this.#conversationSpoke = false
     this.#caller.connect(inputFormat)
     this.#agentToTwilio = agentToTwilio(outputFormat)
     const { error: _cleared, ...rest } = this.#agent
@@ -548,6 +565,22 @@ export class MediaBridge {
   #onAgentClosed(code: number, reason: string): void {
     if (this.#agent.status === 'ended' || this.#agent.status === 'unavailable') return
     const outcome = classifyAgentClose(code, this.#errorType, this.#agentReady)
+    const closed = `${code}${reason ? `: ${reason}` : ''}`
+    const began = this.#conversationBeganAt
+    if (
+      outcome === 'ended' &&
+      this.#errorType === undefined &&
+      !this.#conversationSpoke &&
+      began !== undefined &&
+      this.#now - began < SILENT_REFUSAL_MS
+    ) {
+      const after = ((this.#now - began) / 1000).toFixed(1)
+      this.#agentFailed(
+        `the agent closed the conversation ${after} s after it began, without a word (${closed})`,
+        false,
+      )
+      return
+    }
     if (outcome === 'ended') {
       this.#log('info', `agent ended the conversation${reason ? `: ${reason}` : ''}`)
       // The agent's own limit (max_duration_seconds, 600 s unless set otherwise), kept:
@@ -561,7 +594,6 @@ export class MediaBridge {
       this.#agentHungUp()
       return
     }
-    const closed = `${code}${reason ? `: ${reason}` : ''}`
     const why =
       code === AGENT_CLOSE_CODES.ended
         ? `the agent closed the conversation before it began (${closed})`

@@ -10,6 +10,7 @@ import {
   openStream,
   registerAgent,
   STREAM_SID,
+  saidGoodbye,
   startConference,
   streamTokenIn,
   twilio,
@@ -258,6 +259,7 @@ describe('the media bridge in a conference room', () => {
 
   it('ends the agent leg when the agent ends the conversation', async () => {
     const call = await liveCall()
+    await saidGoodbye(call.conversation.conversationId)
     await elevenLabs().close(call.conversation.conversationId, {
       code: 1000,
       reason: 'end_call tool',
@@ -683,6 +685,7 @@ describe('the media bridge in a conference room', () => {
     expect(await streamEnded('conf-zzzzzzzzzzzzzzzzzzzz', call.agentCallSid)).toMatch(/<Hangup\/>/)
 
     const hungUp = await liveCall()
+    await saidGoodbye(hungUp.conversation.conversationId)
     await elevenLabs().close(hungUp.conversation.conversationId, { code: 1000, reason: 'end_call' })
     await eventually('the Twilio stream to close', () => hungUp.stream.closes.length > 0)
     expect(await streamEnded(hungUp.conferenceId, hungUp.agentCallSid)).toMatch(/<Hangup\/>/)

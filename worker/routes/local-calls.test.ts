@@ -11,6 +11,7 @@ import {
   playTwilio,
   registerAgent,
   STREAM_SID,
+  saidGoodbye,
   startConference,
   twilio,
 } from '../testing/conference-call.ts'
@@ -202,6 +203,7 @@ describe('local calls', () => {
     const call = await startLocalCall(agentId)
     const stream = await pageStream(call)
     const conversation = await activeConversation(agentId)
+    await saidGoodbye(conversation.conversationId)
     await elevenLabs().close(conversation.conversationId, { code: 1000 })
     const [close] = await eventually('the page stream to close', () =>
       stream.closes.length > 0 ? stream.closes : undefined,

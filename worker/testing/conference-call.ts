@@ -19,6 +19,18 @@ import { collect, eventually } from './eventually.ts'
 import { hostJoins, twilioPost, twilioUpgrade } from './twilio-requests.ts'
 
 export const elevenLabs = () => new StandinControl(env.ELEVENLABS_API_BASE ?? '')
+
+/**
+ * The agent's reply before it hangs up (its end_call tool comes after a turn): a normal close
+ * with not a word said is taken for a refusal (bridge.ts, SILENT_REFUSAL_MS).
+ */
+export const saidGoodbye = (conversationId: string) =>
+  elevenLabs().push(conversationId, {
+    message: {
+      type: 'agent_response',
+      agent_response_event: { agent_response: 'Goodbye.', event_id: 1 },
+    },
+  })
 export const twilio = () => new TwilioStandinControl(env.TWILIO_API_BASE ?? '')
 
 export const STREAM_SID = `MZ${'5'.repeat(32)}`
