@@ -46,14 +46,21 @@ describe('Transcript', () => {
     expect(entry.interrupted).toBe(true)
   })
 
-  it('gives a reconnecting agent the newest of a long transcript', () => {
+  it('gives a reconnecting agent the newest whole lines of a long transcript, and says so', () => {
     const transcript = new Transcript()
     transcript.add({ role: 'user', text: 'first words', at: AT })
     transcript.add({ role: 'agent', text: 'x'.repeat(50), at: AT })
+    transcript.add({ role: 'user', text: 'almost last', at: AT })
     transcript.add({ role: 'user', text: 'last words', at: AT })
-    const context = transcript.toContext(40)
-    expect(context).toMatch(/^….*\nCaller: last words$/s)
-    expect(context).toHaveLength(41)
+    expect(transcript.toContext(40)).toBe(
+      '(2 earlier lines left out)\nCaller: almost last\nCaller: last words',
+    )
+    expect(transcript.toContext(1000)).toMatch(/^Caller: first words\n/)
+    // The newest alone too long keeps its end, not half of an emoji.
+    transcript.add({ role: 'agent', text: `${'🙂'.repeat(30)} the end`, at: AT })
+    const cut = transcript.toContext(21)
+    expect(cut).toBe(`(4 earlier lines left out)\n…${'🙂'.repeat(6)} the end`)
+    expect(transcript.toContext()).toContain('Caller: first words')
   })
 
   it("leaves a stored conversation's entries alone: a resumed call's agent counts afresh", () => {

@@ -31,6 +31,21 @@ export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>
 export const MAX_TRANSCRIPT_ENTRIES = 200
 
 /**
+ * How much of the transcript a reconnected agent is told: about 3000 tokens, the last few
+ * dozen lines of a call. ElevenLabs documents no limit on a contextual update's text (the
+ * AsyncAPI contract gives it none); the agent's model reads it all at every turn after.
+ */
+const CONTEXT_CHARS = 12_000
+
+/** The last `max` characters of `text` after an ellipsis, not starting inside a surrogate pair. */
+function endOf(text: string, max: number): string {
+  let start = text.length - max
+  const unit = text.charCodeAt(start)
+  if (unit >= 0xdc00 && unit <= 0xdfff) start += 1
+  return `…${text.slice(start)}`
+}
+
+/**
  * Entries as stored, numbered: a record written before entries had a `seq` (a deploy in
  * the middle of a call) gets theirs in order, after any it has.
  */
@@ -107,16 +122,33 @@ export class Transcript {
     return entry
   }
 
-  /** The transcript as plain text, newest last, for a reconnecting agent. */
-  toContext(maxChars = 4000): string {
+  /**
+   * The transcript as plain text, newest last, for a reconnecting agent: whole lines, as many
+   * of the newest as `maxChars` holds, and how many earlier ones were left out (a line cut
+   * at its start would read as someone's words). The newest alone longer than that keeps
+   * its end, cut between characters, not inside one.
+   */
+  toContext(maxChars = CONTEXT_CHARS): string {
     // A reply the callers cut off is said so: the agent should not take it as heard whole.
     const lines = this.#entries.map(
       (e) =>
         `${e.role === 'agent' ? 'Agent' : 'Caller'}: ${e.text}${e.interrupted ? ' (cut off by the callers)' : ''}`,
     )
-    let text = lines.join('\n')
-    if (text.length > maxChars) text = `…${text.slice(text.length - maxChars)}`
-    return text
+    const kept: string[] = []
+    let length = 0
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i] as string
+      const added = line.length + (kept.length > 0 ? 1 : 0)
+      if (length + added > maxChars) {
+        if (kept.length === 0) kept.push(endOf(line, maxChars))
+        break
+      }
+      kept.push(line)
+      length += added
+    }
+    const left = lines.length - kept.length
+    const note = left === 0 ? '' : `(${left} earlier ${left === 1 ? 'line' : 'lines'} left out)\n`
+    return note + kept.reverse().join('\n')
   }
 
   /** The newest of the conversation's own agent entries that `match`es. */
