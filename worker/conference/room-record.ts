@@ -3,6 +3,7 @@
  * conference and the JSON view the API and the page's event socket receive.
  * Tokens stay in the record and never appear in the view.
  */
+import type { AgentLegWatch } from './agent-leg-watch.ts'
 import type { MediaBridge } from './bridge.ts'
 import { addStats } from './bridge-stats.ts'
 import type { AgentView, BridgeStats, StreamView } from './bridge-types.ts'
@@ -20,6 +21,17 @@ export interface RoomRecord {
   agentLegToken?: string
   /** The leg that spent `agentLegToken`: only its own request, asked again, is answered. */
   agentLegCallSid?: string
+  /**
+   * While the agent leg's TwiML has not been asked for: when the alarm next asks Twilio
+   * about its call, and how often it has (agent-leg-watch.ts). In the record, so that a
+   * reset room goes on watching where it was.
+   */
+  agentLegWatch?: AgentLegWatch
+  /**
+   * The watchdog showed the agent unavailable, its leg never heard from: a Voice URL
+   * request that comes after all takes that back.
+   */
+  agentLegUnheard?: true
   /** One-time secret the agent's media stream must carry in its `start` message. */
   streamToken?: string
   /**

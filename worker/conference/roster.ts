@@ -80,6 +80,9 @@ const neverJoined = (params: Params): boolean =>
 /** The call statuses after which a call is over. */
 const ENDED_CALL = ['completed', ...FAILED_CALL.keys()]
 
+/** Whether a call status (a callback's or a look-up's) says the call is over. */
+export const isCallOver = (status: string): boolean => ENDED_CALL.includes(status)
+
 /** Joined, or being dialled or ringing: on the call or on the way. */
 export const isActive = (participant: Pick<Participant, 'status'>): boolean =>
   ACTIVE.includes(participant.status)
@@ -313,7 +316,7 @@ export class Roster {
   }
 
   #applyCallStatus(participant: Participant, status: string, now: string): RosterNotice[] {
-    if (ENDED_CALL.includes(status) && participant.callSid) {
+    if (isCallOver(status) && participant.callSid) {
       participant.endedCallSid = participant.callSid
     }
     if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
