@@ -20,6 +20,7 @@ import { conversationInitiation } from '../elevenlabs/protocol.ts'
 import { closeQuietly } from '../sockets.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
 import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
+import { isTwilioNotFound } from '../twilio/rest-errors.ts'
 import { Admissions, hostLabelOf } from './admission.ts'
 import { AgentConnection } from './agent-connection.ts'
 import {
@@ -35,6 +36,15 @@ import {
   resumeRefusal,
   spendLegToken,
 } from './agent-leg.ts'
+import {
+  type AgentCallAnswer,
+  agentLegCheckDue,
+  judgeAgentLeg,
+  legHeardFrom,
+  markUnheard,
+  unheardMessage,
+  watchAgentLeg,
+} from './agent-leg-watch.ts'
 import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
@@ -323,6 +333,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     const now = Date.now()
     await this.#checkCalls(record, now)
     if (this.#endedMeanwhile(record)) return
+    await this.#watchAgentLeg(record, now)
+    if (this.#endedMeanwhile(record)) return
     const streamAwaited = (this.#bridge?.stream ?? record.stream).status === 'awaiting'
     const emptySince = findEmptySince(record, this.#roster.participants, streamAwaited)
     if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
@@ -334,6 +346,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         (emptySince ?? now) + EMPTY_ROOM_MS,
         nextDialCheck(this.#roster.participants, now),
         this.#nextPresenceCheck(),
+        agentLegCheckDue(record),
       ),
     )
   }
@@ -393,6 +406,53 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /**
+   * The agent leg's TwiML not asked for yet, and due to be looked at: asks Twilio about its
+   * call, and shows the agent unavailable, with what to check, once Twilio says the call is
+   * over or unknown, or after AGENT_LEG_LOOKS looks (agent-leg-watch.ts).
+   */
+  async #watchAgentLeg(record: RoomRecord, now: number): Promise<void> {
+    const watch = record.agentLegWatch
+    if (!watch || watch.dueAt > now) return
+    const agent = this.#roster.find('agent')
+    const answer = await this.#lookUpAgentCall(agent?.callSid)
+    // The Voice URL request may have come while Twilio was asked: it ended the watch.
+    if (this.#endedMeanwhile(record) || record.agentLegWatch !== watch) return
+    const verdict = judgeAgentLeg(watch, answer, now)
+    if (verdict.kind === 'look_again') {
+      const status = answer === undefined || answer === 'not_found' ? 'nothing' : answer.status
+      this.#log('info', `the agent's call has not asked for its TwiML yet; Twilio says ${status}`)
+      record.agentLegWatch = verdict.watch
+      this.#save()
+      return
+    }
+    // The roster shows the agent's call as Twilio does, whose callbacks were refused too.
+    if (agent && answer === 'not_found' && isActive(agent)) fail(agent, 'Twilio has no such call')
+    else if (agent && answer && answer !== 'not_found') {
+      this.#roster.applyLookedUpCall(agent, answer, new Date(now).toISOString())
+    }
+    markUnheard(record)
+    this.#streamFailed(
+      unheardMessage(verdict.twilioSays, {
+        webhookBase: shownWebhookBase(this.env),
+        voiceUrl: agentVoiceUrl(this.env),
+      }),
+    )
+    this.#changed()
+  }
+
+  /** What Twilio says of the agent's call; undefined when it could not be asked. */
+  async #lookUpAgentCall(callSid: string | undefined): Promise<AgentCallAnswer> {
+    if (!callSid) return undefined
+    try {
+      return await twilioRestClient(this.env).fetchCall(callSid)
+    } catch (error) {
+      if (isTwilioNotFound(error)) return 'not_found'
+      this.#log('warn', `asking Twilio about the agent's call: ${describeError(error)}`)
+      return undefined
+    }
+  }
+
+  /**
    * After asking Twilio, which lets other events in: whether the conference ended (or its
    * record was freed) meanwhile.
    */
@@ -411,7 +471,13 @@ export class ConferenceRoom extends DurableObject<Env> {
     const record = this.#record
     if (!record || record.endedAt) return notFound()
     const result = spendLegToken(record, legToken, callSid)
-    if (result.ok) this.#save()
+    if (!result.ok) return result
+    if (legHeardFrom(record)) {
+      this.#log('info', "the agent's call asked for its TwiML after all: the agent joins as usual")
+      this.#changed()
+    } else {
+      this.#save()
+    }
     return result
   }
 
@@ -592,17 +658,21 @@ export class ConferenceRoom extends DurableObject<Env> {
   /**
    * Records the outcome of a REST participant create (or the agent leg's). Twilio's answer
    * names the conference too, which the participant controls and the rejoin need: with it
-   * they do not wait on callbacks.
+   * they do not wait on callbacks. The agent's leg is watched from then until its TwiML is
+   * asked for (agent-leg-watch.ts).
    */
   async participantCreated(
     fields: Pick<Participant, 'label' | 'kind'> & Partial<Participant>,
     conferenceSid?: string,
   ): Promise<void> {
-    if (!this.#record) return
+    const record = this.#record
+    if (!record) return
     const hadCallSid = this.#roster.find(fields.label)?.callSid !== undefined
     this.#roster.upsert(fields)
     if (conferenceSid) this.#roster.conference.conferenceSid ??= conferenceSid
+    const watch = fields.kind === 'agent' ? watchAgentLeg(record, Date.now()) : undefined
     this.#changed()
+    if (watch) await this.#alarmNoLaterThan(watch.dueAt)
     // Ended while Twilio was creating the call (the end called the dial off): its call must
     // not ring on into an empty conference.
     await this.#hangUpNewCall(fields.label, hadCallSid)
@@ -1130,6 +1200,15 @@ export class ConferenceRoom extends DurableObject<Env> {
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
 const UNCONFIRMED: DurableObjectPutOptions = { allowUnconfirmed: true }
+
+/** WEBHOOK_BASE_URL as the worker reads it, for messages that say what to check: no secret. */
+function shownWebhookBase(env: Env): string {
+  try {
+    return webhookBaseUrl(env)
+  } catch {
+    return 'not set'
+  }
+}
 
 /** The TwiML App's Voice URL as it must be set in Twilio, for messages that say so. */
 function agentVoiceUrl(env: Env): string {

@@ -1,4 +1,5 @@
 import {
+  abortAllDurableObjects,
   createExecutionContext,
   runDurableObjectAlarm,
   runInDurableObject,
@@ -7,6 +8,11 @@ import {
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import type { Fault } from '../../devtools/twilio-standin/control.ts'
+import {
+  AGENT_LEG_CHECK_MS,
+  AGENT_LEG_LOOKS,
+  AGENT_LEG_RECHECK_MS,
+} from '../conference/agent-leg-watch.ts'
 import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
@@ -23,8 +29,11 @@ import { twilioRestClient } from '../config.ts'
 import app from '../index.ts'
 import {
   alarmAfter,
+  answerAgentLeg,
   api,
   apiWith,
+  elevenLabs,
+  openStream,
   pageUpgrade,
   registerAgent,
   startConference,
@@ -808,6 +817,9 @@ describe('a dialled phone whose callbacks never come', () => {
 
   it('counts as failed after five minutes when Twilio cannot say, and the room is not kept for it', async () => {
     const conferenceId = await startConference(await registerAgent())
+    // The agent's leg asks for its TwiML, as it does when set up right: only the phone sets
+    // the alarm.
+    await answerAgentLeg(conferenceId)
     const dialled = await dialQuietly(conferenceId, '+14155552673')
     await lookupsAnswer(dialled.callSid, { status: 503, times: 100 })
     const unanswered = await alarmAfter(conferenceId, DIAL_CHECK_MS)
@@ -861,6 +873,159 @@ describe('a dialled phone whose callbacks never come', () => {
       status: 'failed',
       error: 'no answer',
     })
+  })
+})
+
+describe('an agent leg whose TwiML is never asked for', () => {
+  // As with a wrong TWILIO_AUTH_TOKEN, or a WEBHOOK_BASE_URL that is an old tunnel's: the
+  // Voice URL request and every callback are refused, and only Twilio's REST API can say
+  // what became of the agent's call. Here nobody plays the Voice URL request.
+  const view = async (conferenceId: string) =>
+    (await (await api(`/api/twilio/conferences/${conferenceId}`)).json()) as RoomView
+  const agentCallSid = async (conferenceId: string) =>
+    (await view(conferenceId)).participants.find((p) => p.label === 'agent')?.callSid ?? ''
+  /** Twilio says the agent's call is still ringing, at every look. */
+  const stillRinging = (callSid: string) =>
+    lookupsAnswer(callSid, { status: 200, body: { sid: callSid, status: 'ringing' }, times: 100 })
+  /** Runs the alarm as often as the watchdog looks before it gives up. */
+  async function everyLook(conferenceId: string): Promise<RoomView> {
+    let latest: RoomView | undefined
+    for (let look = 0; look < AGENT_LEG_LOOKS; look++) {
+      latest = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS + look * AGENT_LEG_RECHECK_MS)
+    }
+    return latest as RoomView
+  }
+  const base = env.WEBHOOK_BASE_URL ?? ''
+
+  it('shows the agent unavailable, with what to check, once Twilio says its call is over', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const callSid = await agentCallSid(conferenceId)
+    const alarm = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+      state.storage.getAlarm(),
+    )
+    expect(alarm).toBeLessThanOrEqual(Date.now() + AGENT_LEG_CHECK_MS)
+    const early = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS - 5_000)
+    expect(early.agent).toMatchObject({ status: 'waiting' })
+    expect(await callLookups(callSid)).toBe(0)
+    // Twilio failed the call when its Voice URL request was refused.
+    await lookupsAnswer(callSid, { status: 200, body: { sid: callSid, status: 'failed' } })
+    const logged = vi.spyOn(console, 'error')
+    try {
+      const due = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+      expect(due.agent.status).toBe('unavailable')
+      for (const words of [
+        'Twilio says its call failed',
+        "Twilio's requests to this worker were refused or did not arrive",
+        `WEBHOOK_BASE_URL (now ${base})`,
+        'TWILIO_AUTH_TOKEN',
+        `the TwiML App's Voice URL is ${base}/api/twilio/conference-elevenlabs (POST)`,
+      ]) {
+        expect(due.agent.error).toContain(words)
+      }
+      expect(due.participants.find((p) => p.label === 'agent')).toMatchObject({ status: 'failed' })
+      expect(due.status).not.toBe('ended')
+      // Said once: the alarm after it asks Twilio no more.
+      await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS + AGENT_LEG_RECHECK_MS)
+      expect(await callLookups(callSid)).toBe(1)
+      const lines = logged.mock.calls.filter(([line]) =>
+        String(line).includes(`[ConferenceRoom ${conferenceId}] The agent's call never asked`),
+      )
+      expect(lines).toHaveLength(1)
+    } finally {
+      logged.mockRestore()
+    }
+  })
+
+  it('shows the agent unavailable when Twilio has no such call', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    await lookupsAnswer(await agentCallSid(conferenceId), { status: 404 })
+    const due = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+    expect(due.agent).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringContaining('(Twilio has no such call)'),
+    })
+  })
+
+  it('looks again while Twilio says the call is still ringing, then gives up', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const callSid = await agentCallSid(conferenceId)
+    await stillRinging(callSid)
+    const first = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+    expect(first.agent.status).toBe('waiting')
+    expect(await callLookups(callSid)).toBe(1)
+    const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+      state.storage.getAlarm(),
+    )
+    expect(next).toBeLessThanOrEqual(Date.now() + AGENT_LEG_CHECK_MS + AGENT_LEG_RECHECK_MS)
+    let latest = first
+    for (let look = 2; look <= AGENT_LEG_LOOKS; look++) {
+      expect(latest.agent.status).toBe('waiting')
+      latest = await alarmAfter(
+        conferenceId,
+        AGENT_LEG_CHECK_MS + (look - 1) * AGENT_LEG_RECHECK_MS,
+      )
+      expect(await callLookups(callSid)).toBe(look)
+    }
+    expect(latest.agent).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringContaining('(Twilio says its call is still ringing)'),
+    })
+  })
+
+  it('goes on watching where it was after the room is reset', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const callSid = await agentCallSid(conferenceId)
+    await stillRinging(callSid)
+    await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+    await abortAllDurableObjects()
+    let view: RoomView | undefined
+    for (let look = 1; look < AGENT_LEG_LOOKS; look++) {
+      view = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS + look * AGENT_LEG_RECHECK_MS)
+    }
+    expect(view?.agent.status).toBe('unavailable')
+    expect(await callLookups(callSid)).toBe(AGENT_LEG_LOOKS)
+  })
+
+  it('ends the watch when the TwiML is asked for while Twilio is being asked', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const callSid = await agentCallSid(conferenceId)
+    // Twilio's answer, late, says the call failed; the Voice URL request overtakes it.
+    await lookupsAnswer(callSid, {
+      status: 200,
+      body: { sid: callSid, status: 'failed' },
+      delayMs: 500,
+    })
+    const lookup = alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+    await eventually('the lookup', async () => (await callLookups(callSid)) === 1)
+    expect((await answerAgentLeg(conferenceId)).streamToken).toBeDefined()
+    expect((await lookup).agent).toMatchObject({ status: 'waiting' })
+    expect((await lookup).agent.error).toBeUndefined()
+    await everyLook(conferenceId)
+    expect(await callLookups(callSid)).toBe(1)
+  })
+
+  it('lets a Voice URL request that comes after the verdict go on as usual', async () => {
+    const agentId = await registerAgent()
+    const conferenceId = await startConference(agentId)
+    await stillRinging(await agentCallSid(conferenceId))
+    expect((await everyLook(conferenceId)).agent.status).toBe('unavailable')
+    const leg = await answerAgentLeg(conferenceId)
+    if (!leg.streamToken) throw new Error(`no stream token in ${leg.twiml}`)
+    expect((await view(conferenceId)).agent).toEqual({
+      status: 'waiting',
+      speaking: false,
+      reconnects: 0,
+      agentId,
+    })
+    await hostJoins(conferenceId)
+    const stream = await openStream(conferenceId, leg.streamToken, leg.callSid)
+    await eventually('the agent conversation to start', async () =>
+      (await elevenLabs().conversations({ agentId })).find((c) => c.status === 'active'),
+    )
+    await eventually('the agent to be ready', async () =>
+      (await view(conferenceId)).agent.status === 'ready' ? true : undefined,
+    )
+    stream.socket.close(1000, 'done')
   })
 })
 

@@ -1,5 +1,10 @@
 import type { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import {
+  AGENT_LEG_CHECK_MS,
+  AGENT_LEG_LOOKS,
+  AGENT_LEG_RECHECK_MS,
+} from '../conference/agent-leg-watch.ts'
 import { EMPTY_ROOM_MS } from '../conference/alarm-schedule.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import {
@@ -294,6 +299,18 @@ describe('local calls', () => {
     expect(await alarmAfter(talking.conferenceId, 2 * EMPTY_ROOM_MS)).toMatchObject({
       status: 'in-progress',
     })
+  })
+
+  it("keep the agent waiting for the page's stream: no Twilio leg to watch", async () => {
+    const call = await startLocalCall(await registerAgent())
+    const later = await alarmAfter(
+      call.conferenceId,
+      AGENT_LEG_CHECK_MS + AGENT_LEG_LOOKS * AGENT_LEG_RECHECK_MS,
+    )
+    expect(later).toMatchObject({ status: 'in-progress', agent: { status: 'waiting' } })
+    expect(later.agent.error).toBeUndefined()
+    await pageStream(call)
+    await activeConversation(call.room.agent.agentId)
   })
 
   it('refuse a page stream whose start lacks the one-time token, and still take the right one', async () => {
