@@ -2,7 +2,8 @@
  * When the room's one alarm must next look at its conference, and what it looks for:
  * an empty room to end, dialled phones whose callbacks may have been lost, people shown
  * on the call who may have left unheard, phones to hang up after the end, and an ended
- * record to free. Pure: the room sets the alarm and does the asking.
+ * record to free (and the agent's leg until it asks for its TwiML: agent-leg-watch.ts).
+ * Pure: the room sets the alarm and does the asking.
  */
 import type { RoomRecord } from './room-record.ts'
 import { isActive, isDialPending, type Participant } from './roster.ts'
