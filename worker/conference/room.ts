@@ -413,10 +413,12 @@ export class ConferenceRoom extends DurableObject<Env> {
   async #watchAgentLeg(record: RoomRecord, now: number): Promise<void> {
     const watch = record.agentLegWatch
     if (!watch || watch.dueAt > now) return
+    if (this.#agentGone(record)) return
     const agent = this.#roster.find('agent')
     const answer = await this.#lookUpAgentCall(agent?.callSid)
     // The Voice URL request may have come while Twilio was asked: it ended the watch.
     if (this.#endedMeanwhile(record) || record.agentLegWatch !== watch) return
+    if (this.#agentGone(record)) return
     const verdict = judgeAgentLeg(watch, answer, now)
     if (verdict.kind === 'look_again') {
       const status = answer === undefined || answer === 'not_found' ? 'nothing' : answer.status
@@ -438,6 +440,19 @@ export class ConferenceRoom extends DurableObject<Env> {
       }),
     )
     this.#changed()
+  }
+
+  /**
+   * Whether the page already says why the agent will not join (a callback said its leg
+   * left, someone removed it): a more precise reason than the watchdog's, which ends the
+   * watch without one.
+   */
+  #agentGone(record: RoomRecord): boolean {
+    const status = (this.#bridge?.agent ?? record.agent).status
+    if (status !== 'unavailable' && status !== 'ended') return false
+    record.agentLegWatch = undefined
+    this.#save()
+    return true
   }
 
   /** What Twilio says of the agent's call; undefined when it could not be asked. */

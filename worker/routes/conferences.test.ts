@@ -936,6 +936,21 @@ describe('an agent leg whose TwiML is never asked for', () => {
     }
   })
 
+  it('keeps a reason given before it: someone removed the agent before its TwiML came', async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const callSid = await agentCallSid(conferenceId)
+    const res = await api(`/api/twilio/conferences/${conferenceId}/participants/${callSid}`, {
+      method: 'DELETE',
+    })
+    expect(res.status).toBe(200)
+    const due = await alarmAfter(conferenceId, AGENT_LEG_CHECK_MS)
+    expect(due.agent).toMatchObject({
+      status: 'unavailable',
+      error: 'Someone removed the AI agent from the call.',
+    })
+    expect(await callLookups(callSid)).toBe(0)
+  })
+
   it('shows the agent unavailable when Twilio has no such call', async () => {
     const conferenceId = await startConference(await registerAgent())
     await lookupsAnswer(await agentCallSid(conferenceId), { status: 404 })
