@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_TRANSCRIPT_ENTRIES, numbered, Transcript, withJournal } from './transcript.ts'
+import {
+  MAX_LINE_CHARS,
+  MAX_TRANSCRIPT_ENTRIES,
+  numbered,
+  Transcript,
+  withJournal,
+} from './transcript.ts'
 
 const AT = '2026-01-01T10:00:00.000Z'
 
@@ -37,6 +43,30 @@ describe('Transcript', () => {
     const entry = transcript.add({ role: 'agent', text: 'It costs ten', eventId: 3, at: AT })
     expect(transcript.correct('It costs ten dollars and', 'It costs ten dollars', 3)).toBe(entry)
     expect(entry).toMatchObject({ text: 'It costs ten dollars', corrected: true })
+  })
+
+  it('cuts a line longer than it keeps, and says so at its end', () => {
+    const transcript = new Transcript()
+    const long = transcript.add({ role: 'user', text: 'a'.repeat(MAX_LINE_CHARS + 1), at: AT })
+    expect(long.text).toHaveLength(MAX_LINE_CHARS)
+    expect(long.text.endsWith('a…')).toBe(true)
+    const exact = 'b'.repeat(MAX_LINE_CHARS)
+    expect(transcript.add({ role: 'user', text: exact, at: AT }).text).toBe(exact)
+  })
+
+  it('cuts a long line between characters, not inside one', () => {
+    // An emoji is two UTF-16 units: the cut would fall between them.
+    const text = `${'a'.repeat(MAX_LINE_CHARS - 2)}😀${'a'.repeat(10)}`
+    const line = new Transcript().add({ role: 'agent', text, at: AT })
+    expect(line.text).toHaveLength(MAX_LINE_CHARS - 1)
+    expect(line.text.endsWith('aa…')).toBe(true)
+  })
+
+  it('cuts a long correction as it cuts a long line', () => {
+    const transcript = new Transcript()
+    transcript.add({ role: 'agent', text: 'Short', eventId: 1, at: AT })
+    const corrected = transcript.correct('Short', 'c'.repeat(MAX_LINE_CHARS * 2), 1)
+    expect(corrected?.text).toHaveLength(MAX_LINE_CHARS)
   })
 
   it('marks the response an interruption with a newer event id cut off', () => {

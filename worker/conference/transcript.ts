@@ -31,6 +31,14 @@ export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>
 export const MAX_TRANSCRIPT_ENTRIES = 200
 
 /**
+ * The longest line kept, in characters; a longer one is cut, and ends in "…". Every line is
+ * kept for the room's life and sent whole with the rest (GET …/transcript), so no single
+ * agent event may make one of any size. 4000 characters is four minutes or more of
+ * speech: a turn the agent's turn-taking let run on that long, or a runaway reply.
+ */
+export const MAX_LINE_CHARS = 4000
+
+/**
  * How much of the transcript a reconnected agent is told: about 3000 tokens, the last few
  * dozen lines of a call. ElevenLabs documents no limit on a contextual update's text (the
  * AsyncAPI contract gives it none); the agent's model reads it all at every turn after.
@@ -71,6 +79,14 @@ export function withJournal(
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-MAX_TRANSCRIPT_ENTRIES)
 }
 
+/** `text` cut to MAX_LINE_CHARS, not inside a character that takes two UTF-16 units. */
+function bounded(text: string): string {
+  if (text.length <= MAX_LINE_CHARS) return text
+  let end = MAX_LINE_CHARS - 1
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--
+  return `${text.slice(0, end)}…`
+}
+
 const nextSeq = (entries: readonly { seq?: number }[]): number =>
   entries.reduce((max, { seq }) => (seq === undefined ? max : Math.max(max, seq + 1)), 0)
 
@@ -91,7 +107,7 @@ export class Transcript {
   }
 
   add(entry: NewTranscriptEntry): TranscriptEntry {
-    const added = { seq: this.#nextSeq++, ...entry }
+    const added = { seq: this.#nextSeq++, ...entry, text: bounded(entry.text) }
     this.#entries.push(added)
     if (this.#entries.length > MAX_TRANSCRIPT_ENTRIES) this.#entries.shift()
     return added
@@ -111,7 +127,7 @@ export class Transcript {
       (e) => (eventId !== undefined && e.eventId === eventId) || e.text === original,
     )
     if (!entry) return undefined
-    entry.text = corrected
+    entry.text = bounded(corrected)
     entry.corrected = true
     return entry
   }
