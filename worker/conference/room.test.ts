@@ -28,6 +28,8 @@ import { roomFor } from './conference-id.ts'
 import { ConferenceRoom } from './room.ts'
 import type { RoomRecord, RoomView } from './room-record.ts'
 
+const AT = '2026-01-01T10:00:00.000Z'
+
 const conversationOf = async (conversationId: string) =>
   (await elevenLabs().conversations({ conversationId }))[0]
 
@@ -216,26 +218,33 @@ describe('the media bridge in a conference room', () => {
     // Twilio and the agent until confirmed.
     const unconfirmed = { allowUnconfirmed: true }
     const lines = writes.filter((write) => write.key !== 'room')
-    expect(lines.flatMap((write) => write.key)).toEqual(['line:0', 'line:1'])
+    expect(lines.flatMap((write) => write.key)).toEqual([
+      'transcript:0000000000',
+      'transcript:0000000001',
+    ])
     for (const write of lines) expect(write.options).toEqual(unconfirmed)
     expect(writes.filter((write) => write.key === 'room')).toEqual([
       { key: 'room', options: unconfirmed },
     ])
     expect(writes.at(-1)?.key).toBe('room')
-    const [saved, journal] = await runInDurableObject(
+    const [saved, kept] = await runInDurableObject(
       roomFor(env, call.conferenceId),
       async (_room, state) =>
         await Promise.all([
           state.storage.get<{ transcript: { role: string; text: string }[] }>('room'),
-          state.storage.list({ prefix: 'line:' }),
+          state.storage.list<{ role: string; text: string }>({ prefix: 'transcript:' }),
         ]),
     )
     expect(saved?.transcript.map(({ role, text }) => [role, text])).toEqual([
       ['user', 'Hi'],
       ['agent', 'Hello everyone'],
     ])
-    // The record holds them now: the lines written ahead of it are gone.
-    expect(journal.size).toBe(0)
+    // The record holds them now, and the lines written ahead of it are kept all the same:
+    // the record holds only the newest.
+    expect([...kept.values()].map(({ role, text }) => [role, text])).toEqual([
+      ['user', 'Hi'],
+      ['agent', 'Hello everyone'],
+    ])
 
     // What the API tells a caller is still written before it is answered.
     await participantJoins(call.conferenceId, 3, 'phone-1', `CA${'3'.repeat(32)}`)
@@ -477,7 +486,7 @@ describe('the media bridge in a conference room', () => {
     await eventually('both lines written', async () =>
       runInDurableObject(
         room,
-        async (_room, state) => (await state.storage.list({ prefix: 'line:' })).size === 2,
+        async (_room, state) => (await state.storage.list({ prefix: 'transcript:' })).size === 2,
       ),
     )
     await abortAllDurableObjects()
@@ -499,6 +508,44 @@ describe('the media bridge in a conference room', () => {
       ['user', 'A table for two'],
       ['agent', 'At what time?'],
     ])
+  })
+
+  it('takes up a transcript written before every line was kept, as after a deploy mid-call', async () => {
+    const call = await liveCall()
+    const [view, page, kept, journal] = await runInDurableObject(
+      roomFor(env, call.conferenceId),
+      async (_room, state) => {
+        // What the previous code left: a record whose lines (its oldest not yet numbered)
+        // are the newest of the call, and a line written since under `line:<seq>`.
+        await state.storage.put('line:2', { seq: 2, role: 'agent', text: 'Ready.', at: AT })
+        const room = await roomOverLiveCall(state, { socketsKept: false }, (record) => {
+          record.transcript = [
+            { role: 'agent', text: 'Hello', at: AT },
+            { role: 'user', text: 'Hi', at: AT },
+          ] as RoomRecord['transcript']
+        })
+        const kept = await eventually('the lines kept', async () => {
+          const kept = await state.storage.list<{ text: string }>({ prefix: 'transcript:' })
+          return kept.size === 3 && kept
+        })
+        return [
+          room.view(),
+          await room.transcript(0, 100),
+          [...kept.values()].map(({ text }) => text),
+          await state.storage.list({ prefix: 'line:' }),
+        ] as const
+      },
+    )
+    const said = [
+      [0, 'Hello'],
+      [1, 'Hi'],
+      [2, 'Ready.'],
+    ]
+    expect(view?.transcript.map(({ seq, text }) => [seq, text])).toEqual(said)
+    expect(page?.lines.map(({ seq, text }) => [seq, text])).toEqual(said)
+    // Kept now for the rest of the call, however long: the old journal has nothing more to give.
+    expect(kept).toEqual(['Hello', 'Hi', 'Ready.'])
+    expect(journal.size).toBe(0)
   })
 
   it("goes on with a new stream when Twilio's end of it breaks, the agent told what was said", async () => {

@@ -99,7 +99,8 @@ import {
   type RosterNotice,
 } from './roster.ts'
 import { randomToken } from './tokens.ts'
-import { numbered, Transcript, type TranscriptEntry, withJournal } from './transcript.ts'
+import { numbered, Transcript } from './transcript.ts'
+import { type TranscriptPage, TranscriptStore } from './transcript-store.ts'
 
 /**
  * Transcript lines are written this long after the first unsaved one, together: a turn
@@ -107,19 +108,9 @@ import { numbered, Transcript, type TranscriptEntry, withJournal } from './trans
  * write made there cost the agent's first audio of every reply about 2.5 ms (the bridge
  * benchmark with --transcripts, docs/bridge-bench.md). Readers never wait for it: the
  * API and the page are served from memory. The lines alone are written sooner
- * (`#journal`), so that a reset in between loses less.
+ * (TranscriptStore), so that a reset in between loses less.
  */
 const TRANSCRIPT_SAVE_DELAY_MS = 1000
-/**
- * How long new transcript lines wait to be written on their own (`#journal`): past the
- * first audio of the reply a line opens, which a write there holds up as above. Side by
- * side at N = 20 (`--together --transcripts`, 2026-12-07), the first audio's median was
- * 5.6–6.7 ms against the floor's 2.2–2.7 with each line written at once; 4.3–4.4 against
- * 2.3–2.6 with this delay; 3.5–4.7 against 2.6–3.1 with no journal at all.
- */
-const JOURNAL_DELAY_MS = 200
-/** The storage keys of transcript lines written ahead of the record (`#journal`). */
-const JOURNAL_PREFIX = 'line:'
 /** The host's legs a rejoin told not to end the conference, kept: the last few are enough. */
 const MAX_QUIET_LEGS = 10
 /** Why the agent is gone when someone on the call removed it before its stream began. */
@@ -147,11 +138,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   #twilio: WebSocket | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #transcriptSave: ReturnType<typeof setTimeout> | undefined
-  /** The journal's keys: lines written since the record was (see `#journal`). */
-  #journaled = new Set<string>()
-  /** Lines waiting to be journaled, by seq: a correction replaces its line. */
-  #unjournaled = new Map<number, TranscriptEntry>()
-  #journalWrite: ReturnType<typeof setTimeout> | undefined
+  /** Every line of the transcript, each written on its own ahead of the record. */
+  readonly #lines: TranscriptStore
   readonly #hangUps = new HangUpRounds()
   /** `#log` for the parts the room hands work to. */
   readonly #logTo: RoomLog = (level, message) => this.#log(level, message)
@@ -159,12 +147,13 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    this.#lines = new TranscriptStore(ctx.storage)
     void ctx.blockConcurrencyWhile(async () => {
-      const [record, journal] = await Promise.all([
-        ctx.storage.get<RoomRecord>('room'),
-        ctx.storage.list<TranscriptEntry>({ prefix: JOURNAL_PREFIX }),
-      ])
-      this.#load(record, journal)
+      const record = await ctx.storage.get<RoomRecord>('room')
+      // A record written before transcript entries were numbered (a deploy during a call),
+      // and the lines written since the record was.
+      if (record) record.transcript = await this.#lines.restore(numbered(record.transcript))
+      this.#load(record)
       if (this.#streamSockets().length === 0) this.#bridgeLost()
     })
   }
@@ -214,6 +203,16 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   view(): RoomView | undefined {
     return this.#record && toView(this.#snapshotRecord(this.#record))
+  }
+
+  /**
+   * The whole transcript a page at a time: the lines from seq `from` on, at most `limit`
+   * of them. Undefined once the record is freed (the lines went with it).
+   */
+  async transcript(from: number, limit: number): Promise<TranscriptPage | undefined> {
+    const record = this.#record
+    if (!record) return undefined
+    return this.#lines.page(from, limit, this.#bridge?.transcript.entries ?? record.transcript)
   }
 
   /**
@@ -322,7 +321,9 @@ export class ConferenceRoom extends DurableObject<Env> {
       for (const socket of this.ctx.getWebSockets())
         closeQuietly(socket, 1000, 'conference record freed')
       this.#cancelTranscriptSave()
+      this.#lines.cancel()
       if (this.#timer !== undefined) clearTimeout(this.#timer)
+      // The transcript's every line with the record: nothing of the call is left.
       await this.ctx.storage.deleteAll()
       // The call's objects too (transcript, converters, stats), not only its record.
       this.#record = undefined
@@ -1119,7 +1120,7 @@ export class ConferenceRoom extends DurableObject<Env> {
         else this.#changed(UNCONFIRMED)
         return
       case 'transcript':
-        this.#journal(action.entry)
+        this.#lines.keep(action.entry)
         this.#transcriptSave ??= setTimeout(() => this.#save(UNCONFIRMED), TRANSCRIPT_SAVE_DELAY_MS)
         broadcast(this.ctx, { type: 'transcript', entry: action.entry })
         return
@@ -1128,11 +1129,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   // --- State -------------------------------------------------------------------
 
-  #load(record: RoomRecord | undefined, journal = new Map<string, TranscriptEntry>()): void {
-    // A record written before transcript entries were numbered (a deploy during a call),
-    // and the lines written since the record was.
-    if (record) record.transcript = withJournal(numbered(record.transcript), [...journal.values()])
-    this.#journaled = new Set(journal.keys())
+  #load(record: RoomRecord | undefined): void {
     this.#record = record
     this.#roster = record
       ? new Roster({ participants: record.participants, conference: record.conference })
@@ -1144,41 +1141,21 @@ export class ConferenceRoom extends DurableObject<Env> {
     return this.#bridge ? foldBridge(record, this.#bridge) : record
   }
 
-  /** Writes the whole record, the transcript so far included: the journal's lines with it. */
+  /**
+   * Writes the whole record, the newest lines of the transcript included, and, in the same
+   * transaction, any line it holds not yet kept on its own: a kept line is never older than
+   * the record's.
+   */
   #save(options?: DurableObjectPutOptions): void {
     this.#cancelTranscriptSave()
     if (!this.#record) return
     void this.ctx.storage.put('room', this.#snapshotRecord(this.#record), options)
-    // In the same implicit transaction as the record that now holds them.
-    if (this.#journaled.size > 0) void this.ctx.storage.delete([...this.#journaled], options)
-    this.#journaled.clear()
+    this.#lines.flush(options)
   }
 
-  /**
-   * Writes a transcript line (new or corrected) on its own, soon (JOURNAL_DELAY_MS, with any
-   * others by then): the whole record is written later (TRANSCRIPT_SAVE_DELAY_MS), once
-   * for a turn's lines, and a reset (a deploy) in between would lose the very turn a
-   * resumed agent is told of. A restarted room merges what is left into the record.
-   */
-  #journal(entry: TranscriptEntry): void {
-    this.#unjournaled.set(entry.seq, entry)
-    this.#journalWrite ??= setTimeout(() => {
-      this.#journalWrite = undefined
-      const lines: Record<string, TranscriptEntry> = {}
-      for (const [seq, line] of this.#unjournaled) lines[`${JOURNAL_PREFIX}${seq}`] = line
-      this.#unjournaled.clear()
-      for (const key of Object.keys(lines)) this.#journaled.add(key)
-      void this.ctx.storage.put(lines, UNCONFIRMED)
-    }, JOURNAL_DELAY_MS)
-  }
-
-  /** The transcript's pending writes called off: the record written, or freed. */
   #cancelTranscriptSave(): void {
     if (this.#transcriptSave !== undefined) clearTimeout(this.#transcriptSave)
     this.#transcriptSave = undefined
-    if (this.#journalWrite !== undefined) clearTimeout(this.#journalWrite)
-    this.#journalWrite = undefined
-    this.#unjournaled.clear()
   }
 
   #changed(options?: DurableObjectPutOptions): void {
@@ -1210,7 +1187,7 @@ export class ConferenceRoom extends DurableObject<Env> {
  * (a deploy) can lose what changed since the last write of the record, at most the last
  * second's stats and agent state (TRANSCRIPT_SAVE_DELAY_MS): a call that goes on after it
  * (resumeAgentLeg) goes on without them. Transcript lines are written sooner
- * (`#journal`). Tokens, creation, participants and ending stay gated. Output gates:
+ * (TranscriptStore). Tokens, creation, participants and ending stay gated. Output gates:
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  MAX_LINE_CHARS,
-  MAX_TRANSCRIPT_ENTRIES,
-  numbered,
-  Transcript,
-  withJournal,
-} from './transcript.ts'
+import { MAX_LINE_CHARS, MAX_TRANSCRIPT_ENTRIES, numbered, Transcript } from './transcript.ts'
 
 const AT = '2026-01-01T10:00:00.000Z'
 
@@ -103,31 +97,6 @@ describe('Transcript', () => {
     ).toBeUndefined()
     const own = transcript.add({ role: 'agent', text: 'Welcome back', eventId: 1, at: AT })
     expect(transcript.markInterrupted(1)).toBe(own)
-  })
-})
-
-describe("the room's transcript journal", () => {
-  const line = (seq: number, text: string) => ({ seq, role: 'agent' as const, text, at: AT })
-
-  it('adds the lines written since the stored transcript, a correction over its line', () => {
-    const stored = [line(0, 'Hello'), line(1, 'How can I')]
-    const journal = [line(2, 'Thanks'), line(1, 'How can I help?')]
-    expect(withJournal(stored, journal).map((entry) => [entry.seq, entry.text])).toEqual([
-      [0, 'Hello'],
-      [1, 'How can I help?'],
-      [2, 'Thanks'],
-    ])
-    // And the next line is numbered after them.
-    const next = { role: 'agent' as const, text: 'Next', at: AT }
-    expect(new Transcript(withJournal(stored, journal)).add(next).seq).toBe(3)
-  })
-
-  it('stays bounded, keeping the newest lines', () => {
-    const stored = Array.from({ length: MAX_TRANSCRIPT_ENTRIES }, (_, seq) => line(seq, 'old'))
-    const merged = withJournal(stored, [line(MAX_TRANSCRIPT_ENTRIES, 'new')])
-    expect(merged).toHaveLength(MAX_TRANSCRIPT_ENTRIES)
-    expect(merged.at(0)?.seq).toBe(1)
-    expect(merged.at(-1)?.text).toBe('new')
   })
 })
 

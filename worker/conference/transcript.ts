@@ -4,8 +4,9 @@
  *
  * The agent may correct a response after the fact (`agent_response_correction`,
  * sent when a response was cut short), which rewrites the matching entry instead
- * of appending, and an interruption marks the response it cut off. Bounded: a long
- * conference keeps its most recent entries.
+ * of appending, and an interruption marks the response it cut off. Bounded: it holds
+ * the most recent entries, which the page shows; the room keeps every line
+ * (transcript-store.ts).
  */
 
 export interface TranscriptEntry {
@@ -28,6 +29,10 @@ export interface TranscriptEntry {
 /** An entry as the bridge makes it; the transcript numbers it. */
 export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>
 
+/**
+ * The newest lines, which the room holds in memory and in its record and shows (the API's
+ * view, the page); every line is kept in its storage besides (transcript-store.ts).
+ */
 export const MAX_TRANSCRIPT_ENTRIES = 200
 
 /**
@@ -64,19 +69,6 @@ export function numbered(
   return entries.map((entry) =>
     entry.seq === undefined ? { ...entry, seq: next++ } : (entry as TranscriptEntry),
   )
-}
-
-/**
- * The stored transcript with the lines written since it (the room's journal: each line as
- * it came, a correction over its line), in order and bounded as the transcript is.
- */
-export function withJournal(
-  entries: readonly TranscriptEntry[],
-  journal: readonly TranscriptEntry[],
-): TranscriptEntry[] {
-  const bySeq = new Map(entries.map((entry) => [entry.seq, entry]))
-  for (const entry of journal) bySeq.set(entry.seq, entry)
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-MAX_TRANSCRIPT_ENTRIES)
 }
 
 /** `text` cut to MAX_LINE_CHARS, not inside a character that takes two UTF-16 units. */
