@@ -16,6 +16,7 @@ import { mediaStream } from './routes/media-stream.ts'
 import { participants } from './routes/participants.ts'
 import { status } from './routes/status.ts'
 import { token } from './routes/token.ts'
+import { transcript } from './routes/transcript.ts'
 import { twiml } from './routes/twiml.ts'
 import { limitBody, requireJsonBody } from './routes/validation.ts'
 
@@ -54,6 +55,7 @@ for (const path of ['/api/twilio/start-conference', '/api/twilio/conferences/*',
 app.route('/api/twilio/token', token)
 app.route('/api/twilio', conferences)
 app.route('/api/twilio/conferences', participants)
+app.route('/api/twilio/conferences', transcript)
 app.route('/api/local', localCalls)
 
 app.notFound((c) =>
