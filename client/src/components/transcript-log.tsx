@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { TranscriptEntry } from '../api/wire.ts'
+import { speakerOf } from '../room/speakers.ts'
 
 /** More new lines at once than this (a reconnection's catch-up) are counted, not read. */
 const MAX_LINES_READ = 3
@@ -31,12 +32,7 @@ export function TranscriptLog({
    */
   othersSince: string | undefined
 }) {
-  const speaker = (entry: TranscriptEntry) =>
-    entry.role === 'agent'
-      ? 'Agent'
-      : othersSince === undefined || entry.at < othersSince
-        ? 'You'
-        : 'Caller'
+  const speaker = (entry: TranscriptEntry) => speakerOf(entry, othersSince)
   const [readAloud, setReadAloud] = useReadAloud()
   const said = useNewLinesSaid(entries, readAloud, speaker)
   const list = useRef<HTMLDivElement>(null)
