@@ -13,6 +13,7 @@ import type {
   StartedLocalCall,
   StartRequest,
   VoiceToken,
+  WholeTranscript,
 } from './wire.ts'
 
 export type ConferenceApi = ReturnType<typeof conferenceApi>
@@ -38,6 +39,9 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
     start: (request: StartRequest) =>
       client.request<StartedConference>('POST', '/api/twilio/start-conference', request),
     room: (id: string) => client.request<RoomView>('GET', conference(id)),
+    /** Every line of the transcript, where the room's view has the newest only. */
+    transcript: (id: string) =>
+      client.request<WholeTranscript>('GET', `${conference(id)}/transcript`),
     end: (id: string) => client.request<RoomView>('DELETE', conference(id)),
     dial: (id: string, phoneNumber: string) =>
       client.request<{ participant: ParticipantView }>('POST', `${conference(id)}/participants`, {

@@ -54,6 +54,12 @@ export interface StartedLocalCall {
   warnings: string[]
 }
 
+/** `GET /api/twilio/conferences/:id/transcript` (worker/routes/transcript.ts): every line. */
+export interface WholeTranscript {
+  conferenceId: string
+  transcript: TranscriptEntry[]
+}
+
 /** `POST /api/twilio/conferences/:id/participants/:callSid`. */
 export interface ParticipantChange {
   muted?: boolean

@@ -9,6 +9,8 @@ import type { RoomView } from '../api/wire.ts'
 import { isOnCall } from '../call/call-state.ts'
 import type { Conversation, Session } from '../call/use-conversation.ts'
 import { isLive } from '../room/room-state.ts'
+import { speakerOf } from '../room/speakers.ts'
+import { saveTextFile, transcriptFileName, transcriptText } from '../room/transcript-file.ts'
 import { useRoom } from '../room/use-room.ts'
 import { AddParticipantForm } from './add-participant-form.tsx'
 import { AgentPanel } from './agent-panel.tsx'
@@ -16,6 +18,7 @@ import { CallBar } from './call-bar.tsx'
 import type { ParticipantRequest } from './participant-item.tsx'
 import { ParticipantList } from './participant-list.tsx'
 import { TranscriptLog } from './transcript-log.tsx'
+import { useAction } from './use-action.ts'
 
 export interface ConferenceViewProps {
   api: ConferenceApi
@@ -66,6 +69,16 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
     if (current.current) hangUp()
   }
 
+  // Every line the room kept, as a file: the page shows the newest only.
+  const download = useAction(async () => {
+    const { transcript } = await api.transcript(id)
+    const others = othersSince(room, session.you)
+    saveTextFile(
+      transcriptFileName(room),
+      transcriptText(room, transcript, (entry) => speakerOf(entry, others)),
+    )
+  })
+
   return (
     <>
       {session.warnings.length > 0 && (
@@ -107,7 +120,11 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
             </p>
           )}
         </div>
-        <TranscriptLog entries={room.transcript} othersSince={othersSince(room, session.you)} />
+        <TranscriptLog
+          entries={room.transcript}
+          othersSince={othersSince(room, session.you)}
+          download={download}
+        />
       </div>
     </>
   )

@@ -7,6 +7,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { TranscriptEntry } from '../api/wire.ts'
 import { speakerOf } from '../room/speakers.ts'
+import { EarlierLines } from './earlier-lines.tsx'
+import type { Action } from './use-action.ts'
 
 /** More new lines at once than this (a reconnection's catch-up) are counted, not read. */
 const MAX_LINES_READ = 3
@@ -24,6 +26,7 @@ const READ_ALOUD_KEY = 'conference-bridge.read-transcript'
 export function TranscriptLog({
   entries,
   othersSince,
+  download,
 }: {
   entries: readonly TranscriptEntry[]
   /**
@@ -31,8 +34,12 @@ export function TranscriptLog({
    * lines before it are the person's own ("You"), from it on anyone's ("Caller").
    */
   othersSince: string | undefined
+  /** Downloads every line, offered once earlier ones are not shown. */
+  download: Action<[]>
 }) {
   const speaker = (entry: TranscriptEntry) => speakerOf(entry, othersSince)
+  // Lines are numbered from 0: the first shown counts those before it.
+  const earlier = entries[0]?.seq ?? 0
   const [readAloud, setReadAloud] = useReadAloud()
   const said = useNewLinesSaid(entries, readAloud, speaker)
   const list = useRef<HTMLDivElement>(null)
@@ -70,6 +77,7 @@ export function TranscriptLog({
           <p key={key}>{text}</p>
         ))}
       </div>
+      {earlier > 0 && <EarlierLines count={earlier} download={download} />}
       {entries.length === 0 && <p class="hint">Nothing said yet.</p>}
       {/* Focusable, so that a keyboard can scroll it. */}
       <div

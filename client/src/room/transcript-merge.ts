@@ -8,7 +8,10 @@
  */
 import type { TranscriptEntry } from '../api/wire.ts'
 
-/** The worker keeps this many (MAX_TRANSCRIPT_ENTRIES); so does the page. */
+/**
+ * The worker's view holds this many (MAX_TRANSCRIPT_ENTRIES); so does the page, which
+ * downloads the rest when asked (GET …/transcript).
+ */
 const MAX_ENTRIES = 200
 
 export function mergeTranscript(
