@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   type AccessKeys,
   ApiFailure,
   createApiClient,
   type Fetch,
   KEY_DECLINED,
+  REQUEST_TIMEOUT_MS,
+  UNANSWERED,
 } from './api-client.ts'
+
+afterEach(() => vi.useRealTimers())
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
@@ -140,5 +144,63 @@ describe('createApiClient', () => {
     await expect(
       createApiClient(fetcher, keysAnswering(undefined).keys).request('GET', '/x'),
     ).rejects.toMatchObject({ status: 401, code: 'unauthorized', message: KEY_DECLINED })
+  })
+
+  describe('a request the server does not answer', () => {
+    /** A fetch that never answers, as over a stalled network; records whether it was aborted. */
+    function stalledFetch() {
+      const signals: AbortSignal[] = []
+      const fetcher: Fetch = (_url, init) => {
+        if (init.signal) signals.push(init.signal)
+        return new Promise(() => {})
+      }
+      return { fetcher, signals }
+    }
+
+    it('gives up after REQUEST_TIMEOUT_MS, aborting it, and says to try again', async () => {
+      vi.useFakeTimers()
+      const { fetcher, signals } = stalledFetch()
+      const request = createApiClient(fetcher, keysAnswering().keys).request('DELETE', '/x')
+      const failed = expect(request).rejects.toMatchObject({
+        status: 0,
+        code: 'timeout',
+        message: UNANSWERED,
+      })
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS - 1)
+      expect(signals[0]?.aborted).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      await failed
+      expect(signals[0]?.aborted).toBe(true)
+    })
+
+    it('says what the request may have done all the same, when its caller says so', async () => {
+      vi.useFakeTimers()
+      const request = createApiClient(stalledFetch().fetcher, keysAnswering().keys).request(
+        'POST',
+        '/x',
+        {},
+        { unanswered: 'It may have started anyway.' },
+      )
+      const failed = expect(request).rejects.toMatchObject({
+        code: 'timeout',
+        message: 'It may have started anyway.',
+      })
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS)
+      await failed
+    })
+
+    it('times each attempt, not the wait for the access key', async () => {
+      vi.useFakeTimers()
+      let release: (given: boolean) => void = () => {}
+      const keys: AccessKeys = {
+        current: () => undefined,
+        ask: () => new Promise((resolve) => (release = resolve)),
+      }
+      const { fetcher } = scriptedFetch(unauthorized(), json(200, { ok: 1 }))
+      const request = createApiClient(fetcher, keys).request('GET', '/x')
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS * 2)
+      release(true)
+      expect(await request).toEqual({ ok: 1 })
+    })
   })
 })

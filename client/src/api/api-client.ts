@@ -1,7 +1,8 @@
 /**
  * The page's one way to call the worker's JSON API. It adds the access key
- * when there is one, turns every failure into an `ApiFailure` whose message
- * can be shown as is, and, on a 401, asks the person for the key and retries.
+ * when there is one, gives up on a request the server does not answer in time,
+ * turns every failure into an `ApiFailure` whose message can be shown as is,
+ * and, on a 401, asks the person for the key and retries.
  */
 
 /** A failed API call: the server's `{ error: { code, message } }`, or our own words for the network. */
@@ -43,18 +44,45 @@ export interface AccessKeys {
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>
 
+/**
+ * How long a request may take, answer read, before the page gives up on it: a stalled
+ * network leaves a fetch waiting for minutes, and the button that sent it busy all along.
+ */
+export const REQUEST_TIMEOUT_MS = 15_000
+
+/** What a request that timed out says when doing it again is harmless (a look-up, an end). */
+export const UNANSWERED = `The server did not answer within ${REQUEST_TIMEOUT_MS / 1000} seconds. Check your connection and try again.`
+
+export interface RequestOptions {
+  /**
+   * What a request that timed out says instead, for one the server may have carried out
+   * before its answer was lost (a start, a dial): trying again may do it twice.
+   */
+  unanswered?: string
+}
+
 export interface ApiClient {
-  request<T>(method: string, path: string, body?: unknown): Promise<T>
+  request<T>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<T>
 }
 
 export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
   return {
-    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async request<T>(
+      method: string,
+      path: string,
+      body?: unknown,
+      { unanswered = UNANSWERED }: RequestOptions = {},
+    ): Promise<T> {
       for (;;) {
         const sent = keys.current()
-        const response = await send(fetcher, method, path, body, sent)
-        if (response.ok) return (await response.json()) as T
-        const failure = await failureOf(response)
+        const answer = await withinTimeout(async (signal) => {
+          const response = await send(fetcher, method, path, body, sent, signal)
+          return response.ok
+            ? { body: await response.json() }
+            : { failure: await failureOf(response) }
+        }, unanswered)
+        if (!answer.failure) return answer.body as T
+        const { failure } = answer
         if (failure.status !== 401) throw failure
         // A key given while this request was out (another's prompt): tried before asking.
         // Only a person changes the key (answering or declining a prompt), so this does not
@@ -72,6 +100,7 @@ async function send(
   path: string,
   body: unknown,
   key: string | undefined,
+  signal: AbortSignal,
 ): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -80,14 +109,39 @@ async function send(
     return await fetcher(path, {
       method,
       headers,
+      signal,
       ...(body !== undefined && { body: JSON.stringify(body) }),
     })
-  } catch {
+  } catch (error) {
+    if (signal.aborted) throw error
     throw new ApiFailure(
       0,
       'network_error',
       'Could not reach the server. Check your connection and try again.',
     )
+  }
+}
+
+/**
+ * `exchange`, or an `ApiFailure` saying `unanswered` once REQUEST_TIMEOUT_MS have passed; the
+ * request is aborted then. Raced too, so that a fetch deaf to its signal cannot hold it.
+ */
+async function withinTimeout<T>(
+  exchange: (signal: AbortSignal) => Promise<T>,
+  unanswered: string,
+): Promise<T> {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new ApiFailure(0, 'timeout', unanswered))
+    }, REQUEST_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([exchange(controller.signal), timedOut])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

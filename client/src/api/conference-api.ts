@@ -18,6 +18,18 @@ import type {
 
 export type ConferenceApi = ReturnType<typeof conferenceApi>
 
+/**
+ * A start whose answer never came may have made its conference, the agent in it and any
+ * number given called, and nothing on the page can find it again: said, so that the person
+ * knows a phone may ring. Nobody joining, the room ends it ten minutes after it was made.
+ */
+export const START_UNANSWERED =
+  'The server did not answer in time, and may have started the conversation anyway (calling the number given, if any): nobody joining, it ends by itself within ten minutes. Check your connection, then try again.'
+
+/** A dial whose answer never came may have been made; the room refuses a second (409). */
+export const DIAL_UNANSWERED =
+  'The server did not answer in time, and may have called the number anyway (calling it again is refused while that call is on). Check your connection, then try again.'
+
 export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: string) {
   const conference = (id: string) => `/api/twilio/conferences/${encodeURIComponent(id)}`
   const participant = (id: string, callSid: string) =>
@@ -37,23 +49,30 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
         `/api/twilio/token${identity ? `?identity=${encodeURIComponent(identity)}` : ''}`,
       ),
     start: (request: StartRequest) =>
-      client.request<StartedConference>('POST', '/api/twilio/start-conference', request),
+      client.request<StartedConference>('POST', '/api/twilio/start-conference', request, {
+        unanswered: START_UNANSWERED,
+      }),
     room: (id: string) => client.request<RoomView>('GET', conference(id)),
     /** Every line of the transcript, where the room's view has the newest only. */
     transcript: (id: string) =>
       client.request<WholeTranscript>('GET', `${conference(id)}/transcript`),
     end: (id: string) => client.request<RoomView>('DELETE', conference(id)),
     dial: (id: string, phoneNumber: string) =>
-      client.request<{ participant: ParticipantView }>('POST', `${conference(id)}/participants`, {
-        phoneNumber,
-      }),
+      client.request<{ participant: ParticipantView }>(
+        'POST',
+        `${conference(id)}/participants`,
+        { phoneNumber },
+        { unanswered: DIAL_UNANSWERED },
+      ),
     change: (id: string, callSid: string, change: ParticipantChange) =>
       client.request<{ participant: ParticipantView }>('POST', participant(id, callSid), change),
     remove: (id: string, callSid: string) =>
       client.request<{ participant: ParticipantView }>('DELETE', participant(id, callSid)),
     /** A local call: the page streams its microphone to the room itself (no Twilio). */
     startLocal: (request: Pick<StartRequest, 'agentId'>) =>
-      client.request<StartedLocalCall>('POST', '/api/local/conversations', request),
+      client.request<StartedLocalCall>('POST', '/api/local/conversations', request, {
+        unanswered: START_UNANSWERED,
+      }),
     /** The event socket's URL and subprotocols; a browser cannot set headers on a WebSocket. */
     events: (id: string) => socket(`${conference(id)}/events`),
     /** Where a local call's page opens its media stream, with the token its `start` carries. */
