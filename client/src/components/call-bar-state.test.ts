@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { RoomView } from '../api/wire.ts'
 import type { CallState } from '../call/call-state.ts'
 import { aBrowser, anAgent, aPhone, aRoom } from '../room/room-fixtures.ts'
-import { type CallBarActions, type CallBarFacts, callBarState } from './call-bar-state.ts'
+import {
+  type CallBarActions,
+  type CallBarFacts,
+  callBarState,
+  HOST_LEFT_END_FAILED,
+} from './call-bar-state.ts'
 
 const ME = 'web-me'
 const CONNECTED: CallState = { phase: 'connected', muted: false, connectedAt: 0 }
@@ -56,11 +61,11 @@ describe('callBarState on a call', () => {
     expect(offered({ room: aHostedRoom() })).toEqual(['mute', 'hangUpForEveryone'])
   })
 
-  it('offers the host the plain hang-up too once ending it for everyone failed', () => {
-    expect(offered({ room: aHostedRoom(), endFailed: true })).toEqual([
-      'mute',
-      'hangUpForEveryone',
-      'hangUp',
+  it('tells a host whose end for everyone failed that they left, and offers to end it again', () => {
+    const bar = barFor({ call: HUNG_UP, room: aHostedRoom(), endFailed: true })
+    expect(bar.status).toBe(HOST_LEFT_END_FAILED)
+    expect(offered({ call: HUNG_UP, room: aHostedRoom(), endFailed: true })).toEqual([
+      'endForEveryone',
     ])
   })
 

@@ -95,7 +95,9 @@ export function callBarState(facts: CallBarFacts): CallBarState {
       ? 'Someone on the call removed you from it.'
       : localCut && !call.reloaded
         ? 'The call was cut off: the connection to the server was lost.'
-        : callStatus(call, room, hostEndsIt, rejoinOffered),
+        : hostGone && facts.endFailed && !ended
+          ? HOST_LEFT_END_FAILED
+          : callStatus(call, room, hostEndsIt, rejoinOffered),
     quality: onCall ? quality(call) : undefined,
     linkNotice: ended ? undefined : linkNotice(link),
     // Ending it for others who are talking is asked twice; the host's own hang-up, which says
@@ -105,7 +107,7 @@ export function callBarState(facts: CallBarFacts): CallBarState {
       giveKey: link === 'locked' && !ended,
       mute: onCall,
       hangUpForEveryone: onCall && hostEndsIt,
-      hangUp: onCall && (!hostEndsIt || facts.endFailed),
+      hangUp: onCall && !hostEndsIt,
       rejoin: !onCall && !ended && !removed && !hostGone && facts.canRejoin && rejoinOffered,
       startOver: localFailed || localCut,
       // In a local call, hanging up ends it: one button is enough.
@@ -146,6 +148,14 @@ function quality({ warnings = [] }: CallState): string | undefined {
   if (warnings.length > 0) return POOR_CONNECTION
   return undefined
 }
+
+/**
+ * The host hung up at once, and the request that ends the conference failed: Twilio ends
+ * its conference with the host's leg (endConferenceOnExit), but the room, the agent and a
+ * phone still ringing wait for the server to hear of it. Ending it again is offered.
+ */
+export const HOST_LEFT_END_FAILED =
+  'You left the call. The server could not be told to end the conversation: Twilio ends it once it sees your call gone, but end it for everyone again to be sure.'
 
 export const POOR_CONNECTION =
   'The connection is poor: the others may hear you break up, and you them.'

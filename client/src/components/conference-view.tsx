@@ -56,17 +56,19 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
     apply({ type: 'participant', participant })
   }
   const onEndForEveryone = async () => {
+    // The person's own call first, and at once: leaving never waits on the network. The
+    // host's leg ends Twilio's conference with it (endConferenceOnExit); the request ends
+    // the room, the agent and any phone still ringing, and says so if it fails.
+    hangUp()
     try {
       const ended = await api.end(id)
+      // Not once the page has moved on (Start over, New conversation).
       if (current.current) apply({ type: 'room', room: ended })
     } catch (error) {
       // Ended long enough ago that its record is gone: there is nothing left to end.
       if (!(error instanceof ApiFailure && error.status === 404)) throw error
       if (current.current) apply({ type: 'gone' })
     }
-    // Not once the page has moved on (Start over, New conversation): the call then is
-    // the next conversation's.
-    if (current.current) hangUp()
   }
 
   // Every line the room kept, as a file: the page shows the newest only.
