@@ -3,6 +3,7 @@
  * the whole room when it connects, then updates and transcript lines as they happen. The
  * Hibernation API keeps the sockets, so a room with only watchers may sleep.
  */
+import { LIVENESS_PING, LIVENESS_PONG } from './event-liveness.ts'
 import type { RoomEventMessage, RoomView } from './room-record.ts'
 import { upgraded } from './room-sockets.ts'
 
@@ -18,6 +19,14 @@ export function acceptWatcher(
   ctx.acceptWebSocket(server, [TAG])
   if (room) server.send(JSON.stringify({ type: 'snapshot', room } satisfies RoomEventMessage))
   return upgraded(client, request)
+}
+
+/**
+ * Has the runtime answer each page's liveness ping itself. It applies to every socket of
+ * the room; Twilio's media stream never sends that message.
+ */
+export function answerPings(ctx: DurableObjectState): void {
+  ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(LIVENESS_PING, LIVENESS_PONG))
 }
 
 export const hasWatchers = (ctx: DurableObjectState): boolean => ctx.getWebSockets(TAG).length > 0

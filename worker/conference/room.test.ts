@@ -25,6 +25,7 @@ import {
 } from '../testing/twilio-requests.ts'
 import { MAX_STREAM_RESUMES } from './agent-leg.ts'
 import { roomFor } from './conference-id.ts'
+import { LIVENESS_PING } from './event-liveness.ts'
 import { ConferenceRoom } from './room.ts'
 import type { RoomRecord, RoomView } from './room-record.ts'
 
@@ -867,6 +868,27 @@ describe('the media bridge in a conference room', () => {
     expect(events.closes[0]).toMatchObject({ code: 1003 })
     expect(call.stream.closes).toEqual([])
     expect((await view(call))?.agent.status).toBe('ready')
+  })
+
+  it("answers a page's liveness ping on its events socket through the runtime, the room's handler not run", async () => {
+    const call = await liveCall()
+    const res = await api(`/api/twilio/conferences/${call.conferenceId}/events`, {
+      headers: { Upgrade: 'websocket' },
+    })
+    const socket = res.webSocket
+    if (!socket) throw new Error(`events socket refused: ${res.status}`)
+    socket.accept()
+    const events = collect(socket)
+    await eventually('a snapshot', () => events.messages.find((m) => m.type === 'snapshot'))
+    socket.send(LIVENESS_PING)
+    socket.send(LIVENESS_PING)
+    await eventually(
+      'two pongs',
+      () => events.messages.filter((m) => m.type === 'pong').length === 2,
+    )
+    // The room's handler closes a page's socket for anything it sends: it never saw these.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(events.closes).toEqual([])
   })
 
   it('ends the conference on Twilio and closes the agent socket on DELETE', async () => {

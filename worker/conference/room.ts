@@ -71,7 +71,7 @@ import {
   settleRound,
   withLegs,
 } from './hang-ups.ts'
-import { acceptWatcher, broadcast, hasWatchers, isWatcher } from './page-events.ts'
+import { acceptWatcher, answerPings, broadcast, hasWatchers, isWatcher } from './page-events.ts'
 import { describeError, type RoomLog } from './room-log.ts'
 import {
   foldBridge,
@@ -148,6 +148,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#lines = new TranscriptStore(ctx.storage)
+    answerPings(ctx)
     void ctx.blockConcurrencyWhile(async () => {
       const record = await ctx.storage.get<RoomRecord>('room')
       // A record written before transcript entries were numbered (a deploy during a call),
