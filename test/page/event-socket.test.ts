@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { DEAD_AFTER_PINGS, reconnectDelay } from '../../client/src/room/room-events.ts'
 import { anAgent, anUpdate, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
+import { LIVENESS_PING, LIVENESS_PING_MS } from '../../worker/conference/event-liveness.ts'
 import { accessProtocol } from '../../worker/routes/access-protocol.ts'
 import { ok } from './fake-api.ts'
 import { voiceRecord } from './fake-voice.ts'
@@ -97,5 +99,31 @@ describe('the event socket', () => {
     await page.getByRole('button', { name: 'New conversation' }).waitFor()
     // The page hangs up in an effect, which may run a frame after the ended view is painted.
     await expect.poll(async () => (await voiceRecord(page))?.hangUps).toBe(1)
+  })
+
+  it('pings the room, and replaces a socket that stops answering', async () => {
+    const { page, events } = await harness.open()
+    await page.clock.install()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    await page.clock.runFor(LIVENESS_PING_MS)
+    await expect.poll(() => events.received[0]).toEqual([LIVENESS_PING])
+    // The network goes without a word: the browser keeps the socket open, nothing comes.
+    events.answersPings = false
+    await page.clock.runFor(LIVENESS_PING_MS * (DEAD_AFTER_PINGS + 1))
+    await page.getByText('Live updates were interrupted').waitFor()
+    await page.clock.runFor(reconnectDelay(0))
+    await expect.poll(() => events.sockets.length).toBe(2)
+  })
+
+  it('opens a new socket at once when the browser is back online', async () => {
+    const { page, events } = await harness.open()
+    await page.clock.install()
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
+    await page.evaluate(`dispatchEvent(new Event('online'))`)
+    await expect.poll(() => events.sockets.length).toBe(2)
   })
 })

@@ -6,6 +6,7 @@
 import type { Page, WebSocketRoute } from 'playwright-core'
 import type { Health, RoomEventMessage, RoomView } from '../../client/src/api/wire.ts'
 import { aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
+import { LIVENESS_PING, LIVENESS_PONG } from '../../worker/conference/event-liveness.ts'
 
 export interface RecordedRequest {
   method: string
@@ -128,10 +129,20 @@ export class FakeApi {
 /** The conference's event socket: the tests push messages as the worker would. */
 export class FakeEvents {
   readonly sockets: WebSocketRoute[] = []
+  /** What the page sent on each socket, by its index in `sockets`. */
+  readonly received: string[][] = []
+  /** Whether the sockets answer the page's liveness pings, as the room's runtime does. */
+  answersPings = true
 
   async install(page: Page): Promise<void> {
     await page.routeWebSocket(/\/api\/twilio\/conferences\/[^/]+\/events$/, (socket) => {
+      const received: string[] = []
       this.sockets.push(socket)
+      this.received.push(received)
+      socket.onMessage((message) => {
+        received.push(String(message))
+        if (message === LIVENESS_PING && this.answersPings) socket.send(LIVENESS_PONG)
+      })
     })
   }
 

@@ -1,29 +1,55 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  LIVENESS_PING,
+  LIVENESS_PING_MS,
+  LIVENESS_PONG,
+} from '../../../worker/conference/event-liveness.ts'
 import type { RoomEventMessage, RoomView } from '../api/wire.ts'
 import {
   followRoom,
   type LinkStatus,
   LOOK_UP_AFTER_DROPS,
   type OpenSocket,
+  PROBE_MS,
   reconnectDelay,
   type SocketHandlers,
+  type Wake,
+  type WatchWakes,
 } from './room-events.ts'
 import { anUpdate, aRoom } from './room-fixtures.ts'
 
 /** Sockets the follower opened, each driven by hand. */
 function fakeSockets() {
-  const opened: { url: string; protocols: string[]; handlers: SocketHandlers; closed: boolean }[] =
-    []
+  const opened: {
+    url: string
+    protocols: string[]
+    handlers: SocketHandlers
+    closed: boolean
+    sent: string[]
+  }[] = []
   const open: OpenSocket = (url, protocols, handlers) => {
-    const socket = { url, protocols, handlers, closed: false }
+    const socket = { url, protocols, handlers, closed: false, sent: [] as string[] }
     opened.push(socket)
     return {
       close: () => {
         socket.closed = true
       },
+      send: (data) => socket.sent.push(data),
     }
   }
   return { open, opened, latest: () => opened.at(-1) }
+}
+
+/** The browser's wake-ups, played by hand. */
+function fakeWakes() {
+  let listener: ((why: Wake) => void) | undefined
+  const watchWakes: WatchWakes = (wake) => {
+    listener = wake
+    return () => {
+      listener = undefined
+    }
+  }
+  return { watchWakes, wake: (why: Wake) => listener?.(why) }
 }
 
 const send = (handlers: SocketHandlers | undefined, message: RoomEventMessage) =>
@@ -33,12 +59,13 @@ function follow(
   sockets: ReturnType<typeof fakeSockets>,
   protocols = ['bridge.v1'],
   lookUp: () => Promise<RoomView | undefined> = async () => aRoom(),
+  wakes = fakeWakes(),
 ) {
   const events: RoomEventMessage[] = []
   const links: LinkStatus[] = []
   const lookUps: number[] = []
   let gone = false
-  const stop = followRoom({
+  const { stop, check } = followRoom({
     target: () => ({ url: 'ws://page/api/twilio/conferences/conf-1/events', protocols }),
     onEvent: (message) => events.push(message),
     onLink: (status) => links.push(status),
@@ -50,8 +77,9 @@ function follow(
       gone = true
     },
     open: sockets.open,
+    watchWakes: wakes.watchWakes,
   })
-  return { events, links, stop, lookUps, gone: () => gone }
+  return { events, links, stop, check, lookUps, gone: () => gone }
 }
 
 /** Drops the latest socket and lets the look-up, if one was asked for, answer. */
@@ -181,6 +209,100 @@ describe('followRoom', () => {
     sockets.latest()?.handlers.close()
     vi.runAllTimers()
     expect(sockets.opened).toHaveLength(1)
+  })
+
+  describe('a socket that may have died unseen', () => {
+    it('pings the room, and keeps a socket that answers', () => {
+      const sockets = fakeSockets()
+      const { links } = follow(sockets)
+      send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+      for (let ping = 1; ping <= 5; ping++) {
+        vi.advanceTimersByTime(LIVENESS_PING_MS)
+        expect(sockets.latest()?.sent).toHaveLength(ping)
+        sockets.latest()?.handlers.message(LIVENESS_PONG)
+      }
+      expect(sockets.latest()?.sent.every((data) => data === LIVENESS_PING)).toBe(true)
+      expect(sockets.opened).toHaveLength(1)
+      expect(links.at(-1)).toBe('live')
+    })
+
+    it('gives up a socket nothing came from for two pings, and opens another', () => {
+      const sockets = fakeSockets()
+      const { links } = follow(sockets)
+      send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+      vi.advanceTimersByTime(LIVENESS_PING_MS * 2)
+      expect(sockets.opened).toHaveLength(1)
+      vi.advanceTimersByTime(LIVENESS_PING_MS)
+      expect(sockets.opened[0]?.closed).toBe(true)
+      expect(links.at(-1)).toBe('reconnecting')
+      vi.advanceTimersByTime(reconnectDelay(0))
+      expect(sockets.opened).toHaveLength(2)
+      // The socket given up on closes at last: that is no second drop.
+      sockets.opened[0]?.handlers.close()
+      sockets.opened[0]?.handlers.message(JSON.stringify({ type: 'snapshot', room: aRoom() }))
+      vi.advanceTimersByTime(reconnectDelay(1))
+      expect(sockets.opened).toHaveLength(2)
+      expect(links.at(-1)).toBe('reconnecting')
+    })
+
+    it('opens a new socket at once when the browser is back online', () => {
+      const sockets = fakeSockets()
+      const wakes = fakeWakes()
+      follow(sockets, undefined, undefined, wakes)
+      sockets.latest()?.handlers.close()
+      vi.advanceTimersByTime(reconnectDelay(0))
+      sockets.latest()?.handlers.close()
+      // Waiting out the backoff, then live: either way, a new one at once.
+      wakes.wake('online')
+      expect(sockets.opened).toHaveLength(3)
+      send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+      wakes.wake('online')
+      expect(sockets.opened[2]?.closed).toBe(true)
+      expect(sockets.opened).toHaveLength(4)
+    })
+
+    it('pings at once when the tab is shown again, and replaces a socket that does not answer', () => {
+      const sockets = fakeSockets()
+      const wakes = fakeWakes()
+      follow(sockets, undefined, undefined, wakes)
+      send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+      wakes.wake('visible')
+      expect(sockets.latest()?.sent).toEqual([LIVENESS_PING])
+      sockets.latest()?.handlers.message(LIVENESS_PONG)
+      vi.advanceTimersByTime(PROBE_MS)
+      expect(sockets.opened).toHaveLength(1)
+      wakes.wake('visible')
+      vi.advanceTimersByTime(PROBE_MS)
+      expect(sockets.opened[0]?.closed).toBe(true)
+      vi.advanceTimersByTime(reconnectDelay(0))
+      expect(sockets.opened).toHaveLength(2)
+    })
+
+    it('pings at once when asked to check, as when the call just dropped', () => {
+      const sockets = fakeSockets()
+      const { check } = follow(sockets)
+      send(sockets.latest()?.handlers, { type: 'snapshot', room: aRoom() })
+      check()
+      expect(sockets.latest()?.sent).toEqual([LIVENESS_PING])
+      vi.advanceTimersByTime(PROBE_MS)
+      expect(sockets.opened[0]?.closed).toBe(true)
+    })
+
+    it('does nothing on waking once the conference has ended, or the follower stopped', () => {
+      const sockets = fakeSockets()
+      const wakes = fakeWakes()
+      const { stop } = follow(sockets, undefined, undefined, wakes)
+      send(sockets.latest()?.handlers, {
+        type: 'update',
+        room: anUpdate(aRoom({ status: 'ended' })),
+      })
+      sockets.latest()?.handlers.close()
+      wakes.wake('online')
+      expect(sockets.opened).toHaveLength(1)
+      stop()
+      wakes.wake('online')
+      expect(sockets.opened).toHaveLength(1)
+    })
   })
 
   it('caps the delay between attempts', () => {

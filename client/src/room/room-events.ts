@@ -6,7 +6,13 @@
  * sees only a drop when the upgrade is refused, so after a few it asks the API
  * whether the conference is still there: one that has ended, or whose record is
  * gone (an hour after its end), is not waited for.
+ *
+ * A browser keeps a socket open through many seconds of lost network without a close
+ * event, so the page checks that it still reaches the room (worker/conference/
+ * event-liveness.ts): a socket from which nothing came back for two pings is given up and
+ * replaced. Back online, it is replaced at once; the tab shown again, it is pinged at once.
  */
+import { LIVENESS_PING, LIVENESS_PING_MS } from '../../../worker/conference/event-liveness.ts'
 import { isKeyDeclined } from '../api/api-client.ts'
 import type { RoomEventMessage, RoomView } from '../api/wire.ts'
 import { isLive, parseRoomEvent } from './room-state.ts'
@@ -21,7 +27,16 @@ export type OpenSocket = (
   url: string,
   protocols: string[],
   handlers: SocketHandlers,
-) => { close(): void }
+) => { close(): void; send(data: string): void }
+
+/**
+ * Why the socket may have died unseen: the browser is back online (the network changed
+ * under it), or the tab is shown again (a laptop woke, or the browser froze the tab).
+ */
+export type Wake = 'online' | 'visible'
+
+/** Calls `wake` at each such moment; returns the function that stops it. */
+export type WatchWakes = (wake: (why: Wake) => void) => () => void
 
 /**
  * The event link as the page shows it; `live` once the snapshot arrived; `locked` while
@@ -42,7 +57,14 @@ export interface FollowOptions {
   /** The conference is gone: its record was freed, so no event will ever come. */
   onGone(): void
   open?: OpenSocket
+  watchWakes: WatchWakes
 }
+
+/** Liveness pings in a row after which a socket nothing came from is given up. */
+export const DEAD_AFTER_PINGS = 2
+
+/** How long a socket pinged because the tab was shown again has to answer. */
+export const PROBE_MS = 5_000
 
 /** Drops in a row after which the API is asked whether the conference is still there. */
 export const LOOK_UP_AFTER_DROPS = 2
@@ -53,17 +75,30 @@ const MAX_DELAY_MS = 15_000
 export const reconnectDelay = (attempt: number): number =>
   Math.min(FIRST_DELAY_MS * 2 ** attempt, MAX_DELAY_MS)
 
-/** Starts following; the returned function stops for good. */
-export function followRoom(options: FollowOptions): () => void {
+export interface Follower {
+  /** Pings the room now, replacing the socket if it does not answer (a call just dropped). */
+  check(): void
+  /** Stops for good. */
+  stop(): void
+}
+
+/** Starts following. */
+export function followRoom(options: FollowOptions): Follower {
   const open = options.open ?? openBrowserSocket
   let failures = 0
   let live = true
   let stopped = false
-  let socket: { close(): void } | undefined
+  let socket: ReturnType<OpenSocket> | undefined
   let retry: ReturnType<typeof setTimeout> | undefined
   let keyDeclined = false
+  /** The connection's liveness: its ping timer, and whether anything came since the last. */
+  let pinger: ReturnType<typeof setInterval> | undefined
+  let probe: ReturnType<typeof setTimeout> | undefined
+  let heard = false
+  let unanswered = 0
 
   const onMessage = (data: string) => {
+    heard = true
     const message = parseRoomEvent(data)
     if (!message) return
     if (message.type === 'snapshot') {
@@ -79,12 +114,48 @@ export function followRoom(options: FollowOptions): () => void {
   const finish = () => {
     stopped = true
     clearTimeout(retry)
-    socket?.close()
+    letGo()
     options.onLink('closed')
   }
 
-  const onClose = () => {
+  /** Closes the connection, if any, and hears nothing more from it. */
+  const letGo = () => {
+    clearInterval(pinger)
+    clearTimeout(probe)
+    const current = socket
     socket = undefined
+    current?.close()
+  }
+
+  const ping = () => {
+    if (heard) unanswered = 0
+    else if (++unanswered >= DEAD_AFTER_PINGS) return giveUp()
+    heard = false
+    socket?.send(LIVENESS_PING)
+  }
+
+  /** A connection that stopped answering counts as a drop; its close, if it ever comes, is not heard. */
+  const giveUp = () => {
+    letGo()
+    onClose()
+  }
+
+  const wake = (why: Wake) => {
+    if (stopped || !live) return
+    if (!socket || why === 'online') {
+      letGo()
+      clearTimeout(retry)
+      connect()
+      return
+    }
+    heard = false
+    socket.send(LIVENESS_PING)
+    clearTimeout(probe)
+    probe = setTimeout(() => heard || giveUp(), PROBE_MS)
+  }
+
+  const onClose = () => {
+    letGo()
     if (stopped) return
     if (!live) {
       options.onLink('closed')
@@ -123,15 +194,29 @@ export function followRoom(options: FollowOptions): () => void {
   const connect = () => {
     if (stopped) return
     const { url, protocols } = options.target()
-    socket = open(url, protocols, { message: onMessage, close: onClose })
+    // Only this connection's events count: one given up on may still close, or speak, late.
+    const handlers: SocketHandlers = {
+      message: (data) => socket === mine && onMessage(data),
+      close: () => socket === mine && onClose(),
+    }
+    const mine = open(url, protocols, handlers)
+    socket = mine
+    heard = false
+    unanswered = 0
+    pinger = setInterval(ping, LIVENESS_PING_MS)
   }
 
   options.onLink('connecting')
   connect()
-  return () => {
-    stopped = true
-    clearTimeout(retry)
-    socket?.close()
+  const unwatch = options.watchWakes(wake)
+  return {
+    check: () => wake('visible'),
+    stop: () => {
+      stopped = true
+      unwatch()
+      clearTimeout(retry)
+      letGo()
+    },
   }
 }
 
@@ -143,11 +228,15 @@ const openBrowserSocket: OpenSocket = (url, protocols, handlers) => {
     // The access key is always a valid subprotocol (access-protocol.ts); anything else
     // that makes the constructor throw counts as a drop.
     queueMicrotask(handlers.close)
-    return { close: () => {} }
+    return { close: () => {}, send: () => {} }
   }
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') handlers.message(event.data)
   }
   socket.onclose = () => handlers.close()
-  return { close: () => socket.close(1000, 'page closed') }
+  return {
+    close: () => socket.close(1000, 'page closed'),
+    // Not before it opened (a send then throws): its snapshot, when it comes, is heard.
+    send: (data) => socket.readyState === WebSocket.OPEN && socket.send(data),
+  }
 }
