@@ -3,7 +3,7 @@ import { DEAD_AFTER_PINGS, reconnectDelay } from '../../client/src/room/room-eve
 import { anAgent, anUpdate, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
 import { LIVENESS_PING, LIVENESS_PING_MS } from '../../worker/conference/event-liveness.ts'
 import { accessProtocol } from '../../worker/routes/access-protocol.ts'
-import { ok } from './fake-api.ts'
+import { apiError, CONFERENCE_PATH, ok } from './fake-api.ts'
 import { voiceRecord } from './fake-voice.ts'
 import { pageHarness, startConversation } from './harness.ts'
 
@@ -34,10 +34,11 @@ describe('the event socket', () => {
 
   it('stops reconnecting, and shows the conversation ended, once the API no longer has the conference', async () => {
     const { page, api, events } = await harness.open()
+    api.on('GET', CONFERENCE_PATH, apiError(404, 'not_found', 'No such conference.'))
     await startConversation(page)
     await expect.poll(() => events.sockets.length).toBe(1)
     events.send({ type: 'snapshot', room: aRoom({ status: 'in-progress' }) })
-    // Each refused upgrade is only a drop to the browser; the fake API has no such conference.
+    // Each refused upgrade is only a drop to the browser; the API has no such conference.
     await events.sockets[0]?.close({ code: 1006 })
     await expect.poll(() => events.sockets.length, { timeout: 5000 }).toBe(2)
     await events.sockets[1]?.close({ code: 1006 })

@@ -61,13 +61,17 @@ export class FakeApi {
     )
   }
 
-  /** Has start-conference answer with `room`, as the worker does for a new conference. */
+  /**
+   * Has start-conference answer with `room`, as the worker does for a new conference, and
+   * a look-up of the conference with it too (the page looks when its call drops).
+   */
   startsWith(room: RoomView, warnings: string[] = []): void {
     this.on(
       'POST',
       '/api/twilio/start-conference',
       ok({ conferenceId: CONFERENCE_ID, room, warnings }, 201),
     )
+    this.on('GET', CONFERENCE_PATH, ok(room))
   }
 
   /** Answers in order; the last answer repeats. */

@@ -7,6 +7,7 @@ import {
   type CallBarFacts,
   callBarState,
   HOST_LEFT_END_FAILED,
+  UNKNOWN_AFTER_DROP,
 } from './call-bar-state.ts'
 
 const ME = 'web-me'
@@ -38,6 +39,7 @@ function barFor(facts: Partial<CallBarFacts> = {}) {
     room: aLiveRoom(),
     you: ME,
     link: 'live',
+    roomKnown: true,
     canRejoin: true,
     graceOver: false,
     endFailed: false,
@@ -148,6 +150,20 @@ describe('callBarState after the call', () => {
     expect(settled.status).toBe(
       'Your call dropped, and the conversation is still on: rejoin to keep it going.',
     )
+  })
+
+  it('does not say the conversation is still on after a drop while nothing can tell', () => {
+    for (const room of [aHostedRoom(), aLiveRoom()]) {
+      const bar = barFor({
+        call: DROPPED,
+        room,
+        graceOver: true,
+        link: 'reconnecting',
+        roomKnown: false,
+      })
+      expect(bar.status).toBe(UNKNOWN_AFTER_DROP)
+      expect(bar.actions.rejoin).toBe(true)
+    }
   })
 
   it('offers no Rejoin to a host who hung up: the conversation ends with their call', () => {

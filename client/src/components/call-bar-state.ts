@@ -16,6 +16,11 @@ export interface CallBarFacts {
   /** The person's own label in the room (`web-<identity>`). */
   you: string
   link: LinkStatus
+  /**
+   * Whether the room is known to be as shown: the live link is up, or the API said so since
+   * the call last changed. Only then is a conversation said to be still on.
+   */
+  roomKnown: boolean
   /** The page has a way back into the call (a local call has none). */
   canRejoin: boolean
   /** A call the server ended has waited long enough for the room to say why. */
@@ -97,7 +102,7 @@ export function callBarState(facts: CallBarFacts): CallBarState {
         ? 'The call was cut off: the connection to the server was lost.'
         : hostGone && facts.endFailed && !ended
           ? HOST_LEFT_END_FAILED
-          : callStatus(call, room, hostEndsIt, rejoinOffered),
+          : callStatus(call, room, hostEndsIt, rejoinOffered, facts.roomKnown),
     quality: onCall ? quality(call) : undefined,
     linkNotice: ended ? undefined : linkNotice(link),
     // Ending it for others who are talking is asked twice; the host's own hang-up, which says
@@ -157,6 +162,10 @@ function quality({ warnings = [] }: CallState): string | undefined {
 export const HOST_LEFT_END_FAILED =
   'You left the call. The server could not be told to end the conversation: Twilio ends it once it sees your call gone, but end it for everyone again to be sure.'
 
+/** A dropped call whose conference cannot be checked: it may have ended with the call. */
+export const UNKNOWN_AFTER_DROP =
+  'Your call dropped, and the server cannot be reached to say whether the conversation is still on. Rejoin to try to come back.'
+
 export const POOR_CONNECTION =
   'The connection is poor: the others may hear you break up, and you them.'
 
@@ -171,6 +180,7 @@ function callStatus(
   room: RoomView,
   hostEndsIt: boolean,
   rejoinOffered: boolean,
+  roomKnown: boolean,
 ): string {
   if (room.status === 'ended') {
     return `Conversation ended${room.endedReason ? ` (${room.endedReason})` : ''}.`
@@ -200,6 +210,9 @@ function callStatus(
       }
       // Not the person's doing: the connection, or the server (the conference ending, or
       // someone removing them, of which the room's next update tells).
+      if ((hostEndsIt && rejoinOffered) || call.dropped) {
+        if (!roomKnown) return UNKNOWN_AFTER_DROP
+      }
       if (hostEndsIt) {
         return rejoinOffered
           ? 'Your call dropped, and the conversation is still on: rejoin to keep it going.'

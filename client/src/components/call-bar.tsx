@@ -17,6 +17,8 @@ export interface CallBarProps {
   /** The person's own label in the room (`web-<identity>`). */
   you: string
   link: LinkStatus
+  /** Whether the room shown is known to be current: the live link is up, or the API just said. */
+  roomKnown: boolean
   onMute(muted: boolean): void
   onHangUp(): void
   onEndForEveryone(): Promise<void>
@@ -47,6 +49,7 @@ export function CallBar(props: CallBarProps) {
     room: props.room,
     you: props.you,
     link: props.link,
+    roomKnown: props.roomKnown,
     canRejoin: props.onRejoin !== undefined,
     graceOver: settled,
     endFailed: Boolean(end.error),

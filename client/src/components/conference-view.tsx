@@ -2,7 +2,7 @@
  * The live conference: the person's call, the agent, the participants (with
  * their controls and a way to add someone by phone) and the transcript.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView } from '../api/wire.ts'
@@ -27,7 +27,7 @@ export interface ConferenceViewProps {
 }
 
 export function ConferenceView({ api, session, conversation }: ConferenceViewProps) {
-  const { room, link, apply } = useRoom(api, session.room)
+  const { room, link, apply, check } = useRoom(api, session.room)
   const { state: call, hangUp, setMuted } = conversation.call
   const id = session.conferenceId
   const live = isLive(room)
@@ -43,6 +43,35 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
   useEffect(() => {
     if (!live && isOnCall(call)) hangUp()
   }, [live, call, hangUp])
+
+  // Whether the API said how the conference stands since the call last changed: a call
+  // that drops, or is reconnecting, may have ended the conference (the host's does), or
+  // lost the same network the live updates use, which may not have noticed yet.
+  const [checked, setChecked] = useState(false)
+  const unasked =
+    call.phase !== 'reconnecting' &&
+    (call.phase !== 'ended' || call.hungUp === true || call.reloaded === true)
+  useEffect(() => {
+    setChecked(false)
+    if (unasked || !live) return
+    let answered = true
+    check().then(
+      () => answered && setChecked(true),
+      () => undefined,
+    )
+    return () => {
+      answered = false
+    }
+  }, [call.phase, unasked, live, check])
+
+  // Not into a conference that ended unseen: Twilio would turn the call away, and the page
+  // offer Rejoin again. The room's answer, ended, is what the bar then says.
+  const { rejoin } = conversation
+  const onRejoin =
+    rejoin &&
+    (async () => {
+      if (isLive(await check())) await rejoin()
+    })
 
   const onDial = async (phoneNumber: string) => {
     apply({ type: 'participant', participant: (await api.dial(id, phoneNumber)).participant })
@@ -100,7 +129,8 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
         onMute={setMuted}
         onHangUp={hangUp}
         onEndForEveryone={onEndForEveryone}
-        onRejoin={conversation.rejoin}
+        onRejoin={onRejoin}
+        roomKnown={link === 'live' || checked}
         onNewConversation={conversation.startOver}
         // The API asks for the key on its 401; the event socket's next attempt takes it.
         onGiveKey={() => void api.room(id).catch(() => undefined)}

@@ -3,17 +3,23 @@
  * view the API returned, follows the event socket while the page shows the
  * room, and takes the API's answers to the page's own actions.
  */
-import { useCallback, useEffect, useReducer, useState } from 'preact/hooks'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView } from '../api/wire.ts'
-import { followRoom, type LinkStatus, type WatchWakes } from './room-events.ts'
-import { type RoomAction, roomReducer } from './room-state.ts'
+import { type Follower, followRoom, type LinkStatus, type WatchWakes } from './room-events.ts'
+import { isLive, type RoomAction, roomReducer } from './room-state.ts'
 
 export interface LiveRoom {
   room: RoomView
   link: LinkStatus
   apply(action: RoomAction): void
+  /**
+   * Asks the API how the conference stands, and shows it if it has ended: whether it is
+   * still on is then known, not assumed. Resolves to the room as the API has it (ended if
+   * gone); rejects when the API cannot be reached.
+   */
+  check(): Promise<RoomView>
 }
 
 export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
@@ -28,19 +34,32 @@ export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
       }),
     [api, conferenceId],
   )
-  useEffect(
-    () =>
-      followRoom({
-        target: () => api.events(conferenceId),
-        onEvent: apply,
-        onLink: setLink,
-        lookUp,
-        onGone: () => apply({ type: 'gone' }),
-        watchWakes: watchBrowserWakes,
-      }).stop,
-    [api, conferenceId, lookUp],
-  )
-  return { room, link, apply }
+  const follower = useRef<Follower>(undefined)
+  useEffect(() => {
+    const following = followRoom({
+      target: () => api.events(conferenceId),
+      onEvent: apply,
+      onLink: setLink,
+      lookUp,
+      onGone: () => apply({ type: 'gone' }),
+      watchWakes: watchBrowserWakes,
+    })
+    follower.current = following
+    return following.stop
+  }, [api, conferenceId, lookUp])
+  const shown = useRef(room)
+  shown.current = room
+  const check = useCallback(async () => {
+    // The live link too: a socket the network left open but dead is replaced.
+    follower.current?.check()
+    const found = await lookUp()
+    // An answer that it is on is not shown: it may be older than what the live link said
+    // meanwhile (someone removed), and it changes nothing the page does. Its end is shown.
+    if (!found) apply({ type: 'gone' })
+    else if (!isLive(found)) apply({ type: 'room', room: found })
+    return found ?? roomReducer(shown.current, { type: 'gone' })
+  }, [lookUp])
+  return { room, link, apply, check }
 }
 
 /** The browser back online, or the tab shown again: when a socket may have died unseen. */
