@@ -13,6 +13,15 @@ export const isVoiceSupported = (): boolean => Device.isSupported
 /** How long a call waits for its signalling connection to come back: Twilio's example. */
 export const SIGNALING_RECONNECT_MS = 30_000
 
+/** What of the page's window this uses: typed here, as this file is type-checked for Node too. */
+interface Listening {
+  addEventListener(type: string, listener: () => void): void
+  removeEventListener(type: string, listener: () => void): void
+}
+const page = globalThis as unknown as Listening & {
+  document: Listening & { visibilityState: string }
+}
+
 export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const device = new Device(token, {
     // Warn before the tab closes mid-call: closing it drops the person from the conference.
@@ -28,6 +37,11 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   // Our own timer for every token; the SDK's event, which fires once, only if it cannot run.
   const renewals = tokenRenewals(token, hooks.tokenWillExpire)
   if (!renewals) device.on('tokenWillExpire', hooks.tokenWillExpire)
+  // A laptop waking comes back online, or shows its tab: the token may be due already.
+  const recheck = () => renewals?.check()
+  const shown = () => page.document.visibilityState === 'visible' && recheck()
+  page.addEventListener('online', recheck)
+  page.document.addEventListener('visibilitychange', shown)
   device.on('error', (error: VoiceError) =>
     hooks.error(describeVoiceError(error), retriedByDevice(error.code)),
   )
@@ -39,6 +53,8 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
     },
     destroy: () => {
       renewals?.stop()
+      page.removeEventListener('online', recheck)
+      page.document.removeEventListener('visibilitychange', shown)
       device.destroy()
     },
   }
