@@ -9,7 +9,14 @@ import {
   CONFERENCE_ID,
 } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, IDENTITY, ok } from './fake-api.ts'
-import { expireToken, holdAccept, playCallEvent, setMicrophone, voiceRecord } from './fake-voice.ts'
+import {
+  expireToken,
+  holdAccept,
+  playCallEvent,
+  playDeviceError,
+  setMicrophone,
+  voiceRecord,
+} from './fake-voice.ts'
 import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -256,6 +263,19 @@ describe('a conversation', () => {
     await page.clock.fastForward(10_000)
     await expect.poll(async () => (await voiceRecord(page))?.tokenUpdates).toEqual(['token-3'])
     expect(await page.getByRole('alert').count()).toBe(0)
+  })
+
+  it("takes back the expired token's alert once a renewed token is taken", async () => {
+    const { page, api } = await harness.open()
+    await startConversation(page)
+    // Woken from a sleep past the token's expiry: the SDK says so, the call carries on.
+    const expired = "The call's access ran out before it could be renewed (Twilio error 20104)"
+    await playDeviceError(page, expired, { token: true })
+    await page.getByRole('alert').filter({ hasText: expired }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
+    await expireToken(page)
+    await expect.poll(() => api.to('GET', '/api/twilio/token').length).toBe(2)
+    await page.getByRole('alert').filter({ hasText: expired }).waitFor({ state: 'detached' })
   })
 
   it('ends the conference for everyone, hangs up, and offers a new conversation', async () => {

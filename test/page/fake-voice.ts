@@ -5,7 +5,12 @@
  * and lets a test play the SDK's events.
  */
 import type { Page } from 'playwright-core'
-import type { CallEvent, VoiceSeam } from '../../client/src/call/voice-device.ts'
+import type {
+  CallEvent,
+  DeviceErrorKind,
+  DeviceHooks,
+  VoiceSeam,
+} from '../../client/src/call/voice-device.ts'
 
 export interface VoiceRecord {
   tokens: string[]
@@ -21,6 +26,8 @@ interface FakeVoiceHost extends VoiceSeam {
     record: VoiceRecord
     emit(event: CallEvent): void
     expireToken(): void
+    /** The Device's own error, as the page's hooks take it. */
+    deviceError(message: string, about?: DeviceErrorKind): void
     /** Set: calls stay connecting until a test plays `accepted`. */
     holdAccept?: boolean
     /** What asking for the microphone gets: a stream unless a test says otherwise. */
@@ -51,10 +58,12 @@ function fakeVoiceScript(): void {
   }
   let listener: ((event: CallEvent) => void) | undefined
   let tokenWillExpire: (() => void) | undefined
+  let deviceError: DeviceHooks['error'] | undefined
   const fake: NonNullable<FakeVoiceHost['__fakeVoice']> = {
     record,
     emit: (event) => listener?.(event),
     expireToken: () => tokenWillExpire?.(),
+    deviceError: (message, about) => deviceError?.(message, about),
     microphone: 'granted',
     tracks: [],
     contexts: [],
@@ -88,6 +97,7 @@ function fakeVoiceScript(): void {
   host.__voiceDeviceFactory = (token, hooks) => {
     record.tokens.push(token)
     tokenWillExpire = hooks.tokenWillExpire
+    deviceError = hooks.error
     return {
       connect: async (params) => {
         record.connects.push(params)
@@ -159,3 +169,10 @@ export const playCallEvent = (page: Page, event: CallEvent) =>
 
 export const expireToken = (page: Page) =>
   page.evaluate(() => (globalThis as FakeVoiceHost).__fakeVoice?.expireToken())
+
+/** The Device reports an error of its own (not the call's), such as its token expiring. */
+export const playDeviceError = (page: Page, message: string, about?: DeviceErrorKind) =>
+  page.evaluate(([m, a]) => (globalThis as FakeVoiceHost).__fakeVoice?.deviceError(m, a), [
+    message,
+    about,
+  ] as const)

@@ -97,6 +97,25 @@ describe('callReducer', () => {
     expect(state).toMatchObject({ phase: 'connected', error: 'Network wobble' })
   })
 
+  it("forgets the expired token's error once a renewed token is taken, and no other error", () => {
+    const expired = 'The access ran out (Twilio error 20104)'
+    const connected = run({ type: 'joining' }, { type: 'accepted', at: 1 })
+    const stale = callReducer(connected, { type: 'device_failure', message: expired, token: true })
+    expect(stale).toMatchObject({ phase: 'connected', error: expired })
+    expect(callReducer(stale, { type: 'token_renewed' }).error).toBeUndefined()
+    const other = callReducer(stale, { type: 'error', message: 'Network wobble' })
+    expect(callReducer(other, { type: 'token_renewed' }).error).toBe('Network wobble')
+    // A call the expiry kept from connecting stays failed, saying why.
+    const failed = run(
+      { type: 'joining' },
+      { type: 'device_failure', message: expired, token: true },
+    )
+    expect(callReducer(failed, { type: 'token_renewed' })).toMatchObject({
+      phase: 'failed',
+      error: expired,
+    })
+  })
+
   it('ends on disconnect and starts over on reset', () => {
     const ended = run({ type: 'joining' }, { type: 'accepted', at: 1 }, { type: 'disconnected' })
     expect(ended.phase).toBe('ended')

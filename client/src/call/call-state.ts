@@ -21,6 +21,8 @@ export interface CallState {
   /** The Voice SDK's quality warnings raised and not cleared yet, by name. */
   warnings?: readonly string[]
   error?: string
+  /** The error is the device's access token expiring: a renewed token ends it. */
+  tokenError?: boolean
 }
 
 export type CallAction =
@@ -33,7 +35,11 @@ export type CallAction =
    * which it retries on another address): shown, but not the end of a call still
    * connecting; only the call's own events, or another error, end that.
    */
-  | { type: 'device_error'; message: string }
+  | { type: 'device_error'; message: string; token?: boolean }
+  /** A device error that ends a call still connecting; `token` as for device_error. */
+  | { type: 'device_failure'; message: string; token?: boolean }
+  /** The device took a renewed access token: an error about the expired one is over. */
+  | { type: 'token_renewed' }
   /** The person hung up (or the page did, the conference being over): never a failure. */
   | { type: 'hung_up' }
   /** The page came back (reloaded) to a conversation whose call went with the page before. */
@@ -86,10 +92,19 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return { ...state, phase: 'ended', muted: false, hungUp: true, warnings: undefined }
     case 'error':
       return state.phase === 'connecting'
-        ? { ...state, phase: 'failed', error: action.message }
-        : { ...state, error: action.message }
+        ? { ...state, phase: 'failed', error: action.message, tokenError: undefined }
+        : { ...state, error: action.message, tokenError: undefined }
     case 'device_error':
-      return { ...state, error: action.message }
+      return { ...state, error: action.message, tokenError: action.token }
+    case 'device_failure':
+      return {
+        ...callReducer(state, { type: 'error', message: action.message }),
+        tokenError: action.token,
+      }
+    case 'token_renewed':
+      return state.tokenError && state.phase !== 'failed'
+        ? { ...state, error: undefined, tokenError: undefined }
+        : state
     case 'failed':
       return { ...state, phase: 'failed', error: action.message }
     case 'reloaded':

@@ -4,7 +4,12 @@
  */
 import { Call, Device } from '@twilio/voice-sdk'
 import { refreshLeadMs, tokenRenewals } from './token-refresh.ts'
-import { describeVoiceError, retriedByDevice, type VoiceError } from './twilio-errors.ts'
+import {
+  describeVoiceError,
+  isTokenExpiry,
+  retriedByDevice,
+  type VoiceError,
+} from './twilio-errors.ts'
 import type { CallEvent, VoiceCall, VoiceDeviceFactory } from './voice-device.ts'
 
 /** Whether this browser has what the Voice SDK needs to call (WebRTC). */
@@ -43,7 +48,10 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   page.addEventListener('online', recheck)
   page.document.addEventListener('visibilitychange', shown)
   device.on('error', (error: VoiceError) =>
-    hooks.error(describeVoiceError(error), retriedByDevice(error.code)),
+    hooks.error(describeVoiceError(error), {
+      passing: retriedByDevice(error.code),
+      token: isTokenExpiry(error.code),
+    }),
   )
   return {
     connect: async (params) => wrapCall(await device.connect({ params })),

@@ -61,5 +61,8 @@ export function describeVoiceError({ code, message }: VoiceError): string {
  */
 const RETRIED = new Set([31005, 31009, 53000, 53001])
 
+/** The access token expired (AccessTokenExpired, 20104; its signalling form, 31205). */
+export const isTokenExpiry = (code: number | undefined): boolean => code === 20104 || code === 31205
+
 export const retriedByDevice = (code: number | undefined): boolean =>
   code !== undefined && RETRIED.has(code)

@@ -75,7 +75,9 @@ export function useCall(): CallControls {
           if (!renewToken || over()) return
           try {
             const next = await renewToken()
-            if (!over()) mine.device?.updateToken(next)
+            if (over()) return
+            mine.device?.updateToken(next)
+            dispatch({ type: 'token_renewed' })
           } catch (error) {
             if (over()) return
             if (attempt < RENEW_ATTEMPTS && !isKeyDeclined(error)) {
@@ -90,8 +92,9 @@ export function useCall(): CallControls {
         }
         const device = await createDevice({
           tokenWillExpire: () => void renew(1),
-          error: (message, passing = false) =>
-            mine.released || dispatch({ type: passing ? 'device_error' : 'error', message }),
+          error: (message, { passing = false, token = false } = {}) =>
+            mine.released ||
+            dispatch({ type: passing ? 'device_error' : 'device_failure', message, token }),
         })
         mine.device = device
         if (mine.released) return destroyDevice(mine)

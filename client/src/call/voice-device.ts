@@ -35,12 +35,18 @@ export interface VoiceDevice {
 export interface DeviceHooks {
   /** The access token is about to expire: fetch a new one and `updateToken` it. */
   tokenWillExpire(): void
+  /** The device's error, said in the page's words. */
+  error(message: string, about?: DeviceErrorKind): void
+}
+
+export interface DeviceErrorKind {
   /**
-   * The device's error; `passing` when the device goes on by itself after it (the Voice
-   * SDK's signalling socket lost: it tries another address), so that it does not end a
-   * call still connecting.
+   * The device goes on by itself after it (the Voice SDK's signalling socket lost: it
+   * tries another address), so it does not end a call still connecting.
    */
-  error(message: string, passing?: boolean): void
+  passing?: boolean
+  /** The access token expired: a renewed one puts it right. */
+  token?: boolean
 }
 
 export type VoiceDeviceFactory = (token: string, hooks: DeviceHooks) => VoiceDevice
