@@ -6,7 +6,7 @@ describe('describeVoiceError', () => {
     expect(
       describeVoiceError({ code: 31401, message: 'PermissionDeniedError (31401): denied' }),
     ).toBe(
-      'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin. (Twilio error 31401)',
+      'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected. (Twilio error 31401)',
     )
     expect(describeVoiceError({ code: 20101, message: 'AccessTokenInvalid (20101)' })).toMatch(
       /^Twilio refused the call's access token: check TWILIO_ACCOUNT_SID.*\(Twilio error 20101\)$/,
@@ -17,6 +17,12 @@ describe('describeVoiceError', () => {
     expect(describeVoiceError({ code: 53405, message: 'ConnectionError (53405)' })).toMatch(
       /^The connection to Twilio failed or was lost/,
     )
+  })
+
+  it('never says Rejoin, which the call bar offers only when it can', () => {
+    for (let code = 20000; code < 54000; code++) {
+      expect(describeVoiceError({ code, message: 'm' })).not.toMatch(/rejoin/i)
+    }
   })
 
   it("keeps the SDK's own words for an error it has no advice for", () => {

@@ -3,6 +3,10 @@
  * own message ("ConnectionError (31005): Error sent from gateway in HANGUP") names the
  * error, not the way out. Codes: @twilio/voice-sdk's lib/twilio/errors (generated.ts),
  * https://www.twilio.com/docs/api/errors
+ *
+ * None says "Rejoin": an error may come while the call carries on (a token expired over
+ * a sleep), or beside a conversation that has ended; the call bar offers Rejoin, and says
+ * so, only when it can.
  */
 export interface VoiceError {
   code?: number
@@ -10,13 +14,12 @@ export interface VoiceError {
 }
 
 const MICROPHONE =
-  'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected, then Rejoin.'
+  'The browser did not give the call a microphone: allow it (the icon at the left of the address bar) and check one is connected.'
 const ACCESS =
   "Twilio refused the call's access token: check TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET on the server, and that its clock is right."
-const EXPIRED =
-  "The call's access ran out before it could be renewed: check the network, then Rejoin."
+const EXPIRED = "The call's access ran out before it could be renewed: check the network."
 const NETWORK =
-  'The connection to Twilio failed or was lost: check the network (a firewall or VPN may block calls from the browser), then Rejoin.'
+  'The connection to Twilio failed or was lost: check the network (a firewall or VPN may block calls from the browser).'
 const AUDIO = "The browser could not set up the call's audio: try again, or in another browser."
 
 const ADVICE: Record<number, string> = {
