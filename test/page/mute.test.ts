@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { pageHarness, startConversation } from './harness.ts'
+import { holdAccept, playCallEvent, voiceRecord } from './fake-voice.ts'
+import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -32,5 +33,30 @@ describe("the person's own microphone, muted", () => {
     await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('false')
     expect(await words.count()).toBe(0)
     expect(await fill()).toBe(unpressed)
+  })
+
+  it('can be muted while the call reconnects, the button keeping the keyboard', async () => {
+    const { page } = await harness.open()
+    await startConversation(page)
+    const mute = page.getByRole('button', { name: 'Mute microphone', exact: true })
+    await mute.focus()
+    await playCallEvent(page, { type: 'reconnecting' })
+    await page.getByRole('status').filter({ hasText: 'reconnecting' }).first().waitFor()
+    expect(await focused(page)).toBe('Mute microphone')
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => (await voiceRecord(page))?.mutes).toEqual([true])
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true')
+  })
+
+  it('is not pressed while the call is still connecting, and keeps the keyboard', async () => {
+    const { page } = await harness.open()
+    await holdAccept(page)
+    await page.getByRole('button', { name: 'Start conversation' }).click()
+    const mute = page.getByRole('button', { name: 'Mute microphone', exact: true })
+    await mute.focus()
+    expect(await mute.getAttribute('aria-disabled')).toBe('true')
+    await page.keyboard.press('Enter')
+    expect(await focused(page)).toBe('Mute microphone')
+    expect((await voiceRecord(page))?.mutes).toEqual([])
   })
 })

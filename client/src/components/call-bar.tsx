@@ -55,6 +55,7 @@ export function CallBar(props: CallBarProps) {
     endFailed: Boolean(end.error),
   })
   const { onCall, ended, removed, serverEnded, actions } = state
+  const canMute = call.phase === 'connected' || call.phase === 'reconnecting'
   useEffect(() => {
     setSettled(false)
     if (!serverEnded) return
@@ -105,12 +106,15 @@ export function CallBar(props: CallBarProps) {
       <div class="actions">
         {/* A toggle: its name stays and aria-pressed says whether it is on (a name flipping to
             "Unmute" would be read as "Unmute microphone, pressed"); pressed, it is filled. */}
+        {/* Muting is the browser's own (the microphone's track): it works while the call
+            reconnects, when the person may most want it. Not before there is a call to mute;
+            aria-disabled then, so that the button keeps the keyboard. */}
         {actions.mute && (
           <button
             type="button"
-            disabled={call.phase !== 'connected'}
+            aria-disabled={!canMute || undefined}
             aria-pressed={call.muted}
-            onClick={() => props.onMute(!call.muted)}
+            onClick={() => canMute && props.onMute(!call.muted)}
           >
             Mute microphone
           </button>
