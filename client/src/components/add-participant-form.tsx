@@ -3,11 +3,16 @@
  * (`+972-52-6722216`) and explains a refusal, shown next to the input.
  */
 import { useState } from 'preact/hooks'
-import { useAction, useNumberField } from './use-action.ts'
+import { type Freshness, useAction, useNumberField } from './use-action.ts'
 
-export function AddParticipantForm({ onDial }: { onDial(phoneNumber: string): Promise<void> }) {
+export interface AddParticipantFormProps {
+  onDial(phoneNumber: string): Promise<void>
+  freshness: Freshness
+}
+
+export function AddParticipantForm({ onDial, freshness }: AddParticipantFormProps) {
   const [phoneNumber, setPhoneNumber] = useState('')
-  const dial = useAction(onDial)
+  const dial = useAction(onDial, freshness)
   const { error } = dial
   const number = useNumberField(dial)
 

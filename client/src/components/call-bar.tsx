@@ -9,7 +9,7 @@ import type { LinkStatus } from '../room/room-events.ts'
 import { callBarState, POOR_CONNECTION } from './call-bar-state.ts'
 import { CallTimer } from './call-timer.tsx'
 import { EndForEveryone } from './end-for-everyone.tsx'
-import { useAction } from './use-action.ts'
+import { type Freshness, useAction } from './use-action.ts'
 
 export interface CallBarProps {
   call: CallState
@@ -19,6 +19,8 @@ export interface CallBarProps {
   link: LinkStatus
   /** Whether the room shown is known to be current: the live link is up, or the API just said. */
   roomKnown: boolean
+  /** When a failed Rejoin no longer holds. */
+  freshness: Freshness
   onMute(muted: boolean): void
   onHangUp(): void
   onEndForEveryone(): Promise<void>
@@ -42,7 +44,7 @@ const POOR_CONNECTION_LINGER_MS = 10_000
 export function CallBar(props: CallBarProps) {
   const { call } = props
   const end = useAction(props.onEndForEveryone)
-  const rejoin = useAction(async () => props.onRejoin?.())
+  const rejoin = useAction(async () => props.onRejoin?.(), props.freshness)
   const [settled, setSettled] = useState(false)
   const state = callBarState({
     call,
@@ -63,7 +65,11 @@ export function CallBar(props: CallBarProps) {
     return () => clearTimeout(timer)
   }, [serverEnded])
   const quality = useLingering(state.quality, POOR_CONNECTION, POOR_CONNECTION_LINGER_MS)
-  const error = end.error?.message ?? rejoin.error?.message ?? call.error
+  // Each only while it still holds: a failed end until the conversation has ended (unless
+  // people are still on Twilio's call, for whom ending it is offered again); the call's
+  // own error, such as a lost connection's, not beside a conversation that has ended.
+  const endError = !ended || actions.endForEveryone ? end.error : undefined
+  const error = endError?.message ?? rejoin.error?.message ?? (ended ? undefined : call.error)
   // Shown in place of the form that started the call: where keyboard focus goes next.
   const bar = useRef<HTMLElement>(null)
   useEffect(() => bar.current?.focus(), [])

@@ -2,7 +2,7 @@
  * The live conference: the person's call, the agent, the participants (with
  * their controls and a way to add someone by phone) and the transcript.
  */
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView } from '../api/wire.ts'
@@ -27,10 +27,11 @@ export interface ConferenceViewProps {
 }
 
 export function ConferenceView({ api, session, conversation }: ConferenceViewProps) {
-  const { room, link, apply, check } = useRoom(api, session.room)
+  const { room, link, reconnected, apply, check } = useRoom(api, session.room)
   const { state: call, hangUp, setMuted } = conversation.call
   const id = session.conferenceId
   const live = isLive(room)
+  const freshness = useMemo(() => ({ reconnected, ended: !live }), [reconnected, live])
   // Whether this conversation is still the page's: each has a view of its own (app.tsx).
   const current = useRef(true)
   useEffect(
@@ -131,6 +132,7 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
         onEndForEveryone={onEndForEveryone}
         onRejoin={onRejoin}
         roomKnown={link === 'live' || checked}
+        freshness={freshness}
         onNewConversation={conversation.startOver}
         // The API asks for the key on its 401; the event socket's next attempt takes it.
         onGiveKey={() => void api.room(id).catch(() => undefined)}
@@ -142,9 +144,10 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
             participants={room.participants}
             you={session.you}
             agentStatus={room.agent.status}
+            freshness={freshness}
             {...(live && !room.local && { onRequest })}
           />
-          {live && !room.local && <AddParticipantForm onDial={onDial} />}
+          {live && !room.local && <AddParticipantForm onDial={onDial} freshness={freshness} />}
           {live && room.local && (
             <p class="card hint">
               A local call is you and the agent alone: adding someone by phone needs Twilio

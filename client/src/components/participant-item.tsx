@@ -6,7 +6,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { AgentStatus, ParticipantChange, ParticipantView } from '../api/wire.ts'
 import { ParticipantIcon } from './participant-icon.tsx'
-import { useAction } from './use-action.ts'
+import { type Freshness, useAction } from './use-action.ts'
 
 export type ParticipantRequest =
   | { type: 'change'; change: ParticipantChange }
@@ -23,6 +23,8 @@ export interface ParticipantItemProps {
   redialable?: boolean
   /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
   onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
+  /** When the row's failed request no longer holds. */
+  freshness?: Freshness
 }
 
 const STATUS: Record<ParticipantView['status'], string> = {
@@ -65,6 +67,7 @@ export function ParticipantItem({
   agentStatus,
   redialable = false,
   onRequest,
+  freshness,
 }: ParticipantItemProps) {
   // The row's own control was used last: if the controls go, the keyboard's place stays here.
   const used = useRef(false)
@@ -73,7 +76,7 @@ export function ParticipantItem({
     // A dial Twilio refused has no call, and needs none to be made again.
     if (r.type === 'redial') return onRequest?.(p.callSid ?? p.label, r)
     return p.callSid && onRequest?.(p.callSid, r)
-  })
+  }, freshness)
   const name = displayName(p, isYou)
   const controllable =
     onRequest !== undefined && !isYou && p.callSid !== undefined && p.status === 'joined'

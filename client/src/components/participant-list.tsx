@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { isActive } from '../../../worker/conference/roster.ts'
 import type { AgentStatus, ParticipantView } from '../api/wire.ts'
 import { displayName, ParticipantItem, type ParticipantRequest } from './participant-item.tsx'
+import type { Freshness } from './use-action.ts'
 
 export interface ParticipantListProps {
   participants: ParticipantView[]
@@ -15,6 +16,8 @@ export interface ParticipantListProps {
   agentStatus?: AgentStatus
   /** Absent when nobody can be controlled (a local call's legs are not Twilio's). */
   onRequest?: (callSid: string, request: ParticipantRequest) => Promise<void>
+  /** When a row's failed request no longer holds. */
+  freshness: Freshness
 }
 
 export function ParticipantList({
@@ -22,6 +25,7 @@ export function ParticipantList({
   you,
   agentStatus,
   onRequest,
+  freshness,
 }: ParticipantListProps) {
   const announcement = useChangesSpoken(participants, you)
   // A number on the call (or being called) again is not offered again.
@@ -42,6 +46,7 @@ export function ParticipantList({
             agentStatus={agentStatus}
             redialable={!numbersOn.has(participant.phoneNumber)}
             onRequest={onRequest}
+            freshness={freshness}
           />
         ))}
       </ul>

@@ -25,11 +25,33 @@ export interface Action<A extends unknown[]> {
   dismiss(): void
 }
 
+/**
+ * What tells that an action's failure no longer holds: the live updates came back (a count
+ * of their returns), when a failure to reach the server is over; the conversation ended,
+ * when nothing is left to act on.
+ */
+export interface Freshness {
+  reconnected: number
+  ended: boolean
+}
+
+/** The action could not reach the server, or had no answer in time. */
+const unreached = (error: ActionError | undefined): boolean =>
+  error?.code === 'network_error' || error?.code === 'timeout'
+
 export function useAction<A extends unknown[]>(
   action: (...args: A) => Promise<unknown>,
+  freshness?: Freshness,
 ): Action<A> {
   const [pending, setPending] = useState(false)
   const [error, setError] = useState<ActionError>()
+  useEffect(
+    () => setError((shown) => (unreached(shown) ? undefined : shown)),
+    [freshness?.reconnected],
+  )
+  useEffect(() => {
+    if (freshness?.ended) setError(undefined)
+  }, [freshness?.ended])
   // Not the state: two presses can come before the page renders again.
   const running = useRef(false)
   const run = useCallback(

@@ -13,6 +13,8 @@ import { isLive, type RoomAction, roomReducer } from './room-state.ts'
 export interface LiveRoom {
   room: RoomView
   link: LinkStatus
+  /** How many times the live link came up (each snapshot): a failure to reach the server before it is over. */
+  reconnected: number
   apply(action: RoomAction): void
   /**
    * Asks the API how the conference stands, and shows it if it has ended: whether it is
@@ -25,6 +27,11 @@ export interface LiveRoom {
 export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
   const [room, apply] = useReducer(roomReducer, initial)
   const [link, setLink] = useState<LinkStatus>('connecting')
+  const [reconnected, setReconnected] = useState(0)
+  const onLink = useCallback((status: LinkStatus) => {
+    setLink(status)
+    if (status === 'live') setReconnected((n) => n + 1)
+  }, [])
   const { conferenceId } = initial
   const lookUp = useCallback(
     () =>
@@ -39,14 +46,14 @@ export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
     const following = followRoom({
       target: () => api.events(conferenceId),
       onEvent: apply,
-      onLink: setLink,
+      onLink,
       lookUp,
       onGone: () => apply({ type: 'gone' }),
       watchWakes: watchBrowserWakes,
     })
     follower.current = following
     return following.stop
-  }, [api, conferenceId, lookUp])
+  }, [api, conferenceId, lookUp, onLink])
   const shown = useRef(room)
   shown.current = room
   const check = useCallback(async () => {
@@ -59,7 +66,7 @@ export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
     else if (!isLive(found)) apply({ type: 'room', room: found })
     return found ?? roomReducer(shown.current, { type: 'gone' })
   }, [lookUp])
-  return { room, link, apply, check }
+  return { room, link, reconnected, apply, check }
 }
 
 /** The browser back online, or the tab shown again: when a socket may have died unseen. */
