@@ -19,9 +19,9 @@ import { isTwilioCallOver } from '../twilio/rest-errors.ts'
 import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import {
+  agentLeg,
   checkedNumber,
   dialPhone,
-  legDefaults,
   outlivingRequest,
   twilioSettings,
 } from './twilio-legs.ts'
@@ -45,14 +45,13 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const created = await room.create({ conferenceId, agentId })
     if (!created.ok) throw roomError(created)
     try {
-      const agent = await twilio.rest.createParticipant(conferenceId, {
-        ...legDefaults(twilio, conferenceId, 'agent'),
-        to: `app:${twilio.appSid}`,
-        customParameters: { conferenceId, role: 'agent', legToken: created.agentLegToken },
-        label: 'agent',
-      })
+      const label = 'agent'
+      const agent = await twilio.rest.createParticipant(
+        conferenceId,
+        agentLeg(twilio, conferenceId, { label, agentLegToken: created.agentLegToken }),
+      )
       await room.participantCreated(
-        { label: 'agent', kind: 'agent', callSid: agent.callSid },
+        { label, kind: 'agent', callSid: agent.callSid },
         agent.conferenceSid,
       )
     } catch (error) {

@@ -69,6 +69,23 @@ export function legDefaults(
   }
 }
 
+/**
+ * An agent leg: a call to the TwiML App, whose Voice URL request carries the conference
+ * and the leg's one-time token (routes/twiml.ts), under the label the room gave it.
+ */
+export function agentLeg(
+  twilio: TwilioSettings,
+  conferenceId: string,
+  { label, agentLegToken }: { label: string; agentLegToken: string },
+): CreateParticipantParams {
+  return {
+    ...legDefaults(twilio, conferenceId, label),
+    to: `app:${twilio.appSid}`,
+    customParameters: { conferenceId, role: 'agent', legToken: agentLegToken },
+    label,
+  }
+}
+
 export async function checkedNumber(env: Env, phoneNumber: string): Promise<string> {
   // Loaded on the first dial, not with the worker. libphonenumber-js's metadata holds
   // 0.46 MB of heap in every isolate that evaluates it, and an isolate that only carries
