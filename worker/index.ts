@@ -9,6 +9,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { ApiError, errorResponse, quoted } from './api-error.ts'
 import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
+import { agentReturn } from './routes/agent-return.ts'
 import { conferences } from './routes/conferences.ts'
 import { health } from './routes/health.ts'
 import { localCalls } from './routes/local-calls.ts'
@@ -55,6 +56,7 @@ for (const path of ['/api/twilio/start-conference', '/api/twilio/conferences/*',
 app.route('/api/twilio/token', token)
 app.route('/api/twilio', conferences)
 app.route('/api/twilio/conferences', participants)
+app.route('/api/twilio/conferences', agentReturn)
 app.route('/api/twilio/conferences', transcript)
 app.route('/api/local', localCalls)
 

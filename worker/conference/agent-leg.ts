@@ -6,6 +6,7 @@
  * bridge.
  */
 import { isSafeStreamSid, type StreamStart } from '../twilio/media-stream.ts'
+import { agentLabelOf } from './agent-return.ts'
 import type { RoomRecord } from './room-record.ts'
 import type { RoomRefusal, RoomResult } from './room-result.ts'
 import { isActive, type Participant, type Roster } from './roster.ts'
@@ -132,10 +133,11 @@ export function acceptStart(record: RoomRecord, roster: Roster, start: StreamSta
   if (start.customParameters.conferenceId !== record.conferenceId) return false
   if (!isSafeStreamSid(start.streamSid)) return false
   record.streamToken = undefined
+  const label = agentLabelOf(record)
   if (record.local) {
     // No Twilio callback will say so: in a local call the stream is the agent's presence.
     roster.upsert({
-      label: 'agent',
+      label,
       kind: 'agent',
       callSid: start.callSid,
       status: 'joined',
@@ -145,8 +147,8 @@ export function acceptStart(record: RoomRecord, roster: Roster, start: StreamSta
     // The participant's CallSid stays the REST create's: mute, hold and removal act on
     // the conference's participant, whichever leg the stream came with.
     record.streamCallSid = start.callSid
-    const agent = roster.find('agent')
-    if (!agent?.callSid) roster.upsert({ label: 'agent', kind: 'agent', callSid: start.callSid })
+    const agent = roster.find(label)
+    if (!agent?.callSid) roster.upsert({ label, kind: 'agent', callSid: start.callSid })
   }
   return true
 }

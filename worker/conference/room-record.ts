@@ -17,6 +17,13 @@ export interface RoomRecord {
   endedAt?: string
   /** A local call: the page streams its microphone to the room itself; Twilio has no part. */
   local?: true
+  /**
+   * The current agent leg's participant label: `agent` for the first, `agent-N` for the legs
+   * that brought it back (agent-return.ts).
+   */
+  agentLabel?: string
+  /** How many agent legs the conference has had, when more than one: numbers their labels. */
+  agentLegs?: number
   /** One-time secret the agent leg's TwiML request must carry (a custom parameter of our REST call). */
   agentLegToken?: string
   /** The leg that spent `agentLegToken`: only its own request, asked again, is answered. */
@@ -51,7 +58,10 @@ export interface RoomRecord {
    * stream and its `<Connect action>` would then carry.
    */
   streamCallSid?: string
-  /** The StreamSids of streams lost: Twilio's late reports of them are not the new one's. */
+  /**
+   * The StreamSids of streams lost, or left behind by a return of the agent: Twilio's late
+   * reports of them are not the new one's.
+   */
   lostStreams?: string[]
   /** The counts of the streams lost before the current one's: `stats` adds them up. */
   statsBefore?: BridgeStats

@@ -45,6 +45,7 @@ import {
   unheardMessage,
   watchAgentLeg,
 } from './agent-leg-watch.ts'
+import { agentLabelOf, beginReturn, returnRefusal } from './agent-return.ts'
 import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
@@ -416,7 +417,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     const watch = record.agentLegWatch
     if (!watch || watch.dueAt > now) return
     if (this.#agentGone(record)) return
-    const agent = this.#roster.find('agent')
+    const agent = this.#roster.find(agentLabelOf(record))
     const answer = await this.#lookUpAgentCall(agent?.callSid)
     // The Voice URL request may have come while Twilio was asked: it ended the watch.
     if (this.#endedMeanwhile(record) || record.agentLegWatch !== watch) return
@@ -508,7 +509,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   }> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
-    if (!isAgentLeg(record, this.#roster.find('agent'), leg)) {
+    if (!isAgentLeg(record, this.#roster.find(agentLabelOf(record)), leg)) {
       return { ok: false, code: 'forbidden', message: "not this conference's agent leg" }
     }
     // Twilio's question may overtake the broken socket's close.
@@ -537,6 +538,58 @@ export class ConferenceRoom extends DurableObject<Env> {
     )
     this.#changed()
     return { ok: true, streamToken }
+  }
+
+  /**
+   * Someone on the call brings the agent back after it left (routes/agent-return.ts): a new
+   * leg under a label of its own, whose TwiML, stream, bridge and watch follow as the first
+   * leg's did, its agent told the conversation so far. The earlier leg is done with first:
+   * its stream closed and let go (Twilio then asks its `<Connect action>`, which no longer
+   * knows it and ends it), and its call, if Twilio may still have it, hung up.
+   */
+  async bringAgentBack(): Promise<RoomResult<{ label: string; agentLegToken: string }>> {
+    const record = this.#record
+    if (!record) return notFound()
+    const earlier = this.#roster.find(agentLabelOf(record))
+    const refused = returnRefusal(record, (this.#bridge ?? record).agent, earlier)
+    if (refused) return refused
+    // Any stream socket the room has, the bridged one or one that outlived its bridge.
+    const sockets = this.#streamSockets()
+    this.#dropBridge('the agent was brought back on a new leg')
+    for (const socket of sockets) {
+      letGo(socket)
+      closeQuietly(socket, 1000, 'the agent was brought back on a new leg')
+    }
+    const hangUpCall = earlier && isActive(earlier) ? earlier.callSid : undefined
+    if (earlier && hangUpCall) {
+      if (earlier.status === 'joined') leave(earlier, new Date().toISOString())
+      else fail(earlier, 'the agent was brought back on a new call')
+    }
+    const leg = beginReturn(record)
+    this.#log('info', `the agent is brought back on a new leg, ${leg.label}`)
+    this.#changed()
+    if (earlier && hangUpCall) {
+      try {
+        const rest = twilioRestClient(this.env)
+        await hangUp(rest, { label: earlier.label, callSid: hangUpCall }, this.#logTo)
+      } catch (error) {
+        this.#log('warn', `hanging up ${earlier.label}: ${describeError(error)}`)
+      }
+    }
+    return { ok: true, ...leg }
+  }
+
+  /**
+   * Twilio would not add the agent's new leg (`label`): its token is spent on nothing (a
+   * call Twilio placed after all, unconfirmed, is hung up at its TwiML), and the agent is
+   * shown unavailable, with why.
+   */
+  agentReturnFailed(label: string, reason: string): void {
+    const record = this.#record
+    if (!record || record.endedAt || agentLabelOf(record) !== label) return
+    record.agentLegToken = undefined
+    this.#streamFailed(reason)
+    this.#changed()
   }
 
   /**
@@ -727,7 +780,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       if (!participant.removed) {
         participant.removed = true
         // Its stream not begun, the agent's leaving was read as a set-up fault: it was not.
-        if (participant.kind === 'agent') this.#streamFailed(AGENT_REMOVED)
+        if (this.#isCurrentAgent(participant)) this.#streamFailed(AGENT_REMOVED)
         this.#changed()
       }
       return
@@ -804,6 +857,15 @@ export class ConferenceRoom extends DurableObject<Env> {
     )
   }
 
+  /** Whether a participant is the conference's current agent leg, not one it was brought back from. */
+  #isCurrentAgent(participant: Participant): boolean {
+    return (
+      participant.kind === 'agent' &&
+      this.#record !== undefined &&
+      participant.label === agentLabelOf(this.#record)
+    )
+  }
+
   /** Everyone who came has gone: someone joined, and nobody is on the call now. */
   #peopleHaveLeft(): boolean {
     const people = this.#roster.participants.filter((p) => p.kind !== 'agent')
@@ -831,8 +893,13 @@ export class ConferenceRoom extends DurableObject<Env> {
       if (notice.participant.kind === 'agent') {
         // Gone before its stream began (the bridge ignores this once it has): most often
         // a TwiML App whose Voice URL is not this worker's. Not when the people have left
-        // already: a conference that ends takes the agent's leg with it, stream or not.
-        if (notice.kind !== 'joined' && !this.#peopleHaveLeft())
+        // already: a conference that ends takes the agent's leg with it, stream or not;
+        // nor for a leg the agent was brought back from, which is gone on purpose.
+        if (
+          notice.kind !== 'joined' &&
+          this.#isCurrentAgent(notice.participant) &&
+          !this.#peopleHaveLeft()
+        )
           this.#streamFailed(
             notice.participant.removed
               ? AGENT_REMOVED
@@ -1037,11 +1104,11 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   /** Lets go of the bridge, its agent connection and its timer, for a new stream's bridge. */
-  #dropBridge(): void {
+  #dropBridge(reason = 'its stream was lost'): void {
     // Its transcript, up to the last line, goes on with the call.
     if (this.#record) this.#snapshotRecord(this.#record)
     if (this.#twilio) letGo(this.#twilio)
-    if (this.#bridge) this.#feed({ type: 'end', reason: 'its stream was lost' })
+    if (this.#bridge) this.#feed({ type: 'end', reason })
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#bridge = this.#agent = this.#twilio = this.#timer = undefined
   }

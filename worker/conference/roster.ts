@@ -351,6 +351,12 @@ export class Roster {
   }
 }
 
+/** The first agent leg's participant label; a leg that brings the agent back is `agent-N`. */
+export const FIRST_AGENT_LABEL = 'agent'
+/** Whether a participant label is one of an agent leg's, the first or a return's. */
+export const isAgentLabel = (label: string) =>
+  label === FIRST_AGENT_LABEL || /^agent-\d+$/.test(label)
+
 /** A page's participant label: `web-` and its Voice SDK identity. */
 export const pageLabel = (identity: string) => `web-${identity}`
 export const isPageLabel = (label: string) => label.startsWith('web-')
@@ -360,7 +366,7 @@ function guessParticipant(
   params: Params,
 ): Pick<Participant, 'label' | 'kind'> & Partial<Participant> {
   const label = params.ParticipantLabel ?? params.CallSid ?? 'unknown'
-  if (label === 'agent') return { label, kind: 'agent' }
+  if (isAgentLabel(label)) return { label, kind: 'agent' }
   if (isPageLabel(label)) return { label, kind: 'browser', identity: label.slice('web-'.length) }
   return { label, kind: 'phone' }
 }

@@ -10,7 +10,7 @@ import { Hono } from 'hono'
 import { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
-import { isActive } from '../conference/roster.ts'
+import { FIRST_AGENT_LABEL, isActive } from '../conference/roster.ts'
 import type { Env } from '../config.ts'
 import * as z from '../schema.ts'
 import { initiationProblems } from '../settings.ts'
@@ -45,7 +45,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const created = await room.create({ conferenceId, agentId })
     if (!created.ok) throw roomError(created)
     try {
-      const label = 'agent'
+      const label = FIRST_AGENT_LABEL
       const agent = await twilio.rest.createParticipant(
         conferenceId,
         agentLeg(twilio, conferenceId, { label, agentLegToken: created.agentLegToken }),

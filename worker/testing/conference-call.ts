@@ -82,10 +82,13 @@ export async function startConference(agentId: string) {
   return ((await res.json()) as { conferenceId: string }).conferenceId
 }
 
-/** The agent leg as Twilio runs it: the TwiML App's Voice URL request, then the stream's TwiML. */
-export async function answerAgentLeg(conferenceId: string) {
+/**
+ * The agent leg as Twilio runs it: the TwiML App's Voice URL request, then the stream's
+ * TwiML. The first leg's unless `label` names another (a return of the agent's).
+ */
+export async function answerAgentLeg(conferenceId: string, label = 'agent') {
   const conference = await twilio().conference(conferenceId)
-  const agent = conference?.participants.find((p) => p.label === 'agent')
+  const agent = conference?.participants.find((p) => p.label === label)
   if (!agent) throw new Error('the agent participant was not created on Twilio')
   const res = await twilioPost('/api/twilio/conference-elevenlabs', {
     CallSid: agent.callSid,
@@ -122,9 +125,14 @@ export const pageUpgrade = (overrides: Partial<typeof env>, path: string, key: s
   })
 
 /** Opens the agent's media stream and sends `connected` and `start`, like Twilio. */
-export async function openStream(conferenceId: string, streamToken: string, callSid: string) {
+export async function openStream(
+  conferenceId: string,
+  streamToken: string,
+  callSid: string,
+  streamSid = STREAM_SID,
+) {
   const res = await twilioUpgrade(`/api/twilio/media-stream/${conferenceId}`)
-  return playTwilio(res, { conferenceId, streamToken, callSid })
+  return playTwilio(res, { conferenceId, streamToken, callSid, streamSid })
 }
 
 /**
@@ -137,7 +145,8 @@ export async function playTwilio(
     conferenceId,
     streamToken,
     callSid,
-  }: { conferenceId: string; streamToken: string; callSid: string },
+    streamSid = STREAM_SID,
+  }: { conferenceId: string; streamToken: string; callSid: string; streamSid?: string },
 ) {
   const socket = res.webSocket
   if (!socket) throw new Error(`media stream upgrade answered ${res.status}: ${await res.text()}`)
@@ -148,9 +157,9 @@ export async function playTwilio(
     JSON.stringify({
       event: 'start',
       sequenceNumber: '1',
-      streamSid: STREAM_SID,
+      streamSid,
       start: {
-        streamSid: STREAM_SID,
+        streamSid,
         callSid,
         accountSid: env.TWILIO_ACCOUNT_SID,
         tracks: ['inbound'],
@@ -170,7 +179,7 @@ export async function playTwilio(
         socket.send(
           JSON.stringify({
             event: 'media',
-            streamSid: STREAM_SID,
+            streamSid,
             sequenceNumber: String(i + 2),
             media: {
               track: 'inbound',
