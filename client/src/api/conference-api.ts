@@ -68,6 +68,9 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
       client.request<{ participant: ParticipantView }>('POST', participant(id, callSid), change),
     remove: (id: string, callSid: string) =>
       client.request<{ participant: ParticipantView }>('DELETE', participant(id, callSid)),
+    /** A new agent leg, for an agent that has left a conference still going on. */
+    bringAgentBack: (id: string) =>
+      client.request<{ room: RoomView }>('POST', `${conference(id)}/agent`, {}),
     /** A local call: the page streams its microphone to the room itself (no Twilio). */
     startLocal: (request: Pick<StartRequest, 'agentId'>) =>
       client.request<StartedLocalCall>('POST', '/api/local/conversations', request, {

@@ -1,5 +1,10 @@
-/** The AI agent's state: whether it can hear and answer, whether it is speaking, and why not. */
+/**
+ * The AI agent's state: whether it can hear and answer, whether it is speaking, and why
+ * not; and, once it has left a call still going on, a way to bring it back.
+ */
+import { useEffect, useRef } from 'preact/hooks'
 import type { AgentStatus, RoomView } from '../api/wire.ts'
+import { useAction } from './use-action.ts'
 
 const DESCRIPTIONS: Record<AgentStatus, string> = {
   waiting: 'Waiting for the call to connect',
@@ -13,13 +18,14 @@ const DESCRIPTIONS: Record<AgentStatus, string> = {
 /** A local call is the person and the agent alone: without the agent there is no call. */
 const LOCAL_UNAVAILABLE = 'Unavailable; hang up and start again'
 
-export function AgentPanel({
-  agent,
-  local = false,
-}: {
+export interface AgentPanelProps {
   agent: RoomView['agent']
   local?: boolean
-}) {
+  /** Brings the agent back once it has left; absent where it cannot be (an ended or local call). */
+  onBringBack?: () => Promise<void>
+}
+
+export function AgentPanel({ agent, local = false, onBringBack }: AgentPanelProps) {
   const speaking = agent.status === 'ready' && agent.speaking
   const description =
     local && agent.status === 'unavailable' ? LOCAL_UNAVAILABLE : DESCRIPTIONS[agent.status]
@@ -28,8 +34,24 @@ export function AgentPanel({
   const state = `AI agent: ${description.toLowerCase()}`
   const gone = agent.status === 'unavailable' || agent.status === 'ended'
   const spoken = gone && agent.error ? `${state}. ${agent.error}` : state
+  // Its button was used last: if the button goes (the agent on its way back), the
+  // keyboard's place stays in the panel rather than dropping to the page's top.
+  const used = useRef(false)
+  const bringBack = useAction(async () => {
+    used.current = true
+    await onBringBack?.()
+  })
+  const offered = gone && onBringBack !== undefined
+  const section = useRef<HTMLElement>(null)
+  const wasOffered = useRef(offered)
+  useEffect(() => {
+    const lost = wasOffered.current && !offered
+    wasOffered.current = offered
+    if (lost && used.current && document.activeElement === document.body) section.current?.focus()
+    if (lost) used.current = false
+  }, [offered])
   return (
-    <section class="card agent" aria-labelledby="agent-title">
+    <section class="card agent" aria-labelledby="agent-title" tabIndex={-1} ref={section}>
       <h2 id="agent-title">AI agent</h2>
       {/* Speaking and listening flip with every turn: shown, but only the agent's state is
           read out, so a screen reader is not talking over the conversation. */}
@@ -44,6 +66,23 @@ export function AgentPanel({
       {agent.reconnects > 0 && (
         <p class="hint">
           Reconnected {agent.reconnects} {agent.reconnects === 1 ? 'time' : 'times'}.
+        </p>
+      )}
+      {offered && (
+        <div class="actions">
+          <button
+            type="button"
+            aria-disabled={bringBack.pending || undefined}
+            aria-describedby={bringBack.error ? 'agent-back-error' : undefined}
+            onClick={() => void bringBack.run()}
+          >
+            Bring the agent back
+          </button>
+        </div>
+      )}
+      {offered && bringBack.error && (
+        <p class="error" id="agent-back-error" role="alert">
+          {bringBack.error.message}
         </p>
       )}
     </section>

@@ -85,6 +85,10 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
         : await api.change(id, callSid, request.change)
     apply({ type: 'participant', participant })
   }
+  const onBringAgentBack = async () => {
+    const back = await api.bringAgentBack(id)
+    if (current.current) apply({ type: 'room', room: back.room })
+  }
   const onEndForEveryone = async () => {
     // The person's own call first, and at once: leaving never waits on the network. The
     // host's leg ends Twilio's conference with it (endConferenceOnExit); the request ends
@@ -139,7 +143,11 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
       />
       <div class="room">
         <div class="column">
-          <AgentPanel agent={room.agent} local={room.local === true} />
+          <AgentPanel
+            agent={room.agent}
+            local={room.local === true}
+            {...(live && !room.local && { onBringBack: onBringAgentBack })}
+          />
           <ParticipantList
             participants={room.participants}
             you={session.you}
