@@ -141,4 +141,9 @@ export interface BridgeOptions {
    * the call has heard, is not played again.
    */
   resumed?: boolean
+  /**
+   * The agent had left the call and someone on it brought it back on a new leg: its first
+   * conversation is told so, not that a connection dropped.
+   */
+  returned?: boolean
 }

@@ -68,6 +68,7 @@ export const BRIDGE_DEFAULTS = {
   maxGapFillMs: 10_000,
   markAfterIdleMs: 250,
   resumed: false,
+  returned: false,
 } satisfies Omit<Required<BridgeOptions>, 'initiation'>
 
 /** When Twilio sends no frames to clock the mark by, a timer sends it this much later. */
@@ -124,6 +125,8 @@ export class MediaBridge {
   /** The response whose audio `#agentToTwilio` converted last. */
   #convertingEventId: number | undefined
   #humansPresent = false
+  /** Until its first conversation is ready: the agent was brought back (`returned`). */
+  #returned: boolean
   #contexts = new Map<string, string>()
   #queuedContexts: string[] = []
 
@@ -155,6 +158,7 @@ export class MediaBridge {
     this.transcript = transcript
     this.#caller = new CallerAudio(this.#options)
     this.#reconnection = new AgentReconnection(this.#options)
+    this.#returned = this.#options.returned
   }
 
   get agent(): AgentView {
@@ -483,12 +487,14 @@ export class MediaBridge {
     this.#speech.newConversation(reconnected && heard)
     this.transcript.newConversation()
     if (reconnected && this.transcript.entries.length > 0) {
+      const how = this.#returned
+        ? 'You had left the call, and someone on it has brought you back.'
+        : "The call's connection to you dropped and was restored."
       this.#send(
-        contextualUpdate(
-          `The call's connection to you dropped and was restored. The conversation so far:\n${this.transcript.toContext()}`,
-        ),
+        contextualUpdate(`${how} The conversation so far:\n${this.transcript.toContext()}`),
       )
     }
+    this.#returned = false
     for (const [contextId, text] of this.#contexts) this.#send(contextualUpdate(text, contextId))
     for (const text of this.#queuedContexts.splice(0)) this.#send(contextualUpdate(text))
     this.#caller.flush(this.#sendChunk)

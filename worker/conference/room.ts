@@ -977,6 +977,8 @@ export class ConferenceRoom extends DurableObject<Env> {
         initiation: conversationInitiation(agentInitiation(this.env)),
         // Only a call that has heard the agent: its greeting would be a repeat.
         resumed: record.transcript.some((entry) => entry.role === 'agent'),
+        // A return's own leg, not a stream resumed after it (which is a dropped connection).
+        returned: record.agentLegs !== undefined && !record.streamResumes,
       },
       new Transcript(record.transcript),
     )

@@ -121,7 +121,9 @@ describe('POST /api/twilio/conferences/:id/agent', () => {
         u.text.includes('Goodbye.'),
       ),
     )
-    expect(told.text).toContain('The conversation so far')
+    expect(told.text).toMatch(
+      /^You had left the call, and someone on it has brought you back\. The conversation so far:/,
+    )
     await eventually(
       'the agent ready',
       async () => (await view(call.conferenceId)).agent.status === 'ready',
