@@ -566,8 +566,13 @@ export class ConferenceRoom extends DurableObject<Env> {
       else fail(earlier, 'the agent was brought back on a new call')
     }
     const leg = beginReturn(record)
+    // Watched from now, not only once Twilio's answer is recorded: a reset between here and
+    // that answer (or Twilio refusing it unheard) must not leave the agent shown on its way
+    // for good. With no call to ask about, the looks end in a verdict, and a new return.
+    const watch = watchAgentLeg(record, Date.now())
     this.#log('info', `the agent is brought back on a new leg, ${leg.label}`)
     this.#changed()
+    if (watch) await this.#alarmNoLaterThan(watch.dueAt)
     if (earlier && hangUpCall) {
       try {
         const rest = twilioRestClient(this.env)
@@ -840,8 +845,14 @@ export class ConferenceRoom extends DurableObject<Env> {
   streamEvent(params: Params): void {
     if (!this.#record) return
     const event = params.StreamEvent ?? 'unknown'
-    // About a stream lost before this one (its end reported late): not this stream's news.
-    if (params.StreamSid && this.#record.lostStreams?.includes(params.StreamSid)) {
+    // About a stream lost before this one (its end reported late), or one of a leg the agent
+    // was brought back from (a resume's stream that never started, say): not this stream's news.
+    const earlierLeg =
+      params.CallSid !== undefined &&
+      this.#roster.participants.some(
+        (p) => p.kind === 'agent' && p.callSid === params.CallSid && !this.#isCurrentAgent(p),
+      )
+    if (earlierLeg || (params.StreamSid && this.#record.lostStreams?.includes(params.StreamSid))) {
       this.#log('info', `Twilio stream event ${event} for an earlier stream ${params.StreamSid}`)
       return
     }

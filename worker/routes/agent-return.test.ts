@@ -1,8 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { encodeBase64 } from '../audio/base64.ts'
+import { AGENT_LEG_CHECK_MS, AGENT_LEG_RECHECK_MS } from '../conference/agent-leg-watch.ts'
+import { roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import {
+  alarmAfter,
   answerAgentLeg,
   api,
   apiWith,
@@ -15,6 +18,7 @@ import {
   twilio,
 } from '../testing/conference-call.ts'
 import { eventually } from '../testing/eventually.ts'
+import { resettingRooms } from '../testing/resetting-rooms.ts'
 import { conferenceCallback, participantJoins, twilioPost } from '../testing/twilio-requests.ts'
 
 /** The new leg's stream, which Twilio gives a StreamSid of its own. */
@@ -295,6 +299,64 @@ describe('POST /api/twilio/conferences/:id/agent', () => {
     expect((await bringBack(call.conferenceId)).status).toBe(201)
     const leg = await answerAgentLeg(call.conferenceId, 'agent-3')
     expect(leg.streamToken).toBeDefined()
+  })
+
+  it("asks the room again when a reset meets Twilio's answer or refusal", async () => {
+    const bringBackThrough = (overrides: Partial<typeof env>, conferenceId: string) =>
+      apiWith(overrides, `/api/twilio/conferences/${conferenceId}/agent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    const call = await agentTimedOut()
+    const answered = await bringBackThrough(
+      resettingRooms('participantCreated', 1),
+      call.conferenceId,
+    )
+    expect(answered.status).toBe(201)
+    expect(
+      (await view(call.conferenceId)).participants.find((p) => p.label === 'agent-2')?.callSid,
+    ).toMatch(/^CA/)
+
+    const refusedCall = await agentTimedOut()
+    await twilio().injectFault({ pathContains: '/Participants.json', method: 'POST', status: 400 })
+    const refused = await bringBackThrough(
+      resettingRooms('agentReturnFailed', 1),
+      refusedCall.conferenceId,
+    )
+    expect(refused.status).toBe(502)
+    expect((await view(refusedCall.conferenceId)).agent.status).toBe('unavailable')
+    expect((await bringBack(refusedCall.conferenceId)).status).toBe(201)
+  })
+
+  it("ends in a verdict, and a new return, when Twilio's answer never reached the room", async () => {
+    const call = await agentTimedOut()
+    // The room let the earlier leg go and issued a token; what Twilio then did, it never
+    // heard (a reset it could not be told through, say).
+    const back = await roomFor(env, call.conferenceId).bringAgentBack()
+    expect(back.ok).toBe(true)
+    await alarmAfter(call.conferenceId, AGENT_LEG_CHECK_MS + 1000)
+    await alarmAfter(call.conferenceId, AGENT_LEG_CHECK_MS + AGENT_LEG_RECHECK_MS + 1000)
+    const later = await alarmAfter(
+      call.conferenceId,
+      AGENT_LEG_CHECK_MS + 2 * AGENT_LEG_RECHECK_MS + 1000,
+    )
+    expect(later.agent.status).toBe('unavailable')
+    expect((await bringBack(call.conferenceId)).status).toBe(201)
+  })
+
+  it("takes no stream error of the earlier leg's call for the new leg's, whatever its stream", async () => {
+    const call = await agentTimedOut()
+    expect((await bringBack(call.conferenceId)).status).toBe(201)
+    // A stream of the earlier call the room never saw start (a resume's that failed).
+    await twilioPost(`/api/twilio/status/stream?conferenceId=${call.conferenceId}`, {
+      AccountSid: env.TWILIO_ACCOUNT_SID ?? '',
+      CallSid: call.agentCallSid,
+      StreamSid: `MZ${'9'.repeat(32)}`,
+      StreamEvent: 'stream-error',
+      StreamError: 'late, of the earlier leg',
+    })
+    expect((await view(call.conferenceId)).agent.status).toBe('waiting')
   })
 
   it('answers 404 for an unknown conference, and 409 for a local call', async () => {

@@ -6,7 +6,7 @@
  * through its TwiML, stream and bridge as that one did (conference/agent-return.ts).
  */
 import { Hono } from 'hono'
-import { roomFor } from '../conference/conference-id.ts'
+import { callRoom, roomFor } from '../conference/conference-id.ts'
 import type { Env } from '../config.ts'
 import type { Participant as TwilioParticipant } from '../twilio/rest-client.ts'
 import { conferenceIdParam, roomError } from './rooms.ts'
@@ -20,15 +20,15 @@ export const agentReturn = new Hono<{ Bindings: Env }>().post('/:id/agent', asyn
   const room = roomFor(c.env, conferenceId)
   const back = await room.bringAgentBack()
   if (!back.ok) throw roomError(back)
-  // A leg Twilio placed but the room never heard of would not be watched: the request's
-  // going away must not cut this short.
-  await outlivingRequest(c, addAgent(twilio, room, conferenceId, back))
-  return c.json({ room: await room.view() }, 201)
+  // What Twilio answers is the room's to know (the leg's call, or why there is none): the
+  // request's going away must not cut this short.
+  await outlivingRequest(c, addAgent(c.env, twilio, conferenceId, back))
+  return c.json({ room: await callRoom(c.env, conferenceId, (r) => r.view()) }, 201)
 })
 
 async function addAgent(
+  env: Env,
   twilio: TwilioSettings,
-  room: ReturnType<typeof roomFor>,
   conferenceId: string,
   leg: { label: string; agentLegToken: string },
 ): Promise<void> {
@@ -37,11 +37,14 @@ async function addAgent(
     created = await twilio.rest.createParticipant(conferenceId, agentLeg(twilio, conferenceId, leg))
   } catch (error) {
     const apiError = fromTwilioError(error, 'Bringing the agent back failed')
-    await room.agentReturnFailed(leg.label, apiError.message)
+    await callRoom(env, conferenceId, (r) => r.agentReturnFailed(leg.label, apiError.message))
     throw apiError
   }
-  await room.participantCreated(
-    { label: leg.label, kind: 'agent', callSid: created.callSid },
-    created.conferenceSid,
+  // Asked of the room again if a deploy reset it meanwhile: both are safe to repeat.
+  await callRoom(env, conferenceId, (r) =>
+    r.participantCreated(
+      { label: leg.label, kind: 'agent', callSid: created.callSid },
+      created.conferenceSid,
+    ),
   )
 }
