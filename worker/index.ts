@@ -84,15 +84,19 @@ app.onError((error, c) => {
  * (5xx), and any refusal Twilio gave a code for (a caller ID it will not use, a country
  * not allowed). The page shows the person the same message, which never holds a secret;
  * without this line `wrangler tail` shows only the status. A requester's own mistakes (a
- * malformed number, a missing field) are theirs, not the operator's, and stay out.
+ * malformed number, a missing field) are theirs, not the operator's, and stay out; so do
+ * the phone numbers a message names (the number dialled, in Twilio's words or ours).
  */
 function logForOperator(method: string, path: string, error: ApiError): void {
   const twilioCode = (error.details as { twilioCode?: unknown } | undefined)?.twilioCode
   const fromTwilio = typeof twilioCode === 'number'
-  if (error.status < 500 && !fromTwilio) return
-  const line = `[api] ${method} ${quoted(path)} ${error.status} ${error.code}${fromTwilio ? ` (Twilio ${twilioCode})` : ''}: ${error.message}`
+  if ((error.status < 500 && !fromTwilio) || error.code === 'invalid_phone_number') return
+  const line = `[api] ${method} ${quoted(path)} ${error.status} ${error.code}${fromTwilio ? ` (Twilio ${twilioCode})` : ''}: ${withoutNumbers(error.message)}`
   if (error.status >= 500) console.error(line)
   else console.warn(line)
 }
+
+/** `text` with each phone number in it (+ and digits, grouped or not) left out. */
+export const withoutNumbers = (text: string): string => text.replace(/\+\d[\d ().-]{5,}\d/g, '+…')
 
 export default app

@@ -672,9 +672,16 @@ describe('adding and managing participants', () => {
       // Twilio's words for the person, not the request they answer: that is the log's.
       expect(error.message).not.toContain('Participants.json')
       const path = `/api/twilio/conferences/${conferenceId}/participants`
+      // The numbers it names (ours, the one dialled) are left out of the log.
       expect(logged).toHaveBeenCalledWith(
-        `[api] POST "${path}" 502 upstream_error (Twilio 21210): ${error.message}`,
+        `[api] POST "${path}" 502 upstream_error (Twilio 21210): Calling +… failed: Twilio refused the caller ID (The source phone number provided, +…, is not yet verified.); set TWILIO_PHONE_NUMBER to a number of this Twilio account or one verified in it.`,
       )
+      // Twilio refusing a number as invalid is the requester's mistake: not logged.
+      await refusedBy(21211, "The 'To' number +14155552699 is not a valid phone number.")
+      logged.mockClear()
+      expect((await dial(conferenceId, '+14155552699')).status).toBe(400)
+      expect(logged).not.toHaveBeenCalled()
+      expect(warned).not.toHaveBeenCalled()
       await refusedBy(21218, 'Invalid ApplicationSid')
       const app = await dial(conferenceId, '+14155552679')
       expect(await json(app)).toMatchObject({
