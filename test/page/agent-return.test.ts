@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { RoomView } from '../../client/src/api/wire.ts'
-import { anAgent, anUpdate, aRoom } from '../../client/src/room/room-fixtures.ts'
-import { apiError, CONFERENCE_PATH, type FakeEvents, ok, type Reply } from './fake-api.ts'
+import { aBrowser, anAgent, anUpdate, aPhone, aRoom } from '../../client/src/room/room-fixtures.ts'
+import { apiError, CONFERENCE_PATH, type FakeEvents, IDENTITY, ok, type Reply } from './fake-api.ts'
 import { focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
@@ -103,5 +103,25 @@ describe('bringing the agent back', () => {
     await bringBack(page).click()
     await bringBack(page).waitFor({ state: 'detached' })
     expect(await error.count()).toBe(0)
+  })
+
+  it('is not offered once the host hung up, the conference ending with its call', async () => {
+    const { page, api, events } = await harness.open()
+    api.startsWith(
+      leftRoom({
+        endsWithHost: true,
+        hostLabel: `web-${IDENTITY}`,
+        participants: [anAgent({ status: 'left' }), aBrowser(IDENTITY), aPhone()],
+      }),
+    )
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    await bringBack(page).waitFor()
+    // The end's answer held: Twilio's conference ended with the host's leg all the same, and
+    // a new agent leg would open a new, empty one of its name.
+    await page.route(`**${CONFERENCE_PATH}`, () => {})
+    await page.getByRole('button', { name: 'Hang up and end the call for everyone' }).click()
+    await page.getByRole('status').filter({ hasText: 'Ending the conversation…' }).waitFor()
+    expect(await bringBack(page).count()).toBe(0)
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { REQUEST_TIMEOUT_MS, UNANSWERED } from '../../client/src/api/api-client.ts'
 import {
   aBrowser,
   aLine,
@@ -307,8 +308,8 @@ describe('a conversation', () => {
     // Back where the question came from.
     await expect.poll(() => focused(page)).toBe('End conference for everyone')
     // A key pressed twice asks and then keeps it going: it never ends the call for others.
-    // (The second press waits for the focus to move: under load it can come a frame later,
-    // and a press before it lands on the button that asked, which only asks again.)
+    // (The second press waits for the focus to move: under load it comes a frame later, and
+    // a press before it lands on the page's body, the button that asked being gone: lost.)
     await page.keyboard.press('Enter')
     await asked.waitFor()
     await expect.poll(() => focused(page)).toBe('Keep it going')
@@ -320,6 +321,27 @@ describe('a conversation', () => {
     await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
     await page.getByRole('status').filter({ hasText: 'Conversation ended' }).waitFor()
     expect(api.to('DELETE', CONFERENCE_PATH)).toHaveLength(1)
+  })
+
+  it('keeps a guest on the call until the conference has ended for everyone, as asked', async () => {
+    const { page, api, events } = await harness.open()
+    await page.clock.install()
+    api.startsWith(aRoom({ participants: [anAgent(), aPhone({ status: 'joined' })] }))
+    await startConversation(page)
+    await expect.poll(() => events.sockets.length).toBe(1)
+    // The end's answer held, then lost to the timeout.
+    await page.route(`**${CONFERENCE_PATH}`, () => {})
+    await page.getByRole('button', { name: 'End conference for everyone' }).click()
+    await page.getByRole('button', { name: 'Yes, end it for everyone' }).click()
+    const status = page.locator('.call-status')
+    await expect.poll(() => status.textContent()).toBe('Connected')
+    expect((await voiceRecord(page))?.hangUps).toBe(0)
+    await page.clock.fastForward(REQUEST_TIMEOUT_MS)
+    await page.getByRole('alert').filter({ hasText: UNANSWERED }).waitFor()
+    // Not hung up on a conference that goes on for the others: still on it, and told why.
+    expect((await voiceRecord(page))?.hangUps).toBe(0)
+    expect(await status.textContent()).toBe('Connected')
+    expect(await page.getByRole('button', { name: 'Rejoin' }).count()).toBe(0)
   })
 
   it('keeps the conference going when the question is answered with Escape', async () => {

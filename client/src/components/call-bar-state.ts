@@ -87,8 +87,7 @@ export function callBarState(facts: CallBarFacts): CallBarState {
     !call.hungUp &&
     !ended &&
     (link === 'reconnecting' || link === 'closed' || call.reloaded === true)
-  // The host hung up: the conversation is ending with its call.
-  const hostGone = hostEndsIt && call.phase === 'ended' && call.hungUp === true
+  const hostGone = hostHasLeft(call, room, you)
   // Someone took this page out of the call: it is not offered straight back in.
   const removed = !onCall && room.participants.some((p) => p.label === you && p.removed === true)
   return {
@@ -133,8 +132,15 @@ export function callBarState(facts: CallBarFacts): CallBarState {
  * first page in it, or the page that started it while nobody has joined yet) and the server
  * runs with END_CONFERENCE_ON_HOST_EXIT. A local call ends with its page anyway.
  */
-const endsWithYou = (room: RoomView, you: string): boolean =>
+export const endsWithYou = (room: RoomView, you: string): boolean =>
   !room.local && room.endsWithHost === true && (room.hostLabel ?? you) === you
+
+/**
+ * The host hung up: the conversation is ending with its call (Twilio's conference ends
+ * with the host's leg), whatever the room has yet said of it.
+ */
+export const hostHasLeft = (call: CallState, room: RoomView, you: string): boolean =>
+  endsWithYou(room, you) && call.phase === 'ended' && call.hungUp === true
 
 /** How many people other than this page (and the agent) are on the call or being called. */
 function othersOnCall(room: RoomView, you: string): number {

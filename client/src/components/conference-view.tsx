@@ -15,6 +15,7 @@ import { useRoom } from '../room/use-room.ts'
 import { AddParticipantForm } from './add-participant-form.tsx'
 import { AgentPanel } from './agent-panel.tsx'
 import { CallBar } from './call-bar.tsx'
+import { endsWithYou, hostHasLeft } from './call-bar-state.ts'
 import type { ParticipantRequest } from './participant-item.tsx'
 import { ParticipantList } from './participant-list.tsx'
 import { TranscriptLog } from './transcript-log.tsx'
@@ -90,10 +91,13 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
     if (current.current) apply({ type: 'room', room: back.room })
   }
   const onEndForEveryone = async () => {
-    // The person's own call first, and at once: leaving never waits on the network. The
+    // The host's own call first, and at once: leaving never waits on the network. The
     // host's leg ends Twilio's conference with it (endConferenceOnExit); the request ends
-    // the room, the agent and any phone still ringing, and says so if it fails.
-    hangUp()
+    // the room, the agent and any phone still ringing, and says so if it fails. Anyone
+    // else's leaving ends nothing: their call stays until the conference has ended, so a
+    // failed end leaves them on it, and the bar never says it goes on without them.
+    const hostLeaves = endsWithYou(room, session.you)
+    if (hostLeaves) hangUp()
     try {
       const ended = await api.end(id)
       // Not once the page has moved on (Start over, New conversation).
@@ -103,6 +107,7 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
       if (!(error instanceof ApiFailure && error.status === 404)) throw error
       if (current.current) apply({ type: 'gone' })
     }
+    if (!hostLeaves) hangUp()
   }
 
   // Every line the room kept, as a file: the page shows the newest only.
@@ -146,7 +151,11 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
           <AgentPanel
             agent={room.agent}
             local={room.local === true}
-            {...(live && !room.local && { onBringBack: onBringAgentBack })}
+            // Not once the host hung up: Twilio's conference ended with its leg, and a new
+            // agent leg would open a new, empty one of the same name.
+            {...(live &&
+              !room.local &&
+              !hostHasLeft(call, room, session.you) && { onBringBack: onBringAgentBack })}
           />
           <ParticipantList
             participants={room.participants}
