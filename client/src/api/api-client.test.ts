@@ -189,6 +189,25 @@ describe('createApiClient', () => {
       await failed
     })
 
+    it('gives a request its caller says is large the time it asks for', async () => {
+      vi.useFakeTimers()
+      // Headers at once, the body arriving slowly: 16 s in all.
+      const fetcher: Fetch = async () =>
+        ({
+          ok: true,
+          status: 200,
+          json: () => new Promise((resolve) => setTimeout(() => resolve({ lines: 1 }), 16_000)),
+        }) as Response
+      const client = createApiClient(fetcher, keysAnswering().keys)
+      const slow = client.request('GET', '/x', undefined, { timeoutMs: 30_000 })
+      await vi.advanceTimersByTimeAsync(16_000)
+      expect(await slow).toEqual({ lines: 1 })
+      const usual = client.request('GET', '/x')
+      const failed = expect(usual).rejects.toMatchObject({ code: 'timeout' })
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS)
+      await failed
+    })
+
     it('times each attempt, not the wait for the access key', async () => {
       vi.useFakeTimers()
       let release: (given: boolean) => void = () => {}

@@ -59,6 +59,8 @@ export interface RequestOptions {
    * before its answer was lost (a start, a dial): trying again may do it twice.
    */
   unanswered?: string
+  /** How long this one may take, answer read, for one whose answer is large (a long call's transcript). */
+  timeoutMs?: number
 }
 
 export interface ApiClient {
@@ -71,16 +73,20 @@ export function createApiClient(fetcher: Fetch, keys: AccessKeys): ApiClient {
       method: string,
       path: string,
       body?: unknown,
-      { unanswered = UNANSWERED }: RequestOptions = {},
+      { unanswered = UNANSWERED, timeoutMs = REQUEST_TIMEOUT_MS }: RequestOptions = {},
     ): Promise<T> {
       for (;;) {
         const sent = keys.current()
-        const answer = await withinTimeout(async (signal) => {
-          const response = await send(fetcher, method, path, body, sent, signal)
-          return response.ok
-            ? { body: await response.json() }
-            : { failure: await failureOf(response) }
-        }, unanswered)
+        const answer = await withinTimeout(
+          async (signal) => {
+            const response = await send(fetcher, method, path, body, sent, signal)
+            return response.ok
+              ? { body: await response.json() }
+              : { failure: await failureOf(response) }
+          },
+          unanswered,
+          timeoutMs,
+        )
         if (!answer.failure) return answer.body as T
         const { failure } = answer
         if (failure.status !== 401) throw failure
@@ -123,12 +129,13 @@ async function send(
 }
 
 /**
- * `exchange`, or an `ApiFailure` saying `unanswered` once REQUEST_TIMEOUT_MS have passed; the
+ * `exchange`, or an `ApiFailure` saying `unanswered` once `timeoutMs` have passed; the
  * request is aborted then. Raced too, so that a fetch deaf to its signal cannot hold it.
  */
 async function withinTimeout<T>(
   exchange: (signal: AbortSignal) => Promise<T>,
   unanswered: string,
+  timeoutMs: number,
 ): Promise<T> {
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -136,7 +143,7 @@ async function withinTimeout<T>(
     timer = setTimeout(() => {
       controller.abort()
       reject(new ApiFailure(0, 'timeout', unanswered))
-    }, REQUEST_TIMEOUT_MS)
+    }, timeoutMs)
   })
   try {
     return await Promise.race([exchange(controller.signal), timedOut])

@@ -30,6 +30,12 @@ export const START_UNANSWERED =
 export const DIAL_UNANSWERED =
   'The server did not answer in time, and may have called the number anyway (calling it again is refused while that call is on). Check your connection, then try again.'
 
+/**
+ * The whole transcript of a long call is one answer of megabytes (about 2 MB for four
+ * hours), read over whatever link the person has: more than a request's 15 s.
+ */
+const TRANSCRIPT_TIMEOUT_MS = 120_000
+
 export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: string) {
   const conference = (id: string) => `/api/twilio/conferences/${encodeURIComponent(id)}`
   const participant = (id: string, callSid: string) =>
@@ -55,7 +61,10 @@ export function conferenceApi(client: ApiClient, keys: AccessKeys, origin: strin
     room: (id: string) => client.request<RoomView>('GET', conference(id)),
     /** Every line of the transcript, where the room's view has the newest only. */
     transcript: (id: string) =>
-      client.request<WholeTranscript>('GET', `${conference(id)}/transcript`),
+      client.request<WholeTranscript>('GET', `${conference(id)}/transcript`, undefined, {
+        timeoutMs: TRANSCRIPT_TIMEOUT_MS,
+        unanswered: `The whole transcript did not arrive within ${TRANSCRIPT_TIMEOUT_MS / 60_000} minutes. Check your connection and try again.`,
+      }),
     end: (id: string) => client.request<RoomView>('DELETE', conference(id)),
     dial: (id: string, phoneNumber: string) =>
       client.request<{ participant: ParticipantView }>(
