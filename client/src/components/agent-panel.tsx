@@ -2,9 +2,9 @@
  * The AI agent's state: whether it can hear and answer, whether it is speaking, and why
  * not; and, once it has left a call still going on, a way to bring it back.
  */
-import { useEffect, useRef } from 'preact/hooks'
 import type { AgentStatus, RoomView } from '../api/wire.ts'
 import { useAction } from './use-action.ts'
+import { useKeptFocus } from './use-kept-focus.ts'
 
 const DESCRIPTIONS: Record<AgentStatus, string> = {
   waiting: 'Waiting for the call to connect',
@@ -34,24 +34,15 @@ export function AgentPanel({ agent, local = false, onBringBack }: AgentPanelProp
   const state = `AI agent: ${description.toLowerCase()}`
   const gone = agent.status === 'unavailable' || agent.status === 'ended'
   const spoken = gone && agent.error ? `${state}. ${agent.error}` : state
-  // Its button was used last: if the button goes (the agent on its way back), the
-  // keyboard's place stays in the panel rather than dropping to the page's top.
-  const used = useRef(false)
+  const offered = gone && onBringBack !== undefined
+  // If its button goes once used (the agent on its way back), the panel keeps the keyboard.
+  const kept = useKeptFocus<HTMLElement>(offered)
   const bringBack = useAction(async () => {
-    used.current = true
+    kept.used()
     await onBringBack?.()
   })
-  const offered = gone && onBringBack !== undefined
-  const section = useRef<HTMLElement>(null)
-  const wasOffered = useRef(offered)
-  useEffect(() => {
-    const lost = wasOffered.current && !offered
-    wasOffered.current = offered
-    if (lost && used.current && document.activeElement === document.body) section.current?.focus()
-    if (lost) used.current = false
-  }, [offered])
   return (
-    <section class="card agent" aria-labelledby="agent-title" tabIndex={-1} ref={section}>
+    <section class="card agent" aria-labelledby="agent-title" tabIndex={-1} ref={kept.ref}>
       <h2 id="agent-title">AI agent</h2>
       {/* Speaking and listening flip with every turn: shown, but only the agent's state is
           read out, so a screen reader is not talking over the conversation. */}

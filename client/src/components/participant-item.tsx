@@ -3,10 +3,10 @@
  * stands, its muted/hold badges, whether it is speaking, and its controls.
  * Muting the agent is how to silence it.
  */
-import { useEffect, useRef } from 'preact/hooks'
 import type { AgentStatus, ParticipantChange, ParticipantView } from '../api/wire.ts'
 import { ParticipantIcon } from './participant-icon.tsx'
 import { type Freshness, useAction } from './use-action.ts'
+import { useKeptFocus } from './use-kept-focus.ts'
 
 export type ParticipantRequest =
   | { type: 'change'; change: ParticipantChange }
@@ -69,10 +69,8 @@ export function ParticipantItem({
   onRequest,
   freshness,
 }: ParticipantItemProps) {
-  // The row's own control was used last: if the controls go, the keyboard's place stays here.
-  const used = useRef(false)
   const request = useAction(async (r: ParticipantRequest) => {
-    used.current = true
+    kept.used()
     // A dial Twilio refused has no call, and needs none to be made again.
     if (r.type === 'redial') return onRequest?.(p.callSid ?? p.label, r)
     return p.callSid && onRequest?.(p.callSid, r)
@@ -91,18 +89,11 @@ export function ParticipantItem({
   const callAgain = onRequest !== undefined && redialable && phoneNumber !== undefined
   // A row whose controls went (removed, called off) after one of them was used keeps the
   // keyboard's place; other rows losing theirs (the call ending) leave focus alone.
-  const row = useRef<HTMLLIElement>(null)
   const hasControls = controllable || cancellable || callAgain
-  const hadControls = useRef(hasControls)
-  useEffect(() => {
-    const lost = hadControls.current && !hasControls
-    hadControls.current = hasControls
-    if (lost && used.current && document.activeElement === document.body) row.current?.focus()
-    if (lost) used.current = false
-  }, [hasControls])
+  const kept = useKeptFocus<HTMLLIElement>(hasControls)
   const state = stateOf(p, agentStatus)
   return (
-    <li class={`participant status-${state.tone}`} tabIndex={-1} ref={row}>
+    <li class={`participant status-${state.tone}`} tabIndex={-1} ref={kept.ref}>
       <ParticipantIcon kind={p.kind} />
       <div class="who">
         <span class="name">{name}</span>
