@@ -77,6 +77,17 @@ async function breakStream(call: Awaited<ReturnType<typeof liveCall>>, what = 't
   )
 }
 
+/** A page's events socket on a conference, accepted, and what comes on it. */
+async function pageEvents(conferenceId: string) {
+  const res = await api(`/api/twilio/conferences/${conferenceId}/events`, {
+    headers: { Upgrade: 'websocket' },
+  })
+  const socket = res.webSocket
+  if (!socket) throw new Error(`events socket refused: ${res.status}`)
+  socket.accept()
+  return { socket, events: collect(socket) }
+}
+
 describe('the media bridge in a conference room', () => {
   it('carries caller audio to the agent in its format and the agent audio back as media and marks', async () => {
     const call = await liveCall({
@@ -836,13 +847,7 @@ describe('the media bridge in a conference room', () => {
 
   it('streams room changes to the page over the events socket', async () => {
     const call = await liveCall()
-    const res = await api(`/api/twilio/conferences/${call.conferenceId}/events`, {
-      headers: { Upgrade: 'websocket' },
-    })
-    const socket = res.webSocket
-    if (!socket) throw new Error(`events socket refused: ${res.status}`)
-    socket.accept()
-    const events = collect(socket)
+    const { socket, events } = await pageEvents(call.conferenceId)
     const snapshot = await eventually('a snapshot', () =>
       events.messages.find((m) => m.type === 'snapshot'),
     )
@@ -872,13 +877,7 @@ describe('the media bridge in a conference room', () => {
 
   it("answers a page's liveness ping on its events socket through the runtime, the room's handler not run", async () => {
     const call = await liveCall()
-    const res = await api(`/api/twilio/conferences/${call.conferenceId}/events`, {
-      headers: { Upgrade: 'websocket' },
-    })
-    const socket = res.webSocket
-    if (!socket) throw new Error(`events socket refused: ${res.status}`)
-    socket.accept()
-    const events = collect(socket)
+    const { socket, events } = await pageEvents(call.conferenceId)
     await eventually('a snapshot', () => events.messages.find((m) => m.type === 'snapshot'))
     socket.send(LIVENESS_PING)
     socket.send(LIVENESS_PING)
