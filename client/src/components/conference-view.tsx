@@ -107,7 +107,9 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
       if (!(error instanceof ApiFailure && error.status === 404)) throw error
       if (current.current) apply({ type: 'gone' })
     }
-    if (!hostLeaves) hangUp()
+    // Not once the page has moved on (Start over, New conversation): the call then is the
+    // next conversation's.
+    if (!hostLeaves && current.current) hangUp()
   }
 
   // Every line the room kept, as a file: the page shows the newest only.
