@@ -3,6 +3,7 @@
  * demand, when the person starts a conversation, so the page opens quickly.
  */
 import { Call, Device } from '@twilio/voice-sdk'
+import { watchBrowserWakes } from '../browser-wakes.ts'
 import { refreshLeadMs, tokenRenewals } from './token-refresh.ts'
 import {
   describeVoiceError,
@@ -17,15 +18,6 @@ export const isVoiceSupported = (): boolean => Device.isSupported
 
 /** How long a call waits for its signalling connection to come back: Twilio's example. */
 export const SIGNALING_RECONNECT_MS = 30_000
-
-/** What of the page's window this uses: typed here, as this file is type-checked for Node too. */
-interface Listening {
-  addEventListener(type: string, listener: () => void): void
-  removeEventListener(type: string, listener: () => void): void
-}
-const page = globalThis as unknown as Listening & {
-  document: Listening & { visibilityState: string }
-}
 
 export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const device = new Device(token, {
@@ -43,10 +35,7 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
   const renewals = tokenRenewals(token, hooks.tokenWillExpire)
   if (!renewals) device.on('tokenWillExpire', hooks.tokenWillExpire)
   // A laptop waking comes back online, or shows its tab: the token may be due already.
-  const recheck = () => renewals?.check()
-  const shown = () => page.document.visibilityState === 'visible' && recheck()
-  page.addEventListener('online', recheck)
-  page.document.addEventListener('visibilitychange', shown)
+  const unwatch = watchBrowserWakes(() => renewals?.check())
   device.on('error', (error: VoiceError) =>
     hooks.error(describeVoiceError(error), {
       passing: retriedByDevice(error.code),
@@ -61,8 +50,7 @@ export const createTwilioDevice: VoiceDeviceFactory = (token, hooks) => {
     },
     destroy: () => {
       renewals?.stop()
-      page.removeEventListener('online', recheck)
-      page.document.removeEventListener('visibilitychange', shown)
+      unwatch()
       device.destroy()
     },
   }

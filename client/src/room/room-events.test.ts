@@ -5,6 +5,7 @@ import {
   LIVENESS_PONG,
 } from '../../../worker/conference/event-liveness.ts'
 import type { RoomEventMessage, RoomView } from '../api/wire.ts'
+import type { Wake, WatchWakes } from '../browser-wakes.ts'
 import {
   followRoom,
   type LinkStatus,
@@ -13,8 +14,6 @@ import {
   PROBE_MS,
   reconnectDelay,
   type SocketHandlers,
-  type Wake,
-  type WatchWakes,
 } from './room-events.ts'
 import { anUpdate, aRoom } from './room-fixtures.ts'
 

@@ -15,6 +15,7 @@
 import { LIVENESS_PING, LIVENESS_PING_MS } from '../../../worker/conference/event-liveness.ts'
 import { isKeyDeclined } from '../api/api-client.ts'
 import type { RoomEventMessage, RoomView } from '../api/wire.ts'
+import type { Wake, WatchWakes } from '../browser-wakes.ts'
 import { isLive, parseRoomEvent } from './room-state.ts'
 
 export interface SocketHandlers {
@@ -28,15 +29,6 @@ export type OpenSocket = (
   protocols: string[],
   handlers: SocketHandlers,
 ) => { close(): void; send(data: string): void }
-
-/**
- * Why the socket may have died unseen: the browser is back online (the network changed
- * under it), or the tab is shown again (a laptop woke, or the browser froze the tab).
- */
-export type Wake = 'online' | 'visible'
-
-/** Calls `wake` at each such moment; returns the function that stops it. */
-export type WatchWakes = (wake: (why: Wake) => void) => () => void
 
 /**
  * The event link as the page shows it; `live` once the snapshot arrived; `locked` while

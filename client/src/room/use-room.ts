@@ -7,7 +7,8 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hoo
 import { ApiFailure } from '../api/api-client.ts'
 import type { ConferenceApi } from '../api/conference-api.ts'
 import type { RoomView } from '../api/wire.ts'
-import { type Follower, followRoom, type LinkStatus, type WatchWakes } from './room-events.ts'
+import { watchBrowserWakes } from '../browser-wakes.ts'
+import { type Follower, followRoom, type LinkStatus } from './room-events.ts'
 import { isLive, type RoomAction, roomReducer } from './room-state.ts'
 
 export interface LiveRoom {
@@ -67,16 +68,4 @@ export function useRoom(api: ConferenceApi, initial: RoomView): LiveRoom {
     return found ?? roomReducer(shown.current, { type: 'gone' })
   }, [lookUp])
   return { room, link, reconnected, apply, check }
-}
-
-/** The browser back online, or the tab shown again: when a socket may have died unseen. */
-const watchBrowserWakes: WatchWakes = (wake) => {
-  const online = () => wake('online')
-  const shown = () => document.visibilityState === 'visible' && wake('visible')
-  addEventListener('online', online)
-  document.addEventListener('visibilitychange', shown)
-  return () => {
-    removeEventListener('online', online)
-    document.removeEventListener('visibilitychange', shown)
-  }
 }
