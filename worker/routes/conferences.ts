@@ -7,7 +7,7 @@
  * page's earlier leg).
  */
 import { Hono } from 'hono'
-import { ApiError } from '../api-error.ts'
+import type { ApiError } from '../api-error.ts'
 import { newConferenceId, roomFor } from '../conference/conference-id.ts'
 import type { RoomView } from '../conference/room-record.ts'
 import { FIRST_AGENT_LABEL, isActive } from '../conference/roster.ts'
@@ -16,7 +16,14 @@ import * as z from '../schema.ts'
 import { initiationProblems } from '../settings.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
 import { isTwilioCallOver } from '../twilio/rest-errors.ts'
-import { agentFor, agentIdField, conferenceIdParam, requireUpgrade, roomError } from './rooms.ts'
+import {
+  agentFor,
+  agentIdField,
+  conferenceGone,
+  conferenceIdParam,
+  requireUpgrade,
+  roomError,
+} from './rooms.ts'
 import { fromTwilioError } from './twilio-errors.ts'
 import {
   agentLeg,
@@ -67,8 +74,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
   })
   .get('/conferences/:id', async (c) => {
     const view = await roomFor(c.env, conferenceIdParam(c.req.param('id'))).view()
-    if (!view)
-      throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+    if (!view) throw conferenceGone()
     return c.json(view)
   })
   .get('/conferences/:id/events', (c) => {
@@ -79,8 +85,7 @@ export const conferences = new Hono<{ Bindings: Env }>()
     const conferenceId = conferenceIdParam(c.req.param('id'))
     const room = roomFor(c.env, conferenceId)
     const view = await room.view()
-    if (!view)
-      throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+    if (!view) throw conferenceGone()
     // Ended, unless ending it on Twilio failed and people may still be in it: then try again.
     const stillIn = view.participants.some((p) => p.status === 'joined')
     if (view.status === 'ended' && !stillIn) return c.json(view)

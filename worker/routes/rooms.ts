@@ -79,6 +79,10 @@ export async function agentFor(env: Env, requested: string | undefined): Promise
   return agentId
 }
 
+/** A conference the room does not have: never made, or its record freed after its end. */
+export const conferenceGone = (): ApiError =>
+  new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+
 export function conferenceIdParam(id: string): string {
   if (!isConferenceId(id)) throw new ApiError(404, 'not_found', `No conference ${quoted(id)}.`)
   return id

@@ -5,11 +5,10 @@
  * not all fit in one answer between the worker and its room.
  */
 import { Hono } from 'hono'
-import { ApiError } from '../api-error.ts'
 import { roomFor } from '../conference/conference-id.ts'
 import type { TranscriptEntry } from '../conference/transcript.ts'
 import type { Env } from '../config.ts'
-import { conferenceIdParam } from './rooms.ts'
+import { conferenceGone, conferenceIdParam } from './rooms.ts'
 
 /** Lines a page: at MAX_LINE_CHARS each, 8 MB at most, under the runtime's 32 MiB an RPC. */
 const PAGE_LINES = 1000
@@ -21,8 +20,7 @@ export const transcript = new Hono<{ Bindings: Env }>().get('/:id/transcript', a
   const lines: TranscriptEntry[] = []
   for (let from = 0; ; ) {
     const page = await room.transcript(from, PAGE_LINES)
-    if (!page)
-      throw new ApiError(404, 'not_found', 'No such conference, or its record has been freed.')
+    if (!page) throw conferenceGone()
     lines.push(...page.lines)
     const last = page.lines.at(-1)
     if (!page.more || !last) break
