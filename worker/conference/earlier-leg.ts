@@ -5,7 +5,7 @@
  * `web-<identity>` label, and after a dropped connection Twilio may still hold the old
  * leg; the person would be refused. The newest call of an identity wins.
  */
-import { type Env, endConferenceOnHostExit, twilioRestClient } from '../config.ts'
+import { type Env, twilioRestClient } from '../config.ts'
 import type { TwilioRestClient } from '../twilio/rest-client.ts'
 import { isTwilioNotFound, TwilioApiError } from '../twilio/rest-errors.ts'
 import { describeError, type RoomLog } from './room-log.ts'
@@ -34,36 +34,43 @@ export interface EarlierLeg {
 
 /**
  * Removes the earlier leg (by its CallSid, so that two rejoins at once cannot remove each
- * other), a host's told first not to end the conference on its way out (a guest's never
- * would). Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join goes
- * ahead as before.
+ * other), one whose leaving ends the conference (a host's, in a conference made so) told
+ * first not to. Bounded, as Twilio waits at most 15 s for the TwiML; if it fails, the join
+ * goes ahead as before.
  */
 export async function removeEarlierLeg(
   env: Env,
   conferenceSid: string,
   holder: Participant,
-  host: boolean,
-  log: RoomLog,
-  /**
-   * The leg was written down as quiet before this rejoin (an earlier one told Twilio, or
-   * tried to): the update is sent again, but one that fails is not undone, as it may be
-   * undoing the earlier one's.
-   */
-  alreadyQuiet = false,
+  {
+    endsConference,
+    alreadyQuiet,
+    log,
+  }: {
+    /** Its leaving ends the conference: the room's rule for its host, not the setting now. */
+    endsConference: boolean
+    /**
+     * The leg was written down as quiet before this rejoin (an earlier one told Twilio, or
+     * tried to): the update is sent again, but one that fails is not undone, as it may be
+     * undoing the earlier one's.
+     */
+    alreadyQuiet: boolean
+    log: RoomLog
+  },
 ): Promise<EarlierLeg> {
-  const leg = holder.callSid ?? holder.label
+  const callSid = holder.callSid ?? holder.label
   let rest: TwilioRestClient | undefined
   let quieted = false
   // Set once the update is sent: one whose answer never came may have been applied.
   let quietSent = false
   try {
     rest = twilioRestClient(env, REQUESTS)
-    if (host && endConferenceOnHostExit(env)) {
+    if (endsConference) {
       quietSent = true
-      await rest.updateParticipant(conferenceSid, leg, { endConferenceOnExit: false })
+      await rest.updateParticipant(conferenceSid, callSid, { endConferenceOnExit: false })
       quieted = true
     }
-    const removed = await rest.removeParticipant(conferenceSid, leg)
+    const removed = await rest.removeParticipant(conferenceSid, callSid)
     if (removed)
       log('info', `${holder.label}: its earlier call was still in the conference; removed it`)
     // Not there to remove: it left on its own (or a DELETE whose answer was lost removed
@@ -79,7 +86,7 @@ export async function removeEarlierLeg(
       quieted || (quietSent && !(error instanceof TwilioApiError && error.outcome === 'rejected'))
     if (mayBeQuiet && rest && !alreadyQuiet) {
       void rest
-        .updateParticipant(conferenceSid, leg, { endConferenceOnExit: true })
+        .updateParticipant(conferenceSid, callSid, { endConferenceOnExit: true })
         .catch((error) =>
           log(
             'warn',

@@ -599,12 +599,14 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /**
    * Whether a person may join by TwiML now (not into a local call, which has no Twilio
-   * conference), after making room for them under their label.
+   * conference), after making room for them under their label; and whether their leaving
+   * ends the conference: the host's, if the conference was made so (`endsWithHost`, not
+   * END_CONFERENCE_ON_HOST_EXIT as it reads now: the pages and the room's rules go by that).
    */
   async humanLeg(
     leg: { label: string; callSid: string },
     maxParticipants: number,
-  ): Promise<RoomResult<{ host: boolean }>> {
+  ): Promise<RoomResult<{ host: boolean; endConferenceOnExit: boolean }>> {
     const record = this.#record
     if (!record || record.endedAt || record.local) return notFound()
     const holder = this.#roster.find(leg.label)
@@ -620,12 +622,12 @@ export class ConferenceRoom extends DurableObject<Env> {
       this.#changed()
     }
     const host = leg.label === hostLabel
+    const endConferenceOnExit = host && record.endsWithHost === true
     // The host's leaving ends the conference (endConferenceOnExit): a host shown gone, the
     // conference's end not heard of yet, would join a new, empty one under its name.
     // Not a leg a rejoin told not to end it, whose leaving the conference outlived.
     if (
-      host &&
-      record.endsWithHost &&
+      endConferenceOnExit &&
       holder?.label === leg.label &&
       holder.status === 'left' &&
       !(holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid))
@@ -649,8 +651,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       const alreadyQuiet =
         holder.callSid !== undefined && record.quietLegs?.includes(holder.callSid) === true
       // The leg this rejoin writes down as quiet, if it does.
-      const quiet =
-        host && record.endsWithHost === true && !alreadyQuiet ? holder.callSid : undefined
+      const quiet = endConferenceOnExit && !alreadyQuiet ? holder.callSid : undefined
       if (conferenceSid !== undefined && quiet !== undefined) {
         record.quietLegs = [...(record.quietLegs ?? []), quiet].slice(-MAX_QUIET_LEGS)
         this.#changed()
@@ -658,7 +659,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       const earlier =
         conferenceSid === undefined
           ? undefined
-          : await removeEarlierLeg(this.env, conferenceSid, holder, host, this.#logTo, alreadyQuiet)
+          : await removeEarlierLeg(this.env, conferenceSid, holder, {
+              endsConference: endConferenceOnExit,
+              alreadyQuiet,
+              log: this.#logTo,
+            })
       // Still there and not quiet (Twilio refused, or the answer was unknown and the update
       // was undone): its leaving ends the conference again. Not one quiet before this
       // rejoin, whose failed update undid nothing.
@@ -669,11 +674,11 @@ export class ConferenceRoom extends DurableObject<Env> {
       // A join into an ended conference would start a new, empty one under its name; so
       // would a host's whose earlier leg Twilio no longer has, its leaving having ended it.
       if (this.#endedMeanwhile(record)) return notFound()
-      if (earlier?.gone && host && record.endsWithHost && !alreadyQuiet) {
+      if (earlier?.gone && endConferenceOnExit && !alreadyQuiet) {
         return this.#endedWithHost()
       }
     }
-    return { ok: true, host }
+    return { ok: true, host, endConferenceOnExit }
   }
 
   /** The host's leg left Twilio's conference, which ended with it: so does the room. */

@@ -144,6 +144,23 @@ describe('the TwiML App Voice URL', () => {
     expect(view).toMatchObject({ hostLabel: 'web-web_host', endsWithHost: true })
   })
 
+  it('has the host end the conference by leaving as the conference was made, the setting changed since', async () => {
+    // Made with END_CONFERENCE_ON_HOST_EXIT (the default); a deploy then turns it off. The
+    // pages were told the host's leaving ends the call, and the room turns a host away whose
+    // leg left: the host's leg must end it as they say.
+    const conferenceId = await startConference(await registerAgent())
+    const changed = { ...env, END_CONFERENCE_ON_HOST_EXIT: 'false' }
+    const twiml = await (
+      await twilioPost(
+        VOICE_URL,
+        { CallSid: `CA${'1'.repeat(32)}`, From: 'client:web_host', To: '', conferenceId },
+        true,
+        changed,
+      )
+    ).text()
+    expect(twiml).toContain('endConferenceOnExit="true"')
+  })
+
   describe('a page rejoining under the label its dropped call still holds', () => {
     const OLD_LEG = 'web-web_host'
     const rejoin = (conferenceId: string, callSid: string) =>
@@ -169,14 +186,25 @@ describe('the TwiML App Voice URL', () => {
       expect(view.status).not.toBe('ended')
     }
 
-    /** The host on the call, on Twilio (the stand-in) as in the room, ending it on exit. */
-    async function hostOnCall() {
+    /**
+     * The host on the call, on Twilio (the stand-in) as in the room, ending it on exit unless
+     * the conference was made not to (END_CONFERENCE_ON_HOST_EXIT=false then).
+     */
+    async function hostOnCall({ endsWithHost = true } = {}) {
       const conferenceId = await startConference(await registerAgent())
+      if (!endsWithHost) {
+        await runInDurableObject(roomFor(env, conferenceId), async (_room, state) => {
+          const record = await state.storage.get<RoomRecord>('room')
+          if (!record) throw new Error('no record')
+          await state.storage.put('room', { ...record, endsWithHost: false })
+        })
+        await abortAllDurableObjects()
+      }
       const { callSid } = await twilioRestClient(env).createParticipant(conferenceId, {
         from: 'client:web_host',
         to: 'client:web_host',
         label: OLD_LEG,
-        endConferenceOnExit: true,
+        endConferenceOnExit: endsWithHost,
       })
       await hostJoins(conferenceId, 1, callSid)
       const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
@@ -385,15 +413,30 @@ describe('the TwiML App Voice URL', () => {
     })
 
     it('only removes the leg when the host leaving does not end the conference', async () => {
-      const { conferenceId, legRequests } = await hostOnCall()
+      const { conferenceId, conferenceSid, legRequests } = await hostOnCall({
+        endsWithHost: false,
+      })
+      const twiml = await (await rejoin(conferenceId, `CA${'7'.repeat(32)}`)).text()
+      expect(twiml).toContain('endConferenceOnExit="false"')
+      expect(await legRequests()).toEqual([['DELETE', undefined, 204]])
+      expect(await twilio().conference(conferenceSid)).toMatchObject({ status: 'in-progress' })
+    })
+
+    it('tells the leg not to end the conference when the setting was turned off after it was made', async () => {
+      // Made ending with its host, its host's leg so too; a deploy then turns the setting
+      // off. Removing the leg as if it did not end the conference would end it for everyone.
+      const { conferenceId, conferenceSid, legRequests } = await hostOnCall()
       const result = await runInDurableObject(roomFor(env, conferenceId), async (_room, state) => {
-        // The same room as configured with END_CONFERENCE_ON_HOST_EXIT=false.
         const room = new ConferenceRoom(state, { ...env, END_CONFERENCE_ON_HOST_EXIT: 'false' })
         await state.blockConcurrencyWhile(async () => {})
         return room.humanLeg({ label: OLD_LEG, callSid: `CA${'7'.repeat(32)}` }, 6)
       })
-      expect(result).toEqual({ ok: true, host: true })
-      expect(await legRequests()).toEqual([['DELETE', undefined, 204]])
+      expect(result).toEqual({ ok: true, host: true, endConferenceOnExit: true })
+      expect(await legRequests()).toEqual([
+        ['POST', 'false', 200],
+        ['DELETE', undefined, 204],
+      ])
+      expect(await twilio().conference(conferenceSid)).toMatchObject({ status: 'in-progress' })
     })
 
     it('hangs up if the conference ends while Twilio is asked', async () => {

@@ -14,7 +14,7 @@
 import { Hono } from 'hono'
 import { callRoom, isConferenceId } from '../conference/conference-id.ts'
 import { pageLabel } from '../conference/roster.ts'
-import { type Env, endConferenceOnHostExit, maxParticipants, webhookBaseUrl } from '../config.ts'
+import { type Env, maxParticipants, webhookBaseUrl } from '../config.ts'
 import { type TwilioWebhookEnv, verifyTwilioSignature } from '../twilio/signature-middleware.ts'
 import {
   connectStreamTwiml,
@@ -131,8 +131,9 @@ async function answerLeg(env: Env, conferenceId: string, params: URLSearchParams
     statusCallback: `${base}/api/twilio/status/conference`,
     beep: false,
     startConferenceOnEnter: true,
-    // Only the host's leaving ends it: a guest page or a caller hanging up must not.
-    endConferenceOnExit: joined.host && endConferenceOnHostExit(env),
+    // Only the host's leaving ends it (the room says whether this conference was made so):
+    // a guest page or a caller hanging up must not.
+    endConferenceOnExit: joined.endConferenceOnExit,
     waitUrl: '',
   })
 }
