@@ -34,7 +34,7 @@ export function callOffPendingDials(participants: readonly Participant[]): Leg[]
 const CALLED_OFF = 'the conference ended before they answered'
 
 /** A phone the end called off: failed, and why, by someone's doing (shown "Called off"). */
-export function callOff(participant: Participant): void {
+function callOff(participant: Participant): void {
   fail(participant, CALLED_OFF)
   participant.removed = true
 }

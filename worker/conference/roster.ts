@@ -108,7 +108,7 @@ export function leave(p: Participant, now: string): void {
   p.leftAt = now
 }
 
-export const describe = (p: Participant): string =>
+const describe = (p: Participant): string =>
   p.kind === 'agent'
     ? 'the AI agent'
     : p.kind === 'phone'
@@ -354,8 +354,7 @@ export class Roster {
 /** The first agent leg's participant label; a leg that brings the agent back is `agent-N`. */
 export const FIRST_AGENT_LABEL = 'agent'
 /** Whether a participant label is one of an agent leg's, the first or a return's. */
-export const isAgentLabel = (label: string) =>
-  label === FIRST_AGENT_LABEL || /^agent-\d+$/.test(label)
+const isAgentLabel = (label: string) => label === FIRST_AGENT_LABEL || /^agent-\d+$/.test(label)
 
 /** A page's participant label: `web-` and its Voice SDK identity. */
 export const pageLabel = (identity: string) => `web-${identity}`
