@@ -129,7 +129,18 @@ export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined
   /** When the people on the call were last checked against Twilio (in memory: 0 after a restart). */
   #presenceCheckedAt = 0
+  /**
+   * The record's participants and conference, the same array and object (`#load`): a change
+   * through either is the other's. Replacing `record.participants` or `record.conference`
+   * would leave the roster on the old ones, unsaved.
+   */
   #roster = new Roster()
+  /**
+   * While set, the call's agent, stream, transcript and stats are the bridge's: the record's
+   * are as the last fold left them (`#foldBridge`: each write, broadcast and view). Read as
+   * `this.#bridge?.agent ?? record.agent`; change them in the record only with no bridge, or
+   * after folding it in and dropping it (`#dropBridge`), as a new bridge starts from them.
+   */
   #bridge: MediaBridge | undefined
   #agent: AgentConnection | undefined
   /**
@@ -204,7 +215,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   }
 
   view(): RoomView | undefined {
-    return this.#record && toView(this.#snapshotRecord(this.#record))
+    return this.#record && toView(this.#foldBridge(this.#record))
   }
 
   /**
@@ -1123,8 +1134,8 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /** Lets go of the bridge, its agent connection and its timer, for a new stream's bridge. */
   #dropBridge(reason = 'its stream was lost'): void {
-    // Its transcript, up to the last line, goes on with the call.
-    if (this.#record) this.#snapshotRecord(this.#record)
+    // Its transcript, up to the last line, its counts and reconnections go on with the call.
+    if (this.#record) this.#foldBridge(this.#record)
     if (this.#twilio) letGo(this.#twilio)
     if (this.#bridge) this.#feed({ type: 'end', reason })
     if (this.#timer !== undefined) clearTimeout(this.#timer)
@@ -1222,8 +1233,12 @@ export class ConferenceRoom extends DurableObject<Env> {
       : new Roster()
   }
 
-  /** The record with the bridge's live state folded in. */
-  #snapshotRecord(record: RoomRecord): RoomRecord {
+  /**
+   * Folds the bridge's live state (agent, stream, transcript, stats) into the record, in
+   * place, and returns the record: not a copy. Every write, broadcast and view does it; so
+   * does dropping the bridge, whose state would otherwise go with it.
+   */
+  #foldBridge(record: RoomRecord): RoomRecord {
     return this.#bridge ? foldBridge(record, this.#bridge) : record
   }
 
@@ -1235,7 +1250,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #save(options?: DurableObjectPutOptions): void {
     this.#cancelTranscriptSave()
     if (!this.#record) return
-    void this.ctx.storage.put('room', this.#snapshotRecord(this.#record), options)
+    void this.ctx.storage.put('room', this.#foldBridge(this.#record), options)
     this.#lines.flush(options)
   }
 
@@ -1252,7 +1267,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #broadcastUpdate(): void {
     const record = this.#record
     if (!record || !hasWatchers(this.ctx)) return
-    const { transcript: _t, stats: _s, ...room } = toView(this.#snapshotRecord(record))
+    const { transcript: _t, stats: _s, ...room } = toView(this.#foldBridge(record))
     broadcast(this.ctx, { type: 'update', room })
   }
 
@@ -1270,9 +1285,11 @@ export class ConferenceRoom extends DurableObject<Env> {
  * `WebSocket::send` waits on `waitForOutputLocksIfNecessary()`), and in production a
  * write is confirmed only once it is replicated. Gated, each transcript line (one per
  * turn, from both sides) would hold the call's audio both ways for that long. A reset
- * (a deploy) can lose what changed since the last write of the record, at most the last
- * second's stats and agent state (TRANSCRIPT_SAVE_DELAY_MS): a call that goes on after it
- * (resumeAgentLeg) goes on without them. Transcript lines are written sooner
+ * (a deploy) can lose what changed since the last write of the record, and a write not yet
+ * confirmed: a call that goes on after it (resumeAgentLeg) goes on without them. The record
+ * is written with each change of the agent's, the stream's or the roster's state, and
+ * TRANSCRIPT_SAVE_DELAY_MS after a transcript line; not for the frames, whose stats since
+ * then are lost, however long ago that was. Transcript lines are written sooner
  * (TranscriptStore). Tokens, creation, participants and ending stay gated. Output gates:
  * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/;
  * `allowUnconfirmed`: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
