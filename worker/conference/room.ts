@@ -270,6 +270,17 @@ export class ConferenceRoom extends DurableObject<Env> {
     return { ok: true }
   }
 
+  /**
+   * Ends the call without waiting for its alarm and hang-ups (a handler answering Twilio or
+   * a socket); what fails there (storage) is logged under the room's name, not left as an
+   * unhandled rejection.
+   */
+  #endSoon(reason: string): void {
+    this.end(reason).catch((error) =>
+      this.#log('error', `ending the conference (${reason}): ${describeError(error)}`),
+    )
+  }
+
   /** Marks everyone still shown in the conference as having left; whether anyone was. */
   #leaveEveryone(at: string): boolean {
     const joined = this.#roster.participants.filter((p) => p.status === 'joined')
@@ -694,7 +705,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   /** The host's leg left Twilio's conference, which ended with it: so does the room. */
   #endedWithHost(): RoomResult<never> {
-    void this.end(ENDED_WITH_HOST)
+    this.#endSoon(ENDED_WITH_HOST)
     return notFound()
   }
 
@@ -841,7 +852,7 @@ export class ConferenceRoom extends DurableObject<Env> {
     const speech = event === 'participant-speech-start' || event === 'participant-speech-stop'
     this.#afterRosterChange(notices, { persist: !speech })
     if (this.#roster.conference.status === 'ended' && !this.#record.endedAt) {
-      void this.end(this.#roster.conference.endedReason ?? 'conference ended')
+      this.#endSoon(this.#roster.conference.endedReason ?? 'conference ended')
     }
   }
 
@@ -1149,7 +1160,7 @@ export class ConferenceRoom extends DurableObject<Env> {
   #localStreamGone(reason: string): void {
     const record = this.#record
     if (!record?.local || record.endedAt || record.streamToken) return
-    void this.end(reason)
+    this.#endSoon(reason)
   }
 
   // --- Bridge wiring -----------------------------------------------------------

@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { roomFor } from '../conference/conference-id.ts'
 import type { RoomRecord } from '../conference/room-record.ts'
 import { api, registerAgent, startConference } from '../testing/conference-call.ts'
@@ -118,6 +118,31 @@ describe('Twilio status callbacks', () => {
       status: 'ended',
       endedReason: 'the conference ended with its host',
     })
+  })
+
+  it("logs, under the room's name, an end that Twilio's conference-end could not write", async () => {
+    const conferenceId = await startConference(await registerAgent())
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      await runInDurableObject(roomFor(env, conferenceId), async (room, state) => {
+        state.storage.setAlarm = () => Promise.reject(new Error('storage is unavailable'))
+        room.conferenceEvent({
+          StatusCallbackEvent: 'conference-end',
+          SequenceNumber: '1',
+          ReasonConferenceEnded: 'conference-ended-via-api',
+        })
+        await scheduler.wait(10)
+      })
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(
+            `^\\[ConferenceRoom ${conferenceId}\\] ending the conference .*storage is unavailable`,
+          ),
+        ),
+      )
+    } finally {
+      logged.mockRestore()
+    }
   })
 
   it("keeps the end's first reason, in words, when Twilio's conference-end follows", async () => {
