@@ -184,7 +184,7 @@ describe('local calls (no Twilio)', () => {
     const agent = { ...localRoom.agent, status: 'unavailable' as const, error: 'It hung up.' }
     events.send({ type: 'snapshot', room: { ...localRoom, agent } })
     const panel = page.getByRole('region', { name: 'AI agent' })
-    await panel.getByText('Unavailable; hang up and start again', { exact: true }).waitFor()
+    await panel.getByText('Unavailable; start a new conversation', { exact: true }).waitFor()
     expect(await panel.getByText(/goes on without it/).count()).toBe(0)
   })
 

@@ -844,9 +844,10 @@ describe('lifecycle', () => {
     h.ready()
     h.advance(300)
     const actions = h.feed({ type: 'agent_closed', attempt: h.attempt, code: 1000, reason: '' })
-    // Not hung up (the leg stays, the people with it), and not tried again: it would meet
-    // the same refusal.
-    expect(ofType(actions, 'twilio_close')).toEqual([])
+    // Not tried again: it would meet the same refusal. Its leg leaves, the people stay.
+    expect(ofType(actions, 'twilio_close')).toEqual([
+      { type: 'twilio_close', code: 1000, reason: 'the agent is unavailable' },
+    ])
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/0\.3 s after it began, without a word \(1000\)/)
     expect(h.bridge.agent.error).toContain('ELEVENLABS_CONVERSATION_OVERRIDE')
@@ -1266,7 +1267,7 @@ describe('lifecycle', () => {
     }
     expect(elapsed).toBeGreaterThanOrEqual(9000)
     expect(elapsed).toBeLessThanOrEqual(10_000)
-    expect(h.bridge.stream.status).toBe('live')
+    expect(h.bridge.stream.status).toBe('stopped')
   })
 
   it('gives the first connection of a call its full connect timeout', () => {
@@ -1279,7 +1280,7 @@ describe('lifecycle', () => {
     expect(h.bridge.agent.status).toBe('reconnecting')
   })
 
-  it('gives up on an agent that fails right after every greeting, keeping the Twilio stream', () => {
+  it('gives up on an agent that fails right after every greeting, and ends its leg', () => {
     const h = harness()
     h.start()
     h.ready()
@@ -1287,8 +1288,16 @@ describe('lifecycle', () => {
     const last = h.agentCloses(1011)
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
-    expect(ofType(last, 'twilio_close')).toEqual([])
-    expect(h.bridge.stream.status).toBe('live')
+    // Nobody would hear the leg again: kept, Twilio would bill it to the end of the call.
+    expect(ofType(last, 'twilio_close')).toEqual([
+      { type: 'twilio_close', code: 1000, reason: 'the agent is unavailable' },
+    ])
+    expect(h.bridge.stream.status).toBe('stopped')
+    // Frames still on their way are nobody's, and the conference's end keeps why.
+    expect(ofType(h.media(), 'agent_send')).toEqual([])
+    h.feed({ type: 'end', reason: 'conference ended' })
+    expect(h.bridge.agent.status).toBe('unavailable')
+    expect(h.bridge.agent.error).toMatch(/gave up after 3 reconnection attempts/)
   })
 
   it('forgives earlier failures once a connection has carried the call for 30 s', () => {
@@ -1419,13 +1428,13 @@ describe('lifecycle', () => {
     expect(h.bridge.agent).toMatchObject({ status: 'ready', reconnects: 1 })
   })
 
-  it('reports an unknown agent audio format without ending the call', () => {
+  it('reports an unknown agent audio format, and ends the leg that has no agent to carry', () => {
     const h = harness()
     h.start()
     const actions = h.ready('pcm_96000', 'pcm_16000')
     expect(h.bridge.agent.status).toBe('unavailable')
     expect(h.bridge.agent.error).toMatch(/pcm_96000/)
-    expect(ofType(actions, 'twilio_close')).toEqual([])
+    expect(ofType(actions, 'twilio_close')).toEqual([expect.objectContaining({ code: 1000 })])
     expect(ofType(actions, 'agent_close')).toEqual([expect.objectContaining({ code: 1000 })])
     expect(ofType(actions, 'log')).toContainEqual(expect.objectContaining({ level: 'error' }))
   })

@@ -344,7 +344,8 @@ export class MediaBridge {
 
   #endStream(reason: string): void {
     this.#startDueBy = undefined
-    if (this.#stream.status !== 'stopped') {
+    const wasStopped = this.#stream.status === 'stopped'
+    if (!wasStopped) {
       this.#putStream({ ...this.#stream, status: 'stopped' })
     }
     // Nothing may reconnect, time out or mark for a call that is over.
@@ -360,6 +361,11 @@ export class MediaBridge {
     this.#reconnectAt = undefined
     this.#connectDeadline = undefined
     if (this.#agent.status === 'ended') return
+    // An agent shown unavailable keeps why: its conversation is closed already.
+    if (this.#agent.status === 'unavailable') {
+      if (!wasStopped) this.#log('info', `bridge ended: ${reason}`)
+      return
+    }
     this.#closeAgent(1000, 'call ended')
     this.#setAgent({ status: 'ended' })
     this.#log('info', `bridge ended: ${reason}`)
@@ -469,7 +475,7 @@ export class MediaBridge {
       const error = `The agent uses an audio format this bridge does not support (input ${input}, output ${output}); set the agent to one of ${AGENT_AUDIO_FORMATS.join(', ')}.`
       this.#log('error', error)
       this.#closeAgent(1000, 'unsupported audio format')
-      this.#setAgent({ status: 'unavailable', error, inputFormat: input, outputFormat: output })
+      this.#unavailable({ error, inputFormat: input, outputFormat: output })
       return
     }
     const reconnected =
@@ -625,6 +631,20 @@ export class MediaBridge {
     this.#drainUntil = this.#now + waitMs
   }
 
+  /**
+   * The agent will not come back on this leg: no attempt follows, and bringing it back
+   * makes a new leg. Its stream is closed, which ends the leg (the `<Connect action>` finds
+   * it ended, not lost): kept, it would go on for the rest of the call, hours maybe, with
+   * nobody hearing it, Twilio billing its minutes and the room woken by its 50 frames a
+   * second. A local call's page, its only person, is let go with it.
+   */
+  #unavailable(patch: Omit<Partial<AgentView>, 'status'>): void {
+    this.#setAgent({ status: 'unavailable', ...patch })
+    if (this.#stream.status !== 'live') return
+    this.#emit({ type: 'twilio_close', code: 1000, reason: 'the agent is unavailable' })
+    this.#endStream('the agent is unavailable')
+  }
+
   #endAgentLeg(): void {
     if (this.#stream.status === 'live') {
       this.#emit({ type: 'twilio_close', code: 1000, reason: 'agent ended the call' })
@@ -643,7 +663,7 @@ export class MediaBridge {
     if ('giveUp' in next) {
       const error = selfExplained ? reason : `${clause}; ${next.giveUp}`
       this.#log('error', error)
-      this.#setAgent({ status: 'unavailable', error })
+      this.#unavailable({ error })
       return
     }
     const attempt = this.#reconnection.failures

@@ -341,6 +341,26 @@ describe('the media bridge in a conference room', () => {
     })
   })
 
+  it('ends the agent leg once the agent is unavailable for good, saying why', async () => {
+    const call = await liveCall()
+    // A refusal no attempt would get past: nobody will hear this leg again.
+    await elevenLabs().close(call.conversation.conversationId, {
+      code: 1008,
+      reason: 'override not allowed',
+    })
+    const [close] = await eventually(
+      'the Twilio stream to close',
+      () => call.stream.closes.length > 0 && call.stream.closes,
+    )
+    expect(close).toMatchObject({ code: 1000, reason: 'the agent is unavailable' })
+    // Twilio asks the stream's <Connect action> what next: the leg ends.
+    expect(await streamEnded(call.conferenceId, call.agentCallSid)).toMatch(/<Hangup\/>/)
+    expect((await view(call))?.agent).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringMatching(/ELEVENLABS_CONVERSATION_OVERRIDE/),
+    })
+  })
+
   it("counts a bridge's own reconnections and a resume's together, the conversation shown until the next", async () => {
     const call = await liveCall()
     await elevenLabs().close(call.conversation.conversationId, { code: 1011, reason: 'internal' })

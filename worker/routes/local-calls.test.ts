@@ -218,6 +218,23 @@ describe('local calls', () => {
     expect(room).toMatchObject({ status: 'ended', endedReason: 'agent ended the call' })
   })
 
+  it('end when the agent is unavailable for good: the page would stream to nobody', async () => {
+    const agentId = await registerAgent()
+    const call = await startLocalCall(agentId)
+    const stream = await pageStream(call)
+    const conversation = await activeConversation(agentId)
+    await elevenLabs().close(conversation.conversationId, { code: 1008, reason: 'policy' })
+    const [close] = await eventually('the page stream to close', () =>
+      stream.closes.length > 0 ? stream.closes : undefined,
+    )
+    expect(close).toMatchObject({ code: 1000, reason: 'the agent is unavailable' })
+    expect(await roomView(call.conferenceId)).toMatchObject({
+      status: 'ended',
+      endedReason: 'the agent is unavailable',
+      agent: { status: 'unavailable', error: expect.stringMatching(/policy/) },
+    })
+  })
+
   it('end through DELETE without touching Twilio', async () => {
     const call = await startLocalCall(await registerAgent(), NO_TWILIO)
     const res = await apiWith(NO_TWILIO, `/api/twilio/conferences/${call.conferenceId}`, {

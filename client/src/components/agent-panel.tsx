@@ -15,8 +15,11 @@ const DESCRIPTIONS: Record<AgentStatus, string> = {
   ended: 'Left the conversation',
 }
 
-/** A local call is the person and the agent alone: without the agent there is no call. */
-const LOCAL_UNAVAILABLE = 'Unavailable; hang up and start again'
+/**
+ * A local call is the person and the agent alone: without the agent there is no call, and
+ * the room ends it.
+ */
+const LOCAL_UNAVAILABLE = 'Unavailable; start a new conversation'
 
 export interface AgentPanelProps {
   agent: RoomView['agent']
