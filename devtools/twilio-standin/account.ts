@@ -217,7 +217,10 @@ export class StandinAccount {
     const participants = [...conference.participants.values()].map((p) =>
       participantJson(this.sid, conference, p),
     )
-    return { status: 200, body: { participants, page: 0, page_size: 50, uri: path } }
+    return {
+      status: 200,
+      body: { participants, page: 0, page_size: 50, uri: path, next_page_uri: null },
+    }
   }
 
   fetchParticipant(conferenceSid: string, id: string, path: string): Reply {

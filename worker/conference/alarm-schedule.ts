@@ -9,9 +9,17 @@ import type { RoomRecord } from './room-record.ts'
 import { isActive, isDialPending, type Participant } from './roster.ts'
 
 /**
- * A conference with no person in it (nobody joined yet, or everyone left) is ended after
- * this long. The agent's leg is in it from the start, so without this it would talk to an
- * empty room, both vendors billing, until its own limits ended it.
+ * A conference with no person in it (nobody joined yet, or everyone left) is ended this
+ * long after, once Twilio confirms it has nobody in it but the agent: the room's roster,
+ * built from callbacks, would miss a person whose join callback was lost. The agent's leg
+ * is in it from the start, so without this it would talk to an empty room, both vendors
+ * billing (ElevenLabs by the minute of conversation), until its own limits ended it. Long
+ * enough for the host's page to join after starting it, or a dropped page to rejoin.
+ */
+export const EMPTY_CONFIRMED_MS = 2 * 60 * 1000
+/**
+ * Without Twilio's word (it cannot be asked, or the conference's sid is not known), an
+ * empty conference is ended after this long. Twilio listing a person keeps it going.
  */
 export const EMPTY_ROOM_MS = 10 * 60 * 1000
 /** How long Twilio lets a dialled phone ring (the participant create's `Timeout`). */

@@ -51,6 +51,7 @@ import {
   DIAL_GIVE_UP_MS,
   dialCheckDue,
   dialedAt,
+  EMPTY_CONFIRMED_MS,
   EMPTY_ROOM_MS,
   emptySince as findEmptySince,
   HANG_UP_RETRY_MS,
@@ -89,6 +90,7 @@ import {
   ENDED_WITH_HOST,
   fail,
   isActive,
+  isAgentLabel,
   isDialPending,
   isPageLabel,
   leave,
@@ -129,6 +131,8 @@ export class ConferenceRoom extends DurableObject<Env> {
   #record: RoomRecord | undefined
   /** When the people on the call were last checked against Twilio (in memory: 0 after a restart). */
   #presenceCheckedAt = 0
+  /** The log said once that Twilio has people on the call no callback told of (in memory). */
+  #toldOfUnheard = false
   /**
    * The record's participants and conference, the same array and object (`#load`): a change
    * through either is the other's. Replacing `record.participants` or `record.conference`
@@ -210,7 +214,8 @@ export class ConferenceRoom extends DurableObject<Env> {
     this.#load(record)
     const result = prepare(record)
     this.#save()
-    await this.ctx.storage.setAlarm(Date.now() + EMPTY_ROOM_MS)
+    // Looked at again once nobody can have come for too long (alarm).
+    await this.ctx.storage.setAlarm(Date.now() + EMPTY_CONFIRMED_MS)
     return { ok: true, ...result }
   }
 
@@ -360,20 +365,69 @@ export class ConferenceRoom extends DurableObject<Env> {
     if (this.#endedMeanwhile(record)) return
     await this.#watchAgentLeg(record, now)
     if (this.#endedMeanwhile(record)) return
-    const streamAwaited = (this.#bridge?.stream ?? record.stream).status === 'awaiting'
-    const emptySince = findEmptySince(record, this.#roster.participants, streamAwaited)
-    if (emptySince !== undefined && now - emptySince >= EMPTY_ROOM_MS) {
-      await this.end(`nobody on the call for ${EMPTY_ROOM_MS / 60_000} minutes`)
-      return
+    const emptySince = this.#emptySince(record)
+    let emptyCheck = Number.POSITIVE_INFINITY
+    if (emptySince !== undefined) {
+      const emptyFor = now - emptySince
+      // A local call has no Twilio conference to ask: its page's stream is what counts.
+      const confirmed =
+        emptyFor >= EMPTY_CONFIRMED_MS && !record.local ? await this.#twilioHasPeople() : undefined
+      if (this.#endedMeanwhile(record)) return
+      if (confirmed === false || (confirmed === undefined && emptyFor >= EMPTY_ROOM_MS)) {
+        await this.end(`nobody on the call for ${Math.floor(emptyFor / 60_000)} minutes`)
+        return
+      }
+      // Twilio has someone the callbacks missed, or could not say: asked again in a while.
+      emptyCheck =
+        emptyFor < EMPTY_CONFIRMED_MS
+          ? emptySince + EMPTY_CONFIRMED_MS
+          : Math.min(
+              now + EMPTY_CONFIRMED_MS,
+              confirmed ? Number.POSITIVE_INFINITY : emptySince + EMPTY_ROOM_MS,
+            )
     }
     await this.ctx.storage.setAlarm(
       Math.min(
-        (emptySince ?? now) + EMPTY_ROOM_MS,
+        emptyCheck,
         nextDialCheck(this.#roster.participants, now),
         this.#nextPresenceCheck(),
         agentLegCheckDue(record),
+        // Nothing else due: looked at again as a new conference would be.
+        now + EMPTY_ROOM_MS,
       ),
     )
+  }
+
+  /** Since when nobody has been on the call or on their way in (alarm-schedule.ts). */
+  #emptySince(record: RoomRecord): number | undefined {
+    const streamAwaited = (this.#bridge?.stream ?? record.stream).status === 'awaiting'
+    return findEmptySince(record, this.#roster.participants, streamAwaited)
+  }
+
+  /**
+   * Whether Twilio has anyone but an agent leg in the conference (connecting or connected);
+   * undefined when it cannot say, or the conference's sid is not known yet. Not there at
+   * all (404): nobody.
+   */
+  async #twilioHasPeople(): Promise<boolean | undefined> {
+    const conferenceSid = this.#roster.conference.conferenceSid
+    if (conferenceSid === undefined) return undefined
+    try {
+      const { participants, more } = await twilioRestClient(this.env).listParticipants(
+        conferenceSid,
+      )
+      const people = participants.filter((p) => !isAgentLabel(p.label ?? ''))
+      if (people.length > 0 && !this.#toldOfUnheard) {
+        this.#toldOfUnheard = true
+        const labels = people.map((p) => p.label ?? p.callSid).join(', ')
+        this.#log('warn', `no callback said they joined, but Twilio has ${labels} on the call`)
+      }
+      return more || people.length > 0
+    } catch (error) {
+      if (isTwilioNotFound(error)) return false
+      this.#log('warn', `asking Twilio who is on the call: ${describeError(error)}`)
+      return undefined
+    }
   }
 
   /**
@@ -952,6 +1006,15 @@ export class ConferenceRoom extends DurableObject<Env> {
       })
     }
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
+    // The last person gone: the alarm looks at the empty room in time, as it may be set
+    // for much later (a presence check).
+    const record = this.#record
+    const emptySince = record && !record.endedAt ? this.#emptySince(record) : undefined
+    if (emptySince !== undefined && notices.some((n) => n.participant.kind !== 'agent')) {
+      this.#alarmNoLaterThan(emptySince + EMPTY_CONFIRMED_MS).catch((error) =>
+        this.#log('warn', `setting the alarm: ${describeError(error)}`),
+      )
+    }
     // Who is in the call is written before anyone hears of it. Flags (mute, hold) are not
     // worth holding the call's audio for.
     if (notices.length > 0) this.#changed()

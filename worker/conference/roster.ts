@@ -354,7 +354,8 @@ export class Roster {
 /** The first agent leg's participant label; a leg that brings the agent back is `agent-N`. */
 export const FIRST_AGENT_LABEL = 'agent'
 /** Whether a participant label is one of an agent leg's, the first or a return's. */
-const isAgentLabel = (label: string) => label === FIRST_AGENT_LABEL || /^agent-\d+$/.test(label)
+export const isAgentLabel = (label: string) =>
+  label === FIRST_AGENT_LABEL || /^agent-\d+$/.test(label)
 
 /** A page's participant label: `web-` and its Voice SDK identity. */
 export const pageLabel = (identity: string) => `web-${identity}`

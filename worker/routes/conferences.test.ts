@@ -17,6 +17,7 @@ import {
   DIAL_CHECK_MS,
   DIAL_GIVE_UP_MS,
   DIAL_RECHECK_MS,
+  EMPTY_CONFIRMED_MS,
   EMPTY_ROOM_MS,
   HANG_UP_RETRY_MS,
   PRESENCE_CHECK_MS,
@@ -790,6 +791,11 @@ const callUpdates = async (callSid: string) =>
 /** How often the room has asked Twilio about a call. */
 const callLookups = async (callSid: string) =>
   (await twilio().requests({ pathContains: callPath(callSid), method: 'GET' })).length
+/** How often the room has asked Twilio who is in the conference. */
+const participantLists = async (conferenceId: string) =>
+  (await twilio().requests({ conference: conferenceId, method: 'GET' })).filter((r) =>
+    r.path.endsWith('/Participants.json'),
+  ).length
 /** Scripts how Twilio answers the room's lookups of a call (the next `times`, 1 unless given). */
 const lookupsAnswer = (callSid: string, answer: Omit<Fault, 'pathContains' | 'method'>) =>
   twilio().injectFault({ pathContains: callPath(callSid), method: 'GET', ...answer })
@@ -845,8 +851,11 @@ describe('a dialled phone whose callbacks never come', () => {
     })
     // Shown failed, it may be dialled again, so the call, if it rings on somewhere, is ended.
     expect((await callUpdates(dialled.callSid)).at(-1)).toMatchObject({ Status: ['completed'] })
-    expect(givenUp.status).not.toBe('ended')
-    expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
+    // Nobody else ever came: the room ends with it, Twilio having nobody but the agent.
+    expect(givenUp).toMatchObject({
+      status: 'ended',
+      endedReason: expect.stringMatching(/^nobody on the call for \d+ minutes$/),
+    })
   })
 
   it('is waited for while Twilio says the call is still queued', async () => {
@@ -1084,16 +1093,76 @@ describe('the end of a conference', () => {
     const agentJoins = (conferenceId: string) =>
       participantJoins(conferenceId, 1, 'agent', `CA${'a'.repeat(32)}`)
 
-    it('is ended when nobody joined in time, though the agent is in it', async () => {
+    it('is ended when nobody joined in time, though the agent is in it, once Twilio agrees', async () => {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
-      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
+      expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS - 30_000)).toMatchObject({
         status: 'in-progress',
       })
-      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({
+      expect(await participantLists(conferenceId)).toBe(0)
+      expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)).toMatchObject({
         status: 'ended',
-        endedReason: 'nobody on the call for 10 minutes',
+        endedReason: 'nobody on the call for 2 minutes',
       })
+      expect(await participantLists(conferenceId)).toBe(1)
+    })
+
+    it('is kept while Twilio has a person on it whose join callback was lost', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      // The host's leg is in Twilio's conference; its participant-join never reached the room.
+      await twilioRestClient(env).createParticipant(conferenceId, {
+        from: 'client:web_host',
+        to: 'client:web_host',
+        label: 'web-web_host',
+      })
+      const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      try {
+        expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)).toMatchObject({
+          status: 'in-progress',
+        })
+        // Not ended without Twilio's word either: it has given it.
+        expect(await alarmAfter(conferenceId, 2 * EMPTY_ROOM_MS)).toMatchObject({
+          status: 'in-progress',
+        })
+        const told = warned.mock.calls.filter(([line]) => String(line).includes('web-web_host'))
+        expect(told).toEqual([[expect.stringContaining('no callback said they joined')]])
+      } finally {
+        warned.mockRestore()
+      }
+      expect(await participantLists(conferenceId)).toBe(2)
+    })
+
+    it('is ended after ten minutes when Twilio cannot say who is on it', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
+      await twilio().injectFault({
+        pathContains: `/Conferences/${conferenceSid}/Participants.json`,
+        method: 'GET',
+        status: 503,
+        times: 100,
+      })
+      const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      try {
+        expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)).toMatchObject({
+          status: 'in-progress',
+        })
+        // Asked again in a while, and ended at the latest ten minutes in.
+        const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
+          state.storage.getAlarm(),
+        )
+        expect(next).toBeLessThanOrEqual(Date.now() + 2 * EMPTY_CONFIRMED_MS)
+        expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({
+          status: 'ended',
+          endedReason: 'nobody on the call for 10 minutes',
+        })
+        expect(warned).toHaveBeenCalledWith(
+          expect.stringContaining('asking Twilio who is on the call'),
+        )
+      } finally {
+        warned.mockRestore()
+      }
     })
 
     /** A conference with the agent and one phone in it, as the callbacks said. */
@@ -1187,16 +1256,19 @@ describe('the end of a conference', () => {
         ParticipantLabel: 'web-web_host',
       })
       const left = Date.now()
-      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS - 60_000)).toMatchObject({
-        status: 'in-progress',
-      })
-      // Next time: ten minutes after the leave, not ten after this early check.
+      // The leave brings the alarm forward (it was set for the next presence check).
       const next = await runInDurableObject(roomFor(env, conferenceId), (_room, state) =>
         state.storage.getAlarm(),
       )
-      expect(next).toBeGreaterThanOrEqual(left + EMPTY_ROOM_MS - 1000)
-      expect(next).toBeLessThanOrEqual(Date.now() + EMPTY_ROOM_MS)
-      expect(await alarmAfter(conferenceId, EMPTY_ROOM_MS)).toMatchObject({ status: 'ended' })
+      expect(next).toBeGreaterThanOrEqual(left + EMPTY_CONFIRMED_MS - 1000)
+      expect(next).toBeLessThanOrEqual(Date.now() + EMPTY_CONFIRMED_MS)
+      expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS - 30_000)).toMatchObject({
+        status: 'in-progress',
+      })
+      expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)).toMatchObject({
+        status: 'ended',
+        endedReason: 'nobody on the call for 2 minutes',
+      })
     })
   })
 

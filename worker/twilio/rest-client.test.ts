@@ -281,6 +281,23 @@ describe('TwilioRestClient updates and deletes', () => {
     expect(request?.form).toEqual({ Status: ['completed'] })
   })
 
+  it('lists who is in a conference, and says whether a next page follows', async () => {
+    const { conference, conferenceSid, callSid } = await conferenceWithAgent()
+    const listed = await client().listParticipants(conferenceSid)
+    expect(listed).toEqual({
+      participants: [expect.objectContaining({ callSid, conferenceSid, label: 'agent' })],
+      more: false,
+    })
+    const [request] = (await standin.requests({ conference, method: 'GET' })).filter((r) =>
+      r.path.endsWith('/Participants.json'),
+    )
+    expect(request?.query).toContain('PageSize=100')
+    const paged = client({
+      fetch: async () => Response.json({ participants: [], next_page_uri: '/2010-04-01/…?Page=1' }),
+    })
+    expect(await paged.listParticipants(conferenceSid)).toEqual({ participants: [], more: true })
+  })
+
   it('reports an unknown conference as a rejected 404', async () => {
     const error = await failureOf(client().completeConference(`CF${'0'.repeat(32)}`))
     expect(error).toMatchObject({ status: 404, code: 20404, outcome: 'rejected' })

@@ -84,6 +84,10 @@ const participantJson = z.object({
   muted: z.boolean(),
   hold: z.boolean(),
 })
+const participantPageJson = z.object({
+  participants: z.array(participantJson),
+  next_page_uri: z.nullish(z.string()),
+})
 const conferenceJson = z.object({ sid: z.string(), friendly_name: z.string(), status: z.string() })
 const callJson = z.object({
   sid: z.string(),
@@ -148,6 +152,25 @@ export class TwilioRestClient {
       if (!isTwilioNotFound(error)) throw error
       return false
     }
+  }
+
+  /**
+   * Who is in the conference now, the first page of them (PageSize up to 1000): Twilio lists
+   * only those connecting to or connected to a conference not completed, none of an ended
+   * one (https://www.twilio.com/docs/voice/api/conference-participant-resource). `more`: a
+   * next page exists.
+   */
+  async listParticipants(
+    conferenceSid: string,
+    pageSize = 100,
+  ): Promise<{ participants: Participant[]; more: boolean }> {
+    const path = `Conferences/${encodeURIComponent(conferenceSid)}/Participants.json?PageSize=${pageSize}`
+    const { participants, next_page_uri } = parse(
+      participantPageJson,
+      await this.#request('GET', path, undefined, 'once'),
+      path,
+    )
+    return { participants: participants.map(toParticipant), more: Boolean(next_page_uri) }
   }
 
   /** Ends the conference for everyone (`Status=completed`, the only status Twilio accepts). */

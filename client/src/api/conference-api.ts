@@ -21,10 +21,11 @@ export type ConferenceApi = ReturnType<typeof conferenceApi>
 /**
  * A start whose answer never came may have made its conference, the agent in it and any
  * number given called, and nothing on the page can find it again: said, so that the person
- * knows a phone may ring. Nobody joining, the room ends it ten minutes after it was made.
+ * knows a phone may ring. Nobody joining, the room ends it two minutes after it was made
+ * (ten, if Twilio cannot say who is on it).
  */
 export const START_UNANSWERED =
-  'The server did not answer in time, and may have started the conversation anyway (calling the number given, if any): nobody joining, it ends by itself within ten minutes. Check your connection, then try again.'
+  'The server did not answer in time, and may have started the conversation anyway (calling the number given, if any): nobody joining, it ends by itself within a few minutes. Check your connection, then try again.'
 
 /** A dial whose answer never came may have been made; the room refuses a second (409). */
 export const DIAL_UNANSWERED =
