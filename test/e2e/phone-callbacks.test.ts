@@ -196,6 +196,7 @@ describe("a phone participant, through Twilio's callbacks to wrangler dev", () =
   it.each([
     ['busy', 'busy'],
     ['no-answer', 'no answer'],
+    ['failed', 'the call could not be connected'],
   ] as const)('fails a call the phone ends as %s, saying why', async (outcome, error) => {
     const { conferenceId } = await startAgentCall(target, twilioApiBase, { agentId: E2E_AGENT_ID })
     const number = unusedNumber()

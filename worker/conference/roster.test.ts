@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ENDED_WITH_HOST, MAX_KEPT, Roster } from './roster.ts'
+import { ENDED_WITH_HOST, MAX_KEPT, noticeText, Roster } from './roster.ts'
 
 const NOW = '2026-12-06T10:00:00.000Z'
 
@@ -176,6 +176,19 @@ describe('Roster call progress', () => {
       expect(phone.error).toBeUndefined()
       expect(notices.filter((kind) => kind !== 'joined')).toEqual(['left'])
     })
+  })
+
+  it('says a failed call as what Twilio means by it, to the page and to the agent', () => {
+    const { roster, phone } = dialling()
+    phone.callSid = 'CA1'
+    const notices = roster.applyCallEvent(
+      { CallSid: 'CA1', CallStatus: 'failed', SequenceNumber: '1' },
+      NOW,
+    )
+    expect(phone).toMatchObject({ status: 'failed', error: 'the call could not be connected' })
+    expect(notices.map(noticeText)).toEqual([
+      'Calling +14155552671 (by phone) did not work: the call could not be connected.',
+    ])
   })
 
   it.each([

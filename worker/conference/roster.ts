@@ -66,11 +66,18 @@ export type Params = Record<string, string | undefined>
 const ACTIVE: ParticipantStatus[] = ['dialing', 'ringing', 'joined']
 /** The most participants a roster keeps, counting those who have left or failed. */
 export const MAX_KEPT = 100
-/** What a call status that ended a call unanswered says, in a participant's `error`. */
+/**
+ * What a call status that ended a call unanswered says, in a participant's `error`: the page
+ * shows it after "Failed: " and the agent hears it after "did not work: ", so `failed` is
+ * said as what Twilio means by it ("could not be completed as dialed", most often a number
+ * that does not exist: https://www.twilio.com/docs/voice/api/call-resource#call-status-values),
+ * not as "Failed: failed".
+ */
+const CALL_NOT_CONNECTED = 'the call could not be connected'
 const FAILED_CALL = new Map([
   ['busy', 'busy'],
   ['no-answer', 'no answer'],
-  ['failed', 'failed'],
+  ['failed', CALL_NOT_CONNECTED],
   ['canceled', 'canceled'],
 ])
 /** A participant-leave that says its call never got into the conference. */
@@ -255,7 +262,7 @@ export class Roster {
     if (neverJoined(params)) {
       // Only for someone on the way in: one already settled, or in, stays as shown.
       if (p.status !== 'dialing' && p.status !== 'ringing') return []
-      fail(p, FAILED_CALL.get(params.ParticipantCallStatus ?? '') ?? 'the call failed')
+      fail(p, FAILED_CALL.get(params.ParticipantCallStatus ?? '') ?? CALL_NOT_CONNECTED)
       return [{ kind: 'failed', participant: p }]
     }
     // Its leaving ended the conference (the leave says so: every participant event carries
