@@ -192,6 +192,9 @@ describe('participant controls', () => {
     await row.getByText('Called off', { exact: true }).waitFor()
     expect(await row.getAttribute('class')).not.toMatch(/status-failed/)
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
+    // "Call again" took the place of the button pressed: the keyboard's place stays on the row.
+    await row.getByRole('button', { name: `Call again ${PHONE.phoneNumber}` }).waitFor()
+    await expect.poll(() => focused(page)).toMatch(/^\+972526722216/)
   })
 
   it('tells a screen reader who rings, joins and fails, as it happens', async () => {

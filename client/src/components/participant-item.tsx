@@ -87,10 +87,11 @@ export function ParticipantItem({
   // Busy, no answer, or called off by mistake: one press calls the number again.
   const phoneNumber = p.kind === 'phone' && p.status === 'failed' ? p.phoneNumber : undefined
   const callAgain = onRequest !== undefined && redialable && phoneNumber !== undefined
-  // A row whose controls went (removed, called off) after one of them was used keeps the
-  // keyboard's place; other rows losing theirs (the call ending) leave focus alone.
-  const hasControls = controllable || cancellable || callAgain
-  const kept = useKeptFocus<HTMLLIElement>(hasControls)
+  // A row whose controls went or were replaced (removed, called off, gone and offered again)
+  // after one of them was used keeps the keyboard's place; other rows losing theirs (the
+  // call ending) leave focus alone.
+  const controls = controllable ? 'on-call' : cancellable ? 'ringing' : callAgain ? 'gone' : ''
+  const kept = useKeptFocus<HTMLLIElement>(controls)
   const state = stateOf(p, agentStatus)
   return (
     <li class={`participant status-${state.tone}`} tabIndex={-1} ref={kept.ref}>

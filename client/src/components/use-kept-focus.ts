@@ -20,15 +20,20 @@ export interface KeptFocus<E extends HTMLElement> {
   used(): void
 }
 
-export function useKeptFocus<E extends HTMLElement>(hasControls: boolean): KeptFocus<E> {
+/**
+ * `controls`: whether the part has controls, or which it has (`'ringing'`, `'gone'`): a
+ * part whose controls are replaced by others (a Remove by a Call again) lost the one used
+ * too. Falsy: none.
+ */
+export function useKeptFocus<E extends HTMLElement>(controls: boolean | string): KeptFocus<E> {
   const ref = useRef<E>(null)
   const used = useRef(false)
-  const had = useRef(hasControls)
+  const had = useRef(controls)
   useEffect(() => {
-    const lost = had.current && !hasControls
-    had.current = hasControls
+    const lost = Boolean(had.current) && had.current !== controls
+    had.current = controls
     if (lost && used.current && document.activeElement === document.body) ref.current?.focus()
     if (lost) used.current = false
-  }, [hasControls])
+  }, [controls])
   return { ref, used: () => (used.current = true) }
 }
