@@ -147,6 +147,20 @@ describe('participant controls', () => {
     expect(await page.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
   })
 
+  it('calls a phone that hung up or dropped again with one press, but not one removed', async () => {
+    const again = aPhone({ label: 'phone-2', callSid: `CA${'8'.repeat(32)}`, status: 'dialing' })
+    const page = await callAgain(aPhone({ status: 'left' }), again)
+    await page.getByText('Calling…').waitFor()
+    expect(await page.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
+
+    const { page: other, events } = await harness.open()
+    await inConference(other, events)
+    const removed = { ...PHONE, status: 'left', removed: true } as const
+    events.send({ type: 'update', room: anUpdate(aRoom({ participants: [AGENT, removed] })) })
+    await participant(other, '+972526722216').getByText('Removed').waitFor()
+    expect(await other.getByRole('button', { name: /^Call again/ }).count()).toBe(0)
+  })
+
   it('calls again a number whose dial Twilio refused, which has no call of its own', async () => {
     const { callSid: _none, ...refused } = aPhone({ status: 'failed', error: 'the dial failed' })
     await callAgain(refused, aPhone())
@@ -154,10 +168,11 @@ describe('participant controls', () => {
 
   it('removes a phone participant', async () => {
     const { page, api, events } = await harness.open()
-    api.on('DELETE', phonePath, ok({ participant: { ...PHONE, status: 'left' } }))
+    // As the server answers a removal: left, by someone's doing.
+    api.on('DELETE', phonePath, ok({ participant: { ...PHONE, status: 'left', removed: true } }))
     await inConference(page, events)
     await page.getByRole('button', { name: `Remove ${PHONE.phoneNumber}` }).click()
-    await participant(page, '+972526722216').getByText('Left').waitFor()
+    await participant(page, '+972526722216').getByText('Removed').waitFor()
     expect(api.to('DELETE', phonePath)).toHaveLength(1)
     // The button went with the call: the keyboard's place stays on the row.
     await expect.poll(() => focused(page)).toMatch(/^\+972526722216/)

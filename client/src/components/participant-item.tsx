@@ -84,8 +84,12 @@ export function ParticipantItem({
     p.kind === 'phone' &&
     p.callSid !== undefined &&
     (p.status === 'dialing' || p.status === 'ringing')
-  // Busy, no answer, or called off by mistake: one press calls the number again.
-  const phoneNumber = p.kind === 'phone' && p.status === 'failed' ? p.phoneNumber : undefined
+  // Busy, no answer, or called off by mistake: one press calls the number again. So for a
+  // phone that hung up or dropped on its own (a mobile out of coverage): the number they
+  // saw calling is this service's caller ID, and calling it back does not bring them in.
+  // Not for one someone removed: they were taken out on purpose.
+  const gone = p.status === 'failed' || (p.status === 'left' && !p.removed)
+  const phoneNumber = p.kind === 'phone' && gone ? p.phoneNumber : undefined
   const callAgain = onRequest !== undefined && redialable && phoneNumber !== undefined
   // A row whose controls went or were replaced (removed, called off, gone and offered again)
   // after one of them was used keeps the keyboard's place; other rows losing theirs (the
