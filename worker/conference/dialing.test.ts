@@ -14,6 +14,25 @@ describe('checkDialTarget', () => {
     expect(!result.ok && result.message).toMatch(/country code/)
   })
 
+  it('suggests + in place of a typed 00 or 011, without dialling the guess', () => {
+    for (const [input, message] of [
+      ['0044 20 7946 0958', 'Start the number with + in place of 00: +44 20 7946 0958.'],
+      ['00972-52-6722216', 'Start the number with + in place of 00: +972 52 672 2216.'],
+      ['011 44 20 7946 0958', 'Start the number with + in place of 011: +44 20 7946 0958.'],
+    ]) {
+      expect(checkDialTarget(input as string, [])).toEqual({
+        ok: false,
+        code: 'invalid_phone_number',
+        message,
+      })
+    }
+    // Not a valid number with + either: the usual request for a country code.
+    expect(checkDialTarget('0044 12', [])).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Start the number with \+ and its country code/),
+    })
+  })
+
   it('refuses what is not a phone number, or not a valid one', () => {
     for (const input of ['', 'call me', '+1 555', '+1 999 999 99999999', '+972-52-672']) {
       expect(checkDialTarget(input, [])).toMatchObject({ ok: false, code: 'invalid_phone_number' })

@@ -42,6 +42,14 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
     }
     e164 = number.number
   } catch (error) {
+    const plus = error instanceof ParseError ? withPlus(typed) : undefined
+    if (plus) {
+      return {
+        ok: false,
+        code: 'invalid_phone_number',
+        message: `Start the number with + in place of ${plus.prefix}: ${plus.number}.`,
+      }
+    }
     const message = error instanceof ParseError ? PARSE_MESSAGES[error.message] : undefined
     return {
       ok: false,
@@ -58,6 +66,28 @@ export function checkDialTarget(input: string, allowlist: readonly string[]): Di
     }
   }
   return { ok: true, e164 }
+}
+
+/**
+ * The international call prefixes people dial in place of `+`: 00 (most of Europe, Africa,
+ * Asia and Latin America) and 011 (North America). Typed before a number, they are read as
+ * no country at all. Only suggested, never dialled as such: elsewhere the same digits mean
+ * something else (in Japan 00xx picks a carrier), and a wrong guess would call abroad.
+ */
+const INTERNATIONAL_PREFIX = /^(00|011)(?=[\s\-.]*[1-9])/
+
+/** A number typed with an international prefix, as it would be with `+`, if that is valid. */
+function withPlus(typed: string): { prefix: string; number: string } | undefined {
+  const prefix = INTERNATIONAL_PREFIX.exec(typed)?.[1]
+  if (!prefix) return undefined
+  try {
+    const number = parsePhoneNumberWithError(`+${typed.slice(prefix.length)}`)
+    return number.isValid() && !number.ext
+      ? { prefix, number: number.formatInternational() }
+      : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `+1`, `+1 or +44`, `+1, +44 or +972`. */
