@@ -30,6 +30,16 @@ describe('Roster call progress', () => {
     expect(phone).toMatchObject({ status: 'failed', error: 'busy', callSid: 'CA9' })
   })
 
+  it('shows a phone ringing once Twilio says it rings, not as Twilio starts to dial it', () => {
+    const { roster, phone } = dialling()
+    const progress = (CallStatus: string, SequenceNumber: string) =>
+      roster.applyCallEvent({ CallSid: 'CA1', CallStatus, SequenceNumber }, NOW, 'phone-1')
+    expect(progress('initiated', '0')).toEqual([])
+    expect(phone).toMatchObject({ status: 'dialing', callSid: 'CA1' })
+    expect(progress('ringing', '1')).toEqual([])
+    expect(phone.status).toBe('ringing')
+  })
+
   it("never takes another call's callback for a participant whose CallSid it knows", async () => {
     const { roster, phone } = dialling()
     phone.callSid = 'CA1'

@@ -326,9 +326,10 @@ export class Roster {
     if (isCallOver(status) && participant.callSid) {
       participant.endedCallSid = participant.callSid
     }
-    if ((status === 'initiated' || status === 'ringing') && participant.status === 'dialing') {
-      participant.status = 'ringing'
-    }
+    // Only `ringing` is the phone ringing: `initiated` is Twilio starting to dial, which
+    // for a far number may take seconds more to reach it, or never does (a number that does
+    // not exist). https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent
+    if (status === 'ringing' && participant.status === 'dialing') participant.status = 'ringing'
     const failure = FAILED_CALL.get(status)
     if (failure !== undefined && isActive(participant)) {
       fail(participant, failure)
