@@ -10,7 +10,9 @@ describe('Admissions', () => {
     admissions.admit('web-bob', 0)
     expect(admissions.present(roster, 1000)).toBe(2)
     expect(admissions.present(roster, 1000, 'web-bob')).toBe(1)
+    expect(admissions.arriving(roster, 1000)).toBe(1)
     expect(admissions.present(roster, 30_001)).toBe(1)
+    expect(admissions.arriving(roster, 30_001)).toBe(0)
   })
 
   it('counts a leg once when its join has reached the roster', () => {

@@ -7,7 +7,7 @@
 import { isActive, type Participant, type Roster } from './roster.ts'
 
 /** How long a leg let in by TwiML counts as on its way without Twilio reporting its join. */
-const ADMISSION_MS = 30_000
+export const ADMISSION_MS = 30_000
 
 export class Admissions {
   /** Labels let in, and when. */
@@ -24,6 +24,12 @@ export class Admissions {
 
   /** Everyone on the call or on the way, but for `except`'s own earlier admission. */
   present(roster: Roster, now: number, except?: string): number {
+    const admitted = this.arriving(roster, now) - (except && this.#admitted.has(except) ? 1 : 0)
+    return roster.active.length + admitted
+  }
+
+  /** How many legs let in are on their way still: not on the roster yet, nor let in too long ago. */
+  arriving(roster: Roster, now: number): number {
     for (const [label, at] of this.#admitted) {
       const participant = roster.find(label)
       // Joined (the roster counts them now), or never came.
@@ -31,8 +37,7 @@ export class Admissions {
         this.#admitted.delete(label)
       }
     }
-    const admitted = this.#admitted.size - (except && this.#admitted.has(except) ? 1 : 0)
-    return roster.active.length + admitted
+    return this.#admitted.size
   }
 }
 

@@ -21,7 +21,7 @@ import { closeQuietly } from '../sockets.ts'
 import { parseStreamMessage, type StreamStart } from '../twilio/media-stream.ts'
 import type { Call, TwilioRestClient } from '../twilio/rest-client.ts'
 import { isTwilioNotFound } from '../twilio/rest-errors.ts'
-import { Admissions, hostLabelOf } from './admission.ts'
+import { ADMISSION_MS, Admissions, hostLabelOf } from './admission.ts'
 import { AgentConnection } from './agent-connection.ts'
 import {
   acceptStart,
@@ -373,18 +373,27 @@ export class ConferenceRoom extends DurableObject<Env> {
       const confirmed =
         emptyFor >= EMPTY_CONFIRMED_MS && !record.local ? await this.#twilioHasPeople() : undefined
       if (this.#endedMeanwhile(record)) return
-      if (confirmed === false || (confirmed === undefined && emptyFor >= EMPTY_ROOM_MS)) {
+      // Twilio's word holds for when it was asked: someone whose join came meanwhile, or a
+      // page let in by TwiML whose leg Twilio may not have put in the conference yet, is
+      // arriving all the same. Looked at again once they have had the time to.
+      const arriving =
+        this.#emptySince(record) !== emptySince ||
+        this.#admissions.arriving(this.#roster, Date.now()) > 0
+      if (arriving) {
+        emptyCheck = Date.now() + ADMISSION_MS
+      } else if (confirmed === false || (confirmed === undefined && emptyFor >= EMPTY_ROOM_MS)) {
         await this.end(`nobody on the call for ${Math.floor(emptyFor / 60_000)} minutes`)
         return
+      } else {
+        // Twilio has someone the callbacks missed, or could not say: asked again in a while.
+        emptyCheck =
+          emptyFor < EMPTY_CONFIRMED_MS
+            ? emptySince + EMPTY_CONFIRMED_MS
+            : Math.min(
+                now + EMPTY_CONFIRMED_MS,
+                confirmed ? Number.POSITIVE_INFINITY : emptySince + EMPTY_ROOM_MS,
+              )
       }
-      // Twilio has someone the callbacks missed, or could not say: asked again in a while.
-      emptyCheck =
-        emptyFor < EMPTY_CONFIRMED_MS
-          ? emptySince + EMPTY_CONFIRMED_MS
-          : Math.min(
-              now + EMPTY_CONFIRMED_MS,
-              confirmed ? Number.POSITIVE_INFINITY : emptySince + EMPTY_ROOM_MS,
-            )
     }
     await this.ctx.storage.setAlarm(
       Math.min(

@@ -1133,6 +1133,46 @@ describe('the end of a conference', () => {
       expect(await participantLists(conferenceId)).toBe(2)
     })
 
+    it('is kept for someone whose join comes while Twilio is asked who is on it', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
+      // Twilio's list, taken as nobody but the agent was in, answers late...
+      await twilio().injectFault({
+        pathContains: `/Conferences/${conferenceSid}/Participants.json`,
+        method: 'GET',
+        delayMs: 500,
+      })
+      const check = alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)
+      await eventually('the list asked for', async () => (await participantLists(conferenceId)) > 0)
+      // ...after the host's join.
+      await hostJoins(conferenceId, 2)
+      expect(await check).toMatchObject({ status: 'in-progress' })
+    })
+
+    it('is kept for a page let in by TwiML whose join Twilio has not reported yet', async () => {
+      const conferenceId = await startConference(await registerAgent())
+      await agentJoins(conferenceId)
+      vi.useFakeTimers({ toFake: ['Date'] })
+      try {
+        vi.setSystemTime(Date.now() + EMPTY_CONFIRMED_MS)
+        // The host's page asks for its TwiML (Twilio's list has it only once it is dialled in).
+        const twiml = await twilioPost('/api/twilio/conference-elevenlabs', {
+          CallSid: `CA${'1'.repeat(32)}`,
+          From: 'client:web_host',
+          To: '',
+          conferenceId,
+        })
+        expect(await twiml.text()).toContain('<Conference')
+        await runDurableObjectAlarm(roomFor(env, conferenceId))
+      } finally {
+        vi.useRealTimers()
+      }
+      expect(await (await api(`/api/twilio/conferences/${conferenceId}`)).json()).toMatchObject({
+        status: 'in-progress',
+      })
+    })
+
     it('is ended after ten minutes when Twilio cannot say who is on it', async () => {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
