@@ -796,6 +796,15 @@ const participantLists = async (conferenceId: string) =>
   (await twilio().requests({ conference: conferenceId, method: 'GET' })).filter((r) =>
     r.path.endsWith('/Participants.json'),
   ).length
+/** Scripts how Twilio answers the room's questions of who is in the conference. */
+async function participantListsAnswer(
+  conferenceId: string,
+  answer: Omit<Fault, 'pathContains' | 'method'>,
+) {
+  const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
+  const pathContains = `/Conferences/${conferenceSid}/Participants.json`
+  await twilio().injectFault({ pathContains, method: 'GET', ...answer })
+}
 /** Scripts how Twilio answers the room's lookups of a call (the next `times`, 1 unless given). */
 const lookupsAnswer = (callSid: string, answer: Omit<Fault, 'pathContains' | 'method'>) =>
   twilio().injectFault({ pathContains: callPath(callSid), method: 'GET', ...answer })
@@ -1136,13 +1145,8 @@ describe('the end of a conference', () => {
     it('is kept for someone whose join comes while Twilio is asked who is on it', async () => {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
-      const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
       // Twilio's list, taken as nobody but the agent was in, answers late...
-      await twilio().injectFault({
-        pathContains: `/Conferences/${conferenceSid}/Participants.json`,
-        method: 'GET',
-        delayMs: 500,
-      })
+      await participantListsAnswer(conferenceId, { delayMs: 500 })
       const check = alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)
       await eventually('the list asked for', async () => (await participantLists(conferenceId)) > 0)
       // ...after the host's join.
@@ -1176,13 +1180,7 @@ describe('the end of a conference', () => {
     it('is ended after ten minutes when Twilio cannot say who is on it', async () => {
       const conferenceId = await startConference(await registerAgent())
       await agentJoins(conferenceId)
-      const conferenceSid = (await twilio().conference(conferenceId))?.sid ?? ''
-      await twilio().injectFault({
-        pathContains: `/Conferences/${conferenceSid}/Participants.json`,
-        method: 'GET',
-        status: 503,
-        times: 100,
-      })
+      await participantListsAnswer(conferenceId, { status: 503, times: 100 })
       const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
       try {
         expect(await alarmAfter(conferenceId, EMPTY_CONFIRMED_MS)).toMatchObject({
