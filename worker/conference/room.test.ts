@@ -166,6 +166,7 @@ describe('the media bridge in a conference room', () => {
       (await conversationOf(id))?.contextualUpdates.find((u) => u.text.startsWith('On the call')),
     )
     expect(host.contextId).toBe('roster')
+    expect(host.text).toContain('the host (from the web page)')
     await elevenLabs().sendPing(id)
     await eventually('a pong', async () => (await conversationOf(id))?.pongs.count === 1)
     await participantJoins(call.conferenceId, 2, 'phone-1', `CA${'2'.repeat(32)}`)

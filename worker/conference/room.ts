@@ -989,7 +989,14 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
+  /** The host page's label, for the agent: the first page, as `hostLabelOf` takes it. */
+  #hostLabel(): string | undefined {
+    const first = this.#roster.participants.find((p) => p.kind === 'browser')
+    return this.#record?.hostLabel ?? first?.label
+  }
+
   #afterRosterChange(notices: RosterNotice[], { persist = true } = {}): void {
+    const hostLabel = this.#hostLabel()
     for (const notice of notices) {
       if (notice.participant.kind === 'agent') {
         // Gone before its stream began (the bridge ignores this once it has): most often
@@ -1010,7 +1017,7 @@ export class ConferenceRoom extends DurableObject<Env> {
       }
       this.#feed({
         type: 'context',
-        text: `${noticeText(notice)} ${this.#roster.summary()}`,
+        text: `${noticeText(notice, hostLabel)} ${this.#roster.summary(hostLabel)}`,
         contextId: 'roster',
       })
     }
@@ -1099,7 +1106,11 @@ export class ConferenceRoom extends DurableObject<Env> {
     })
     this.#agent = agent
     // Who joined before the stream existed: the agent hears it once it is ready.
-    this.#feed({ type: 'context', text: this.#roster.summary(), contextId: 'roster' })
+    this.#feed({
+      type: 'context',
+      text: this.#roster.summary(this.#hostLabel()),
+      contextId: 'roster',
+    })
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
   }
 

@@ -196,7 +196,7 @@ describe('Roster call progress', () => {
       NOW,
     )
     expect(phone).toMatchObject({ status: 'failed', error: 'the call could not be connected' })
-    expect(notices.map(noticeText)).toEqual([
+    expect(notices.map((notice) => noticeText(notice))).toEqual([
       'Calling +14155552671 (by phone) did not work: the call could not be connected.',
     ])
   })
@@ -333,6 +333,53 @@ describe('Roster people', () => {
     })
     expect(roster.humansPresent).toBe(true)
     expect(roster.summary()).toBe('On the call now: +14155552671 (by phone).')
+  })
+})
+
+describe('What the agent is told of people on the web page', () => {
+  const HOST = 'web_3f9a1b2c4d5e6f708192a3b4'
+  const GUEST = 'web_0123456789abcdef01234567'
+  const joins = (roster: Roster, identity: string, sequence: number) =>
+    roster.applyConferenceEvent(
+      {
+        StatusCallbackEvent: 'participant-join',
+        CallSid: `CA${sequence}`,
+        ParticipantLabel: `web-${identity}`,
+        SequenceNumber: String(sequence),
+      },
+      NOW,
+    )
+
+  it('calls pages the host and a guest, not by the identity each was given, which names nobody', () => {
+    const roster = new Roster()
+    const hostLabel = `web-${HOST}`
+    const [host] = joins(roster, HOST, 1)
+    const [guest] = joins(roster, GUEST, 2)
+    if (!host || !guest) throw new Error('no join notices')
+    expect(noticeText(host, hostLabel)).toBe('The host (from the web page) joined the call.')
+    expect(noticeText(guest, hostLabel)).toBe('A guest (from the web page) joined the call.')
+    expect(roster.summary(hostLabel)).toBe(
+      'On the call now: the host (from the web page), a guest (from the web page).',
+    )
+    expect(roster.summary(hostLabel)).not.toContain('web_')
+  })
+
+  it('says an identity someone chose, as it was chosen', () => {
+    const roster = new Roster()
+    const [notice] = joins(roster, 'dana_k', 1)
+    if (!notice) throw new Error('no join notice')
+    expect(noticeText(notice, 'web-dana_k')).toBe(
+      'Dana_k, the host (from the web page) joined the call.',
+    )
+    expect(roster.summary('web-dana_k')).toBe(
+      'On the call now: dana_k, the host (from the web page).',
+    )
+  })
+
+  it("calls a local call's page, which has no identity, the host", () => {
+    const roster = new Roster()
+    roster.upsert({ label: 'local', kind: 'browser', status: 'joined' })
+    expect(roster.summary()).toBe('On the call now: the host (from the web page).')
   })
 })
 

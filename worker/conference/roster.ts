@@ -11,6 +11,7 @@
  * still make them a member, but must not bring back a mute that came after it.
  * Source: https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback
  */
+import { isGeneratedIdentity } from '../twilio/access-token.ts'
 
 export type ParticipantKind = 'agent' | 'browser' | 'phone'
 export type ParticipantStatus = 'dialing' | 'ringing' | 'joined' | 'left' | 'failed'
@@ -115,12 +116,19 @@ export function leave(p: Participant, now: string): void {
   p.leftAt = now
 }
 
-const describe = (p: Participant): string =>
-  p.kind === 'agent'
-    ? 'the AI agent'
-    : p.kind === 'phone'
-      ? `${p.displayNumber ?? p.phoneNumber ?? 'a caller'} (by phone)`
-      : `${p.identity ?? 'the host'} (from the web page)`
+/**
+ * Who a participant is, as the agent is told. A page is the host (`hostLabel`: the first,
+ * who started the call; a local call's one page, which has no identity) or a guest. Its
+ * identity is said only when someone chose it: the one each page is given (`web_` and 24
+ * hex digits) names nobody, and an agent told it may read it out to the call.
+ */
+function describe(p: Participant, hostLabel: string | undefined): string {
+  if (p.kind === 'agent') return 'the AI agent'
+  if (p.kind === 'phone') return `${p.displayNumber ?? p.phoneNumber ?? 'a caller'} (by phone)`
+  const role = p.label === hostLabel || p.identity === undefined ? 'the host' : 'a guest'
+  const name = p.identity !== undefined && !isGeneratedIdentity(p.identity) ? `${p.identity}, ` : ''
+  return `${name}${role} (from the web page)`
+}
 
 const seq = (value: string | undefined): number => {
   const n = Number(value)
@@ -350,12 +358,12 @@ export class Roster {
     return this.find(callSid) ?? (byLabel && !byLabel.callSid ? byLabel : undefined)
   }
 
-  /** Everyone still on the call, for the agent. */
-  summary(): string {
+  /** Everyone still on the call, for the agent; `hostLabel` is the host page's label. */
+  summary(hostLabel?: string): string {
     const present = this.participants.filter((p) => p.status === 'joined' && p.kind !== 'agent')
     return present.length === 0
       ? 'Nobody else is on the call right now.'
-      : `On the call now: ${present.map(describe).join(', ')}.`
+      : `On the call now: ${present.map((p) => describe(p, hostLabel)).join(', ')}.`
   }
 }
 
@@ -379,9 +387,9 @@ function guessParticipant(
   return { label, kind: 'phone' }
 }
 
-/** What to tell the agent about a roster change. */
-export function noticeText(notice: RosterNotice): string {
-  const who = describe(notice.participant)
+/** What to tell the agent about a roster change; `hostLabel` is the host page's label. */
+export function noticeText(notice: RosterNotice, hostLabel?: string): string {
+  const who = describe(notice.participant, hostLabel)
   const what =
     notice.kind === 'joined'
       ? `${who} joined the call.`

@@ -41,6 +41,12 @@ export interface AccessToken {
 
 export const isValidIdentity = (identity: string): boolean => IDENTITY.test(identity)
 
+/** A fresh identity's form: it names no one, unlike one a caller of the API chose. */
+const GENERATED_IDENTITY = /^web_[0-9a-f]{24}$/
+
+/** Whether `identity` is one `newIdentity` made (not a name worth saying to anyone). */
+export const isGeneratedIdentity = (identity: string): boolean => GENERATED_IDENTITY.test(identity)
+
 /** A fresh identity for a browser user, e.g. `web_3f9a…` (28 characters). */
 export function newIdentity(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
