@@ -27,8 +27,12 @@ export type BridgeEvent =
   | { type: 'agent_failed'; attempt: number; reason: string; retryable: boolean }
   /** A person (not the agent) is in the conference, so the agent's greeting will be heard. */
   | { type: 'humans_present' }
-  /** Something the agent should know; updates with the same contextId replace each other. */
-  | { type: 'context'; text: string; contextId?: string }
+  /**
+   * Something the agent should know; updates with the same contextId replace each other.
+   * `later`: what a conversation opened after one has been told `text` hears in its place,
+   * when `text` is news (someone joined) that would be stale by then.
+   */
+  | { type: 'context'; text: string; contextId?: string; later?: string }
   | { type: 'tick' }
   | { type: 'end'; reason: string }
 

@@ -1070,6 +1070,38 @@ describe('lifecycle', () => {
     expect(Buffer.concat(held)).toEqual(Buffer.concat(said))
   })
 
+  it('tells a reconnected agent who is on the call, not again of a join the last one heard', () => {
+    const h = harness()
+    h.start()
+    h.ready()
+    const joined = (who: string, all: string) => ({
+      type: 'context' as const,
+      text: `${who} joined the call. On the call now: ${all}.`,
+      contextId: 'roster',
+      later: `On the call now: ${all}.`,
+    })
+    h.feed(joined('Lee', 'Lee'))
+    const roster = (actions: readonly BridgeAction[]) =>
+      sentToAgent(actions).filter((m) => m.context_id === 'roster')
+    h.agentCloses(1011)
+    h.untilConnect()
+    // Said again, it is news again: an agent would welcome Lee a second time.
+    expect(roster(h.ready())).toEqual([
+      { type: 'contextual_update', text: 'On the call now: Lee.', context_id: 'roster' },
+    ])
+    h.agentCloses(1011)
+    h.feed(joined('Kim', 'Lee, Kim'))
+    h.untilConnect()
+    // A join while no conversation was there to hear it is news to the next.
+    expect(roster(h.ready())).toEqual([
+      {
+        type: 'contextual_update',
+        text: 'Kim joined the call. On the call now: Lee, Kim.',
+        context_id: 'roster',
+      },
+    ])
+  })
+
   it('sends what it held for one connection to that one only, not again to the next', () => {
     const h = harness()
     h.start()

@@ -127,7 +127,8 @@ export class MediaBridge {
   #humansPresent = false
   /** Until its first conversation is ready: the agent was brought back (`returned`). */
   #returned: boolean
-  #contexts = new Map<string, string>()
+  /** The newest update of each contextId, and whether a conversation has been told it. */
+  #contexts = new Map<string, { text: string; later: string | undefined; told: boolean }>()
   #queuedContexts: string[] = []
 
   /** While the stream is live and nobody has joined: when to connect the agent anyway. */
@@ -226,7 +227,7 @@ export class MediaBridge {
         if (this.#agent.status === 'waiting' && this.#stream.status === 'live') this.#connect()
         break
       case 'context':
-        this.#tellAgent(event.text, event.contextId)
+        this.#tellAgent(event.text, event.contextId, event.later)
         break
       case 'tick':
         // The timer that fired is spent, even if it fired early: whatever is due next sets it again.
@@ -501,7 +502,12 @@ export class MediaBridge {
       )
     }
     this.#returned = false
-    for (const [contextId, text] of this.#contexts) this.#send(contextualUpdate(text, contextId))
+    // What an earlier conversation was told as news is told as it stands now.
+    for (const [contextId, context] of this.#contexts) {
+      const text = context.told ? (context.later ?? context.text) : context.text
+      context.told = true
+      this.#send(contextualUpdate(text, contextId))
+    }
     for (const text of this.#queuedContexts.splice(0)) this.#send(contextualUpdate(text))
     this.#caller.flush(this.#sendChunk)
   }
@@ -724,8 +730,8 @@ export class MediaBridge {
 
   // --- Shared ----------------------------------------------------------------
 
-  #tellAgent(text: string, contextId?: string): void {
-    if (contextId) this.#contexts.set(contextId, text)
+  #tellAgent(text: string, contextId?: string, later?: string): void {
+    if (contextId) this.#contexts.set(contextId, { text, later, told: this.#agentReady })
     if (this.#agentReady) this.#send(contextualUpdate(text, contextId))
     else if (!contextId) this.#queuedContexts.push(text)
     this.#queuedContexts.splice(0, this.#queuedContexts.length - 20)

@@ -1015,10 +1015,12 @@ export class ConferenceRoom extends DurableObject<Env> {
           )
         continue
       }
+      const summary = this.#roster.summary(hostLabel)
       this.#feed({
         type: 'context',
-        text: `${noticeText(notice, hostLabel)} ${this.#roster.summary(hostLabel)}`,
+        text: `${noticeText(notice, hostLabel)} ${summary}`,
         contextId: 'roster',
+        later: summary,
       })
     }
     if (this.#roster.humansPresent) this.#feed({ type: 'humans_present' })
