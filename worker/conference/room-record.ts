@@ -181,7 +181,10 @@ export function foldBridge(
   // A bridge after a resume carries a stream that took over a lost one: until the agent
   // is back, the call sees it reconnecting, not joining for the first time, and with the
   // conversation it had until the new one is ready, as a bridge's own reconnection shows.
-  if ((record.streamResumes ?? 0) > 0) {
+  // The record says so (`awaitNewStream`, then each fold): not after a stream that closed
+  // before its start, which leaves the agent as it was, waiting if it never had a
+  // conversation.
+  if ((record.streamResumes ?? 0) > 0 && record.agent.status === 'reconnecting') {
     if (agent.status === 'waiting' || agent.status === 'connecting') agent.status = 'reconnecting'
     agent.conversationId ??= record.agent.conversationId
   }

@@ -701,6 +701,11 @@ describe('the media stream upgrade', () => {
     const token = streamTokenIn(await res.text())
     expect(token).toMatch(/^[\w-]{43}$/)
     expect(token).not.toBe(leg.streamToken)
+    // Shown waiting for its stream, as before: it never had a conversation to come back to.
+    const resumed = (await (
+      await api(`/api/twilio/conferences/${conferenceId}`)
+    ).json()) as RoomView
+    expect(resumed.agent.status).toBe('waiting')
     const stream = await openStream(conferenceId, token ?? '', leg.callSid)
     await eventually('the agent conversation to start', async () =>
       (await elevenLabs().conversations({ agentId })).some((c) => c.status === 'active'),
