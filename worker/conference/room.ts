@@ -997,6 +997,7 @@ export class ConferenceRoom extends DurableObject<Env> {
 
   #afterRosterChange(notices: RosterNotice[], { persist = true } = {}): void {
     const hostLabel = this.#hostLabel()
+    const summary = notices.length > 0 ? this.#roster.summary(hostLabel) : ''
     for (const notice of notices) {
       if (notice.participant.kind === 'agent') {
         // Gone before its stream began (the bridge ignores this once it has): most often
@@ -1015,7 +1016,6 @@ export class ConferenceRoom extends DurableObject<Env> {
           )
         continue
       }
-      const summary = this.#roster.summary(hostLabel)
       this.#feed({
         type: 'context',
         text: `${noticeText(notice, hostLabel)} ${summary}`,
