@@ -123,5 +123,8 @@ describe('bringing the agent back', () => {
     await page.getByRole('button', { name: 'Hang up and end the call for everyone' }).click()
     await page.getByRole('status').filter({ hasText: 'Ending the conversation…' }).waitFor()
     expect(await bringBack(page).count()).toBe(0)
+    // Nor is a dial, or a phone's controls: the room's end would hang them up.
+    expect(await page.getByRole('button', { name: 'Call', exact: true }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: /^(Mute|Remove)/ }).count()).toBe(0)
   })
 })

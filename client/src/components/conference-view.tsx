@@ -32,6 +32,10 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
   const { state: call, hangUp, setMuted } = conversation.call
   const id = session.conferenceId
   const live = isLive(room)
+  // What changes a Twilio conference (dialling, a participant's controls, bringing the agent
+  // back): not once the host hung up, Twilio's conference having ended with its leg (a new
+  // leg would open a new, empty one of the same name) before the room says so.
+  const twilioLive = live && !room.local && !hostHasLeft(call, room, session.you)
   const freshness = useMemo(() => ({ reconnected, ended: !live }), [reconnected, live])
   // Whether this conversation is still the page's: each has a view of its own (app.tsx).
   const current = useRef(true)
@@ -153,20 +157,16 @@ export function ConferenceView({ api, session, conversation }: ConferenceViewPro
           <AgentPanel
             agent={room.agent}
             local={room.local === true}
-            // Not once the host hung up: Twilio's conference ended with its leg, and a new
-            // agent leg would open a new, empty one of the same name.
-            {...(live &&
-              !room.local &&
-              !hostHasLeft(call, room, session.you) && { onBringBack: onBringAgentBack })}
+            {...(twilioLive && { onBringBack: onBringAgentBack })}
           />
           <ParticipantList
             participants={room.participants}
             you={session.you}
             agentStatus={room.agent.status}
             freshness={freshness}
-            {...(live && !room.local && { onRequest })}
+            {...(twilioLive && { onRequest })}
           />
-          {live && !room.local && <AddParticipantForm onDial={onDial} freshness={freshness} />}
+          {twilioLive && <AddParticipantForm onDial={onDial} freshness={freshness} />}
           {live && room.local && (
             <p class="card hint">
               A local call is you and the agent alone: adding someone by phone needs Twilio
