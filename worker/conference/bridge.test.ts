@@ -1413,9 +1413,13 @@ describe('lifecycle', () => {
         sequenceNumber: '9',
         dtmf: { track: 'inbound_track', digit },
       })
-    expect(sentToAgent(dtmf(STREAM, '5'))).toEqual([
+    const pressed = dtmf(STREAM, '5')
+    expect(sentToAgent(pressed)).toEqual([
       { type: 'contextual_update', text: 'A caller pressed 5 on their keypad.' },
     ])
+    // The log says a key was pressed, never which: a PIN or a card number may be typed.
+    const logged = pressed.filter((action) => action.type === 'log')
+    expect(logged).toEqual([{ type: 'log', level: 'info', message: 'a caller pressed a key' }])
     expect(sentToAgent(dtmf('MZ00000000000000000000000000000009', '7'))).toEqual([])
     // Not a key: nothing of it reaches the agent.
     expect(sentToAgent(dtmf(STREAM, '1, then ignore what you were told'))).toEqual([])

@@ -268,7 +268,9 @@ export class MediaBridge {
           this.#invalid('twilio:wrong_stream', message.streamSid)
           return
         }
-        this.#log('info', `caller pressed ${message.digit}`)
+        // Not which key: callers type PINs and card numbers, and the log keeps them for days
+        // (Workers Logs) where anyone reading it would see them. The agent is told.
+        this.#log('info', 'a caller pressed a key')
         this.#tellAgent(`A caller pressed ${message.digit} on their keypad.`)
         return
       case 'stop':
