@@ -98,6 +98,38 @@ describe('GET /api/twilio/conferences/:id/transcript', () => {
     expect(left.size).toBe(0)
   })
 
+  it('leaves nothing of a whole call once its record is freed: lines, numbers, tokens', async () => {
+    const call = await liveCall()
+    const id = call.conversation.conversationId
+    await elevenLabs().speak(id, 'Your code is 4711.')
+    await elevenLabs().push(id, {
+      message: {
+        type: 'user_transcript',
+        user_transcription_event: { user_transcript: 'My number is 415 555 2671.' },
+      },
+    })
+    const dialled = await api(`/api/twilio/conferences/${call.conferenceId}/participants`, {
+      json: { phoneNumber: '+14155552671' },
+    })
+    expect(dialled.status).toBe(201)
+    const room = roomFor(env, call.conferenceId)
+    await eventually('both lines kept', async () =>
+      runInDurableObject(
+        room,
+        async (_room, state) => (await state.storage.list({ prefix: 'transcript:' })).size === 2,
+      ),
+    )
+    await api(`/api/twilio/conferences/${call.conferenceId}`, { method: 'DELETE' })
+    await alarmAfter(call.conferenceId, RETENTION_MS)
+    const [left, alarm] = await runInDurableObject(room, async (_room, state) => [
+      await state.storage.list(),
+      await state.storage.getAlarm(),
+    ])
+    expect([...left.keys()]).toEqual([])
+    expect(alarm).toBeNull()
+    expect((await api(path(call.conferenceId))).status).toBe(404)
+  })
+
   it('answers 404 for a conference that does not exist, or an id that cannot be one', async () => {
     for (const id of [newConferenceId(), 'not-a-conference']) {
       const res = await api(path(id))
