@@ -46,6 +46,12 @@ export function quoted(value: string): string {
   )
 }
 
+/**
+ * `text` with each phone number in it (+ and digits, grouped or not) left out: for a line
+ * of the log, which keeps for days what anyone reading it sees.
+ */
+export const withoutNumbers = (text: string): string => text.replace(/\+\d[\d ().-]{5,}\d/g, '+…')
+
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details?: unknown }
 }

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
-import { ApiError, errorResponse, quoted } from './api-error.ts'
+import { ApiError, errorResponse, quoted, withoutNumbers } from './api-error.ts'
 import type { Env } from './config.ts'
 import { requireAccessKey } from './routes/access.ts'
 import { agentReturn } from './routes/agent-return.ts'
@@ -95,8 +95,5 @@ function logForOperator(method: string, path: string, error: ApiError): void {
   if (error.status >= 500) console.error(line)
   else console.warn(line)
 }
-
-/** `text` with each phone number in it (+ and digits, grouped or not) left out. */
-export const withoutNumbers = (text: string): string => text.replace(/\+\d[\d ().-]{5,}\d/g, '+…')
 
 export default app

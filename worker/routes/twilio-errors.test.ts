@@ -56,4 +56,13 @@ describe("Twilio's errors as the API's", () => {
     expect(logged).toHaveBeenCalledWith('Doing it failed:', expect.any(Error))
     logged.mockRestore()
   })
+
+  it('leaves the number dialled out of the line it logs', () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const error = fromTwilioError(new Error('a bug'), 'Calling +1 415 555 2671 failed')
+    // The person who dialled it is shown it; the log, kept for days, is not.
+    expect(error.message).toBe('Calling +1 415 555 2671 failed: something went wrong on our side.')
+    expect(logged).toHaveBeenCalledWith('Calling +… failed:', expect.any(Error))
+    logged.mockRestore()
+  })
 })

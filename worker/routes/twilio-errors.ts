@@ -4,15 +4,16 @@
  * confirm is said to be unknown, so nobody retries into a second call. Anything else
  * is ours, and is a 500 that says no more than that.
  */
-import { ApiError } from '../api-error.ts'
+import { ApiError, withoutNumbers } from '../api-error.ts'
 import { TwilioApiError } from '../twilio/rest-errors.ts'
 
 export function fromTwilioError(error: unknown, action: string): ApiError {
   if (error instanceof ApiError) return error
   // Not Twilio's: ours (a Durable Object reset, a bug). Logged, not shown: its text is the
   // runtime's, and calling it Twilio's failure would send whoever reads it the wrong way.
+  // The action may name the number dialled ("Calling +1 415 555 2671 failed"): not logged.
   if (!(error instanceof TwilioApiError)) {
-    console.error(`${action}:`, error)
+    console.error(`${withoutNumbers(action)}:`, error)
     return new ApiError(500, 'internal_error', `${action}: something went wrong on our side.`)
   }
   const details = { twilioCode: error.code, twilioStatus: error.status, moreInfo: error.moreInfo }
