@@ -1402,6 +1402,19 @@ describe('lifecycle', () => {
     expect(closesAfterError(1002, 'llm_timeout').bridge.agent.status).toBe('reconnecting')
   })
 
+  it("logs the id of each agent conversation, a reconnection's too, for finding its copy", () => {
+    const h = harness()
+    h.start()
+    const began = (actions: readonly BridgeAction[]) =>
+      actions.filter((a) => a.type === 'log' && a.message.startsWith('agent conversation'))
+    expect(began(h.ready())).toEqual([
+      { type: 'log', level: 'info', message: 'agent conversation conv_1 began' },
+    ])
+    h.agentCloses(1011)
+    h.untilConnect()
+    expect(began(h.ready())).toHaveLength(1)
+  })
+
   it("tells the agent which key a caller pressed, and only for the live stream's keys", () => {
     const h = harness()
     h.start()

@@ -490,6 +490,10 @@ export class MediaBridge {
     this.#agentToTwilio = agentToTwilio(outputFormat)
     const { error: _cleared, ...rest } = this.#agent
     this.#putAgent({ ...rest, status: 'ready', conversationId, inputFormat, outputFormat })
+    // ElevenLabs keeps each conversation, its transcript and audio (two years unless the
+    // agent's retention says otherwise): its id in the log is how an operator finds every
+    // one a call had (a reconnection or a return makes a new one) to answer or delete them.
+    this.#log('info', `agent conversation ${conversationId.slice(0, 64)} began`)
     // Each new conversation opens with the agent's first message: a repeat once the call
     // has heard the agent (a first attempt that failed before speaking greeted nobody).
     const heard = this.#options.resumed || this.stats.twilioMediaSent > 0
