@@ -173,6 +173,10 @@ describe('POST /api/twilio/start-conference', () => {
     const { conferenceId } = await json(res)
     const creates = await twilio().requests({ conference: String(conferenceId), method: 'POST' })
     expect(creates.map((r) => r.form.To?.[0])).toContain('+14155552671')
+    // Nothing is recorded (the README says so): no leg asks Twilio to, and by default it
+    // records neither a participant nor the conference (`Record`, `ConferenceRecord`).
+    const recording = creates.flatMap((r) => Object.keys(r.form).filter((k) => /record/i.test(k)))
+    expect(recording).toEqual([])
   })
 
   it('refuses a bad phone number before calling Twilio at all', async () => {
