@@ -120,11 +120,18 @@ export function leave(p: Participant, now: string): void {
  * Who a participant is, as the agent is told. A page is the host (`hostLabel`: the first,
  * who started the call; a local call's one page, which has no identity) or a guest. Its
  * identity is said only when someone chose it: the one each page is given (`web_` and 24
- * hex digits) names nobody, and an agent told it may read it out to the call.
+ * hex digits) names nobody, and an agent told it may read it out to the call. A phone is
+ * told by its last four digits, enough to tell two apart: the whole number, which the
+ * agent has no use for, it might read out, and ElevenLabs keeps what it is told with the
+ * conversation (two years by default).
  */
 function describe(p: Participant, hostLabel: string | undefined): string {
   if (p.kind === 'agent') return 'the AI agent'
-  if (p.kind === 'phone') return `${p.displayNumber ?? p.phoneNumber ?? 'a caller'} (by phone)`
+  if (p.kind === 'phone') {
+    const digits = (p.phoneNumber ?? p.displayNumber ?? '').replace(/\D/g, '')
+    const who = digits.length >= 4 ? `the number ending in ${digits.slice(-4)}` : 'a caller'
+    return `${who} (by phone)`
+  }
   const role = p.label === hostLabel || p.identity === undefined ? 'the host' : 'a guest'
   const name = p.identity !== undefined && !isGeneratedIdentity(p.identity) ? `${p.identity}, ` : ''
   return `${name}${role} (from the web page)`
