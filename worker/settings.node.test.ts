@@ -20,3 +20,12 @@ describe('the settings table and the documents an operator reads', () => {
     expect(names.filter((name) => !table.includes(`\`${name}\``))).toEqual([])
   })
 })
+
+describe('the settings table', () => {
+  it('says, for every optional setting, what is done while its value is invalid', () => {
+    const unsaid = Object.entries(SETTINGS)
+      .filter(([, spec]) => !spec.required && !spec.whileInvalid)
+      .map(([name]) => name)
+    expect(unsaid).toEqual([])
+  })
+})

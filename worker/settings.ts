@@ -32,8 +32,14 @@ export type Settings = { readonly [N in SettingName]?: string }
 interface SettingSpec {
   /** Required settings make the product incomplete when missing; optional ones have a default. */
   required: boolean
-  /** What stops working while the setting is missing (or invalid). */
+  /** What stops working while the setting is missing (a required one's, or invalid). */
   disables: string
+  /**
+   * An optional setting's fallback while its value is invalid, as a clause that ends "…
+   * until it is fixed": what the worker does instead. Not `disables`, which says what an
+   * unset one means (DIAL_ALLOWLIST unset lets any number be dialled; invalid, none).
+   */
+  whileInvalid?: string
   /** Returns a problem with the value, or undefined when it is acceptable. */
   check?: (value: string) => string | undefined
 }
@@ -174,6 +180,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   APP_ACCESS_KEY: {
     required: false,
     disables: 'the JSON API away from this machine (unset), or all of it (invalid)',
+    whileInvalid: 'the API refuses every request but /api/health',
     // It travels in an Authorization header, which a browser's fetch limits to ISO-8859-1
     // and the Bearer scheme to a token without spaces. It unlocks dialling on a public
     // URL, and nothing limits guesses: long enough that guessing is hopeless.
@@ -187,6 +194,7 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   DIAL_ALLOWLIST: {
     required: false,
     disables: 'dialling restrictions: any valid number may be dialled',
+    whileInvalid: 'every dial is refused',
     // At least one prefix: "," read as no prefixes would mean any number, and a typo
     // must not lift the restriction.
     check: (value) => {
@@ -202,48 +210,57 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   TWILIO_API_BASE: {
     required: false,
     disables: 'nothing (defaults to https://api.twilio.com)',
+    whileInvalid: 'https://api.twilio.com is used',
     check: httpUrl,
   },
   ELEVENLABS_API_BASE: {
     required: false,
     disables: 'nothing (defaults to https://api.elevenlabs.io)',
+    whileInvalid: 'https://api.elevenlabs.io is used',
     check: httpUrl,
   },
   ACCESS_TOKEN_TTL_SECONDS: {
     required: false,
     disables: 'nothing (defaults to 3600)',
+    whileInvalid: 'the default, 3600, is used',
     check: integerIn(60, 86_400),
   },
   MAX_PARTICIPANTS: {
     required: false,
     disables: 'nothing (defaults to 6, agent included)',
+    whileInvalid: 'the default, 6, is used',
     check: integerIn(2, 250),
   },
   END_CONFERENCE_ON_HOST_EXIT: {
     required: false,
     disables: 'nothing (defaults to true: the conference ends when the browser user leaves)',
+    whileInvalid: 'the default, true, is used',
     check: trueOrFalse,
   },
   ELEVENLABS_DYNAMIC_VARIABLES: {
     required: false,
     disables: 'nothing (no dynamic variables are sent)',
+    whileInvalid: 'no dynamic variables are sent',
     check: jsonObject,
   },
   ELEVENLABS_CONVERSATION_OVERRIDE: {
     required: false,
     disables: 'nothing (no overrides are sent)',
+    whileInvalid: 'no override is sent',
     check: conversationOverride,
   },
   LOCAL_CALLS: {
     required: false,
     disables:
       'nothing (defaults to false: the page can only talk to the agent through Twilio; `npm run dev` turns it on when Twilio is not configured)',
+    whileInvalid: 'local calls stay off',
     check: trueOrFalse,
   },
   ROOM_LOCATION_HINT: {
     required: false,
     disables:
       "nothing (defaults to enam, eastern North America: near Twilio's US1 region in Virginia, which carries the calls)",
+    whileInvalid: 'the default, enam, is used',
     check: (value) =>
       isRoomLocationHint(value) ? undefined : `must be one of ${ROOM_LOCATION_HINTS.join(', ')}`,
   },
@@ -296,8 +313,21 @@ export interface SettingStatus {
   present: boolean
   /** Why a present value was rejected; the value itself is never reported. */
   problem?: string
-  /** What is off while the setting is missing or invalid. */
+  /**
+   * What is off while the setting is missing, or while it is invalid unless it falls back
+   * to something else then (`problemNotice` says what).
+   */
   disables?: string
+}
+
+/**
+ * A present but invalid setting in one sentence, for `/api/health` and the dev launcher: the
+ * problem, then what is off (a required setting's) or what is done instead (an optional one's).
+ */
+export function problemNotice(status: SettingStatus): string | undefined {
+  if (!status.problem) return undefined
+  const spec = SETTINGS[status.name]
+  return `${status.problem}: ${spec.whileInvalid ?? `${spec.disables} is off`} until it is fixed.`
 }
 
 /**
@@ -323,7 +353,7 @@ export function settingsStatus(env: Settings): SettingStatus[] {
     const status: SettingStatus = { name, required: spec.required, present: Boolean(value) }
     const problem = value ? settingProblem(name, value) : undefined
     if (problem) status.problem = `${name} ${problem}`
-    if (!value || problem) status.disables = spec.disables
+    if (!value || (problem && !spec.whileInvalid)) status.disables = spec.disables
     return status
   })
 }

@@ -44,4 +44,17 @@ describe('npm run dev', () => {
     expect(plan.vars).toEqual({ LOCAL_CALLS: 'true' })
     expect(plan.lines.join('\n')).toMatch(/TWILIO_ACCOUNT_SID must look like AC/)
   })
+
+  it('says what an invalid optional setting means: its fallback, or a refusal', () => {
+    const lines = devPlan({
+      ...TEST_CREDENTIALS,
+      DIAL_ALLOWLIST: '1,44',
+      ROOM_LOCATION_HINT: 'eu',
+    }).lines.join('\n')
+    expect(lines).toMatch(
+      /DIAL_ALLOWLIST must be [^\n]*: every dial is refused until it is fixed\./,
+    )
+    expect(lines).toMatch(/ROOM_LOCATION_HINT must be [^\n]*: the default, enam, is used until/)
+    expect(lines).not.toMatch(/any valid number may be dialled|nothing \(/)
+  })
 })

@@ -10,7 +10,12 @@
  * Pure, so the decisions are tested without starting anything.
  */
 
-import { type SettingName, type Settings, settingsStatus } from '../../worker/settings.ts'
+import {
+  problemNotice,
+  type SettingName,
+  type Settings,
+  settingsStatus,
+} from '../../worker/settings.ts'
 import type { AgentConfigInput } from '../elevenlabs-standin/agent-config.ts'
 
 export const LOCAL_AGENT: AgentConfigInput = {
@@ -61,7 +66,7 @@ export function devPlan(settings: Settings | undefined): DevPlan {
     for (const s of off) lines.push(`  ${s.problem ?? `${s.name} is not set`}: ${s.disables}.`)
   }
   for (const s of status.filter((s) => s.problem && !s.required)) {
-    lines.push(`  ${s.problem}: ${s.disables}.`)
+    lines.push(`  ${problemNotice(s)}`)
   }
   if (!status.find((s) => s.name === 'APP_ACCESS_KEY')?.present) {
     lines.push(

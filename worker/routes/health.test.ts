@@ -52,10 +52,28 @@ describe('GET /api/health', () => {
     expect(await warningsWith({ DIAL_ALLOWLIST: '+1' })).not.toMatch(/DIAL_ALLOWLIST/)
     // Invalid, it refuses every dial, and says so as a problem, not that any may be dialled.
     const invalid = await warningsWith({ DIAL_ALLOWLIST: '1,44' })
-    expect(invalid).toMatch(/DIAL_ALLOWLIST must be comma-separated E\.164 prefixes/)
-    expect(invalid).not.toMatch(/may dial any/)
+    expect(invalid).toMatch(
+      /DIAL_ALLOWLIST must be comma-separated E\.164 prefixes like \+1,\+44: every dial is refused until it is fixed\./,
+    )
+    expect(invalid).not.toMatch(/may dial any|any valid number may be dialled/)
     // Without a caller ID nothing can be dialled: no warning about what may be.
     expect(await warningsWith({ TWILIO_PHONE_NUMBER: '' })).not.toMatch(/DIAL_ALLOWLIST/)
+  })
+
+  it('says what an invalid optional setting falls back to, not that nothing is off', async () => {
+    const warnings = await warningsWith({
+      MAX_PARTICIPANTS: '1',
+      LOCAL_CALLS: 'yes',
+      ELEVENLABS_CONVERSATION_OVERRIDE: '[',
+    })
+    expect(warnings).toMatch(
+      /MAX_PARTICIPANTS must be a whole number from 2 to 250: the default, 6, is used until it is fixed\./,
+    )
+    expect(warnings).toMatch(/LOCAL_CALLS must be true or false: local calls stay off until/)
+    expect(warnings).toMatch(
+      /ELEVENLABS_CONVERSATION_OVERRIDE must be valid JSON: no override is sent/,
+    )
+    expect(warnings).not.toMatch(/nothing \(/)
   })
 
   it('warns of an API base that would send its key over plain http, but not to this machine', async () => {

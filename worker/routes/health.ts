@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import { type Env, isLoopback, localCallsEnabled } from '../config.ts'
-import { type SettingName, type SettingStatus, settingsStatus } from '../settings.ts'
+import { problemNotice, type SettingName, type SettingStatus, settingsStatus } from '../settings.ts'
 import { isFromThisMachine } from './access.ts'
 
 export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
@@ -27,10 +27,10 @@ export const health = new Hono<{ Bindings: Env }>().get('/', (c) => {
   }
   const warnings = settings
     .filter((s) => s.problem || (s.name === 'APP_ACCESS_KEY' && !s.present))
-    .map((s) =>
-      s.problem
-        ? `${s.problem}: ${s.disables} is off until it is fixed.`
-        : 'APP_ACCESS_KEY is not set: the JSON API answers only on this machine (localhost). Set it to use the page from anywhere else.',
+    .map(
+      (s) =>
+        problemNotice(s) ??
+        'APP_ACCESS_KEY is not set: the JSON API answers only on this machine (localhost). Set it to use the page from anywhere else.',
     )
   // Unset, not invalid: an invalid allow-list refuses every dial (config.ts).
   const allowlist = settings.find((s) => s.name === 'DIAL_ALLOWLIST')
