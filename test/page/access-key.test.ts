@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { accessProtocol } from '../../worker/routes/access-protocol.ts'
 import { FakeApi } from './fake-api.ts'
 import { expireToken } from './fake-voice.ts'
-import { focused, pageHarness, startConversation } from './harness.ts'
+import { enabledStart, focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -67,7 +67,7 @@ describe('the access key', () => {
     const api = new FakeApi()
     api.lockWith('k3y')
     const { page } = await harness.open(api)
-    await page.getByRole('button', { name: 'Start conversation' }).focus()
+    await enabledStart(page).focus()
     await page.keyboard.press('Enter')
     const form = page.getByRole('form', { name: 'Access key needed' })
     await form.getByLabel('Access key').fill('wrong')

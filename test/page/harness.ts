@@ -56,6 +56,14 @@ export async function startConversation(page: Page): Promise<void> {
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
 }
 
+/**
+ * The Start button once it can be used: it is disabled until the server's health has answered,
+ * and a test that focuses it before then leaves the keyboard on the page's body, where Enter
+ * does nothing. `click()` waits for a button to be enabled; `focus()` does not.
+ */
+export const enabledStart = (page: Page) =>
+  page.getByRole('button', { name: 'Start conversation', disabled: false })
+
 /** What has the keyboard focus: its accessible label, or its text. */
 export const focused = (page: Page): Promise<string | undefined> =>
   // A string, as the page's DOM types are not this file's.

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { anAgent, aPhone, aRoom, CONFERENCE_ID } from '../../client/src/room/room-fixtures.ts'
 import { apiError, CONFERENCE_PATH, type FakeEvents, IDENTITY, ok, type Reply } from './fake-api.ts'
-import { focused, pageHarness, startConversation } from './harness.ts'
+import { enabledStart, focused, pageHarness, startConversation } from './harness.ts'
 
 const harness = pageHarness()
 
@@ -88,7 +88,7 @@ describe('a button whose request is under way', () => {
     const { page, api } = await harness.open()
     const reply = held(ok({ conferenceId: CONFERENCE_ID, room: aRoom(), warnings: [] }, 201))
     api.on('POST', '/api/twilio/start-conference', reply.answer)
-    await page.getByRole('button', { name: 'Start conversation' }).focus()
+    await enabledStart(page).focus()
     await page.keyboard.press('Enter')
     await expect.poll(() => focusedIsBusy(page)).toBe('true')
     expect(await focused(page)).toBe('Starting…')
