@@ -261,7 +261,17 @@ describe('a conversation', () => {
     await startConversation(page)
     await expireToken(page)
     await expect.poll(() => api.to('GET', '/api/twilio/token').length).toBe(2)
-    await page.clock.fastForward(10_000)
+    // The page arms its retry once it has read the failure, which the test cannot see (the
+    // request is recorded before it is answered): time moves on until the retry comes.
+    await expect
+      .poll(
+        async () => {
+          await page.clock.runFor(1000)
+          return api.to('GET', '/api/twilio/token').length
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(3)
     await expect.poll(async () => (await voiceRecord(page))?.tokenUpdates).toEqual(['token-3'])
     expect(await page.getByRole('alert').count()).toBe(0)
   })
