@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { freePorts, startWranglerDev } from './wrangler-dev.ts'
 
 /** Whether any process of group `pid` is still there. */
 function groupAlive(pid: number): boolean {
@@ -58,6 +60,35 @@ describe('startWranglerDev', () => {
     // Beyond startWranglerDev's own 60 s for a slow start, so that its error is what shows.
     90_000,
   )
+
+  it('starts on other ports when one it picked was taken before wrangler could bind it', async () => {
+    const squatter = createServer()
+    await new Promise<void>((listening) => squatter.listen(0, '127.0.0.1', listening))
+    const address = squatter.address()
+    const taken = typeof address === 'object' && address ? address.port : 0
+    const picked: number[][] = []
+    try {
+      const worker = await startWranglerDev({
+        config: 'wrangler.toml',
+        readyPath: '/api/health',
+        vars: () => ({}),
+        pickPorts: async () => {
+          const ports = picked.length === 0 ? [taken, ...(await freePorts(1))] : await freePorts(2)
+          picked.push(ports)
+          return ports
+        },
+      })
+      try {
+        expect(picked).toHaveLength(2)
+        expect(worker.port).toBe(picked[1]?.[0])
+        expect((await fetch(`${worker.url}/api/health`)).ok).toBe(true)
+      } finally {
+        await worker.stop()
+      }
+    } finally {
+      squatter.close()
+    }
+  }, 90_000)
 })
 
 /** The holder's first line of output; an error if it exits first, or says nothing for 80 s. */

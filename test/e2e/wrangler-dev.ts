@@ -18,6 +18,7 @@
  * await worker.stop()
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
@@ -42,6 +43,8 @@ export interface WranglerDevOptions {
   v8Flags?: readonly string[]
   /** Called with every line wrangler and workerd print. */
   onLine?: (line: string) => void
+  /** Picks the port and the inspector's port for each try; default: two the OS says are free. */
+  pickPorts?: () => Promise<number[]>
 }
 
 export interface RunningWorker {
@@ -56,8 +59,28 @@ export interface RunningWorker {
   stop(): Promise<void>
 }
 
+/**
+ * Tries this often with other ports when wrangler finds one taken. A port is free when it is
+ * picked, but wrangler binds it seconds later, and in between any process on the machine
+ * may take it (another test run's workerd, an outgoing connection's local port).
+ */
+const PORT_ATTEMPTS = 3
+
 export async function startWranglerDev(options: WranglerDevOptions): Promise<RunningWorker> {
-  const [port = 0, inspectorPort = 0] = await freePorts(2)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options)
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === PORT_ATTEMPTS) throw error
+    }
+  }
+}
+
+/** Wrangler exited because a port it was given was taken by the time it bound it. */
+class PortTaken extends Error {}
+
+async function startOnce(options: WranglerDevOptions): Promise<RunningWorker> {
+  const [port = 0, inspectorPort = 0] = await (options.pickPorts ?? (() => freePorts(2)))()
   const url = `http://127.0.0.1:${port}`
   const scratch = mkdtempSync(join(tmpdir(), 'wrangler-dev-'))
   mkdirSync(join(ROOT, '.wrangler'), { recursive: true })
@@ -76,11 +99,13 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
     stdio: ['ignore', 'pipe', 'pipe'],
     env: wranglerEnv(options.v8Flags),
   })
+  // Output and all: what it printed last says why it stopped, if it does.
+  const closed = once(child, 'close')
   const log = keepLog(child, options.onLine)
   const stop = stopper(child, [scratch, snapshot])
   stopAtExit.add(stop.now)
   try {
-    await untilAnswered(`${url}${options.readyPath ?? '/'}`, child, log)
+    await untilAnswered(`${url}${options.readyPath ?? '/'}`, child, closed, log)
   } catch (error) {
     stopAtExit.delete(stop.now)
     await stop.gracefully()
@@ -190,11 +215,22 @@ function keepLog(child: ChildProcess, onLine?: (line: string) => void): string[]
   return lines
 }
 
-async function untilAnswered(url: string, child: ChildProcess, log: string[]): Promise<void> {
+async function untilAnswered(
+  url: string,
+  child: ChildProcess,
+  closed: Promise<unknown>,
+  log: string[],
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`wrangler dev exited (${child.exitCode}):\n${log.join('\n')}`)
+      // Its last lines, which say why, may still be on their way; a workerd left behind
+      // may hold its output open, hence the bound.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))])
+      const taken = log.some((line) => line.includes('Address already in use'))
+      throw new (taken ? PortTaken : Error)(
+        `wrangler dev exited (${child.exitCode}):\n${log.join('\n')}`,
+      )
     }
     try {
       await fetch(url, { signal: AbortSignal.timeout(2000) })
@@ -255,7 +291,7 @@ function stopper(child: ChildProcess, folders: string[]) {
 
 /** A port that was free a moment ago (the OS picks it). */
 /** `count` distinct ports free now: all held open at once, so none is handed out twice. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer())
   try {
     return await Promise.all(
