@@ -89,6 +89,10 @@ export async function startElevenLabsStandin(
     answer(req, res).catch((error: unknown) => sendJson(res, 500, { detail: String(error) }))
   })
   server.on('upgrade', upgrade)
+  // Idle connections are left for the client to close (Node closes them after 6 s): a test
+  // process busy for longer (a CPU-bound check on a loaded machine) does not see the close,
+  // and its next request, sent on the closed connection, fails ("other side closed").
+  server.keepAliveTimeout = 0
   await new Promise<void>((resolve) => server.listen(port, host, resolve))
   const url = `http://${host}:${(server.address() as AddressInfo).port}`
   return {

@@ -36,6 +36,10 @@ export async function startTwilioStandin(options: { port?: number } = {}): Promi
         send(response, twilioError(500, 20500, 'The stand-in failed; see its log'))
       })
   })
+  // Idle connections are left for the client to close (Node closes them after 6 s): a test
+  // process busy for longer (a CPU-bound check on a loaded machine) does not see the close,
+  // and its next request, sent on the closed connection, fails ("other side closed").
+  server.keepAliveTimeout = 0
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
