@@ -1,8 +1,7 @@
-import { once } from 'node:events'
 import { createServer } from 'node:http'
-import { connect } from 'node:net'
 import twilioSdk from 'twilio'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { heldIdleFor } from '../../test/idle-connection.ts'
 import { TEST_CREDENTIALS } from '../../test/test-env.ts'
 import { eventually } from '../../worker/testing/eventually.ts'
 import type { RunningStandin } from '../standin.ts'
@@ -1170,21 +1169,3 @@ describe('an idle keep-alive connection', () => {
     expect(await heldIdleFor(standin.url, 7000)).toBe(true)
   }, 15_000)
 })
-
-/**
- * Whether the server at `url` still holds a keep-alive connection, idle after one answer,
- * `ms` later: a client busy for seconds (a CPU-bound check on a loaded machine) cannot see
- * a server close its idle connection, and sends its next request on it ("other side closed").
- */
-async function heldIdleFor(url: string, ms: number): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  const socket = connect(Number(port), hostname)
-  socket.write(`GET /nowhere HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
-  await once(socket, 'data')
-  const held = await Promise.race([
-    once(socket, 'end').then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(resolve, ms, true)),
-  ])
-  socket.destroy()
-  return held
-}
