@@ -321,13 +321,17 @@ export interface SettingStatus {
 }
 
 /**
- * A present but invalid setting in one sentence, for `/api/health` and the dev launcher: the
- * problem, then what is off (a required setting's) or what is done instead (an optional one's).
+ * A present but invalid setting, for `/api/health` and the dev launcher: the problem, then
+ * what is done instead (an optional one's) or what is off (a required one's). The latter
+ * after "Off until it is fixed:", as the page puts it: `disables` is often two things
+ * ("this page's call through Twilio, and dialling phones"), which "is off" would misread.
  */
 export function problemNotice(status: SettingStatus): string | undefined {
   if (!status.problem) return undefined
   const spec = SETTINGS[status.name]
-  return `${status.problem}: ${spec.whileInvalid ?? `${spec.disables} is off`} until it is fixed.`
+  return spec.whileInvalid
+    ? `${status.problem}: ${spec.whileInvalid} until it is fixed.`
+    : `${status.problem}. Off until it is fixed: ${spec.disables}.`
 }
 
 /**

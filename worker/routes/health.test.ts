@@ -76,6 +76,14 @@ describe('GET /api/health', () => {
     expect(warnings).not.toMatch(/nothing \(/)
   })
 
+  it('says what an invalid required setting turns off, in a sentence that reads for two things', async () => {
+    const warnings = await warningsWith({ TWILIO_API_KEY: 'SK-not-a-sid' })
+    expect(warnings).toMatch(
+      /TWILIO_API_KEY must look like SK followed by 32 hex digits\. Off until it is fixed: this page's call through Twilio, and dialling phones\./,
+    )
+    expect(warnings).not.toMatch(/is off until/)
+  })
+
   it('warns of an API base that would send its key over plain http, but not to this machine', async () => {
     const warnings = await warningsWith({
       TWILIO_API_BASE: 'http://api.twilio.example.test',
