@@ -180,7 +180,9 @@ export const SETTINGS: Record<SettingName, SettingSpec> = {
   APP_ACCESS_KEY: {
     required: false,
     disables: 'the JSON API away from this machine (unset), or all of it (invalid)',
-    whileInvalid: 'the API refuses every request but /api/health',
+    // Only the routes it guards (index.ts): Twilio's signed webhooks go on, so calls do.
+    whileInvalid:
+      "the page's API refuses every request (Twilio's webhooks and /api/health still answer)",
     // It travels in an Authorization header, which a browser's fetch limits to ISO-8859-1
     // and the Bearer scheme to a token without spaces. It unlocks dialling on a public
     // URL, and nothing limits guesses: long enough that guessing is hopeless.

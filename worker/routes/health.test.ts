@@ -84,6 +84,12 @@ describe('GET /api/health', () => {
     expect(warnings).not.toMatch(/is off until/)
   })
 
+  it("says an invalid APP_ACCESS_KEY refuses the page's API, not Twilio's webhooks", async () => {
+    expect(await warningsWith({ APP_ACCESS_KEY: 'short' })).toMatch(
+      /APP_ACCESS_KEY must be at least 32 characters[^\n]*: the page's API refuses every request \(Twilio's webhooks and \/api\/health still answer\) until it is fixed\./,
+    )
+  })
+
   it('warns of an API base that would send its key over plain http, but not to this machine', async () => {
     const warnings = await warningsWith({
       TWILIO_API_BASE: 'http://api.twilio.example.test',
