@@ -44,16 +44,17 @@ export class Admissions {
 /**
  * The conference's host: the first page, who started it (and may have had a phone dialled
  * before joining). Kept in the record as soon as it is known, not learnt from the join
- * callback, which a guest's request can overtake.
+ * callback, which a guest's request can overtake. `joining`: a leg asking to join now, the
+ * host if no page came before it.
  */
 export function hostLabelOf(
   kept: string | undefined,
   participants: readonly Participant[],
-  joining: { label: string; isPage: boolean },
+  joining?: { label: string; isPage: boolean },
 ): string | undefined {
   return (
     kept ??
     participants.find((p) => p.kind === 'browser')?.label ??
-    (joining.isPage ? joining.label : undefined)
+    (joining?.isPage ? joining.label : undefined)
   )
 }

@@ -989,10 +989,9 @@ export class ConferenceRoom extends DurableObject<Env> {
     }
   }
 
-  /** The host page's label, for the agent: the first page, as `hostLabelOf` takes it. */
+  /** The host page's label, for the agent. */
   #hostLabel(): string | undefined {
-    const first = this.#roster.participants.find((p) => p.kind === 'browser')
-    return this.#record?.hostLabel ?? first?.label
+    return hostLabelOf(this.#record?.hostLabel, this.#roster.participants)
   }
 
   #afterRosterChange(notices: RosterNotice[], { persist = true } = {}): void {
